@@ -1,0 +1,12 @@
+//! Saman's domain: the types and rules of a municipality's collaboration model.
+//!
+//! No I/O lives here. The store persists these types, the web crate renders them,
+//! and [`files`] reads and writes them as the model-as-files format.
+
+pub mod files;
+pub mod lang;
+pub mod model;
+pub mod slug;
+
+pub use lang::{ByLang, Lang};
+pub use model::*;

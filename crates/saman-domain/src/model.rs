@@ -1,0 +1,303 @@
+//! The collaboration model: tenants, items on three levels, relations and the timeline.
+
+use crate::lang::{ByLang, Lang};
+use time::Date;
+
+/// Defines a closed set of values, each with the stable key used in files and URLs.
+macro_rules! keyed_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $key:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable key, as written in files and URLs.
+            pub fn key(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+
+            pub fn from_key(key: &str) -> Option<Self> {
+                match key { $($key => Some($name::$variant),)+ _ => None }
+            }
+
+            /// All keys, for error messages.
+            pub fn keys() -> String {
+                Self::ALL.iter().map(|v| v.key()).collect::<Vec<_>>().join(", ")
+            }
+        }
+    };
+}
+
+keyed_enum! {
+    /// The three levels of the model.
+    Level {
+        Municipality = "kommune",
+        Service = "tjeneste",
+        Individual = "individ",
+    }
+}
+
+keyed_enum! {
+    /// What an item of the model is.
+    Kind {
+        Plan = "plan",
+        Routine = "rutine",
+        Arena = "moteplass",
+        Measure = "tiltak",
+        Service = "tjeneste",
+        Tool = "verktoy",
+        Competence = "kompetanse",
+        Document = "dokument",
+    }
+}
+
+keyed_enum! {
+    /// Whom an item is for.
+    TargetGroup {
+        Pregnant = "gravide",
+        Age0To5 = "0-5",
+        Age6To12 = "6-12",
+        Age13To18 = "13-18",
+        Age19To23 = "19-23",
+        Guardians = "foresatte",
+    }
+}
+
+keyed_enum! {
+    /// The prevention type of an item.
+    Prevention {
+        Universal = "universell",
+        Selective = "selektiv",
+        Indicated = "indikert",
+    }
+}
+
+keyed_enum! {
+    /// A typed, directed relation between two items. The site shows it from both ends.
+    RelationType {
+        Anchors = "forankrer",
+        HasMember = "har-deltaker",
+        Uses = "bruker",
+        Offers = "tilbyr",
+        RefersTo = "viser-til",
+        SeeAlso = "se-ogsa",
+    }
+}
+
+keyed_enum! {
+    /// Whether the public may see an item.
+    Status {
+        Published = "published",
+        Draft = "draft",
+    }
+}
+
+/// A published model: of one municipality, or of several that share one model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub slug: String,
+    pub default_lang: Lang,
+    /// Four-digit municipality numbers the model covers.
+    pub municipality_numbers: Vec<String>,
+    /// `#rrggbb`.
+    pub primary_colour: Option<String>,
+    pub logo: Option<FileContent>,
+    /// Where readers send feedback, e.g. on accessibility.
+    pub contact_email: Option<String>,
+    pub text: ByLang<TenantText>,
+    pub priorities: Vec<Priority>,
+    /// "About the model", Markdown.
+    pub about: ByLang<String>,
+}
+
+impl Tenant {
+    /// The tenant's name in `lang`, falling back to the other language.
+    pub fn name(&self, lang: Lang) -> &str {
+        self.text.pick(lang).map_or(&self.slug, |p| &p.value.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantText {
+    pub name: String,
+    pub model_name: String,
+    pub intro: String,
+    /// The tenant's own names for the three levels, if it renames them.
+    pub levels: Option<LevelNames>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelNames {
+    pub municipality: String,
+    pub service: String,
+    pub individual: String,
+}
+
+impl LevelNames {
+    pub fn get(&self, level: Level) -> &str {
+        match level {
+            Level::Municipality => &self.municipality,
+            Level::Service => &self.service,
+            Level::Individual => &self.individual,
+        }
+    }
+}
+
+/// A priority of the plan period, e.g. "prevent violence and abuse".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Priority {
+    pub key: String,
+    pub label: ByLang<String>,
+}
+
+/// A named file with its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContent {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl FileContent {
+    /// The media type, from the file name's extension.
+    pub fn media_type(&self) -> &'static str {
+        media_type_of(&self.file_name)
+    }
+}
+
+/// The media type of a file name, from its extension; unknown ones are served as bytes.
+pub fn media_type_of(file_name: &str) -> &'static str {
+    let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("pdf") => "application/pdf",
+        Some("txt") | Some("md") => "text/plain; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg") | Some("jpeg") => "image/jpeg",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some("odt") => "application/vnd.oasis.opendocument.text",
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/octet-stream",
+    }
+}
+
+/// One item of the model: a plan, routine, meeting arena, measure, service, tool,
+/// competence programme or document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub slug: String,
+    pub kind: Kind,
+    pub levels: Vec<Level>,
+    pub target_groups: Vec<TargetGroup>,
+    pub prevention: Vec<Prevention>,
+    /// Slug of the owning service.
+    pub owner: Option<String>,
+    pub review_date: Option<Date>,
+    pub status: Status,
+    /// Keys of the tenant's priorities this item serves.
+    pub priorities: Vec<String>,
+    pub text: ByLang<ItemText>,
+    /// Contact details; services only.
+    pub contact: Option<Contact>,
+    pub relations: Vec<Relation>,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemText {
+    pub title: String,
+    pub summary: String,
+    /// Markdown.
+    pub body: String,
+    /// Services only.
+    pub opening_hours: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Contact {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub web: Option<String>,
+}
+
+impl Contact {
+    pub fn is_empty(&self) -> bool {
+        self.phone.is_none() && self.email.is_none() && self.address.is_none() && self.web.is_none()
+    }
+}
+
+/// A relation from the item that holds it to the item `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    pub kind: RelationType,
+    pub to: String,
+}
+
+/// A file attached to an item, such as a form to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub file: FileContent,
+    pub title: ByLang<String>,
+}
+
+/// News of the model's development.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    pub slug: String,
+    pub date: Date,
+    pub status: Status,
+    /// Title and Markdown body.
+    pub text: ByLang<TimelineText>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineText {
+    pub title: String,
+    pub body: String,
+}
+
+/// A tenant's whole model: what `saman import` reads and `saman export` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelBundle {
+    pub tenant: Tenant,
+    pub items: Vec<Item>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// Formats a date as the files and the database store it: `YYYY-MM-DD`.
+pub fn format_iso_date(date: Date) -> String {
+    // The format description is a constant and `Date` always fits it.
+    date.format(ISO_DATE).expect("a Date always formats as YYYY-MM-DD")
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_iso_date(s: &str) -> Option<Date> {
+    Date::parse(s, ISO_DATE).ok()
+}
+
+const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_key(kind.key()), Some(*kind));
+        }
+        assert_eq!(TargetGroup::from_key("6-12"), Some(TargetGroup::Age6To12));
+        assert_eq!(Level::from_key("fylke"), None);
+    }
+
+    #[test]
+    fn iso_dates() {
+        let d = parse_iso_date("2027-06-01").unwrap();
+        assert_eq!(format_iso_date(d), "2027-06-01");
+        assert!(parse_iso_date("01.06.2027").is_none());
+        assert!(parse_iso_date("2027-02-30").is_none());
+    }
+}
