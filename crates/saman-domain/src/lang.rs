@@ -66,11 +66,19 @@ impl<T> Default for ByLang<T> {
 }
 
 /// A value picked for a wanted language, with the language it is actually in.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Picked<'a, T> {
     pub value: &'a T,
     pub lang: Lang,
 }
+
+impl<T> Clone for Picked<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Picked<'_, T> {}
 
 impl<'a, T> Picked<'a, T> {
     /// True when the wanted language was missing and the other one is shown.

@@ -168,7 +168,9 @@ impl FileContent {
 
 /// The media type of a file name, from its extension; unknown ones are served as bytes.
 pub fn media_type_of(file_name: &str) -> &'static str {
-    let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
         Some("pdf") => "application/pdf",
         Some("txt") | Some("md") => "text/plain; charset=utf-8",
@@ -269,7 +271,8 @@ pub struct ModelBundle {
 /// Formats a date as the files and the database store it: `YYYY-MM-DD`.
 pub fn format_iso_date(date: Date) -> String {
     // The format description is a constant and `Date` always fits it.
-    date.format(ISO_DATE).expect("a Date always formats as YYYY-MM-DD")
+    date.format(ISO_DATE)
+        .expect("a Date always formats as YYYY-MM-DD")
 }
 
 /// Parses `YYYY-MM-DD`.

@@ -1,1 +1,31 @@
+//! Saman's database: one code path over SQLite (embedded, the default) and PostgreSQL.
+//!
+//! Queries are plain SQL through sqlx's `Any` driver, written in the SQL both databases
+//! speak; the schema is versioned in `migrations/` and applied at start. Every read or
+//! write of tenant data takes a [`TenantId`], which only this crate can make, from a
+//! tenant it has looked up: there is no way to query one tenant's data with another's.
 
+mod bundle;
+mod db;
+mod model;
+mod tenants;
+
+pub use bundle::ImportOutcome;
+pub use db::{Backend, Store};
+pub use model::{Model, Visibility};
+pub use tenants::{TenantId, TenantRecord, TenantSummary};
+
+/// What can go wrong in the store. Details are for the logs, never for a page.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("unsupported database URL: expected sqlite:… or postgres://…")]
+    UnsupportedUrl,
+    #[error("stored data does not fit the model: {0}")]
+    Corrupt(String),
+    #[error("could not create the database folder: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;

@@ -293,7 +293,11 @@ fn as_text<'a>(path: &str, bytes: &'a [u8], problems: &mut Vec<Problem>) -> Opti
     match std::str::from_utf8(bytes) {
         Ok(text) => Some(text),
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
             problems.push(Problem {
                 file: path.into(),
                 line,
@@ -345,11 +349,10 @@ fn split_front_matter<'a>(
     let close = if after_open.starts_with("+++\n") || after_open == "+++" {
         Some(0)
     } else {
-        after_open.find("\n+++\n").map(|i| i + 1).or_else(|| {
-            after_open
-                .strip_suffix("\n+++")
-                .map(|s| s.len() + 1)
-        })
+        after_open
+            .find("\n+++\n")
+            .map(|i| i + 1)
+            .or_else(|| after_open.strip_suffix("\n+++").map(|s| s.len() + 1))
     };
     let Some(close) = close else {
         problems.push(Problem {
@@ -385,8 +388,8 @@ fn sections(
     };
     for (i, line) in body.lines().enumerate() {
         if let Some((_, lang)) = MARKERS.iter().find(|(m, _)| line.trim_end() == *m) {
-            let seen = result.get(*lang).is_some()
-                || current.as_ref().is_some_and(|(l, _)| l == lang);
+            let seen =
+                result.get(*lang).is_some() || current.as_ref().is_some_and(|(l, _)| l == lang);
             if seen {
                 problems.push(Problem {
                     file: path.into(),
@@ -403,7 +406,9 @@ fn sections(
             problems.push(Problem {
                 file: path.into(),
                 line: first_line + i,
-                message: "tekst før første språkmerke: start teksten med <!-- nb --> eller <!-- nn -->".into(),
+                message:
+                    "tekst før første språkmerke: start teksten med <!-- nb --> eller <!-- nn -->"
+                        .into(),
             });
             ok = false;
             break;
@@ -428,14 +433,23 @@ fn read_tenant<'a>(
         problems,
     };
     if !slug::is_valid(&file.slug) || slug::RESERVED_TENANT_SLUGS.contains(&file.slug.as_str()) {
-        p.near("slug", format!("ugyldig slug «{}»: bruk a–z, 0–9 og bindestrek, og ikke nb, nn eller assets", file.slug));
+        p.near(
+            "slug",
+            format!(
+                "ugyldig slug «{}»: bruk a–z, 0–9 og bindestrek, og ikke nb, nn eller assets",
+                file.slug
+            ),
+        );
     }
     let default_lang = file.default_language.parse::<Lang>().ok();
     if default_lang.is_none() {
         p.near("default_language", "default_language må være nb eller nn");
     }
     if file.municipality_numbers.is_empty() {
-        p.near("municipality_numbers", "municipality_numbers må ha minst ett kommunenummer");
+        p.near(
+            "municipality_numbers",
+            "municipality_numbers må ha minst ett kommunenummer",
+        );
     }
     for number in &file.municipality_numbers {
         if number.len() != 4 || !number.bytes().all(|b| b.is_ascii_digit()) {
@@ -445,12 +459,18 @@ fn read_tenant<'a>(
     if let Some(colour) = &file.primary_colour
         && !is_hex_colour(colour)
     {
-        p.near("primary_colour", "primary_colour må være en farge på formen #rrggbb");
+        p.near(
+            "primary_colour",
+            "primary_colour må være en farge på formen #rrggbb",
+        );
     }
     let logo = file.logo.as_ref().and_then(|name| {
         let lower = name.to_ascii_lowercase();
         if name.contains('/') || !(lower.ends_with(".svg") || lower.ends_with(".png")) {
-            p.near("logo", "logo må være en .svg- eller .png-fil i samme mappe som tenant.toml");
+            p.near(
+                "logo",
+                "logo må være en .svg- eller .png-fil i samme mappe som tenant.toml",
+            );
             return None;
         }
         match by_path.get_key_value(name.as_str()) {
@@ -473,11 +493,17 @@ fn read_tenant<'a>(
         .into_iter()
         .map(|pr| {
             if !slug::is_valid(&pr.key) || !seen.insert(pr.key.clone()) {
-                p.near(&pr.key, format!("prioritet «{}»: nøkkelen må være en unik slug", pr.key));
+                p.near(
+                    &pr.key,
+                    format!("prioritet «{}»: nøkkelen må være en unik slug", pr.key),
+                );
             }
             Priority {
                 key: pr.key,
-                label: ByLang { nb: pr.nb, nn: pr.nn },
+                label: ByLang {
+                    nb: pr.nb,
+                    nn: pr.nn,
+                },
             }
         })
         .collect();
@@ -507,6 +533,15 @@ fn read_tenant<'a>(
     })
 }
 
+/// File names of attachments end up in addresses and headers: keep them plain.
+fn is_safe_file_name(name: &str) -> bool {
+    (1..=100).contains(&name.len())
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
 fn is_hex_colour(s: &str) -> bool {
     s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -524,7 +559,10 @@ fn keys<T: Copy + PartialEq>(
         match from_key(value) {
             Some(v) if !out.contains(&v) => out.push(v),
             Some(_) => p.near(value, format!("{field}: «{value}» står to ganger")),
-            None => p.near(value, format!("{field}: ukjent verdi «{value}»; gyldige verdier er {allowed}")),
+            None => p.near(
+                value,
+                format!("{field}: ukjent verdi «{value}»; gyldige verdier er {allowed}"),
+            ),
         }
     }
     out
@@ -532,7 +570,10 @@ fn keys<T: Copy + PartialEq>(
 
 fn status(p: &mut FileProblems, value: &str) -> Status {
     Status::from_key(value).unwrap_or_else(|| {
-        p.near("status", format!("status må være published eller draft, ikke «{value}»"));
+        p.near(
+            "status",
+            format!("status må være published eller draft, ikke «{value}»"),
+        );
         Status::Draft
     })
 }
@@ -541,7 +582,12 @@ fn status(p: &mut FileProblems, value: &str) -> Status {
 fn bodies_match_texts<T>(p: &mut FileProblems, texts: &ByLang<T>, bodies: &ByLang<String>) {
     for lang in Lang::ALL {
         if texts.get(lang).is_none() && bodies.get(lang).is_some_and(|b| !b.is_empty()) {
-            p.near("", format!("teksten under <!-- {lang} --> mangler tittel: legg til [{lang}] med title"));
+            p.near(
+                "",
+                format!(
+                    "teksten under <!-- {lang} --> mangler tittel: legg til [{lang}] med title"
+                ),
+            );
         }
     }
 }
@@ -566,7 +612,10 @@ fn read_item<'a>(
         problems.push(Problem {
             file: path.into(),
             line: 1,
-            message: format!("ukjent type «{kind_dir}»; gyldige mapper er {}", Kind::keys()),
+            message: format!(
+                "ukjent type «{kind_dir}»; gyldige mapper er {}",
+                Kind::keys()
+            ),
         });
         return None;
     };
@@ -582,16 +631,37 @@ fn read_item<'a>(
         problems,
     };
 
-    let levels = keys(&mut p, "levels", &file.levels, Level::from_key, Level::keys());
+    let levels = keys(
+        &mut p,
+        "levels",
+        &file.levels,
+        Level::from_key,
+        Level::keys(),
+    );
     if file.levels.is_empty() {
         p.near("levels", "levels må ha minst ett nivå");
     }
-    let target_groups = keys(&mut p, "target_groups", &file.target_groups, TargetGroup::from_key, TargetGroup::keys());
-    let prevention = keys(&mut p, "prevention", &file.prevention, Prevention::from_key, Prevention::keys());
+    let target_groups = keys(
+        &mut p,
+        "target_groups",
+        &file.target_groups,
+        TargetGroup::from_key,
+        TargetGroup::keys(),
+    );
+    let prevention = keys(
+        &mut p,
+        "prevention",
+        &file.prevention,
+        Prevention::from_key,
+        Prevention::keys(),
+    );
     let review_date = file.review_date.as_deref().and_then(|d| {
         let date = parse_iso_date(d);
         if date.is_none() {
-            p.near("review_date", format!("review_date «{d}» er ikke en dato på formen ÅÅÅÅ-MM-DD"));
+            p.near(
+                "review_date",
+                format!("review_date «{d}» er ikke en dato på formen ÅÅÅÅ-MM-DD"),
+            );
         }
         date
     });
@@ -621,7 +691,14 @@ fn read_item<'a>(
         .filter_map(|r| match RelationType::from_key(&r.kind) {
             Some(kind) => Some(Relation { kind, to: r.to }),
             None => {
-                p.near(&r.kind, format!("ukjent relasjonstype «{}»; gyldige typer er {}", r.kind, RelationType::keys()));
+                p.near(
+                    &r.kind,
+                    format!(
+                        "ukjent relasjonstype «{}»; gyldige typer er {}",
+                        r.kind,
+                        RelationType::keys()
+                    ),
+                );
                 None
             }
         })
@@ -631,9 +708,11 @@ fn read_item<'a>(
         .into_iter()
         .filter_map(|a| {
             let attachment_path = format!("{FILES_DIR}/{slug}/{}", a.file);
-            let found = (!a.file.contains('/') && !a.file.starts_with('.'))
-                .then(|| by_path.get_key_value(attachment_path.as_str()))
-                .flatten();
+            if !is_safe_file_name(&a.file) {
+                p.near(&a.file, format!("filnavnet «{}» kan bare ha a–z, A–Z, 0–9, punktum, bindestrek og understrek", a.file));
+                return None;
+            }
+            let found = by_path.get_key_value(attachment_path.as_str());
             match found {
                 Some((path, bytes)) => {
                     used.insert(path);
@@ -667,12 +746,15 @@ fn read_item<'a>(
         status,
         priorities: file.priorities,
         text,
-        contact: file.contact.map(|c| Contact {
-            phone: c.phone,
-            email: c.email,
-            address: c.address,
-            web: c.web,
-        }),
+        contact: file
+            .contact
+            .map(|c| Contact {
+                phone: c.phone,
+                email: c.email,
+                address: c.address,
+                web: c.web,
+            })
+            .filter(|c| !c.is_empty()),
         relations,
         attachments,
     })
@@ -693,7 +775,9 @@ fn slug_of(path: &str, file_name: &str, problems: &mut Vec<Problem>) -> Option<S
         problems.push(Problem {
             file: path.into(),
             line: 1,
-            message: "filnavnet må være en slug og slutte på .md: a–z, 0–9 og bindestrek, 2–80 tegn".into(),
+            message:
+                "filnavnet må være en slug og slutte på .md: a–z, 0–9 og bindestrek, 2–80 tegn"
+                    .into(),
         });
     }
     slug.map(str::to_string)
@@ -718,7 +802,10 @@ fn read_timeline_entry(
     };
     let date = parse_iso_date(&file.date);
     if date.is_none() {
-        p.near("date", format!("date «{}» er ikke en dato på formen ÅÅÅÅ-MM-DD", file.date));
+        p.near(
+            "date",
+            format!("date «{}» er ikke en dato på formen ÅÅÅÅ-MM-DD", file.date),
+        );
     }
     let status = status(&mut p, &file.status);
     let titles = ByLang {
@@ -771,14 +858,23 @@ fn check_default_language(
 
 /// Checks what crosses files: unique slugs, and that owners, relations and priorities
 /// name things that exist.
-fn check_references(tenant: &Tenant, items: &[Item], files: &[SourceFile], problems: &mut Vec<Problem>) {
+fn check_references(
+    tenant: &Tenant,
+    items: &[Item],
+    files: &[SourceFile],
+    problems: &mut Vec<Problem>,
+) {
     let mut kinds: HashMap<&str, Kind> = HashMap::new();
     for item in items {
         if let Some(other) = kinds.insert(&item.slug, item.kind) {
             problems.push(Problem {
                 file: item_path(item),
                 line: 1,
-                message: format!("slugen «{}» er også brukt av innhold av typen {}", item.slug, other.key()),
+                message: format!(
+                    "slugen «{}» er også brukt av innhold av typen {}",
+                    item.slug,
+                    other.key()
+                ),
             });
         }
     }
@@ -809,14 +905,27 @@ fn check_references(tenant: &Tenant, items: &[Item], files: &[SourceFile], probl
             if relation.to == item.slug {
                 p.near(&needle, "en relasjon kan ikke gå til innholdet selv");
             } else if !kinds.contains_key(relation.to.as_str()) {
-                p.near(&needle, format!("relasjonen viser til «{}», som ikke finnes", relation.to));
+                p.near(
+                    &needle,
+                    format!("relasjonen viser til «{}», som ikke finnes", relation.to),
+                );
             } else if !seen.insert((relation.kind, &relation.to)) {
-                p.near(&needle, format!("relasjonen {} til «{}» står to ganger", relation.kind.key(), relation.to));
+                p.near(
+                    &needle,
+                    format!(
+                        "relasjonen {} til «{}» står to ganger",
+                        relation.kind.key(),
+                        relation.to
+                    ),
+                );
             }
         }
         for key in &item.priorities {
             if !priority_keys.contains(key.as_str()) {
-                p.near(key, format!("prioriteten «{key}» finnes ikke i tenant.toml"));
+                p.near(
+                    key,
+                    format!("prioriteten «{key}» finnes ikke i tenant.toml"),
+                );
             }
         }
     }
@@ -899,8 +1008,12 @@ pub fn write_bundle(bundle: &ModelBundle) -> Vec<SourceFile> {
         let file = TimelineFile {
             date: format_iso_date(entry.date),
             status: entry.status.key().into(),
-            nb: entry.text.nb.as_ref().map(|t| TitleFile { title: t.title.clone() }),
-            nn: entry.text.nn.as_ref().map(|t| TitleFile { title: t.title.clone() }),
+            nb: entry.text.nb.as_ref().map(|t| TitleFile {
+                title: t.title.clone(),
+            }),
+            nn: entry.text.nn.as_ref().map(|t| TitleFile {
+                title: t.title.clone(),
+            }),
         };
         let bodies = body_map(&entry.text, |t| &t.body);
         files.push(SourceFile {

@@ -75,12 +75,16 @@ Bokmål.
 Nynorsk.
 "#;
 
-const TOOL: &str = "+++\nlevels = [\"individ\"]\nstatus = \"draft\"\n\n[nb]\ntitle = \"Skjema\"\n+++\n";
+const TOOL: &str =
+    "+++\nlevels = [\"individ\"]\nstatus = \"draft\"\n\n[nb]\ntitle = \"Skjema\"\n+++\n";
 
 fn valid_folder() -> Vec<SourceFile> {
     vec![
         file("tenant.toml", TENANT),
-        file("om-modellen.md", "<!-- nb -->\nOm.\n\n<!-- nn -->\nOm nn.\n"),
+        file(
+            "om-modellen.md",
+            "<!-- nb -->\nOm.\n\n<!-- nn -->\nOm nn.\n",
+        ),
         file("innhold/tjeneste/helsestasjon.md", SERVICE),
         file("innhold/rutine/rutine-a.md", ROUTINE),
         file("innhold/verktoy/skjema.md", TOOL),
@@ -111,10 +115,20 @@ fn reads_a_valid_folder() {
     assert_eq!(routine.levels, vec![Level::Service, Level::Individual]);
     assert_eq!(routine.text.nn.as_ref().unwrap().body, "Nynorsk.");
     assert_eq!(routine.attachments[0].file.bytes, "Ø æ å\n".as_bytes());
-    let service = bundle.items.iter().find(|i| i.slug == "helsestasjon").unwrap();
-    assert_eq!(service.text.nb.as_ref().unwrap().body, "## Om oss\n\nVi er her.");
+    let service = bundle
+        .items
+        .iter()
+        .find(|i| i.slug == "helsestasjon")
+        .unwrap();
+    assert_eq!(
+        service.text.nb.as_ref().unwrap().body,
+        "## Om oss\n\nVi er her."
+    );
     assert!(service.text.nn.is_none());
-    assert_eq!(bundle.timeline[0].text.nb.as_ref().unwrap().body, "Vi starter.");
+    assert_eq!(
+        bundle.timeline[0].text.nb.as_ref().unwrap().body,
+        "Vi starter."
+    );
 }
 
 #[test]
@@ -137,7 +151,10 @@ fn reports_every_problem_with_file_and_line() {
             .replace("to = \"skjema\"", "to = \"finnes-ikke\""),
     );
     files.push(file("innhold/plan/Dårlig.md", "+++\n+++\n"));
-    files.push(file("innhold/plan/ok-plan.md", "+++\nlevels = [\"kommune\"]\nstatus = \"published\"\n[nb]\ntitle = 5\n+++\n"));
+    files.push(file(
+        "innhold/plan/ok-plan.md",
+        "+++\nlevels = [\"kommune\"]\nstatus = \"published\"\n[nb]\ntitle = 5\n+++\n",
+    ));
     files.push(file("ekstra.txt", "?"));
     let problems = problems_of(&files);
     let expect = [
@@ -149,7 +166,10 @@ fn reports_every_problem_with_file_and_line() {
         "innhold/rutine/rutine-a.md:17: relasjonen viser til «finnes-ikke»",
     ];
     for e in expect {
-        assert!(problems.iter().any(|p| p.starts_with(e)), "missing {e:?} in {problems:#?}");
+        assert!(
+            problems.iter().any(|p| p.starts_with(e)),
+            "missing {e:?} in {problems:#?}"
+        );
     }
     assert_eq!(problems.len(), expect.len(), "{problems:#?}");
 }
@@ -163,22 +183,53 @@ fn default_language_must_be_complete_and_owners_must_be_services() {
         &ROUTINE.replace("owner = \"helsestasjon\"", "owner = \"skjema\""),
     );
     let problems = problems_of(&files);
-    assert!(problems.iter().any(|p| p.starts_with("innhold/verktoy/skjema.md:1: mangler tekst på standardspråket nb")), "{problems:#?}");
-    assert!(problems.iter().any(|p| p.starts_with("innhold/rutine/rutine-a.md:4: owner «skjema» er ikke en tjeneste")), "{problems:#?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p
+                .starts_with("innhold/verktoy/skjema.md:1: mangler tekst på standardspråket nb")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p
+                .starts_with("innhold/rutine/rutine-a.md:4: owner «skjema» er ikke en tjeneste")),
+        "{problems:#?}"
+    );
 }
 
 #[test]
 fn language_markers_and_front_matter_are_checked() {
     let mut files = valid_folder();
-    files[2] = file("innhold/tjeneste/helsestasjon.md", &SERVICE.replace("<!-- nb -->\n## Om oss", "## Om oss"));
+    files[2] = file(
+        "innhold/tjeneste/helsestasjon.md",
+        &SERVICE.replace("<!-- nb -->\n## Om oss", "## Om oss"),
+    );
     files[4] = file("innhold/verktoy/skjema.md", "levels = []\n");
     let problems = problems_of(&files);
-    assert!(problems.iter().any(|p| p.starts_with("innhold/tjeneste/helsestasjon.md:14: tekst før første språkmerke")), "{problems:#?}");
-    assert!(problems.iter().any(|p| p.starts_with("innhold/verktoy/skjema.md:1: filen må begynne med en linje med +++")), "{problems:#?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p
+                .starts_with("innhold/tjeneste/helsestasjon.md:14: tekst før første språkmerke")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p
+                .starts_with("innhold/verktoy/skjema.md:1: filen må begynne med en linje med +++")),
+        "{problems:#?}"
+    );
 }
 
 #[test]
 fn missing_tenant_file_is_a_problem() {
     let problems = problems_of(&valid_folder()[1..]);
-    assert!(problems.iter().any(|p| p.starts_with("tenant.toml:1: mangler")));
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("tenant.toml:1: mangler"))
+    );
 }

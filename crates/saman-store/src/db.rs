@@ -1,0 +1,205 @@
+//! Connecting, configuring and migrating the database.
+
+use crate::{Result, StoreError};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::time::Duration;
+
+/// Which database a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// The database, shared by all requests. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+}
+
+/// Schema versions, applied in order and recorded in `schema_migrations`.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial schema",
+    include_str!("../migrations/0001_initial.sql"),
+)];
+
+impl Store {
+    /// Connects to `url`, creating a SQLite file and its folder if needed, and brings the
+    /// schema up to date.
+    pub async fn connect(url: &str) -> Result<Store> {
+        install_default_drivers();
+        let backend = Backend::of_url(url).ok_or(StoreError::UnsupportedUrl)?;
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let url = match backend {
+            Backend::Sqlite => {
+                create_sqlite_folder(url)?;
+                options = options.max_connections(8).after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // WAL lets readers run beside a writer; FULL makes each commit
+                        // durable; foreign keys are off by default in SQLite.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                });
+                with_create_mode(url)
+            }
+            Backend::Postgres => {
+                options = options.max_connections(16);
+                url.to_string()
+            }
+        };
+        let pool = options.connect(&url).await?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Applies the migrations not yet applied. On PostgreSQL an advisory lock keeps
+    /// instances that start together from migrating at the same time.
+    async fn migrate(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_lock(7426260001)")
+                .execute(&mut *conn)
+                .await?;
+        }
+        let result = async {
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (\
+                 version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+            )
+            .await?;
+            let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+                .fetch_all(&mut *conn)
+                .await?;
+            for (version, name, sql) in MIGRATIONS {
+                if applied.contains(version) {
+                    continue;
+                }
+                tracing::info!(version, name, "applying database migration");
+                let bytes_type = match self.backend {
+                    Backend::Sqlite => "BLOB",
+                    Backend::Postgres => "BYTEA",
+                };
+                let sql = sql.replace("${bytes}", bytes_type);
+                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                for statement in sql.split(';').map(strip_comments).filter(|s| !s.is_empty()) {
+                    tx.execute(statement.as_str()).await?;
+                }
+                sqlx::query(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                )
+                .bind(version)
+                .bind(*name)
+                .bind(crate::model::now())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_unlock(7426260001)")
+                .execute(&mut *conn)
+                .await?;
+        }
+        result
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn strip_comments(statement: &str) -> String {
+    statement
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// The file part of a `sqlite:` URL, without query options.
+fn sqlite_path(url: &str) -> &str {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    rest.split('?').next().unwrap_or(rest)
+}
+
+fn create_sqlite_folder(url: &str) -> Result<()> {
+    let path = sqlite_path(url);
+    if path != ":memory:"
+        && let Some(parent) = Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    Ok(())
+}
+
+/// Asks SQLite to create the file if it does not exist yet.
+fn with_create_mode(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_and_sqlite_paths() {
+        assert_eq!(
+            Backend::of_url("sqlite:data/saman.db"),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(Backend::of_url("mysql://x"), None);
+        assert_eq!(
+            sqlite_path("sqlite://data/saman.db?mode=rwc"),
+            "data/saman.db"
+        );
+        assert_eq!(with_create_mode("sqlite:a.db"), "sqlite:a.db?mode=rwc");
+    }
+}

@@ -1,0 +1,162 @@
+//! Interface text from the Fluent files in `locales/`, and Norwegian date formats.
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, static_loader};
+use saman_domain::Lang;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "nb",
+        // Unicode isolation marks around arguments would show up in plain text.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static LANG_IDS: LazyLock<[LanguageIdentifier; 2]> = LazyLock::new(|| {
+    // Both are valid BCP 47 tags.
+    [
+        "nb".parse().expect("nb is a language tag"),
+        "nn".parse().expect("nn is a language tag"),
+    ]
+});
+
+fn id(lang: Lang) -> &'static LanguageIdentifier {
+    &LANG_IDS[lang as usize]
+}
+
+/// Translates interface text into one language.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn new(lang: Lang) -> Tr {
+        Tr { lang }
+    }
+
+    /// The text for `key`; a missing key shows as itself (a unit test keeps none missing).
+    pub fn t(&self, key: &str) -> String {
+        LOCALES
+            .try_lookup(id(self.lang), key)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// The text for `key` with one named argument.
+    pub fn t1(
+        &self,
+        key: &str,
+        name: &'static str,
+        value: impl Into<FluentValue<'static>>,
+    ) -> String {
+        self.ta(key, [(name, value.into())])
+    }
+
+    /// The text for `key` with named arguments.
+    pub fn ta<const N: usize>(
+        &self,
+        key: &str,
+        args: [(&'static str, FluentValue<'static>); N],
+    ) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue<'static>> = args
+            .into_iter()
+            .map(|(name, value)| (Cow::Borrowed(name), value))
+            .collect();
+        LOCALES
+            .try_lookup_with_args(id(self.lang), key, &args)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// A date as "1. juni 2027".
+    pub fn date(&self, date: time::Date) -> String {
+        const MONTHS: [&str; 12] = [
+            "januar",
+            "februar",
+            "mars",
+            "april",
+            "mai",
+            "juni",
+            "juli",
+            "august",
+            "september",
+            "oktober",
+            "november",
+            "desember",
+        ];
+        format!(
+            "{}. {} {}",
+            date.day(),
+            MONTHS[date.month() as usize - 1],
+            date.year()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(text: &str) -> Vec<&str> {
+        text.lines()
+            .filter_map(|l| l.split_once(" =").map(|(k, _)| k))
+            .filter(|k| !k.starts_with([' ', '#']) && !k.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let nb = keys(include_str!("../locales/nb/main.ftl"));
+        let nn = keys(include_str!("../locales/nn/main.ftl"));
+        assert_eq!(nb, nn);
+        assert!(nb.len() > 100);
+    }
+
+    #[test]
+    fn translates_and_formats() {
+        assert_eq!(Tr::new(Lang::Nn).t("nav-services"), "Tenester");
+        assert_eq!(Tr::new(Lang::Nb).t("nav-services"), "Tjenester");
+        assert_eq!(
+            Tr::new(Lang::Nb).t1("error-id", "id", "abc"),
+            "Feilkode: abc"
+        );
+        let date = time::Date::from_calendar_date(2027, time::Month::June, 1).unwrap();
+        assert_eq!(Tr::new(Lang::Nn).date(date), "1. juni 2027");
+    }
+
+    #[test]
+    fn every_key_of_the_domain_has_a_text() {
+        use saman_domain::*;
+        for lang in Lang::ALL {
+            let tr = Tr::new(lang);
+            let mut keys: Vec<String> = Vec::new();
+            keys.extend(
+                Kind::ALL
+                    .iter()
+                    .flat_map(|k| [format!("kind-{}", k.key()), format!("kinds-{}", k.key())]),
+            );
+            keys.extend(
+                TargetGroup::ALL
+                    .iter()
+                    .map(|t| format!("target-{}", t.key())),
+            );
+            keys.extend(
+                Prevention::ALL
+                    .iter()
+                    .map(|p| format!("prevention-{}", p.key())),
+            );
+            keys.extend(RelationType::ALL.iter().flat_map(|r| {
+                [
+                    format!("rel-{}-out", r.key()),
+                    format!("rel-{}-in", r.key()),
+                ]
+            }));
+            for key in keys {
+                assert_ne!(tr.t(&key), key, "{lang}: {key}");
+            }
+        }
+    }
+}

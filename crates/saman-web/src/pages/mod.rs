@@ -1,0 +1,33 @@
+//! The page handlers, one module per area of the site.
+
+pub mod item;
+pub mod platform;
+pub mod settings;
+pub mod tenant;
+
+use crate::AppState;
+use crate::error::WebError;
+use askama::Template;
+use axum::response::Html;
+use saman_domain::Lang;
+use saman_store::TenantRecord;
+
+/// The language of a path's first segment; anything else is an unknown page.
+pub fn parse_lang(segment: &str) -> Result<Lang, WebError> {
+    segment.parse().map_err(|_| WebError::NotFound)
+}
+
+/// The tenant named in the path, or an unknown page.
+pub async fn find_tenant(state: &AppState, slug: &str) -> Result<TenantRecord, WebError> {
+    state
+        .store
+        .tenant_by_slug(slug)
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+pub fn render(page: impl Template) -> Result<Html<String>, WebError> {
+    page.render()
+        .map(Html)
+        .map_err(|e| WebError::Internal(format!("template: {e}")))
+}

@@ -1,0 +1,171 @@
+//! The command line: what `saman --help` documents.
+
+use crate::config::Settings;
+use crate::{demo, folder, serve};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use saman_store::{ImportOutcome, Store};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "saman",
+    version,
+    about = "Saman: a municipality's collaboration model for children and youth, on the web",
+    after_help = "Settings are read from defaults, then the file given by --config, then the \
+environment (SAMAN_ADDR, SAMAN_DATABASE_URL, SAMAN_LOG_FORMAT, SAMAN_DEMO), then flags.\n\
+Without a command, saman serves the platform."
+)]
+pub struct Cli {
+    /// A TOML file with settings (addr, database_url, log_format, demo).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The database: sqlite:PATH (default sqlite:data/saman.db) or postgres://…
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the platform; loads the demo models into an empty database first.
+    Serve {
+        /// Address and port to listen on (default 127.0.0.1:8080).
+        #[arg(long, value_name = "HOST:PORT")]
+        addr: Option<String>,
+        /// Do not load the demo models into an empty database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Create or update a tenant from a model folder. Nothing changes if any file has a problem.
+    Import {
+        /// The folder, as written by `saman export` (see docs/model-files.md).
+        dir: PathBuf,
+        /// Only check the folder and report problems; change nothing.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Write a tenant's whole model to a folder of Markdown files.
+    Export {
+        /// The tenant's slug.
+        #[arg(long)]
+        tenant: String,
+        /// The folder to write; it must be empty or not exist, unless --replace.
+        dir: PathBuf,
+        /// Empty the folder first if it has files.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// List the tenants in the database.
+    Tenants,
+}
+
+pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
+    match cli.command.unwrap_or(Command::Serve {
+        addr: None,
+        no_demo: false,
+    }) {
+        Command::Serve { addr, no_demo } => {
+            if let Some(addr) = addr {
+                settings.addr = addr;
+            }
+            if no_demo {
+                settings.demo = false;
+            }
+            serve::serve(settings).await?;
+        }
+        Command::Import { dir, check } => {
+            let files = folder::read(&dir)?;
+            let bundle = match saman_domain::files::read_bundle(&files) {
+                Ok(bundle) => bundle,
+                Err(problems) => {
+                    for problem in &problems {
+                        eprintln!("{}: {problem}", dir.display());
+                    }
+                    eprintln!("{} problem(er); ingenting er endret.", problems.len());
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            if check {
+                println!(
+                    "{}: ingen problemer ({} innhold).",
+                    dir.display(),
+                    bundle.items.len()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let store = connect(&settings).await?;
+            let outcome = store.import_bundle(&bundle).await?;
+            let what = match outcome {
+                ImportOutcome::Created => "opprettet",
+                ImportOutcome::Updated => "oppdatert",
+                ImportOutcome::Unchanged => "uendret",
+            };
+            println!(
+                "{}: {what} ({} innhold, {} i tidslinjen).",
+                bundle.tenant.slug,
+                bundle.items.len(),
+                bundle.timeline.len()
+            );
+        }
+        Command::Export {
+            tenant,
+            dir,
+            replace,
+        } => {
+            let store = connect(&settings).await?;
+            let Some(record) = store.tenant_by_slug(&tenant).await? else {
+                bail!("fant ingen tenant med slug «{tenant}»");
+            };
+            let bundle = store.export_bundle(&record).await?;
+            let files = saman_domain::files::write_bundle(&bundle);
+            folder::write(&dir, &files, replace)?;
+            println!(
+                "{tenant}: skrev {} filer til {}.",
+                files.len(),
+                dir.display()
+            );
+        }
+        Command::Tenants => {
+            let store = connect(&settings).await?;
+            for t in store.list_tenants().await? {
+                println!(
+                    "{}\t{}\t{}",
+                    t.slug,
+                    t.municipality_numbers.join(","),
+                    t.name(t.default_lang)
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
+    Store::connect(&settings.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "kunne ikke åpne databasen {}",
+                settings.redacted_database_url()
+            )
+        })
+}
+
+/// Loads the demo models if the database has no tenants yet.
+pub async fn load_demo_if_empty(store: &Store) -> anyhow::Result<()> {
+    if !store.list_tenants().await?.is_empty() {
+        return Ok(());
+    }
+    for (name, files) in demo::bundles() {
+        let bundle = saman_domain::files::read_bundle(&files)
+            .map_err(|problems| anyhow::anyhow!("demo model {name} is invalid: {}", problems[0]))?;
+        store.import_bundle(&bundle).await?;
+        tracing::info!(tenant = bundle.tenant.slug, "loaded demo model");
+    }
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! Settings: defaults, then an optional TOML file, then SAMAN_* environment variables,
+//! then command-line flags.
+
+use crate::cli::Cli;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// Where to listen.
+    pub addr: String,
+    /// `sqlite:PATH` or `postgres://…`.
+    pub database_url: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Load the demo models into an empty database.
+    pub demo: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            addr: "127.0.0.1:8080".into(),
+            database_url: "sqlite:data/saman.db".into(),
+            log_format: "text".into(),
+            demo: true,
+        }
+    }
+}
+
+impl Settings {
+    pub fn load(cli: &Cli) -> Result<Settings, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = &cli.config {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(Env::prefixed("SAMAN_").only(&[
+            "addr",
+            "database_url",
+            "log_format",
+            "demo",
+        ]));
+        if let Some(url) = &cli.database_url {
+            figment = figment.merge(("database_url", url));
+        }
+        let settings: Settings = figment.extract()?;
+        if !matches!(settings.log_format.as_str(), "text" | "json") {
+            return Err(figment::Error::from(
+                "log_format must be text or json".to_string(),
+            ));
+        }
+        Ok(settings)
+    }
+
+    /// The database URL without a password, for messages.
+    pub fn redacted_database_url(&self) -> String {
+        redact_password(&self.database_url)
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SAMAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if settings.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            redact_password("postgres://saman:hemmelig@db/saman"),
+            "postgres://saman:***@db/saman"
+        );
+        assert_eq!(
+            redact_password("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(
+            redact_password("sqlite:data/saman.db"),
+            "sqlite:data/saman.db"
+        );
+    }
+}
