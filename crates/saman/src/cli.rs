@@ -1,7 +1,7 @@
 //! The command line: what `saman --help` documents.
 
 use crate::config::Settings;
-use crate::{demo, folder, serve};
+use crate::{folder, serve};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use saman_store::{ImportOutcome, Store};
@@ -154,18 +154,4 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
                 settings.redacted_database_url()
             )
         })
-}
-
-/// Loads the demo models if the database has no tenants yet.
-pub async fn load_demo_if_empty(store: &Store) -> anyhow::Result<()> {
-    if !store.list_tenants().await?.is_empty() {
-        return Ok(());
-    }
-    for (name, files) in demo::bundles() {
-        let bundle = saman_domain::files::read_bundle(&files)
-            .map_err(|problems| anyhow::anyhow!("demo model {name} is invalid: {}", problems[0]))?;
-        store.import_bundle(&bundle).await?;
-        tracing::info!(tenant = bundle.tenant.slug, "loaded demo model");
-    }
-    Ok(())
 }

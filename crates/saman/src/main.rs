@@ -1,12 +1,7 @@
 //! The `saman` binary: serves the platform and carries the admin commands.
 
-mod cli;
-mod config;
-mod demo;
-mod folder;
-mod serve;
-
 use clap::Parser;
+use saman::{cli, config};
 use std::process::ExitCode;
 
 #[tokio::main]

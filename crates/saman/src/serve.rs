@@ -1,7 +1,8 @@
 //! `saman serve`: the web server, with graceful shutdown.
 
-use crate::cli::{connect, load_demo_if_empty};
+use crate::cli::connect;
 use crate::config::Settings;
+use crate::demo::load_demo_if_empty;
 use anyhow::Context;
 use tokio::net::TcpListener;
 

@@ -1,0 +1,7 @@
+//! The `saman` binary's parts, as a library so that integration tests drive the same code.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod folder;
+pub mod serve;

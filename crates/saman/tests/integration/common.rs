@@ -1,0 +1,163 @@
+//! The test harness: fresh databases, a running server, a client.
+
+use saman_domain::files::read_bundle;
+use saman_store::Store;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+const POSTGRES_URL: &str = "SAMAN_TEST_POSTGRES_URL";
+const REQUIRE_POSTGRES: &str = "SAMAN_TEST_REQUIRE_POSTGRES";
+
+/// Whether the PostgreSQL variant of a test should run; panics if it is required but
+/// not configured, so that CI cannot skip it silently.
+pub fn postgres_available() -> bool {
+    let configured = std::env::var(POSTGRES_URL).is_ok_and(|u| !u.is_empty());
+    if !configured && std::env::var(REQUIRE_POSTGRES).is_ok_and(|v| v == "1") {
+        panic!("{REQUIRE_POSTGRES}=1 but {POSTGRES_URL} is not set");
+    }
+    if !configured {
+        eprintln!("skipped: set {POSTGRES_URL} to run the PostgreSQL tests");
+    }
+    configured
+}
+
+/// A database that exists for one test: a SQLite file in a temporary folder, or a
+/// PostgreSQL database created for it and dropped afterwards.
+pub struct TestDb {
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        match backend {
+            Backend::Sqlite => TestDb {
+                url: format!("sqlite:{}", dir.path().join("saman.db").display()),
+                postgres: None,
+                _dir: dir,
+            },
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let admin = std::env::var(POSTGRES_URL).expect("checked by postgres_available");
+                let name = format!("saman_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin}: {e}"));
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    postgres: Some((admin, name)),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.postgres.take() {
+            // Drop runs outside async; a small runtime of its own removes the database.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    use sqlx::Connection;
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut conn)
+                                .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A running Saman with its database.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub db: TestDb,
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+impl TestApp {
+    /// Starts Saman on a free port with a fresh database holding the demo models (if
+    /// `demo`) and the fixture `testvik`.
+    pub async fn spawn(backend: Backend, demo: bool) -> TestApp {
+        saman_web::install_metrics_recorder();
+        let db = TestDb::new(backend).await;
+        let store = Store::connect(&db.url)
+            .await
+            .expect("the test database opens");
+        if demo {
+            saman::demo::load_demo_if_empty(&store)
+                .await
+                .expect("the demo models load");
+        }
+        import_folder(&store, &fixture("testvik")).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = saman_web::app(store.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            store,
+            db,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+
+    /// GETs a page that must answer 200, and returns its HTML.
+    pub async fn page(&self, path: &str) -> String {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "GET {path} answered {status}:\n{body}");
+        body
+    }
+}
+
+pub async fn import_folder(store: &Store, dir: &Path) -> saman_store::ImportOutcome {
+    let files = saman::folder::read(dir).unwrap();
+    let bundle = read_bundle(&files).unwrap_or_else(|p| panic!("{dir:?} is invalid: {p:?}"));
+    store.import_bundle(&bundle).await.unwrap()
+}

@@ -1,0 +1,35 @@
+//! Integration tests: the real server on a free port, against a fresh database.
+//!
+//! Every test runs on SQLite, and on PostgreSQL when `SAMAN_TEST_POSTGRES_URL` names a
+//! server where the tests may create databases. With `SAMAN_TEST_REQUIRE_POSTGRES=1`
+//! (as in CI) a PostgreSQL test fails instead of being skipped when that is missing.
+
+mod common;
+mod model_files;
+mod operations;
+mod site;
+
+/// Declares each listed `async fn(Backend)` as a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::common::postgres_available() {
+                        super::$name($crate::common::Backend::Postgres).await
+                    }
+                }
+            )+
+        }
+    };
+}

@@ -1,0 +1,196 @@
+//! The model as files: import, export, round trips and validation, through the store
+//! and through the real `saman import` and `saman export` commands.
+
+use crate::common::{Backend, TestApp, TestDb, examples, fixture, import_folder};
+use saman_store::ImportOutcome;
+use std::path::Path;
+use std::process::Command;
+
+crate::on_both_backends!(
+    import_is_idempotent,
+    a_failed_import_changes_nothing,
+    export_import_export_is_identical_through_the_commands,
+    demo_models_export_exactly_as_shipped,
+    a_changed_file_updates_the_site,
+);
+
+fn saman(db: &TestDb, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_saman"))
+        .args(args)
+        .env("SAMAN_DATABASE_URL", &db.url)
+        .output()
+        .unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for file in saman::folder::read(from).unwrap() {
+        let path = to.join(&file.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, file.bytes).unwrap();
+    }
+}
+
+fn assert_same_folders(a: &Path, b: &Path) {
+    let a_files = saman::folder::read(a).unwrap();
+    let mut b_files = saman::folder::read(b).unwrap();
+    let mut a_files = a_files;
+    a_files.sort_by(|x, y| x.path.cmp(&y.path));
+    b_files.sort_by(|x, y| x.path.cmp(&y.path));
+    let a_paths: Vec<_> = a_files.iter().map(|f| &f.path).collect();
+    let b_paths: Vec<_> = b_files.iter().map(|f| &f.path).collect();
+    assert_eq!(a_paths, b_paths);
+    for (x, y) in a_files.iter().zip(&b_files) {
+        assert!(x.bytes == y.bytes, "{} differs", x.path);
+    }
+}
+
+async fn import_is_idempotent(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    assert_eq!(
+        import_folder(&app.store, &fixture("testvik")).await,
+        ImportOutcome::Unchanged
+    );
+    let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let before = app.store.export_bundle(&record).await.unwrap();
+    assert_eq!(
+        import_folder(&app.store, &fixture("testvik")).await,
+        ImportOutcome::Unchanged
+    );
+    assert_eq!(app.store.export_bundle(&record).await.unwrap(), before);
+}
+
+async fn a_failed_import_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("testvik"), dir.path());
+    let plan = dir.path().join("innhold/plan/oppvekstplan.md");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(
+        &plan,
+        text.replace("title = \"Oppvekstplan\"", "title = \"Ny tittel\""),
+    )
+    .unwrap();
+    let routine = dir.path().join("innhold/rutine/samtalerutine.md");
+    let text = std::fs::read_to_string(&routine).unwrap();
+    std::fs::write(
+        &routine,
+        text.replace("to = \"skjema\"", "to = \"finnes-ikke\"")
+            .replace("2027-06-01", "2027-13-01"),
+    )
+    .unwrap();
+
+    let output = saman(&app.db, &["import", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("innhold/rutine/samtalerutine.md:6: review_date «2027-13-01»"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("innhold/rutine/samtalerutine.md:15: relasjonen viser til «finnes-ikke»"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 problem(er); ingenting er endret."),
+        "{stderr}"
+    );
+    let html = app.page("/nb/testvik/innhold/oppvekstplan").await;
+    assert!(html.contains("Oppvekstplan") && !html.contains("Ny tittel"));
+
+    let output = saman(
+        &app.db,
+        &["import", "--check", fixture("testvik").to_str().unwrap()],
+    );
+    assert!(output.status.success());
+}
+
+async fn export_import_export_is_identical_through_the_commands(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let out = tempfile::tempdir().unwrap();
+    for tenant in ["testvik", "fjordvik", "lauvdal-strandheim"] {
+        let first = out.path().join(format!("{tenant}-1"));
+        let second = out.path().join(format!("{tenant}-2"));
+        let exported = saman(
+            &app.db,
+            &["export", "--tenant", tenant, first.to_str().unwrap()],
+        );
+        assert!(exported.status.success(), "{exported:?}");
+        // Into a fresh database, then out again.
+        let fresh = TestDb::new(backend).await;
+        let imported = saman(&fresh, &["import", first.to_str().unwrap()]);
+        assert!(imported.status.success(), "{imported:?}");
+        assert!(String::from_utf8_lossy(&imported.stdout).contains("opprettet"));
+        let again = saman(&fresh, &["import", first.to_str().unwrap()]);
+        assert!(
+            String::from_utf8_lossy(&again.stdout).contains("uendret"),
+            "{again:?}"
+        );
+        let exported = saman(
+            &fresh,
+            &["export", "--tenant", tenant, second.to_str().unwrap()],
+        );
+        assert!(exported.status.success(), "{exported:?}");
+        assert_same_folders(&first, &second);
+    }
+    let refused = saman(
+        &app.db,
+        &[
+            "export",
+            "--tenant",
+            "testvik",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert!(
+        !refused.status.success(),
+        "a folder with files is not overwritten without --replace"
+    );
+    let unknown = saman(
+        &app.db,
+        &[
+            "export",
+            "--tenant",
+            "finnes-ikke",
+            out.path().join("x").to_str().unwrap(),
+        ],
+    );
+    assert!(!unknown.status.success());
+}
+
+async fn demo_models_export_exactly_as_shipped(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let out = tempfile::tempdir().unwrap();
+    for tenant in ["fjordvik", "lauvdal-strandheim"] {
+        let dir = out.path().join(tenant);
+        assert!(
+            saman(
+                &app.db,
+                &["export", "--tenant", tenant, dir.to_str().unwrap()]
+            )
+            .status
+            .success()
+        );
+        assert_same_folders(&examples().join(tenant), &dir);
+    }
+}
+
+async fn a_changed_file_updates_the_site(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("testvik"), dir.path());
+    let routine = dir.path().join("innhold/rutine/samtalerutine.md");
+    let text = std::fs::read_to_string(&routine).unwrap();
+    std::fs::write(&routine, text.replace("2027-06-01", "2028-01-15")).unwrap();
+    std::fs::remove_file(dir.path().join("innhold/tjeneste/aapen-barnehage.md")).unwrap();
+    assert_eq!(
+        import_folder(&app.store, dir.path()).await,
+        ImportOutcome::Updated
+    );
+    let html = app.page("/nb/testvik/innhold/samtalerutine").await;
+    assert!(html.contains("15. januar 2028"));
+    let (status, _) = app.get("/nb/testvik/innhold/aapen-barnehage").await;
+    assert_eq!(
+        status, 404,
+        "an item removed from the files is removed from the site"
+    );
+}
