@@ -137,6 +137,19 @@ impl Store {
         result
     }
 
+    /// Writes a consistent copy of a SQLite database to `path` (which must not exist),
+    /// while the database stays in use. PostgreSQL is backed up with its own tools.
+    pub async fn backup_sqlite(&self, path: &Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Unsupported("backup of PostgreSQL: use pg_dump"));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(path.to_string_lossy().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -62,6 +62,11 @@ pub enum Command {
     },
     /// List the tenants in the database.
     Tenants,
+    /// Copy the SQLite database to a new file while Saman runs (for PostgreSQL, use pg_dump).
+    Backup {
+        /// The file to write; it must not exist.
+        file: PathBuf,
+    },
 }
 
 pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
@@ -140,6 +145,14 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                     t.name(t.default_lang)
                 );
             }
+        }
+        Command::Backup { file } => {
+            if file.exists() {
+                bail!("{} finnes allerede", file.display());
+            }
+            let store = connect(&settings).await?;
+            store.backup_sqlite(&file).await?;
+            println!("Sikkerhetskopi skrevet til {}.", file.display());
         }
     }
     Ok(ExitCode::SUCCESS)

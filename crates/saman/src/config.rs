@@ -30,7 +30,7 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub fn load(cli: &Cli) -> Result<Settings, figment::Error> {
+    pub fn load(cli: &Cli) -> Result<Settings, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(path) = &cli.config {
             figment = figment.merge(Toml::file_exact(path));
@@ -44,11 +44,11 @@ impl Settings {
         if let Some(url) = &cli.database_url {
             figment = figment.merge(("database_url", url));
         }
-        let settings: Settings = figment.extract()?;
+        let settings: Settings = figment.extract().map_err(Box::new)?;
         if !matches!(settings.log_format.as_str(), "text" | "json") {
-            return Err(figment::Error::from(
+            return Err(Box::new(figment::Error::from(
                 "log_format must be text or json".to_string(),
-            ));
+            )));
         }
         Ok(settings)
     }

@@ -174,6 +174,19 @@ async fn demo_models_export_exactly_as_shipped(backend: Backend) {
     }
 }
 
+#[tokio::test]
+async fn sqlite_backup_is_a_working_database() {
+    let app = TestApp::spawn(Backend::Sqlite, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kopi.db");
+    let output = saman(&app.db, &["backup", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{output:?}");
+    let copy = saman_store::Store::connect(&format!("sqlite:{}", file.display())).await.unwrap();
+    assert!(copy.tenant_by_slug("testvik").await.unwrap().is_some());
+    let again = saman(&app.db, &["backup", file.to_str().unwrap()]);
+    assert!(!again.status.success(), "an existing file is not overwritten");
+}
+
 async fn a_changed_file_updates_the_site(backend: Backend) {
     let app = TestApp::spawn(backend, false).await;
     let dir = tempfile::tempdir().unwrap();
