@@ -12,6 +12,8 @@ CREATE TABLE tenants (
     contact_email TEXT,
     logo_file_name TEXT,
     logo ${bytes},
+    -- Raised by every import, so that cached copies of the model know they are stale.
+    model_version BIGINT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );

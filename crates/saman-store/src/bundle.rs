@@ -76,10 +76,12 @@ async fn write_tenant(
     let now = now();
     let sql = if is_new {
         "INSERT INTO tenants (id, slug, default_lang, municipality_numbers, primary_colour, contact_email, \
-         logo_file_name, logo, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"
+         logo_file_name, logo, model_version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)"
     } else {
         "UPDATE tenants SET slug = $2, default_lang = $3, municipality_numbers = $4, primary_colour = $5, \
-         contact_email = $6, logo_file_name = $7, logo = $8, updated_at = $9 WHERE id = $1"
+         contact_email = $6, logo_file_name = $7, logo = $8, updated_at = $9, \
+         model_version = model_version + 1 WHERE id = $1"
     };
     sqlx::query(sql)
         .bind(&id.0)

@@ -30,6 +30,7 @@ impl Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    pub(crate) cache: std::sync::Arc<crate::published::PublishedCache>,
 }
 
 /// Schema versions, applied in order and recorded in `schema_migrations`.
@@ -69,7 +70,11 @@ impl Store {
             }
         };
         let pool = options.connect(&url).await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            cache: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }

@@ -8,11 +8,13 @@
 mod bundle;
 mod db;
 mod model;
+mod published;
 mod tenants;
 
 pub use bundle::ImportOutcome;
 pub use db::{Backend, Store};
 pub use model::{Model, Visibility};
+pub use published::Published;
 pub use tenants::{TenantId, TenantRecord, TenantSummary};
 
 /// What can go wrong in the store. Details are for the logs, never for a page.

@@ -11,7 +11,6 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use saman_domain::{Contact, Item, RelationType, Tenant, media_type_of};
-use saman_store::Visibility;
 
 pub struct LevelLink {
     pub href: String,
@@ -58,11 +57,8 @@ pub async fn item(
 ) -> Result<Html<String>, WebError> {
     let lang = parse_lang(&lang)?;
     let tr = Tr::new(lang);
-    let record = find_tenant(&state, &slug).await?;
-    let model = state
-        .store
-        .model(&record.id, Visibility::Published, false)
-        .await?;
+    let published = find_tenant(&state, &slug).await?;
+    let (record, model) = (&published.record, &published.model);
     let tenant = &record.tenant;
     let item = model
         .items
@@ -73,7 +69,7 @@ pub async fn item(
     let find = |slug: &str| model.items.iter().find(|i| i.slug == slug);
     let base = format!("/{lang}/{}", tenant.slug);
     render(ItemPage {
-        chrome: Chrome::tenant(lang, text.value.title.clone(), &ctx, &record, ""),
+        chrome: Chrome::tenant(lang, text.value.title.clone(), &ctx, record, ""),
         title: text.value.title.clone(),
         kind: tr.t(&format!("kind-{}", item.kind.key())),
         summary: text.value.summary.clone(),
@@ -173,7 +169,8 @@ pub async fn attachment(
     Path((lang, slug, item_slug, file)): Path<(String, String, String, String)>,
 ) -> Result<impl IntoResponse, WebError> {
     parse_lang(&lang)?;
-    let record = find_tenant(&state, &slug).await?;
+    let published = find_tenant(&state, &slug).await?;
+    let record = &published.record;
     let content = state
         .store
         .attachment(&record.id, &item_slug, &file)

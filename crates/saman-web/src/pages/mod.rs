@@ -10,20 +10,17 @@ use crate::error::WebError;
 use askama::Template;
 use axum::response::Html;
 use saman_domain::Lang;
-use saman_store::TenantRecord;
+use saman_store::Published;
+use std::sync::Arc;
 
 /// The language of a path's first segment; anything else is an unknown page.
 pub fn parse_lang(segment: &str) -> Result<Lang, WebError> {
     segment.parse().map_err(|_| WebError::NotFound)
 }
 
-/// The tenant named in the path, or an unknown page.
-pub async fn find_tenant(state: &AppState, slug: &str) -> Result<TenantRecord, WebError> {
-    state
-        .store
-        .tenant_by_slug(slug)
-        .await?
-        .ok_or(WebError::NotFound)
+/// The tenant named in the path with its published model, or an unknown page.
+pub async fn find_tenant(state: &AppState, slug: &str) -> Result<Arc<Published>, WebError> {
+    state.store.published(slug).await?.ok_or(WebError::NotFound)
 }
 
 pub fn render(page: impl Template) -> Result<Html<String>, WebError> {

@@ -35,7 +35,8 @@ pub async fn front_or_tenant(
     Path(first): Path<String>,
 ) -> Result<Response, WebError> {
     let Ok(lang) = first.parse::<Lang>() else {
-        let record = find_tenant(&state, &first).await?;
+        let published = find_tenant(&state, &first).await?;
+        let record = &published.record;
         let lang = record.tenant.default_lang;
         return Ok(Redirect::to(&format!("/{lang}/{}", record.tenant.slug)).into_response());
     };

@@ -13,7 +13,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use saman_domain::{Contact, Item, Kind, Level, Prevention, TargetGroup, Tenant};
-use saman_store::Visibility;
 use serde::Deserialize;
 
 pub struct KindCount {
@@ -64,16 +63,13 @@ pub async fn home(
     Path((lang, slug)): Path<(String, String)>,
 ) -> Result<Html<String>, WebError> {
     let lang = parse_lang(&lang)?;
-    let record = find_tenant(&state, &slug).await?;
-    let model = state
-        .store
-        .model(&record.id, Visibility::Published, false)
-        .await?;
+    let published = find_tenant(&state, &slug).await?;
+    let (record, model) = (&published.record, &published.model);
     let tenant = &record.tenant;
     let tr = Tr::new(lang);
     let text = tenant.text.pick(lang).map(|p| p.value);
     let model_name = text.map_or_else(|| tenant.name(lang).to_string(), |t| t.model_name.clone());
-    let chrome = Chrome::tenant(lang, model_name.clone(), &ctx, &record, "nav-home");
+    let chrome = Chrome::tenant(lang, model_name.clone(), &ctx, record, "nav-home");
     let levels = Level::ALL
         .iter()
         .map(|level| {
@@ -265,11 +261,8 @@ pub async fn level(
     let Query(filter) = filter.map_err(|_| WebError::BadRequest(String::new()))?;
     let target = parse_filter(tr, &filter.malgruppe, TargetGroup::from_key)?;
     let prevention = parse_filter(tr, &filter.forebygging, Prevention::from_key)?;
-    let record = find_tenant(&state, &slug).await?;
-    let model = state
-        .store
-        .model(&record.id, Visibility::Published, false)
-        .await?;
+    let published = find_tenant(&state, &slug).await?;
+    let (record, model) = (&published.record, &published.model);
     let tenant = &record.tenant;
     let heading = level_name(tr, tenant, level);
     let on_level: Vec<&Item> = model
@@ -298,7 +291,7 @@ pub async fn level(
         .filter(|g| !g.cards.is_empty())
         .collect();
     render(LevelPage {
-        chrome: Chrome::tenant(lang, heading.clone(), &ctx, &record, ""),
+        chrome: Chrome::tenant(lang, heading.clone(), &ctx, record, ""),
         desc: tr.t(&format!("{}-desc", level_key(level))),
         heading,
         target_options: options(tr, TargetGroup::ALL, TargetGroup::key, "target", target),
@@ -353,11 +346,8 @@ pub async fn services(
     let tr = Tr::new(lang);
     let Query(filter) = filter.map_err(|_| WebError::BadRequest(String::new()))?;
     let target = parse_filter(tr, &filter.malgruppe, TargetGroup::from_key)?;
-    let record = find_tenant(&state, &slug).await?;
-    let model = state
-        .store
-        .model(&record.id, Visibility::Published, false)
-        .await?;
+    let published = find_tenant(&state, &slug).await?;
+    let (record, model) = (&published.record, &published.model);
     let mut services: Vec<&Item> = model
         .items
         .iter()
@@ -390,7 +380,7 @@ pub async fn services(
         }
     }
     render(ServicesPage {
-        chrome: Chrome::tenant(lang, tr.t("services-title"), &ctx, &record, "nav-services"),
+        chrome: Chrome::tenant(lang, tr.t("services-title"), &ctx, record, "nav-services"),
         target_options: options(tr, TargetGroup::ALL, TargetGroup::key, "target", target),
         filtered: target.is_some(),
         letters,
@@ -411,12 +401,9 @@ pub async fn timeline(
 ) -> Result<Html<String>, WebError> {
     let lang = parse_lang(&lang)?;
     let tr = Tr::new(lang);
-    let record = find_tenant(&state, &slug).await?;
-    let model = state
-        .store
-        .model(&record.id, Visibility::Published, false)
-        .await?;
-    let chrome = Chrome::tenant(lang, tr.t("timeline-title"), &ctx, &record, "nav-timeline");
+    let published = find_tenant(&state, &slug).await?;
+    let (record, model) = (&published.record, &published.model);
+    let chrome = Chrome::tenant(lang, tr.t("timeline-title"), &ctx, record, "nav-timeline");
     let entries = timeline_entries(tr, &chrome, &model.timeline);
     render(TimelinePage { chrome, entries })
 }
@@ -445,9 +432,10 @@ pub async fn about(
 ) -> Result<Html<String>, WebError> {
     let lang = parse_lang(&lang)?;
     let tr = Tr::new(lang);
-    let record = find_tenant(&state, &slug).await?;
+    let published = find_tenant(&state, &slug).await?;
+    let record = &published.record;
     let tenant = &record.tenant;
-    let chrome = Chrome::tenant(lang, tr.t("about-title"), &ctx, &record, "nav-about");
+    let chrome = Chrome::tenant(lang, tr.t("about-title"), &ctx, record, "nav-about");
     let about = tenant.about.pick(lang);
     render(AboutPage {
         body: about.map(|p| to_html(p.value)).unwrap_or_default(),
@@ -485,11 +473,12 @@ pub async fn accessibility(
 ) -> Result<Html<String>, WebError> {
     let lang = parse_lang(&lang)?;
     let tr = Tr::new(lang);
-    let record = find_tenant(&state, &slug).await?;
+    let published = find_tenant(&state, &slug).await?;
+    let record = &published.record;
     render(AccessibilityPage {
         intro: tr.t1("a11y-intro", "name", record.tenant.name(lang).to_string()),
         email: record.tenant.contact_email.clone(),
-        chrome: Chrome::tenant(lang, tr.t("a11y-title"), &ctx, &record, ""),
+        chrome: Chrome::tenant(lang, tr.t("a11y-title"), &ctx, record, ""),
     })
 }
 
@@ -497,7 +486,8 @@ pub async fn logo(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<impl IntoResponse, WebError> {
-    let record = find_tenant(&state, &slug).await?;
+    let published = find_tenant(&state, &slug).await?;
+    let record = &published.record;
     let logo = state
         .store
         .tenant_logo(&record.id)

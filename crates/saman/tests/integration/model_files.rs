@@ -12,6 +12,7 @@ crate::on_both_backends!(
     export_import_export_is_identical_through_the_commands,
     demo_models_export_exactly_as_shipped,
     a_changed_file_updates_the_site,
+    an_import_through_another_instance_shows_at_once,
 );
 
 fn saman(db: &TestDb, args: &[&str]) -> std::process::Output {
@@ -181,10 +182,15 @@ async fn sqlite_backup_is_a_working_database() {
     let file = dir.path().join("kopi.db");
     let output = saman(&app.db, &["backup", file.to_str().unwrap()]);
     assert!(output.status.success(), "{output:?}");
-    let copy = saman_store::Store::connect(&format!("sqlite:{}", file.display())).await.unwrap();
+    let copy = saman_store::Store::connect(&format!("sqlite:{}", file.display()))
+        .await
+        .unwrap();
     assert!(copy.tenant_by_slug("testvik").await.unwrap().is_some());
     let again = saman(&app.db, &["backup", file.to_str().unwrap()]);
-    assert!(!again.status.success(), "an existing file is not overwritten");
+    assert!(
+        !again.status.success(),
+        "an existing file is not overwritten"
+    );
 }
 
 async fn a_changed_file_updates_the_site(backend: Backend) {
@@ -205,5 +211,34 @@ async fn a_changed_file_updates_the_site(backend: Backend) {
     assert_eq!(
         status, 404,
         "an item removed from the files is removed from the site"
+    );
+}
+
+async fn an_import_through_another_instance_shows_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    assert!(
+        app.page("/nb/testvik/innhold/oppvekstplan")
+            .await
+            .contains("Oppvekstplan")
+    );
+    // A second instance on the same database, as behind a load balancer.
+    let other = saman_store::Store::connect(&app.db.url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("testvik"), dir.path());
+    let plan = dir.path().join("innhold/plan/oppvekstplan.md");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(
+        &plan,
+        text.replace("title = \"Oppvekstplan\"", "title = \"Oppvekstplan 2027\""),
+    )
+    .unwrap();
+    assert_eq!(
+        import_folder(&other, dir.path()).await,
+        ImportOutcome::Updated
+    );
+    assert!(
+        app.page("/nb/testvik/innhold/oppvekstplan")
+            .await
+            .contains("Oppvekstplan 2027")
     );
 }
