@@ -94,6 +94,38 @@ keyed_enum! {
     }
 }
 
+keyed_enum! {
+    /// The service area an action guide is written for.
+    GuideArea {
+        General = "generell",
+        Kindergarten = "barnehage",
+        School = "skole",
+        HealthStation = "helsestasjon",
+        Other = "annet",
+    }
+}
+
+keyed_enum! {
+    /// Who is responsible for a step of the action guide.
+    Role {
+        Employee = "ansatt",
+        Leader = "leder",
+        RelayHolder = "stafettholder",
+        Coordinator = "koordinator",
+        ChildWelfare = "barnevern",
+        Guardians = "foresatte",
+    }
+}
+
+keyed_enum! {
+    /// Where a path through the action guide can end.
+    Outcome {
+        Close = "avslutt",
+        ReportOfConcern = "bekymringsmelding",
+        Police = "politi",
+    }
+}
+
 /// A published model: of one municipality, or of several that share one model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant {
@@ -110,6 +142,10 @@ pub struct Tenant {
     pub priorities: Vec<Priority>,
     /// "About the model", Markdown.
     pub about: ByLang<String>,
+    /// The service (slug) that receives reports of concern.
+    pub child_welfare: Option<String>,
+    /// The service (slug) to call about a child after hours.
+    pub child_welfare_out_of_hours: Option<String>,
 }
 
 impl Tenant {
@@ -260,12 +296,107 @@ pub struct TimelineText {
     pub body: String,
 }
 
+/// The BTI levels of an action guide, 0 to 3.
+pub const GUIDE_LEVELS: [u8; 4] = [0, 1, 2, 3];
+
+/// An action guide: from concern to action, level by level, step by step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guide {
+    pub slug: String,
+    pub area: GuideArea,
+    /// Slug of the owning service.
+    pub owner: Option<String>,
+    pub review_date: Option<Date>,
+    pub status: Status,
+    pub text: ByLang<GuideText>,
+    /// Levels 0–3, in order, each with its steps in order.
+    pub levels: Vec<GuideLevel>,
+    /// All steps, sorted by slug.
+    pub steps: Vec<Step>,
+}
+
+impl Guide {
+    pub fn step(&self, slug: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.slug == slug)
+    }
+
+    /// The steps of a level, in the guide's order.
+    pub fn steps_on(&self, level: u8) -> Vec<&Step> {
+        self.levels
+            .iter()
+            .filter(|l| l.level == level)
+            .flat_map(|l| l.steps.iter().filter_map(|slug| self.step(slug)))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuideText {
+    pub title: String,
+    pub summary: String,
+    /// Markdown.
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuideLevel {
+    pub level: u8,
+    /// The level's short name in this guide, e.g. "Avklare bekymringen".
+    pub name: ByLang<String>,
+    /// Step slugs, in order.
+    pub steps: Vec<String>,
+}
+
+/// One step of an action guide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub slug: String,
+    pub level: u8,
+    pub responsible_role: Role,
+    pub deadline_days: Option<u32>,
+    /// The path for suspected violence or abuse: act at once, do not inform guardians.
+    pub urgent: bool,
+    /// Items (tools and forms) the step uses.
+    pub tools: Vec<String>,
+    /// Items (routines, arenas) the step relies on.
+    pub relies_on: Vec<String>,
+    pub text: ByLang<StepText>,
+    pub decisions: Vec<Decision>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepText {
+    pub title: String,
+    pub summary: String,
+    pub responsible: String,
+    pub deadline: Option<String>,
+    pub questions: Vec<String>,
+    /// Markdown.
+    pub body: String,
+}
+
+/// A decision that leads on from a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub target: DecisionTarget,
+    pub label: ByLang<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecisionTarget {
+    Step(String),
+    Level(u8),
+    Outcome(Outcome),
+}
+
 /// A tenant's whole model: what `saman import` reads and `saman export` writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelBundle {
     pub tenant: Tenant,
     pub items: Vec<Item>,
     pub timeline: Vec<TimelineEntry>,
+    /// Sorted by slug.
+    pub guides: Vec<Guide>,
 }
 
 /// Formats a date as the files and the database store it: `YYYY-MM-DD`.

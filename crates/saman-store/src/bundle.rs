@@ -26,6 +26,7 @@ impl Store {
             tenant,
             items: model.items,
             timeline: model.timeline,
+            guides: model.guides,
         })
     }
 
@@ -46,6 +47,7 @@ impl Store {
         write_tenant(&mut tx, &tenant_id, &bundle.tenant, existing.is_none()).await?;
         write_items(&mut tx, &tenant_id, &bundle.items).await?;
         write_timeline(&mut tx, &tenant_id, &bundle.timeline).await?;
+        crate::guides::write_guides(&mut tx, &tenant_id, &bundle.guides).await?;
         tx.commit().await?;
         Ok(if existing.is_some() {
             ImportOutcome::Updated
@@ -55,7 +57,7 @@ impl Store {
     }
 }
 
-async fn delete_for_tenant(
+pub(crate) async fn delete_for_tenant(
     tx: &mut Transaction<'_, Any>,
     table: &str,
     tenant: &TenantId,
@@ -76,12 +78,13 @@ async fn write_tenant(
     let now = now();
     let sql = if is_new {
         "INSERT INTO tenants (id, slug, default_lang, municipality_numbers, primary_colour, contact_email, \
-         logo_file_name, logo, model_version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)"
+         logo_file_name, logo, model_version, created_at, updated_at, child_welfare_slug, \
+         child_welfare_out_of_hours_slug) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11)"
     } else {
         "UPDATE tenants SET slug = $2, default_lang = $3, municipality_numbers = $4, primary_colour = $5, \
          contact_email = $6, logo_file_name = $7, logo = $8, updated_at = $9, \
-         model_version = model_version + 1 WHERE id = $1"
+         model_version = model_version + 1, child_welfare_slug = $10, child_welfare_out_of_hours_slug = $11 \
+         WHERE id = $1"
     };
     sqlx::query(sql)
         .bind(&id.0)
@@ -93,6 +96,8 @@ async fn write_tenant(
         .bind(tenant.logo.as_ref().map(|l| l.file_name.clone()))
         .bind(tenant.logo.as_ref().map(|l| l.bytes.clone()))
         .bind(&now)
+        .bind(&tenant.child_welfare)
+        .bind(&tenant.child_welfare_out_of_hours)
         .execute(&mut **tx)
         .await?;
 

@@ -34,11 +34,18 @@ pub struct Store {
 }
 
 /// Schema versions, applied in order and recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    include_str!("../migrations/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        include_str!("../migrations/0001_initial.sql"),
+    ),
+    (
+        2,
+        "action guides",
+        include_str!("../migrations/0002_action_guides.sql"),
+    ),
+];
 
 impl Store {
     /// Connects to `url`, creating a SQLite file and its folder if needed, and brings the
@@ -116,10 +123,11 @@ impl Store {
                     Backend::Sqlite => "BLOB",
                     Backend::Postgres => "BYTEA",
                 };
-                let sql = sql.replace("${bytes}", bytes_type);
+                // Comments go first: they may hold semicolons.
+                let sql = strip_comments(&sql.replace("${bytes}", bytes_type));
                 let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                for statement in sql.split(';').map(strip_comments).filter(|s| !s.is_empty()) {
-                    tx.execute(statement.as_str()).await?;
+                for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                    tx.execute(statement).await?;
                 }
                 sqlx::query(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

@@ -7,6 +7,7 @@
 
 mod bundle;
 mod db;
+mod guides;
 mod model;
 mod published;
 mod tenants;

@@ -22,6 +22,8 @@ pub struct Model {
     pub items: Vec<Item>,
     /// Sorted by slug.
     pub timeline: Vec<TimelineEntry>,
+    /// Sorted by slug.
+    pub guides: Vec<Guide>,
 }
 
 pub(crate) fn now() -> String {
@@ -35,12 +37,12 @@ pub(crate) fn parse_lang(s: &str) -> Result<Lang> {
         .map_err(|_| StoreError::Corrupt(format!("unknown language {s:?}")))
 }
 
-fn parse_status(s: &str) -> Result<Status> {
+pub(crate) fn parse_status(s: &str) -> Result<Status> {
     Status::from_key(s).ok_or_else(|| StoreError::Corrupt(format!("unknown status {s:?}")))
 }
 
 /// Parses a comma-separated list of keys.
-fn parse_keys<T>(s: &str, from_key: fn(&str) -> Option<T>) -> Result<Vec<T>> {
+pub(crate) fn parse_keys<T>(s: &str, from_key: fn(&str) -> Option<T>) -> Result<Vec<T>> {
     s.split(',')
         .filter(|k| !k.is_empty())
         .map(|k| from_key(k).ok_or_else(|| StoreError::Corrupt(format!("unknown key {k:?}"))))
@@ -51,7 +53,7 @@ pub(crate) fn join_keys<T: Copy>(values: &[T], key: fn(T) -> &'static str) -> St
     values.iter().map(|v| key(*v)).collect::<Vec<_>>().join(",")
 }
 
-fn parse_date(s: &str) -> Result<time::Date> {
+pub(crate) fn parse_date(s: &str) -> Result<time::Date> {
     parse_iso_date(s).ok_or_else(|| StoreError::Corrupt(format!("bad date {s:?}")))
 }
 
@@ -197,7 +199,12 @@ impl Store {
         // Sorted here, not in SQL: PostgreSQL's collation may order `-` differently.
         items.sort_by(|a, b| a.slug.cmp(&b.slug));
         let timeline = self.timeline(tenant, visibility).await?;
-        Ok(Model { items, timeline })
+        let guides = self.guides(tenant, visibility, &present).await?;
+        Ok(Model {
+            items,
+            timeline,
+            guides,
+        })
     }
 
     async fn timeline(

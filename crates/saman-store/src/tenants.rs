@@ -70,7 +70,7 @@ impl Store {
     pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<TenantRecord>> {
         let Some(row) = sqlx::query(
             "SELECT id, slug, default_lang, municipality_numbers, primary_colour, contact_email, \
-             logo_file_name FROM tenants WHERE slug = $1",
+             child_welfare_slug, child_welfare_out_of_hours_slug, logo_file_name FROM tenants WHERE slug = $1",
         )
         .bind(slug)
         .fetch_optional(&self.pool)
@@ -89,6 +89,8 @@ impl Store {
             primary_colour: row.try_get("primary_colour")?,
             logo: None,
             contact_email: row.try_get("contact_email")?,
+            child_welfare: row.try_get("child_welfare_slug")?,
+            child_welfare_out_of_hours: row.try_get("child_welfare_out_of_hours_slug")?,
             text: self.tenant_texts(&id).await?,
             priorities: self.priorities(&id).await?,
             about: self.tenant_about(&id).await?,

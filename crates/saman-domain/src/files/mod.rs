@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
+mod guide;
+pub use guide::{GUIDES_DIR, guide_path, step_path};
+
 /// A file of a model folder: its path relative to the folder, with `/` separators.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
@@ -54,6 +57,10 @@ struct TenantFile {
     logo: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     contact_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    child_welfare: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    child_welfare_out_of_hours: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nb: Option<TenantTextFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -246,12 +253,16 @@ pub fn read_bundle(files: &[SourceFile]) -> Result<ModelBundle, Vec<Problem>> {
 
     let mut items = Vec::new();
     let mut timeline = Vec::new();
+    let mut guide_files = Vec::new();
     for (path, bytes) in &by_path {
         if let Some(rest) = path.strip_prefix("innhold/") {
             used.insert(path);
             if let Some(item) = read_item(path, rest, bytes, &by_path, &mut used, &mut problems) {
                 items.push(item);
             }
+        } else if path.starts_with("handlingsveileder/") {
+            used.insert(path);
+            guide_files.push((*path, *bytes));
         } else if let Some(rest) = path.strip_prefix("tidslinje/") {
             used.insert(path);
             if let Some(entry) = read_timeline_entry(path, rest, bytes, &mut problems) {
@@ -267,19 +278,25 @@ pub fn read_bundle(files: &[SourceFile]) -> Result<ModelBundle, Vec<Problem>> {
         });
     }
 
+    let mut guides = guide::read_guides(&guide_files, &mut problems);
+
     if let Some(tenant) = &tenant {
         check_default_language(tenant, &items, &timeline, &mut problems);
         check_references(tenant, &items, files, &mut problems);
+        let kinds: HashMap<&str, Kind> = items.iter().map(|i| (i.slug.as_str(), i.kind)).collect();
+        guide::check_guides(&guides, &kinds, tenant.default_lang, files, &mut problems);
     }
     match tenant {
         Some(mut tenant) if problems.is_empty() => {
             tenant.about = about;
             items.sort_by(|a, b| a.slug.cmp(&b.slug));
             timeline.sort_by(|a, b| a.slug.cmp(&b.slug));
+            guides.sort_by(|a, b| a.slug.cmp(&b.slug));
             Ok(ModelBundle {
                 tenant,
                 items,
                 timeline,
+                guides,
             })
         }
         _ => {
@@ -524,6 +541,8 @@ fn read_tenant<'a>(
         primary_colour: file.primary_colour,
         logo,
         contact_email: file.contact_email,
+        child_welfare: file.child_welfare,
+        child_welfare_out_of_hours: file.child_welfare_out_of_hours,
         text: ByLang {
             nb: file.nb.map(text_of),
             nn: file.nn.map(text_of),
@@ -878,6 +897,33 @@ fn check_references(
             });
         }
     }
+    let tenant_text = files
+        .iter()
+        .find(|f| f.path == TENANT_FILE)
+        .and_then(|f| std::str::from_utf8(&f.bytes).ok())
+        .unwrap_or("");
+    let mut p = FileProblems {
+        file: TENANT_FILE,
+        front: tenant_text,
+        front_line: 1,
+        problems,
+    };
+    for (field, value) in [
+        ("child_welfare", &tenant.child_welfare),
+        (
+            "child_welfare_out_of_hours",
+            &tenant.child_welfare_out_of_hours,
+        ),
+    ] {
+        if let Some(slug) = value
+            && kinds.get(slug.as_str()) != Some(&Kind::Service)
+        {
+            p.near(
+                field,
+                format!("{field} «{slug}» er ikke en tjeneste i modellen"),
+            );
+        }
+    }
     let priority_keys: BTreeSet<&str> = tenant.priorities.iter().map(|p| p.key.as_str()).collect();
     for item in items {
         let path = item_path(item);
@@ -963,6 +1009,8 @@ pub fn write_bundle(bundle: &ModelBundle) -> Vec<SourceFile> {
         primary_colour: tenant.primary_colour.clone(),
         logo: tenant.logo.as_ref().map(|l| l.file_name.clone()),
         contact_email: tenant.contact_email.clone(),
+        child_welfare: tenant.child_welfare.clone(),
+        child_welfare_out_of_hours: tenant.child_welfare_out_of_hours.clone(),
         nb: tenant.text.nb.as_ref().map(text_file),
         nn: tenant.text.nn.as_ref().map(text_file),
         priorities: tenant
@@ -1021,6 +1069,7 @@ pub fn write_bundle(bundle: &ModelBundle) -> Vec<SourceFile> {
             bytes: with_front_matter(&file, &bodies).into_bytes(),
         });
     }
+    guide::write_guides(&bundle.guides, &mut files);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }

@@ -78,8 +78,87 @@ Nynorsk.
 const TOOL: &str =
     "+++\nlevels = [\"individ\"]\nstatus = \"draft\"\n\n[nb]\ntitle = \"Skjema\"\n+++\n";
 
+const GUIDE: &str = r#"+++
+area = "generell"
+owner = "helsestasjon"
+status = "published"
+
+[nb]
+title = "Handlingsveileder"
+summary = "Fra bekymring til handling."
+
+[[levels]]
+level = 0
+nb = "Avklare"
+steps = ["start", "vold"]
+
+[[levels]]
+level = 1
+nb = "Egen tjeneste"
+steps = ["tiltak"]
+
+[[levels]]
+level = 2
+steps = []
+
+[[levels]]
+level = 3
+steps = []
++++
+<!-- nb -->
+Innledning.
+"#;
+
+const STEP_START: &str = r#"+++
+responsible_role = "ansatt"
+deadline_days = 14
+tools = ["skjema"]
+relies_on = ["rutine-a"]
+
+[nb]
+title = "Gjør bekymringen konkret"
+responsible = "Den som er bekymret"
+deadline = "Innen 14 dager"
+questions = ["Hva har du sett?", "Hvor lenge?"]
+
+[[decisions]]
+step = "vold"
+nb = "Mistanke om vold"
+
+[[decisions]]
+level = 1
+nb = "Tiltak i egen tjeneste"
+
+[[decisions]]
+outcome = "avslutt"
+nb = "Avslutt"
++++
+<!-- nb -->
+Skriv ned hva du har sett.
+"#;
+
+const STEP_VIOLENCE: &str = r#"+++
+responsible_role = "ansatt"
+urgent = true
+
+[nb]
+title = "Mistanke om vold eller overgrep"
+
+[[decisions]]
+outcome = "politi"
+nb = "Ring politiet"
++++
+"#;
+
+const STEP_MEASURES: &str =
+    "+++\nresponsible_role = \"stafettholder\"\n\n[nb]\ntitle = \"Tiltak\"\n+++\n";
+
 fn valid_folder() -> Vec<SourceFile> {
     vec![
+        file("handlingsveileder/generell/veileder.md", GUIDE),
+        file("handlingsveileder/generell/0-start.md", STEP_START),
+        file("handlingsveileder/generell/0-vold.md", STEP_VIOLENCE),
+        file("handlingsveileder/generell/1-tiltak.md", STEP_MEASURES),
         file("tenant.toml", TENANT),
         file(
             "om-modellen.md",
@@ -143,7 +222,7 @@ fn write_then_read_is_lossless_and_stable() {
 #[test]
 fn reports_every_problem_with_file_and_line() {
     let mut files = valid_folder();
-    files[3] = file(
+    files[7] = file(
         "innhold/rutine/rutine-a.md",
         &ROUTINE
             .replace("\"individ\"]", "\"fylke\"]")
@@ -177,8 +256,8 @@ fn reports_every_problem_with_file_and_line() {
 #[test]
 fn default_language_must_be_complete_and_owners_must_be_services() {
     let mut files = valid_folder();
-    files[4] = file("innhold/verktoy/skjema.md", &TOOL.replace("[nb]", "[nn]"));
-    files[3] = file(
+    files[8] = file("innhold/verktoy/skjema.md", &TOOL.replace("[nb]", "[nn]"));
+    files[7] = file(
         "innhold/rutine/rutine-a.md",
         &ROUTINE.replace("owner = \"helsestasjon\"", "owner = \"skjema\""),
     );
@@ -202,11 +281,11 @@ fn default_language_must_be_complete_and_owners_must_be_services() {
 #[test]
 fn language_markers_and_front_matter_are_checked() {
     let mut files = valid_folder();
-    files[2] = file(
+    files[6] = file(
         "innhold/tjeneste/helsestasjon.md",
         &SERVICE.replace("<!-- nb -->\n## Om oss", "## Om oss"),
     );
-    files[4] = file("innhold/verktoy/skjema.md", "levels = []\n");
+    files[8] = file("innhold/verktoy/skjema.md", "levels = []\n");
     let problems = problems_of(&files);
     assert!(
         problems
@@ -225,8 +304,47 @@ fn language_markers_and_front_matter_are_checked() {
 }
 
 #[test]
+fn guides_are_checked() {
+    let mut files = valid_folder();
+    files[0] = file(
+        "handlingsveileder/generell/veileder.md",
+        &GUIDE.replace("steps = [\"tiltak\"]", "steps = []"),
+    );
+    files[1] = file(
+        "handlingsveileder/generell/0-start.md",
+        &STEP_START
+            .replace("step = \"vold\"", "step = \"finnes-ikke\"")
+            .replace("\"skjema\"", "\"ukjent-verktoy\""),
+    );
+    files[2] = file(
+        "handlingsveileder/generell/0-vold.md",
+        &STEP_VIOLENCE.replace("urgent = true", "urgent = false"),
+    );
+    files.push(file("handlingsveileder/generell/7-feil.md", STEP_MEASURES));
+    let problems = problems_of(&files);
+    let expect = [
+        "handlingsveileder/generell/0-start.md:1: beslutningen viser til steget «finnes-ikke»",
+        "handlingsveileder/generell/0-start.md:4: «ukjent-verktoy» finnes ikke",
+        "handlingsveileder/generell/7-feil.md:1: et steg heter <nivå>-<slug>.md",
+        "handlingsveileder/generell/veileder.md:1: steget «tiltak» er ikke med",
+        "handlingsveileder/generell/veileder.md:1: veilederen mangler stegen for mistanke om vold",
+    ];
+    for e in expect {
+        assert!(
+            problems.iter().any(|p| p.starts_with(e)),
+            "missing {e:?} in {problems:#?}"
+        );
+    }
+    assert_eq!(problems.len(), expect.len(), "{problems:#?}");
+}
+
+#[test]
 fn missing_tenant_file_is_a_problem() {
-    let problems = problems_of(&valid_folder()[1..]);
+    let without_tenant: Vec<_> = valid_folder()
+        .into_iter()
+        .filter(|f| f.path != "tenant.toml")
+        .collect();
+    let problems = problems_of(&without_tenant);
     assert!(
         problems
             .iter()
