@@ -102,9 +102,12 @@ struct DecisionFile {
     nn: Option<String>,
 }
 
+/// A file of a guide folder: its full path, its name, and its bytes.
+type GuideFileEntry<'a> = (&'a str, &'a str, &'a [u8]);
+
 /// Reads every guide under `handlingsveileder/`; `files` are the paths and bytes found there.
 pub(super) fn read_guides(files: &[(&str, &[u8])], problems: &mut Vec<Problem>) -> Vec<Guide> {
-    let mut by_guide: BTreeMap<&str, Vec<(&str, &str, &[u8])>> = BTreeMap::new();
+    let mut by_guide: BTreeMap<&str, Vec<GuideFileEntry>> = BTreeMap::new();
     for (path, bytes) in files {
         let rest = &path[GUIDES_DIR.len() + 1..];
         match rest.split_once('/') {
