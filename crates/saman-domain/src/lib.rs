@@ -7,6 +7,7 @@ pub mod files;
 pub mod lang;
 pub mod model;
 pub mod slug;
+pub mod worry;
 
 pub use lang::{ByLang, Lang};
 pub use model::*;

@@ -37,6 +37,27 @@ pub fn app(store: Store) -> Router {
             get(pages::item::attachment),
         )
         .route("/{lang}/{tenant}/tjenester", get(pages::tenant::services))
+        .route("/{lang}/{tenant}/veileder", get(pages::guide::guides))
+        .route(
+            "/{lang}/{tenant}/veileder/{guide}",
+            get(pages::guide::guide),
+        )
+        .route(
+            "/{lang}/{tenant}/veileder/{guide}/utskrift",
+            get(pages::guide::print),
+        )
+        .route(
+            "/{lang}/{tenant}/veileder/{guide}/steg/{step}",
+            get(pages::guide::step),
+        )
+        .route(
+            "/{lang}/{tenant}/bekymret",
+            get(pages::worry::start).post(pages::worry::answer),
+        )
+        .route(
+            "/{lang}/{tenant}/for/{audience}",
+            get(pages::audience::audience),
+        )
         .route("/{lang}/{tenant}/tidslinje", get(pages::tenant::timeline))
         .route("/{lang}/{tenant}/om", get(pages::tenant::about))
         .route(

@@ -105,6 +105,8 @@ pub struct Chrome {
     pub sizes: Vec<SizeOption>,
     /// The home of this site: the tenant's, or the platform's.
     pub home_href: String,
+    /// Show the emergency numbers at the top of the page (pages for children and youth).
+    pub emergency: bool,
 }
 
 impl Chrome {
@@ -143,6 +145,7 @@ impl Chrome {
                 })
                 .collect(),
             home_href: format!("/{lang}"),
+            emergency: false,
         }
     }
 
@@ -161,6 +164,7 @@ impl Chrome {
         let tr = chrome.tr;
         chrome.nav = [
             ("", "nav-home"),
+            ("/veileder", "nav-guide"),
             ("/tjenester", "nav-services"),
             ("/tidslinje", "nav-timeline"),
             ("/om", "nav-about"),

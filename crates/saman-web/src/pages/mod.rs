@@ -1,9 +1,12 @@
 //! The page handlers, one module per area of the site.
 
+pub mod audience;
+pub mod guide;
 pub mod item;
 pub mod platform;
 pub mod settings;
 pub mod tenant;
+pub mod worry;
 
 use crate::AppState;
 use crate::error::WebError;

@@ -100,10 +100,10 @@ pub async fn home(
         })
         .collect();
     let audiences = [
-        ("audience-employee", "/niva/individ"),
-        ("audience-private", "/tjenester"),
-        ("audience-youth", "/tjenester?malgruppe=13-18"),
-        ("audience-guardian", "/tjenester?malgruppe=foresatte"),
+        ("audience-employee", "/for/ansatte"),
+        ("audience-private", "/for/privatpersoner"),
+        ("audience-youth", "/for/barn-og-unge"),
+        ("audience-guardian", "/for/foresatte"),
     ]
     .into_iter()
     .map(|(key, path)| Entry {
