@@ -4,6 +4,7 @@
 //! and [`files`] reads and writes them as the model-as-files format.
 
 pub mod files;
+pub mod forms;
 pub mod lang;
 pub mod model;
 pub mod slug;

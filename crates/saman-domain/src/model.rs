@@ -240,6 +240,8 @@ pub struct Item {
     pub contact: Option<Contact>,
     pub relations: Vec<Relation>,
     pub attachments: Vec<Attachment>,
+    /// The fillable form behind a tool (see [`crate::forms`]); tools only.
+    pub form: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

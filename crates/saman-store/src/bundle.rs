@@ -181,11 +181,11 @@ async fn write_items(
         let sql = if existing.is_some() {
             "UPDATE items SET slug = $3, kind = $4, levels = $5, target_groups = $6, prevention = $7, \
              owner_slug = $8, review_date = $9, status = $10, priorities = $11, phone = $12, email = $13, \
-             address = $14, web = $15, updated_at = $16 WHERE id = $1 AND tenant_id = $2"
+             address = $14, web = $15, updated_at = $16, form_key = $17 WHERE id = $1 AND tenant_id = $2"
         } else {
             "INSERT INTO items (id, tenant_id, slug, kind, levels, target_groups, prevention, owner_slug, \
-             review_date, status, priorities, phone, email, address, web, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+             review_date, status, priorities, phone, email, address, web, updated_at, form_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         };
         let contact = item.contact.clone().unwrap_or_default();
         sqlx::query(sql)
@@ -205,6 +205,7 @@ async fn write_items(
             .bind(contact.address)
             .bind(contact.web)
             .bind(&now)
+            .bind(&item.form)
             .execute(&mut **tx)
             .await?;
         ids.insert(item.slug.clone(), id);

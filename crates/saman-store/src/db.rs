@@ -45,6 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "action guides",
         include_str!("../migrations/0002_action_guides.sql"),
     ),
+    (
+        3,
+        "forms behind tools",
+        include_str!("../migrations/0003_item_forms.sql"),
+    ),
 ];
 
 impl Store {

@@ -71,7 +71,7 @@ impl Store {
         let only_published = visibility == Visibility::Published;
         let rows = sqlx::query(
             "SELECT id, slug, kind, levels, target_groups, prevention, owner_slug, review_date, status, \
-             priorities, phone, email, address, web FROM items WHERE tenant_id = $1 ORDER BY slug",
+             priorities, phone, email, address, web, form_key FROM items WHERE tenant_id = $1 ORDER BY slug",
         )
         .bind(&tenant.0)
         .fetch_all(&self.pool)
@@ -115,6 +115,7 @@ impl Store {
                 contact: (!contact.is_empty()).then_some(contact),
                 relations: Vec::new(),
                 attachments: Vec::new(),
+                form: row.try_get("form_key")?,
             });
         }
         let present: HashSet<String> = items.iter().map(|i| i.slug.clone()).collect();

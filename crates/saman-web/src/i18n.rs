@@ -46,6 +46,11 @@ impl Tr {
             .unwrap_or_else(|| key.to_string())
     }
 
+    /// The text for `key`, if there is one: for optional texts such as hints.
+    pub fn maybe(&self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(id(self.lang), key)
+    }
+
     /// The text for `key` with one named argument.
     pub fn t1(
         &self,

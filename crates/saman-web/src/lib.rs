@@ -58,6 +58,11 @@ pub fn app(store: Store) -> Router {
             "/{lang}/{tenant}/for/{audience}",
             get(pages::audience::audience),
         )
+        .route("/{lang}/{tenant}/skjema", get(pages::forms::list))
+        .route(
+            "/{lang}/{tenant}/skjema/{form}",
+            get(pages::forms::show).post(pages::forms::submit),
+        )
         .route("/{lang}/{tenant}/tidslinje", get(pages::tenant::timeline))
         .route("/{lang}/{tenant}/om", get(pages::tenant::about))
         .route(

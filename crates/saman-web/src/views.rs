@@ -214,6 +214,8 @@ pub struct ItemLink {
     /// Set when the title is shown in the other language.
     pub lang: Option<&'static str>,
     pub kind: String,
+    /// The fillable form behind a tool, if it has one.
+    pub form_href: Option<String>,
 }
 
 pub fn item_href(lang: Lang, tenant: &Tenant, slug: &str) -> String {
@@ -229,6 +231,10 @@ pub fn item_link(tr: Tr, tenant: &Tenant, item: &Item) -> ItemLink {
             .filter(|p| p.is_fallback(tr.lang))
             .map(|p| p.lang.code()),
         kind: tr.t(&format!("kind-{}", item.kind.key())),
+        form_href: item
+            .form
+            .as_ref()
+            .map(|f| format!("/{}/{}/skjema/{f}", tr.lang, tenant.slug)),
     }
 }
 

@@ -114,6 +114,8 @@ struct ItemFile {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     priorities: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    form: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     nb: Option<ItemTextFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nn: Option<ItemTextFile>,
@@ -689,6 +691,20 @@ fn read_item<'a>(
     if !is_service && file.contact.is_some() {
         p.near("[contact]", "bare tjenester kan ha [contact]");
     }
+    if let Some(form) = &file.form {
+        if kind != Kind::Tool {
+            p.near("form", "bare verktøy kan ha form");
+        } else if crate::forms::form(form).is_none() {
+            let known: Vec<&str> = crate::forms::FORMS.iter().map(|f| f.key).collect();
+            p.near(
+                "form",
+                format!(
+                    "form: ukjent skjema «{form}»; gyldige skjema er {}",
+                    known.join(", ")
+                ),
+            );
+        }
+    }
     let texts = ByLang {
         nb: file.nb,
         nn: file.nn,
@@ -776,6 +792,7 @@ fn read_item<'a>(
             .filter(|c| !c.is_empty()),
         relations,
         attachments,
+        form: file.form,
     })
 }
 
@@ -1089,6 +1106,7 @@ fn write_item(item: &Item) -> String {
         review_date: item.review_date.map(format_iso_date),
         status: item.status.key().into(),
         priorities: item.priorities.clone(),
+        form: item.form.clone(),
         nb: item.text.nb.as_ref().map(text_file),
         nn: item.text.nn.as_ref().map(text_file),
         contact: item.contact.as_ref().map(|c| ContactFile {

@@ -48,6 +48,7 @@ struct ItemPage {
     opening_hours: Option<String>,
     attachments: Vec<AttachmentLink>,
     connections: Vec<ConnectionGroup>,
+    form_href: Option<String>,
 }
 
 pub async fn item(
@@ -120,6 +121,7 @@ pub async fn item(
             })
             .collect(),
         connections: connections(tr, tenant, item, &model.items),
+        form_href: item_link(tr, tenant, item).form_href,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The page handlers, one module per area of the site.
 
 pub mod audience;
+pub mod forms;
 pub mod guide;
 pub mod item;
 pub mod platform;
