@@ -2,8 +2,8 @@
 //! `<level>-<step>.md` per step (see `docs/model-files.md`).
 
 use super::{
-    FileProblems, Problem, SourceFile, as_text, bodies_match_texts, parse_toml, sections,
-    split_front_matter, status, with_front_matter,
+    FileProblems, Problem, SourceFile, as_text, bodies_match_texts, parse_toml, review_date,
+    sections, split_front_matter, status, with_front_matter,
 };
 use crate::lang::{ByLang, Lang};
 use crate::model::*;
@@ -176,16 +176,7 @@ fn read_guide(
         );
         GuideArea::Other
     });
-    let review_date = file.review_date.as_deref().and_then(|d| {
-        let date = parse_iso_date(d);
-        if date.is_none() {
-            p.near(
-                "review_date",
-                format!("review_date «{d}» er ikke en dato på formen ÅÅÅÅ-MM-DD"),
-            );
-        }
-        date
-    });
+    let review_date = review_date(&mut p, file.review_date.as_deref());
     let status = status(&mut p, &file.status);
     let texts = ByLang {
         nb: file.nb,

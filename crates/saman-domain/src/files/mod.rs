@@ -589,6 +589,19 @@ fn keys<T: Copy + PartialEq>(
     out
 }
 
+/// Parses an optional review date, reporting one that is not `YYYY-MM-DD`.
+fn review_date(p: &mut FileProblems, value: Option<&str>) -> Option<time::Date> {
+    let value = value?;
+    let date = parse_iso_date(value);
+    if date.is_none() {
+        p.near(
+            "review_date",
+            format!("review_date «{value}» er ikke en dato på formen ÅÅÅÅ-MM-DD"),
+        );
+    }
+    date
+}
+
 fn status(p: &mut FileProblems, value: &str) -> Status {
     Status::from_key(value).unwrap_or_else(|| {
         p.near(
@@ -676,16 +689,7 @@ fn read_item<'a>(
         Prevention::from_key,
         Prevention::keys(),
     );
-    let review_date = file.review_date.as_deref().and_then(|d| {
-        let date = parse_iso_date(d);
-        if date.is_none() {
-            p.near(
-                "review_date",
-                format!("review_date «{d}» er ikke en dato på formen ÅÅÅÅ-MM-DD"),
-            );
-        }
-        date
-    });
+    let review_date = review_date(&mut p, file.review_date.as_deref());
     let status = status(&mut p, &file.status);
     let is_service = kind == Kind::Service;
     if !is_service && file.contact.is_some() {

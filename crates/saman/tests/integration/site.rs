@@ -238,8 +238,26 @@ async fn attachments_and_logo_are_served(backend: Backend) {
     assert_eq!(response.text().await.unwrap(), "Observasjon: æøå ÆØÅ\n");
     let (status, _) = app.get("/nb/testvik/innhold/skjema/filer/annet.txt").await;
     assert_eq!(status, 404);
-    let (status, _) = app.get("/logo/testvik").await;
-    assert_eq!(status, 404, "testvik has no logo");
+    let response = app
+        .client
+        .get(format!("{}/logo/testvik", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("<title>Testvik</title>")
+    );
+    assert!(
+        html.contains("src=\"/logo/testvik\"") && html.contains("alt=\"Logo for Testvik kommune\"")
+    );
+    let (status, _) = app.get("/logo/fjordvik").await;
+    assert_eq!(status, 404, "no such tenant");
 }
 
 async fn text_size_is_kept_in_a_cookie_and_never_redirects_elsewhere(backend: Backend) {
