@@ -214,6 +214,26 @@ fn find_item<'a>(items: &'a [Item], slug: &str) -> Option<&'a Item> {
     items.iter().find(|i| i.slug == slug)
 }
 
+/// Who is responsible for a step: the guide's words, or else the role's name.
+fn responsible(tr: Tr, step: &Step) -> String {
+    step.text
+        .pick(tr.lang)
+        .map(|p| p.value.responsible.clone())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| tr.t(&format!("role-{}", step.responsible_role.key())))
+}
+
+/// A step's deadline: the guide's words, or else the number of days.
+fn deadline(tr: Tr, step: &Step) -> Option<String> {
+    step.text
+        .pick(tr.lang)
+        .and_then(|p| p.value.deadline.clone())
+        .or_else(|| {
+            step.deadline_days
+                .map(|d| tr.t1("guide-deadline-days", "days", d))
+        })
+}
+
 /// A decision as a link onward.
 pub struct DecisionView {
     pub label: String,
@@ -337,15 +357,8 @@ pub async fn step(
         title: text.value.title.clone(),
         text_lang: text.is_fallback(lang).then(|| text.lang.code()),
         summary: text.value.summary.clone(),
-        responsible: if text.value.responsible.is_empty() {
-            tr.t(&format!("role-{}", step.responsible_role.key()))
-        } else {
-            text.value.responsible.clone()
-        },
-        deadline: text.value.deadline.clone().or_else(|| {
-            step.deadline_days
-                .map(|d| tr.t1("guide-deadline-days", "days", d))
-        }),
+        responsible: responsible(tr, step),
+        deadline: deadline(tr, step),
         questions: text.value.questions.clone(),
         body: to_html(&text.value.body),
         urgent: step.urgent,
@@ -407,19 +420,8 @@ pub async fn print(
                     PrintStep {
                         title: t.map_or_else(|| step.slug.clone(), |t| t.title.clone()),
                         lang: text.filter(|p| p.is_fallback(lang)).map(|p| p.lang.code()),
-                        responsible: t
-                            .map(|t| t.responsible.clone())
-                            .filter(|r| !r.is_empty())
-                            .unwrap_or_else(|| {
-                                tr.t(&format!("role-{}", step.responsible_role.key()))
-                            }),
-                        deadline: t
-                            .and_then(|t| t.deadline.clone())
-                            .or_else(|| {
-                                step.deadline_days
-                                    .map(|d| tr.t1("guide-deadline-days", "days", d))
-                            })
-                            .unwrap_or_default(),
+                        responsible: responsible(tr, step),
+                        deadline: deadline(tr, step).unwrap_or_default(),
                         tools: step
                             .tools
                             .iter()

@@ -161,3 +161,64 @@ pub async fn import_folder(store: &Store, dir: &Path) -> saman_store::ImportOutc
     let bundle = read_bundle(&files).unwrap_or_else(|p| panic!("{dir:?} is invalid: {p:?}"));
     store.import_bundle(&bundle).await.unwrap()
 }
+
+/// The real `saman` binary, serving on a free port with a SQLite database in a folder
+/// of its own. Its logs go to a file: a pipe nobody reads would fill and stall it.
+pub struct Binary {
+    child: std::process::Child,
+    pub base: String,
+    /// Holds the database (under `data/`) and the logs.
+    pub dir: tempfile::TempDir,
+}
+
+impl Binary {
+    pub fn start(env: &[(&str, &std::ffi::OsStr)]) -> Binary {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_saman"));
+        command
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env(
+                "SAMAN_DATABASE_URL",
+                format!("sqlite:{}", dir.path().join("data/saman.db").display()),
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .trim_end_matches('/')
+            .to_string();
+        Binary { child, base, dir }
+    }
+
+    /// Sends SIGTERM and waits up to ten seconds; returns the exit status and the logs.
+    pub fn stop(&mut self) -> (std::process::ExitStatus, String) {
+        std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "saman did not stop on SIGTERM"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let logs = std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap();
+        (status, logs)
+    }
+}

@@ -1,9 +1,7 @@
 //! Fillable forms: every form in both languages, errors that keep the input, a real
 //! PDF in the reader's language, and none of what was typed stored anywhere.
 
-use crate::common::{Backend, TestApp};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use crate::common::{Backend, Binary, TestApp};
 
 crate::on_both_backends!(
     every_form_is_there_in_both_languages,
@@ -167,39 +165,18 @@ async fn tools_link_to_their_forms(backend: Backend) {
 /// the database files, nor the temporary folder.
 #[test]
 fn form_content_reaches_no_log_and_no_file() {
-    let dir = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let logs_dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_saman"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env(
-            "SAMAN_DATABASE_URL",
-            format!("sqlite:{}", dir.path().join("saman.db").display()),
-        )
-        .env("SAMAN_LOG", "debug")
-        .env("TMPDIR", tmp.path())
-        .stdout(Stdio::piped())
-        // A file, not a pipe: debug logs would fill a pipe nobody reads and stall the server.
-        .stderr(std::fs::File::create(logs_dir.path().join("stderr.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
+    let mut binary = Binary::start(&[
+        ("SAMAN_LOG", "debug".as_ref()),
+        ("TMPDIR", tmp.path().as_os_str()),
+    ]);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let status = rt.block_on(async {
         reqwest::Client::new()
-            .post(format!("{base}/nb/fjordvik/skjema/samtykke"))
+            .post(format!("{}/nb/fjordvik/skjema/samtykke", binary.base))
             .form(CONSENT)
             .send()
             .await
@@ -207,19 +184,15 @@ fn form_content_reaches_no_log_and_no_file() {
             .status()
     });
     assert_eq!(status.as_u16(), 200);
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    child.wait().unwrap();
-    let logs = std::fs::read_to_string(logs_dir.path().join("stderr.log")).unwrap();
+    let data = binary.dir.path().join("data");
+    let (_, logs) = binary.stop();
     assert!(
         logs.contains("skjema"),
         "the request was logged by its route: {logs}"
     );
     for needle in ["Ødegård", "Ærø", "zylofantisk"] {
         assert!(!logs.contains(needle), "{needle} in the logs");
-        for folder in [dir.path(), tmp.path()] {
+        for folder in [data.as_path(), tmp.path()] {
             for entry in walk(folder) {
                 let bytes = std::fs::read(&entry).unwrap();
                 assert!(

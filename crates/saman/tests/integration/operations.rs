@@ -1,9 +1,6 @@
 //! Health, readiness, metrics, headers, migrations, and the binary's start and stop.
 
-use crate::common::{Backend, TestApp, TestDb};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use crate::common::{Backend, Binary, TestApp, TestDb};
 
 crate::on_both_backends!(
     health_readiness_and_metrics,
@@ -88,58 +85,22 @@ async fn migrations_are_versioned_and_run_once(backend: Backend) {
 /// on SIGTERM.
 #[test]
 fn the_binary_serves_the_demo_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_saman"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env(
-            "SAMAN_DATABASE_URL",
-            format!("sqlite:{}", dir.path().join("data/saman.db").display()),
-        )
-        .env("SAMAN_LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
-        // A file, not a pipe: logs would fill a pipe nobody reads and stall the server.
-        .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .trim_end_matches('/')
-        .to_string();
-    let body = reqwest::blocking_get(&format!("{url}/nb"));
+    let mut binary = Binary::start(&[("SAMAN_LOG_FORMAT", "json".as_ref())]);
+    let body = reqwest::blocking_get(&format!("{}/nb", binary.base));
     assert!(
         body.contains("Fjordvik kommune") && body.contains("Lauvdal"),
         "demo models are loaded"
     );
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "saman did not stop on SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let database = binary.dir.path().join("data/saman.db");
+    assert!(
+        database.exists(),
+        "the SQLite file is created with its folder"
+    );
+    let (status, logs) = binary.stop();
     assert!(status.success(), "{status:?}");
-    let logs = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
     assert!(
         logs.contains("\"saman stopped\""),
         "structured logs: {logs}"
-    );
-    assert!(
-        dir.path().join("data/saman.db").exists(),
-        "the SQLite file is created with its folder"
     );
 }
 
