@@ -2,8 +2,8 @@
 //! `<level>-<step>.md` per step (see `docs/model-files.md`).
 
 use super::{
-    FileProblems, Problem, SourceFile, as_text, bodies_match_texts, parse_toml, review_date,
-    sections, split_front_matter, status, with_front_matter,
+    FileProblems, Problem, SourceFile, bodies_match_texts, read_markdown, review_date, status,
+    with_front_matter,
 };
 use crate::lang::{ByLang, Lang};
 use crate::model::*;
@@ -155,10 +155,7 @@ fn read_guide(
         });
         return None;
     };
-    let text = as_text(path, bytes, problems)?;
-    let (front, body, body_line) = split_front_matter(path, text, problems)?;
-    let file: GuideFile = parse_toml(path, front, 2, problems)?;
-    let bodies = sections(path, body, body_line, problems)?;
+    let (file, bodies, front): (GuideFile, _, _) = read_markdown(path, bytes, problems)?;
     let mut p = FileProblems {
         file: path,
         front,
@@ -309,10 +306,7 @@ fn read_step(
         });
         return None;
     };
-    let text = as_text(path, bytes, problems)?;
-    let (front, body, body_line) = split_front_matter(path, text, problems)?;
-    let file: StepFile = parse_toml(path, front, 2, problems)?;
-    let bodies = sections(path, body, body_line, problems)?;
+    let (file, bodies, front): (StepFile, _, _) = read_markdown(path, bytes, problems)?;
     let mut p = FileProblems {
         file: path,
         front,

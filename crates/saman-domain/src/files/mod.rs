@@ -388,6 +388,20 @@ fn split_front_matter<'a>(
     Some((front, body, body_line))
 }
 
+/// Reads a Markdown file: its TOML front matter as `T`, its language sections, and the
+/// front matter text (to find the line a problem is on).
+fn read_markdown<'a, T: for<'de> Deserialize<'de>>(
+    path: &str,
+    bytes: &'a [u8],
+    problems: &mut Vec<Problem>,
+) -> Option<(T, ByLang<String>, &'a str)> {
+    let text = as_text(path, bytes, problems)?;
+    let (front, body, body_line) = split_front_matter(path, text, problems)?;
+    let file = parse_toml(path, front, 2, problems)?;
+    let bodies = sections(path, body, body_line, problems)?;
+    Some((file, bodies, front))
+}
+
 const MARKERS: [(&str, Lang); 2] = [("<!-- nb -->", Lang::Nb), ("<!-- nn -->", Lang::Nn)];
 
 /// Splits a body into its language sections, marked by `<!-- nb -->` and `<!-- nn -->`.
@@ -654,10 +668,7 @@ fn read_item<'a>(
         return None;
     };
     let slug = slug_of(path, file_name, problems)?;
-    let text = as_text(path, bytes, problems)?;
-    let (front, body, body_line) = split_front_matter(path, text, problems)?;
-    let file: ItemFile = parse_toml(path, front, 2, problems)?;
-    let bodies = sections(path, body, body_line, problems)?;
+    let (file, bodies, front): (ItemFile, _, _) = read_markdown(path, bytes, problems)?;
     let mut p = FileProblems {
         file: path,
         front,
@@ -830,10 +841,7 @@ fn read_timeline_entry(
     problems: &mut Vec<Problem>,
 ) -> Option<TimelineEntry> {
     let slug = slug_of(path, file_name, problems)?;
-    let text = as_text(path, bytes, problems)?;
-    let (front, body, body_line) = split_front_matter(path, text, problems)?;
-    let file: TimelineFile = parse_toml(path, front, 2, problems)?;
-    let bodies = sections(path, body, body_line, problems)?;
+    let (file, bodies, front): (TimelineFile, _, _) = read_markdown(path, bytes, problems)?;
     let mut p = FileProblems {
         file: path,
         front,
