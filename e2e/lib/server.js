@@ -1,7 +1,7 @@
 // Starts the saman binary on a free port with a fresh, temporary SQLite database,
 // waits until it answers /readyz, and stops it again.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,13 +54,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Starts saman. Returns { origin, port, stop(), output() }.
  * `origin` is e.g. "http://127.0.0.1:41234" (no trailing slash).
  */
-export async function startServer() {
+export async function startServer({ importDirs = [] } = {}) {
   const bin = samanBinary();
   let lastError;
   // A free port can be taken between finding it and binding it: try a few times.
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(bin, await freePort());
+      return await startOnce(bin, await freePort(), importDirs);
     } catch (err) {
       lastError = err;
       if (!err.retryable) break;
@@ -69,15 +69,28 @@ export async function startServer() {
   throw lastError;
 }
 
-async function startOnce(bin, port) {
+async function startOnce(bin, port, importDirs) {
   const dir = mkdtempSync(join(tmpdir(), 'saman-e2e-'));
   const addr = `127.0.0.1:${port}`;
   const env = { ...process.env, NO_COLOR: '1' };
   // Flags override the environment's address and database, but not its demo switch:
   // the suite needs the demo tenants.
   delete env.SAMAN_DEMO;
+  const database = `sqlite:${join(dir, 'saman.db')}`;
+  // Models to import before serving; then the demo does not load (the database is not empty).
+  for (const model of importDirs) {
+    const result = spawnSync(bin, ['--database-url', database, 'import', resolve(E2E_DIR, model)], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`saman import ${model} failed:\n${result.stdout}${result.stderr}`);
+    }
+  }
 
-  const child = spawn(bin, ['serve', '--addr', addr, '--database-url', `sqlite:${join(dir, 'saman.db')}`], {
+  const child = spawn(bin, ['serve', '--addr', addr, '--database-url', database], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

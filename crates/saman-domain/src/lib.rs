@@ -7,6 +7,7 @@ pub mod files;
 pub mod forms;
 pub mod lang;
 pub mod model;
+pub mod rules;
 pub mod slug;
 pub mod worry;
 

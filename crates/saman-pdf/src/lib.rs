@@ -29,7 +29,17 @@ pub enum PdfError {
     Typeset(String),
     #[error("PDF export failed: {0}")]
     Export(String),
+    /// The typesetter panicked: caught here, so a request fails cleanly instead of
+    /// taking a worker down.
+    #[error("the typesetter panicked: {0}")]
+    Panicked(String),
 }
+
+/// The most bytes of any one text given to the typesetter; a longer text is cut at a
+/// character boundary and marked with an ellipsis. The PDF writer (krilla 0.8) panics on
+/// a run of text over 64 KiB; callers check their inputs with tighter limits, and this
+/// bounds the work even if one forgets.
+pub const MAX_TEXT_BYTES: usize = 32 * 1024;
 
 static FORM_ENGINE: LazyLock<TypstEngine<TypstTemplateMainFile>> = LazyLock::new(|| {
     TypstEngine::builder()
@@ -38,8 +48,21 @@ static FORM_ENGINE: LazyLock<TypstEngine<TypstTemplateMainFile>> = LazyLock::new
         .build()
 });
 
+/// A text as the typesetter gets it: control characters other than line breaks and
+/// tabs dropped, and at most [`MAX_TEXT_BYTES`].
 fn str_value(s: &str) -> Value {
-    Str::from(s).into_value()
+    let mut text = String::with_capacity(s.len().min(MAX_TEXT_BYTES + 3));
+    for c in s
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+    {
+        if text.len() + c.len_utf8() > MAX_TEXT_BYTES {
+            text.push('…');
+            break;
+        }
+        text.push(c);
+    }
+    Str::from(text).into_value()
 }
 
 impl FormDocument {
@@ -67,14 +90,28 @@ impl FormDocument {
         dict
     }
 
-    /// Typesets the form as a tagged PDF.
+    /// Typesets the form as a tagged PDF. A panic in the typesetter comes back as
+    /// [`PdfError::Panicked`].
     pub fn render(&self) -> Result<Vec<u8>, PdfError> {
-        let document = FORM_ENGINE
-            .compile_with_input(self.inputs())
-            .output
-            .map_err(|e| PdfError::Typeset(format!("{e:?}")))?;
-        typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-            .map_err(|e| PdfError::Export(format!("{e:?}")))
+        let inputs = self.inputs();
+        let typeset = move || {
+            let document = FORM_ENGINE
+                .compile_with_input(inputs)
+                .output
+                .map_err(|e| PdfError::Typeset(format!("{e:?}")))?;
+            typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
+                .map_err(|e| PdfError::Export(format!("{e:?}")))
+        };
+        // The engine holds only caches that a failed run leaves usable, so it is safe to
+        // go on after a panic.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(typeset)).unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(PdfError::Panicked(message))
+        })
     }
 }
 
@@ -115,5 +152,63 @@ mod tests {
         }
         let raw = String::from_utf8_lossy(&pdf);
         assert!(raw.contains("/StructTreeRoot"), "the PDF is tagged");
+    }
+
+    /// Every Unicode class the typesetter must survive, at and beyond the lengths the
+    /// model and the forms allow.
+    #[test]
+    fn extreme_inputs_make_a_pdf() {
+        let classes = [
+            "e\u{301}\u{302}\u{303}a\u{20dd}",             // combining marks
+            "שלום עליכם مرحبا بالعالم",                    // right to left
+            "\u{202e}snoitcerid\u{202c} \u{200f}\u{200e}", // direction overrides
+            "👩‍👩‍👧‍👦🏳️‍🌈🇳🇴",                                      // emoji sequences
+            "中文字符 日本語 한국어",                      // CJK
+            "𝕳𝖊𝖑𝖑𝖔 𐍈 \u{fffd} \u{feff}",                   // astral and special
+            "\u{0}\u{7}\u{1b}[31m\u{85}",                  // control characters
+        ];
+        let mixed: String = classes.concat();
+        // One long word without spaces, of multi-byte letters, cannot be broken at a space.
+        let words = [
+            "ø".repeat(40_000),
+            "中".repeat(3_000),
+            "e\u{301}".repeat(2_000),
+            "Ærøskøbingstrandheimsålesundkommunenessøbøl".repeat(40),
+            "Lauvdal og Strandheim kommune ".repeat(500),
+        ];
+        for (word, lang) in words.iter().flat_map(|w| [(w, "nb"), (w, "nn")]) {
+            let doc = FormDocument {
+                lang: lang.into(),
+                title: word.clone(),
+                subtitle: word.clone(),
+                intro: word.clone(),
+                fields: vec![(word.clone(), word.clone())],
+                signatures: vec![word.clone()],
+                footer: word.clone(),
+            };
+            let pdf = doc.render().unwrap_or_else(|e| {
+                panic!("{lang} {}: {e}", word.chars().take(3).collect::<String>())
+            });
+            assert!(pdf.starts_with(b"%PDF-"));
+        }
+        let long = |n: usize| mixed.chars().cycle().take(n).collect::<String>();
+        for (name_len, value_len) in [(200, 4_000), (1_000, 20_000), (40_000, 100_000)] {
+            let doc = FormDocument {
+                lang: "nb".into(),
+                title: long(name_len),
+                subtitle: format!("{} · 1. januar 2027", long(name_len)),
+                intro: long(value_len),
+                fields: classes
+                    .iter()
+                    .map(|c| (c.to_string(), format!("{}\n{}", long(value_len / 10), c)))
+                    .collect(),
+                signatures: vec![long(name_len), long(name_len)],
+                footer: long(name_len),
+            };
+            let pdf = doc
+                .render()
+                .unwrap_or_else(|e| panic!("{name_len}/{value_len}: {e}"));
+            assert!(pdf.starts_with(b"%PDF-"));
+        }
     }
 }

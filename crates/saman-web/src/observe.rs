@@ -81,17 +81,22 @@ pub async fn metrics() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
-/// Pages load nothing from elsewhere, cannot be framed, and send no referrer.
+/// The policy for files the model's authors supplied (attachments, logos): opened on
+/// their own, they run nothing and load nothing.
+pub const FILE_POLICY: &str =
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
+
+/// Pages load nothing from elsewhere, cannot be framed, and send no referrer. A handler
+/// may set a stricter policy of its own (see [`FILE_POLICY`]).
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
              script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-        ),
-    );
+        ));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

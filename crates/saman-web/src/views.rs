@@ -5,7 +5,7 @@ use crate::i18n::Tr;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use saman_domain::{Item, Lang, Level, Tenant};
+use saman_domain::{Contact, Item, Lang, Level, Tenant, rules};
 use saman_store::TenantRecord;
 use std::convert::Infallible;
 
@@ -74,7 +74,7 @@ pub struct TenantChrome {
     pub name: String,
     pub has_logo: bool,
     pub colour: Option<String>,
-    pub contact_email: Option<String>,
+    pub contact_email: Option<Linked>,
 }
 
 pub struct NavLink {
@@ -181,7 +181,7 @@ impl Chrome {
             name: tenant.name(lang).to_string(),
             has_logo: record.has_logo,
             colour: tenant.primary_colour.clone(),
-            contact_email: tenant.contact_email.clone(),
+            contact_email: tenant.contact_email.as_deref().map(Linked::email),
         });
         chrome.home_href = base;
         chrome
@@ -304,5 +304,57 @@ mod tests {
         assert_eq!(chrome.switch_href, "/nn/x/niva/kommune?malgruppe=0-5");
         let root = Chrome::platform(Lang::Nn, String::new(), TextSize::Normal, "/ukjent", None);
         assert_eq!(root.switch_href, "/nb");
+    }
+}
+
+/// A text that is a link when the model's link rule allows it, and plain text otherwise.
+pub struct Linked {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+impl Linked {
+    pub fn email(email: &str) -> Linked {
+        Linked {
+            text: email.to_string(),
+            href: rules::mailto_href(email),
+        }
+    }
+
+    pub fn phone(phone: &str) -> Linked {
+        Linked {
+            text: phone.to_string(),
+            href: rules::tel_href(phone),
+        }
+    }
+
+    pub fn web(web: &str) -> Linked {
+        Linked {
+            text: web.to_string(),
+            href: rules::web_href(web).map(str::to_string),
+        }
+    }
+}
+
+/// A service's contact details, with every link built by the model's link rule.
+#[derive(Default)]
+pub struct ContactView {
+    pub phone: Option<Linked>,
+    pub email: Option<Linked>,
+    pub address: Option<String>,
+    pub web: Option<Linked>,
+}
+
+impl ContactView {
+    pub fn of(contact: Option<&Contact>) -> ContactView {
+        let Some(c) = contact else {
+            return ContactView::default();
+        };
+        ContactView {
+            phone: c.phone.as_deref().map(Linked::phone),
+            email: c.email.as_deref().map(Linked::email),
+            address: c.address.clone(),
+            web: c.web.as_deref().map(Linked::web),
+        }
     }
 }

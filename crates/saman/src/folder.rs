@@ -2,10 +2,15 @@
 
 use anyhow::{Context, bail};
 use saman_domain::files::SourceFile;
+use saman_domain::rules::limits;
 use std::fs;
+use std::io::Read;
 use std::path::Path;
 
-/// Reads every file under `dir`, skipping hidden files and folders (such as `.git`).
+/// Reads every file under `dir`, skipping hidden files and folders (such as `.git`) and
+/// symbolic links. No file is read further than the largest size a model file may have,
+/// and reading stops once the folder is over the model's limits, so an oversized folder
+/// costs no more memory than the limits; the model's reader then reports it.
 pub fn read(dir: &Path) -> anyhow::Result<Vec<SourceFile>> {
     if !dir.is_dir() {
         bail!("{} er ikke en mappe", dir.display());
@@ -15,8 +20,16 @@ pub fn read(dir: &Path) -> anyhow::Result<Vec<SourceFile>> {
     Ok(files)
 }
 
+fn over_limits(files: &[SourceFile]) -> bool {
+    files.len() > limits::FILES
+        || files.iter().map(|f| f.bytes.len()).sum::<usize>() > limits::MODEL_BYTES
+}
+
 fn read_into(root: &Path, dir: &Path, files: &mut Vec<SourceFile>) -> anyhow::Result<()> {
     for entry in fs::read_dir(dir).with_context(|| format!("kunne ikke lese {}", dir.display()))? {
+        if over_limits(files) {
+            return Ok(());
+        }
         let entry = entry?;
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
@@ -30,8 +43,13 @@ fn read_into(root: &Path, dir: &Path, files: &mut Vec<SourceFile>) -> anyhow::Re
                 .strip_prefix(root)?
                 .to_string_lossy()
                 .replace('\\', "/");
-            let bytes =
-                fs::read(&path).with_context(|| format!("kunne ikke lese {}", path.display()))?;
+            let mut bytes = Vec::new();
+            fs::File::open(&path)
+                .and_then(|f| {
+                    f.take(limits::ANY_FILE_BYTES as u64 + 1)
+                        .read_to_end(&mut bytes)
+                })
+                .with_context(|| format!("kunne ikke lese {}", path.display()))?;
             files.push(SourceFile {
                 path: relative,
                 bytes,

@@ -329,22 +329,6 @@ fn read_step(
         nn: file.nn,
     };
     bodies_match_texts(&mut p, &texts, &bodies);
-    for lang in Lang::ALL {
-        if let Some(t) = texts.get(lang) {
-            if t.title.trim().is_empty() {
-                p.near("title", format!("[{lang}] title kan ikke være tom"));
-            }
-            if t.questions
-                .iter()
-                .any(|q| q.contains('\n') || q.trim().is_empty())
-            {
-                p.near(
-                    "questions",
-                    format!("[{lang}] questions: hvert spørsmål må være én ikke-tom linje"),
-                );
-            }
-        }
-    }
     let decisions = file
         .decisions
         .into_iter()

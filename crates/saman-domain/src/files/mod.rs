@@ -7,7 +7,7 @@
 
 use crate::lang::{ByLang, Lang};
 use crate::model::*;
-use crate::slug;
+use crate::{rules, slug};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -222,12 +222,14 @@ impl FileProblems<'_> {
 /// comes back, or every problem found is returned.
 pub fn read_bundle(files: &[SourceFile]) -> Result<ModelBundle, Vec<Problem>> {
     let mut problems = Vec::new();
-    let by_path: BTreeMap<&str, &[u8]> = files
-        .iter()
-        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
-        .collect();
     // Attachments and the logo mark the files they use; any file left over is reported.
     let mut used: BTreeSet<&str> = BTreeSet::new();
+    check_sizes(files, &mut used, &mut problems);
+    let by_path: BTreeMap<&str, &[u8]> = files
+        .iter()
+        .filter(|f| !used.contains(f.path.as_str()))
+        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .collect();
 
     let tenant = match by_path.get(TENANT_FILE) {
         None => {
@@ -282,6 +284,52 @@ pub fn read_bundle(files: &[SourceFile]) -> Result<ModelBundle, Vec<Problem>> {
 
     let mut guides = guide::read_guides(&guide_files, &mut problems);
 
+    let mut rule_problems = Vec::new();
+    if items.len() > rules::limits::ITEMS {
+        problems.push(Problem {
+            file: ITEMS_DIR.into(),
+            line: 1,
+            message: format!("for mye innhold: høyst {}", rules::limits::ITEMS),
+        });
+    }
+    if timeline.len() > rules::limits::TIMELINE_ENTRIES {
+        problems.push(Problem {
+            file: TIMELINE_DIR.into(),
+            line: 1,
+            message: format!(
+                "for mange oppføringer i tidslinjen: høyst {}",
+                rules::limits::TIMELINE_ENTRIES
+            ),
+        });
+    }
+    if guides.len() > rules::limits::GUIDES {
+        problems.push(Problem {
+            file: GUIDES_DIR.into(),
+            line: 1,
+            message: format!(
+                "for mange handlingsveiledere: høyst {}",
+                rules::limits::GUIDES
+            ),
+        });
+    }
+    if let Some(tenant) = &tenant {
+        let mut tenant = tenant.clone();
+        tenant.about = about.clone();
+        rules::check_tenant(&tenant, &mut rule_problems);
+    }
+    for item in &items {
+        rules::check_item(item, &mut rule_problems);
+    }
+    for entry in &timeline {
+        rules::check_timeline(entry, &mut rule_problems);
+    }
+    for guide in &guides {
+        rules::check_guide(guide, &mut rule_problems);
+    }
+    for problem in rule_problems {
+        problems.push(locate(&problem, &items, &guides, &by_path));
+    }
+
     if let Some(tenant) = &tenant {
         check_default_language(tenant, &items, &timeline, &mut problems);
         check_references(tenant, &items, files, &mut problems);
@@ -306,6 +354,126 @@ pub fn read_bundle(files: &[SourceFile]) -> Result<ModelBundle, Vec<Problem>> {
             Err(problems)
         }
     }
+}
+
+/// Refuses files over the size limits, and folders with too many files or bytes, before
+/// anything is parsed. A refused file is marked used so that nothing else reports it.
+fn check_sizes<'a>(
+    files: &'a [SourceFile],
+    used: &mut BTreeSet<&'a str>,
+    problems: &mut Vec<Problem>,
+) {
+    use rules::limits;
+    if files.len() > limits::FILES {
+        problems.push(Problem {
+            file: ".".into(),
+            line: 1,
+            message: format!("mappen har for mange filer: høyst {}", limits::FILES),
+        });
+    }
+    let total: usize = files.iter().map(|f| f.bytes.len()).sum();
+    if total > limits::MODEL_BYTES {
+        problems.push(Problem {
+            file: ".".into(),
+            line: 1,
+            message: format!(
+                "filene er til sammen for store: høyst {} MB",
+                limits::MODEL_BYTES / (1024 * 1024)
+            ),
+        });
+    }
+    for file in files {
+        let is_text = file.path.ends_with(".md") || file.path.ends_with(".toml");
+        let max = if is_text {
+            limits::TEXT_FILE_BYTES
+        } else {
+            limits::ANY_FILE_BYTES
+        };
+        if file.bytes.len() > max {
+            used.insert(&file.path);
+            problems.push(Problem {
+                file: file.path.clone(),
+                line: 1,
+                message: rules::FieldProblem::FileTooLarge { max }.to_string(),
+            });
+        }
+    }
+}
+
+/// Turns a problem the model's rules found into a file and line.
+fn locate(
+    problem: &rules::ModelProblem,
+    items: &[Item],
+    guides: &[Guide],
+    by_path: &BTreeMap<&str, &[u8]>,
+) -> Problem {
+    use rules::Place;
+    let file = match &problem.place {
+        Place::Model => problem.field.to_string(),
+        Place::Tenant => TENANT_FILE.into(),
+        Place::About => ABOUT_FILE.into(),
+        Place::Item(slug) => items
+            .iter()
+            .find(|i| &i.slug == slug)
+            .map_or_else(|| slug.clone(), item_path),
+        Place::Timeline(slug) => format!("{TIMELINE_DIR}/{slug}.md"),
+        Place::Guide(slug) => format!("{GUIDES_DIR}/{slug}/veileder.md"),
+        Place::Step { guide, step } => guides
+            .iter()
+            .find(|g| &g.slug == guide)
+            .and_then(|g| g.steps.iter().find(|s| &s.slug == step))
+            .map_or_else(|| step.clone(), |s| step_path(guide, s)),
+    };
+    let text = by_path
+        .get(file.as_str())
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .unwrap_or("");
+    let line = line_of(text, problem);
+    let field = match problem.lang {
+        Some(lang) if problem.field != "body" => format!("[{lang}] {}", problem.field),
+        Some(lang) => format!("teksten under <!-- {lang} -->"),
+        None => problem.field.to_string(),
+    };
+    Problem {
+        file,
+        line,
+        message: format!("{field}: {}", problem.problem),
+    }
+}
+
+/// The line a rule's problem is on: the line with the offending text if it has one, else
+/// the field's line (in its language's table), else the first line.
+fn line_of(text: &str, problem: &rules::ModelProblem) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let find_from = |start: usize, pred: &dyn Fn(&str) -> bool| {
+        lines
+            .iter()
+            .skip(start)
+            .position(|l| pred(l))
+            .map(|i| start + i + 1)
+    };
+    if let Some(needle) = problem.problem.needle()
+        && let Some(line) = find_from(0, &|l: &str| l.contains(needle.as_str()))
+    {
+        return line;
+    }
+    let field = problem.field;
+    if field == "body" {
+        let marker = rules::language_marker(problem.lang.unwrap_or(Lang::Nb));
+        return find_from(0, &|l: &str| l.trim_end() == marker).unwrap_or(1);
+    }
+    let is_field = |l: &str| {
+        let l = l.trim_start();
+        l.starts_with(field) || l.starts_with(&format!("[[{field}]]"))
+    };
+    let table_start = problem.lang.and_then(|lang| {
+        let header = format!("[{lang}]");
+        find_from(0, &|l: &str| l.trim() == header)
+    });
+    table_start
+        .and_then(|start| find_from(start, &is_field))
+        .or_else(|| find_from(0, &is_field))
+        .unwrap_or(1)
 }
 
 fn as_text<'a>(path: &str, bytes: &'a [u8], problems: &mut Vec<Problem>) -> Option<&'a str> {
@@ -726,13 +894,11 @@ fn read_item<'a>(
     };
     bodies_match_texts(&mut p, &texts, &bodies);
     for lang in Lang::ALL {
-        if let Some(t) = texts.get(lang) {
-            if t.title.trim().is_empty() {
-                p.near("title", format!("[{lang}] title kan ikke være tom"));
-            }
-            if !is_service && t.opening_hours.is_some() {
-                p.near("opening_hours", "bare tjenester kan ha opening_hours");
-            }
+        if let Some(t) = texts.get(lang)
+            && !is_service
+            && t.opening_hours.is_some()
+        {
+            p.near("opening_hours", "bare tjenester kan ha opening_hours");
         }
     }
     let relations = file

@@ -7,18 +7,18 @@ use super::{find_tenant, parse_lang, render};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::views::{Chrome, Ctx, ItemLink, item_link, norwegian_sort_key};
+use crate::views::{Chrome, ContactView, Ctx, ItemLink, item_link, norwegian_sort_key};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use saman_domain::{Contact, Item, Kind, TargetGroup};
+use saman_domain::{Item, Kind, TargetGroup};
 
 /// The audiences, by their path segment.
 pub const AUDIENCES: [&str; 4] = ["ansatte", "privatpersoner", "barn-og-unge", "foresatte"];
 
 pub struct ContactCard {
     pub link: ItemLink,
-    pub contact: Contact,
+    pub contact: ContactView,
     pub opening_hours: Option<String>,
 }
 
@@ -74,7 +74,7 @@ pub async fn audience(
         let item = items.iter().find(|i| Some(&i.slug) == slug.as_ref())?;
         Some(ContactCard {
             link: item_link(tr, tenant, item),
-            contact: item.contact.clone().unwrap_or_default(),
+            contact: ContactView::of(item.contact.as_ref()),
             opening_hours: item
                 .text
                 .pick(lang)

@@ -5,7 +5,7 @@ use super::{find_tenant, parse_lang, render};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::markdown::to_html;
+use crate::markdown::model_html;
 use crate::views::{Chrome, Ctx, ItemLink, item_link};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -189,7 +189,9 @@ pub async fn guide(
     render(GuidePage {
         chrome: Chrome::tenant(lang, title.clone(), &ctx, &published.record, "nav-guide"),
         summary: text.map(|p| p.value.summary.clone()).unwrap_or_default(),
-        body: text.map(|p| to_html(&p.value.body)).unwrap_or_default(),
+        body: text
+            .map(|p| model_html(&p.value.body, lang, &published))
+            .unwrap_or_default(),
         levels: level_views(tr, tenant, guide),
         urgent: guide
             .steps
@@ -360,7 +362,7 @@ pub async fn step(
         responsible: responsible(tr, step),
         deadline: deadline(tr, step),
         questions: text.value.questions.clone(),
-        body: to_html(&text.value.body),
+        body: model_html(&text.value.body, lang, &published),
         urgent: step.urgent,
         tools: links(&step.tools),
         relies_on: links(&step.relies_on),

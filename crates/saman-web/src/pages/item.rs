@@ -4,13 +4,13 @@ use super::{find_tenant, parse_lang, render};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::markdown::to_html;
-use crate::views::{Chrome, Ctx, ItemLink, item_link, level_name};
+use crate::markdown::model_html;
+use crate::views::{Chrome, ContactView, Ctx, ItemLink, item_link, level_name};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
-use saman_domain::{Contact, Item, RelationType, Tenant, media_type_of};
+use saman_domain::{Item, RelationType, Tenant, media_type_of};
 
 pub struct LevelLink {
     pub href: String,
@@ -44,7 +44,7 @@ struct ItemPage {
     owner: Option<ItemLink>,
     review: Option<String>,
     priorities: Vec<String>,
-    contact: Option<Contact>,
+    contact: Option<ContactView>,
     opening_hours: Option<String>,
     attachments: Vec<AttachmentLink>,
     connections: Vec<ConnectionGroup>,
@@ -74,7 +74,7 @@ pub async fn item(
         title: text.value.title.clone(),
         kind: tr.t(&format!("kind-{}", item.kind.key())),
         summary: text.value.summary.clone(),
-        body: to_html(&text.value.body),
+        body: model_html(&text.value.body, lang, &published),
         text_lang: text.is_fallback(lang).then(|| text.lang.code()),
         levels: item
             .levels
@@ -106,7 +106,7 @@ pub async fn item(
             .filter(|p| item.priorities.contains(&p.key))
             .filter_map(|p| p.label.pick(lang).map(|l| l.value.clone()))
             .collect(),
-        contact: item.contact.clone(),
+        contact: item.contact.as_ref().map(|c| ContactView::of(Some(c))),
         opening_hours: text.value.opening_hours.clone(),
         attachments: item
             .attachments
@@ -190,6 +190,10 @@ pub async fn attachment(
                 media_type_of(&content.file_name).to_string(),
             ),
             (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                crate::observe::FILE_POLICY.to_string(),
+            ),
         ],
         content.bytes,
     ))

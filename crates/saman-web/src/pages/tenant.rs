@@ -5,14 +5,17 @@ use super::{find_tenant, parse_lang, render};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::markdown::to_html;
-use crate::views::{Chrome, Ctx, ItemLink, item_link, level_key, level_name, norwegian_sort_key};
+use crate::markdown::model_html;
+use crate::views::{
+    Chrome, ContactView, Ctx, ItemLink, Linked, item_link, level_key, level_name,
+    norwegian_sort_key,
+};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
-use saman_domain::{Contact, Item, Kind, Level, Prevention, TargetGroup, Tenant};
+use saman_domain::{Item, Kind, Level, Prevention, TargetGroup, Tenant};
 use serde::Deserialize;
 
 pub struct KindCount {
@@ -112,7 +115,7 @@ pub async fn home(
         desc: tr.t(&format!("{key}-desc")),
     })
     .collect();
-    let news = timeline_entries(tr, &chrome, &model.timeline)
+    let news = timeline_entries(tr, &chrome, &published)
         .into_iter()
         .take(3)
         .collect();
@@ -133,12 +136,10 @@ pub async fn home(
 }
 
 /// Timeline entries, newest first.
-fn timeline_entries(
-    tr: Tr,
-    chrome: &Chrome,
-    timeline: &[saman_domain::TimelineEntry],
-) -> Vec<News> {
-    let mut entries: Vec<_> = timeline
+fn timeline_entries(tr: Tr, chrome: &Chrome, published: &saman_store::Published) -> Vec<News> {
+    let mut entries: Vec<_> = published
+        .model
+        .timeline
         .iter()
         .filter_map(|e| e.text.pick(tr.lang).map(|p| (e, p)))
         .map(|(e, p)| News {
@@ -146,7 +147,7 @@ fn timeline_entries(
             iso_date: saman_domain::format_iso_date(e.date),
             title: p.value.title.clone(),
             lang: p.is_fallback(tr.lang).then(|| p.lang.code()),
-            body: to_html(&p.value.body),
+            body: model_html(&p.value.body, tr.lang, published),
             anchor: chrome.href(&format!("/tidslinje#{}", e.slug)),
         })
         .collect();
@@ -318,7 +319,7 @@ fn showing_text(tr: Tr, count: usize, total: usize) -> String {
 pub struct ServiceEntry {
     pub link: ItemLink,
     pub summary: String,
-    pub contact: Contact,
+    pub contact: ContactView,
     pub opening_hours: Option<String>,
 }
 
@@ -368,7 +369,7 @@ pub async fn services(
         let entry = ServiceEntry {
             link,
             summary: text.map(|t| t.summary.clone()).unwrap_or_default(),
-            contact: item.contact.clone().unwrap_or_default(),
+            contact: ContactView::of(item.contact.as_ref()),
             opening_hours: text.and_then(|t| t.opening_hours.clone()),
         };
         match letters.last_mut() {
@@ -402,9 +403,9 @@ pub async fn timeline(
     let lang = parse_lang(&lang)?;
     let tr = Tr::new(lang);
     let published = find_tenant(&state, &slug).await?;
-    let (record, model) = (&published.record, &published.model);
+    let record = &published.record;
     let chrome = Chrome::tenant(lang, tr.t("timeline-title"), &ctx, record, "nav-timeline");
-    let entries = timeline_entries(tr, &chrome, &model.timeline);
+    let entries = timeline_entries(tr, &chrome, &published);
     render(TimelinePage { chrome, entries })
 }
 
@@ -438,7 +439,9 @@ pub async fn about(
     let chrome = Chrome::tenant(lang, tr.t("about-title"), &ctx, record, "nav-about");
     let about = tenant.about.pick(lang);
     render(AboutPage {
-        body: about.map(|p| to_html(p.value)).unwrap_or_default(),
+        body: about
+            .map(|p| model_html(p.value, lang, &published))
+            .unwrap_or_default(),
         body_lang: about.filter(|p| p.is_fallback(lang)).map(|p| p.lang.code()),
         levels: Level::ALL
             .iter()
@@ -463,7 +466,7 @@ pub async fn about(
 struct AccessibilityPage {
     chrome: Chrome,
     intro: String,
-    email: Option<String>,
+    email: Option<Linked>,
 }
 
 pub async fn accessibility(
@@ -477,7 +480,7 @@ pub async fn accessibility(
     let record = &published.record;
     render(AccessibilityPage {
         intro: tr.t1("a11y-intro", "name", record.tenant.name(lang).to_string()),
-        email: record.tenant.contact_email.clone(),
+        email: record.tenant.contact_email.as_deref().map(Linked::email),
         chrome: Chrome::tenant(lang, tr.t("a11y-title"), &ctx, record, ""),
     })
 }
@@ -497,6 +500,7 @@ pub async fn logo(
         [
             (header::CONTENT_TYPE, logo.media_type()),
             (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::CONTENT_SECURITY_POLICY, crate::observe::FILE_POLICY),
         ],
         logo.bytes,
     ))

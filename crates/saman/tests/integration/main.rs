@@ -7,6 +7,7 @@
 mod common;
 mod forms;
 mod guide;
+mod hostile;
 mod model_files;
 mod operations;
 mod site;
