@@ -3,6 +3,9 @@
 //! No I/O lives here. The store persists these types, the web crate renders them,
 //! and [`files`] reads and writes them as the model-as-files format.
 
+pub mod access;
+pub mod audit;
+pub mod auth;
 pub mod files;
 pub mod forms;
 pub mod lang;

@@ -33,23 +33,47 @@ pub struct Store {
     pub(crate) cache: std::sync::Arc<crate::published::PublishedCache>,
 }
 
+/// A schema version: the SQL for each backend. Shared migrations are portable SQL in
+/// `migrations/` (with `${bytes}` for BLOB/BYTEA); later ones keep a file per backend
+/// in `migrations/sqlite/` and `migrations/postgres/`, so each may use what its database
+/// does best (triggers, functions). A script runs whole, in one transaction.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// A migration written once for both databases.
+macro_rules! shared {
+    ($version:expr, $name:expr, $file:expr) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../migrations/", $file)),
+            postgres: include_str!(concat!("../migrations/", $file)),
+        }
+    };
+}
+
+/// A migration with a file per database.
+macro_rules! per_backend {
+    ($version:expr, $name:expr, $file:expr) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../migrations/sqlite/", $file)),
+            postgres: include_str!(concat!("../migrations/postgres/", $file)),
+        }
+    };
+}
+
 /// Schema versions, applied in order and recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "initial schema",
-        include_str!("../migrations/0001_initial.sql"),
-    ),
-    (
-        2,
-        "action guides",
-        include_str!("../migrations/0002_action_guides.sql"),
-    ),
-    (
-        3,
-        "forms behind tools",
-        include_str!("../migrations/0003_item_forms.sql"),
-    ),
+const MIGRATIONS: &[Migration] = &[
+    shared!(1, "initial schema", "0001_initial.sql"),
+    shared!(2, "action guides", "0002_action_guides.sql"),
+    shared!(3, "forms behind tools", "0003_item_forms.sql"),
+    per_backend!(4, "people, sessions, audit and outbox", "0004_people.sql"),
 ];
 
 impl Store {
@@ -119,26 +143,24 @@ impl Store {
             let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
                 .fetch_all(&mut *conn)
                 .await?;
-            for (version, name, sql) in MIGRATIONS {
-                if applied.contains(version) {
+            for migration in MIGRATIONS {
+                if applied.contains(&migration.version) {
                     continue;
                 }
+                let (version, name) = (migration.version, migration.name);
                 tracing::info!(version, name, "applying database migration");
-                let bytes_type = match self.backend {
-                    Backend::Sqlite => "BLOB",
-                    Backend::Postgres => "BYTEA",
+                let (sql, bytes_type) = match self.backend {
+                    Backend::Sqlite => (migration.sqlite, "BLOB"),
+                    Backend::Postgres => (migration.postgres, "BYTEA"),
                 };
-                // Comments go first: they may hold semicolons.
-                let sql = strip_comments(&sql.replace("${bytes}", bytes_type));
+                let sql = sql.replace("${bytes}", bytes_type);
                 let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-                    tx.execute(statement).await?;
-                }
+                sqlx::raw_sql(&sql).execute(&mut *tx).await?;
                 sqlx::query(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                 )
                 .bind(version)
-                .bind(*name)
+                .bind(name)
                 .bind(crate::model::now())
                 .execute(&mut *tx)
                 .await?;
@@ -172,16 +194,6 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
-
-fn strip_comments(statement: &str) -> String {
-    statement
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
 }
 
 /// The file part of a `sqlite:` URL, without query options.

@@ -5,17 +5,26 @@
 //! write of tenant data takes a [`TenantId`], which only this crate can make, from a
 //! tenant it has looked up: there is no way to query one tenant's data with another's.
 
+mod audit;
 mod bundle;
+pub mod clock;
 mod db;
 mod guides;
 mod model;
+mod outbox;
+mod people;
 mod published;
+mod sessions;
 mod tenants;
 
+pub use audit::{AuditContext, AuditEntry, AuditFilter, BrokenChain};
 pub use bundle::ImportOutcome;
 pub use db::{Backend, Store};
 pub use model::{Model, Visibility};
+pub use outbox::{Mail, OutboxMail};
+pub use people::{Account, NewUser, UserSummary, account_target, normalize_email};
 pub use published::Published;
+pub use sessions::{NewSession, Session, SessionLimits};
 pub use tenants::{TenantId, TenantRecord, TenantSummary};
 
 /// What can go wrong in the store. Details are for the logs, never for a page.

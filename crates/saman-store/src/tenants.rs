@@ -11,6 +11,13 @@ use sqlx::any::AnyRow;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TenantId(pub(crate) String);
 
+impl TenantId {
+    /// The id as text, to compare with a role's tenant.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A tenant as the site needs it: its id and its settings and texts. The logo's bytes
 /// are not loaded; see [`Store::tenant_logo`].
 #[derive(Debug, Clone)]

@@ -17,6 +17,8 @@ pub enum WebError {
     NotFound,
     /// A malformed parameter, with a message for the reader.
     BadRequest(String),
+    /// A request from another site, or a form without its token.
+    Forbidden,
     /// Something failed on our side; the detail is for the log only.
     Internal(String),
 }
@@ -52,6 +54,13 @@ impl IntoResponse for WebError {
                 StatusCode::BAD_REQUEST,
                 ErrorDetail {
                     message: Some(message),
+                    error_id: None,
+                },
+            ),
+            WebError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                ErrorDetail {
+                    message: None,
                     error_id: None,
                 },
             ),
@@ -114,6 +123,7 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
         });
     let tr = Tr::new(lang);
     let key = match status.as_u16() {
+        403 => "403",
         404 => "404",
         405 => "405",
         code if code >= 500 => "500",

@@ -77,6 +77,21 @@ impl Tr {
     }
 
     /// A date as "1. juni 2027".
+    /// A stored UTC time (`YYYY-MM-DDTHH:MM:SSZ`) as Norwegian local time, e.g.
+    /// "26. november 2026 kl. 10.22".
+    pub fn date_time(&self, stored: &str) -> String {
+        let Some(utc) = saman_store::clock::from_text(stored) else {
+            return stored.to_string();
+        };
+        let local = utc.to_offset(oslo_offset(utc));
+        format!(
+            "{} kl. {:02}.{:02}",
+            self.date(local.date()),
+            local.hour(),
+            local.minute()
+        )
+    }
+
     pub fn date(&self, date: time::Date) -> String {
         const MONTHS: [&str; 12] = [
             "januar",
@@ -163,5 +178,59 @@ mod tests {
                 assert_ne!(tr.t(&key), key, "{lang}: {key}");
             }
         }
+    }
+}
+
+/// Norway's offset from UTC at a moment: summer time (UTC+2) from 01:00 UTC on the last
+/// Sunday of March to 01:00 UTC on the last Sunday of October, otherwise UTC+1.
+pub fn oslo_offset(utc: time::OffsetDateTime) -> time::UtcOffset {
+    let last_sunday = |month: time::Month| {
+        let mut day = time::Date::from_calendar_date(utc.year(), month, month.length(utc.year()))
+            .expect("the last day of a month is a date");
+        while day.weekday() != time::Weekday::Sunday {
+            day = day.previous_day().expect("not the first day of all time");
+        }
+        day.with_hms(1, 0, 0).expect("01:00 is a time").assume_utc()
+    };
+    let summer = utc >= last_sunday(time::Month::March) && utc < last_sunday(time::Month::October);
+    time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("1 and 2 hours are offsets")
+}
+
+#[cfg(test)]
+mod oslo_tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn summer_and_winter_time() {
+        assert_eq!(
+            oslo_offset(datetime!(2026-01-15 12:00 UTC)).whole_hours(),
+            1
+        );
+        assert_eq!(
+            oslo_offset(datetime!(2026-07-15 12:00 UTC)).whole_hours(),
+            2
+        );
+        assert_eq!(
+            oslo_offset(datetime!(2026-03-29 00:59 UTC)).whole_hours(),
+            1
+        );
+        assert_eq!(
+            oslo_offset(datetime!(2026-03-29 01:00 UTC)).whole_hours(),
+            2
+        );
+        assert_eq!(
+            oslo_offset(datetime!(2026-10-25 00:59 UTC)).whole_hours(),
+            2
+        );
+        assert_eq!(
+            oslo_offset(datetime!(2026-10-25 01:00 UTC)).whole_hours(),
+            1
+        );
+        let tr = Tr::new(Lang::Nb);
+        assert_eq!(
+            tr.date_time("2026-11-26T09:05:00Z"),
+            "26. november 2026 kl. 10.05"
+        );
     }
 }

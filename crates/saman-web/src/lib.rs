@@ -2,6 +2,8 @@
 //! bokmål and nynorsk, with the language as the first segment of every page's path.
 
 mod assets;
+pub mod auth;
+mod config;
 mod error;
 mod i18n;
 mod markdown;
@@ -10,23 +12,104 @@ mod pages;
 mod views;
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use saman_store::Store;
+use std::sync::Arc;
 use std::time::Duration;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use config::WebConfig;
 pub use observe::install_metrics_recorder;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub config: Arc<WebConfig>,
 }
 
-/// The whole site. Routes that serve pages take the language first: `/{lang}/…`.
-pub fn app(store: Store) -> Router {
-    let state = AppState { store };
-    let pages = Router::new()
+/// The whole site, as `saman serve` and the tests run it. Routes that serve pages take
+/// the language first: `/{lang}/…`. Routers are split by who may enter them: the public
+/// site, a signed-in person's own pages, and a tenant's administration.
+pub fn app(store: Store, config: WebConfig) -> Router {
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+    };
+    let public = public_routes();
+    let no_store = || {
+        SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        )
+    };
+    let login = Router::new()
+        .route(
+            "/{lang}/{tenant}/logg-inn",
+            get(pages::login::login_page).post(pages::login::login),
+        )
+        .route(
+            "/{lang}/{tenant}/logg-inn/totrinn",
+            get(pages::login::second_step_page).post(pages::login::second_step),
+        )
+        .route("/{lang}/{tenant}/logg-ut", post(pages::login::logout))
+        .layer(no_store());
+    let signed_in = Router::new()
+        .route("/{lang}/{tenant}/start", get(pages::account::start))
+        .route("/{lang}/{tenant}/konto", get(pages::account::account))
+        .route(
+            "/{lang}/{tenant}/konto/passord",
+            post(pages::account::change_password),
+        )
+        .route(
+            "/{lang}/{tenant}/konto/logg-ut-overalt",
+            post(pages::account::logout_everywhere),
+        )
+        .route(
+            "/{lang}/{tenant}/konto/gjenopprettingskoder",
+            post(pages::account::renew_recovery_codes),
+        )
+        .layer(no_store());
+    let administration = Router::new()
+        .route("/{lang}/{tenant}/admin/brukere", get(pages::admin::users))
+        .route(
+            "/{lang}/{tenant}/admin/brukere/{account}/deaktiver",
+            post(pages::admin::deactivate),
+        )
+        .route("/{lang}/{tenant}/admin/revisjon", get(pages::admin::audit))
+        .layer(no_store());
+    let pages = public
+        .merge(login)
+        .merge(signed_in)
+        .merge(administration)
+        .fallback(error::fallback);
+    let ops = Router::new()
+        .route("/healthz", get(observe::healthz))
+        .route("/readyz", get(observe::readyz))
+        .route("/metrics", get(observe::metrics));
+    pages
+        .merge(ops)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::session::load_session,
+        ))
+        .layer(axum::middleware::from_fn(auth::csrf::same_origin_only))
+        .layer(axum::middleware::from_fn(error::render_error_pages))
+        .layer(axum::middleware::from_fn(observe::security_headers))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(axum::middleware::from_fn(observe::track_requests))
+        .with_state(state)
+}
+
+/// The public site: the model, the action guide, forms, and the reader's settings.
+fn public_routes() -> Router<AppState> {
+    Router::new()
         .route("/", get(pages::platform::root))
         .route("/{first}", get(pages::platform::front_or_tenant))
         .route("/{lang}/{tenant}", get(pages::tenant::home))
@@ -75,20 +158,4 @@ pub fn app(store: Store) -> Router {
             post(pages::settings::text_size),
         )
         .route("/assets/{file}", get(assets::serve))
-        .fallback(error::fallback);
-    let ops = Router::new()
-        .route("/healthz", get(observe::healthz))
-        .route("/readyz", get(observe::readyz))
-        .route("/metrics", get(observe::metrics));
-    pages
-        .merge(ops)
-        .layer(axum::middleware::from_fn(error::render_error_pages))
-        .layer(axum::middleware::from_fn(observe::security_headers))
-        .layer(tower_http::compression::CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
-        .layer(axum::middleware::from_fn(observe::track_requests))
-        .with_state(state)
 }

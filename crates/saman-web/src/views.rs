@@ -54,6 +54,16 @@ pub struct Ctx {
     pub text_size: TextSize,
     pub path: String,
     pub query: Option<String>,
+    /// The signed-in person, if any: shown in the header with a way to log out.
+    pub user: Option<UserChrome>,
+}
+
+/// Who is signed in, as the frame shows it.
+#[derive(Clone)]
+pub struct UserChrome {
+    pub name: String,
+    /// The session's form token, for the logout button.
+    pub csrf: String,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -64,6 +74,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             text_size: TextSize::from_headers(&parts.headers),
             path: parts.uri.path().to_string(),
             query: parts.uri.query().map(str::to_string),
+            user: parts
+                .extensions
+                .get::<crate::auth::SignedIn>()
+                .map(|s| UserChrome {
+                    name: s.account.name.clone(),
+                    csrf: s.session.csrf_token.clone(),
+                }),
         })
     }
 }
@@ -107,6 +124,8 @@ pub struct Chrome {
     pub home_href: String,
     /// Show the emergency numbers at the top of the page (pages for children and youth).
     pub emergency: bool,
+    /// The signed-in person (on a tenant's pages).
+    pub user: Option<UserChrome>,
 }
 
 impl Chrome {
@@ -146,6 +165,7 @@ impl Chrome {
                 .collect(),
             home_href: format!("/{lang}"),
             emergency: false,
+            user: None,
         }
     }
 
@@ -184,6 +204,7 @@ impl Chrome {
             contact_email: tenant.contact_email.as_deref().map(Linked::email),
         });
         chrome.home_href = base;
+        chrome.user = ctx.user.clone();
         chrome
     }
 

@@ -1,7 +1,7 @@
 //! The command line: what `saman --help` documents.
 
 use crate::config::Settings;
-use crate::{folder, serve};
+use crate::{folder, people, serve};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use saman_store::{ImportOutcome, Store};
@@ -66,6 +66,16 @@ pub enum Command {
     Backup {
         /// The file to write; it must not exist.
         file: PathBuf,
+    },
+    /// People: add, list, deactivate, reset two-step login.
+    User {
+        #[command(subcommand)]
+        command: people::UserCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: people::AuditCommand,
     },
 }
 
@@ -153,6 +163,14 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
             let store = connect(&settings).await?;
             store.backup_sqlite(&file).await?;
             println!("Sikkerhetskopi skrevet til {}.", file.display());
+        }
+        Command::User { command } => {
+            let store = connect(&settings).await?;
+            return people::user(&store, command).await;
+        }
+        Command::Audit { command } => {
+            let store = connect(&settings).await?;
+            return people::audit(&store, command).await;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -16,6 +16,15 @@ pub struct Settings {
     pub log_format: String,
     /// Load the demo models into an empty database.
     pub demo: bool,
+    /// The address people reach Saman at, e.g. `https://saman.fjordvik.no`; with
+    /// https, cookies are Secure and `__Host-` prefixed and HSTS is sent.
+    pub public_url: Option<String>,
+    /// A session ends after this many minutes without a request.
+    pub session_idle_minutes: i64,
+    /// A session ends this many hours after login, however busy.
+    pub session_absolute_hours: i64,
+    /// Proxies whose X-Forwarded-For is believed (IP addresses).
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Settings {
@@ -25,6 +34,10 @@ impl Default for Settings {
             database_url: "sqlite:data/saman.db".into(),
             log_format: "text".into(),
             demo: true,
+            public_url: None,
+            session_idle_minutes: 30,
+            session_absolute_hours: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -40,17 +53,52 @@ impl Settings {
             "database_url",
             "log_format",
             "demo",
+            "public_url",
+            "session_idle_minutes",
+            "session_absolute_hours",
+            "trusted_proxies",
         ]));
         if let Some(url) = &cli.database_url {
             figment = figment.merge(("database_url", url));
         }
         let settings: Settings = figment.extract().map_err(Box::new)?;
+        if settings.session_idle_minutes < 1 || settings.session_absolute_hours < 1 {
+            return Err(Box::new(figment::Error::from(
+                "session_idle_minutes and session_absolute_hours must be at least 1".to_string(),
+            )));
+        }
+        if let Some(bad) = settings
+            .trusted_proxies
+            .iter()
+            .find(|p| p.parse::<std::net::IpAddr>().is_err())
+        {
+            return Err(Box::new(figment::Error::from(format!(
+                "trusted_proxies: {bad:?} is not an IP address"
+            ))));
+        }
         if !matches!(settings.log_format.as_str(), "text" | "json") {
             return Err(Box::new(figment::Error::from(
                 "log_format must be text or json".to_string(),
             )));
         }
         Ok(settings)
+    }
+
+    /// What the web layer needs of these settings.
+    pub fn web(&self) -> saman_web::WebConfig {
+        saman_web::WebConfig {
+            public_url: self.public_url.clone(),
+            sessions: saman_store::SessionLimits {
+                idle: time::Duration::minutes(self.session_idle_minutes),
+                absolute: time::Duration::hours(self.session_absolute_hours),
+            },
+            trusted_proxies: self
+                .trusted_proxies
+                .iter()
+                .filter_map(|p| p.parse().ok())
+                .collect(),
+            demo: self.demo,
+        }
     }
 
     /// The database URL without a password, for messages.

@@ -19,9 +19,13 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(%addr, database = settings.redacted_database_url(), "saman is listening");
     // The one line a newcomer needs: where to open the site.
     println!("Saman kjører på http://{addr}/ (Ctrl+C for å stoppe)");
-    axum::serve(listener, saman_web::app(store.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let app = saman_web::app(store.clone(), settings.web());
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     store.close().await;
     tracing::info!("saman stopped");
     Ok(())

@@ -1,9 +1,12 @@
 //! The page handlers, one module per area of the site.
 
+pub mod account;
+pub mod admin;
 pub mod audience;
 pub mod forms;
 pub mod guide;
 pub mod item;
+pub mod login;
 pub mod platform;
 pub mod settings;
 pub mod tenant;

@@ -124,8 +124,14 @@ impl TestApp {
         import_folder(&store, &fixture("testvik")).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = saman_web::app(store.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let app = saman_web::app(store.clone(), saman_web::WebConfig::default());
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+        });
         TestApp {
             base: format!("http://{addr}"),
             client: reqwest::Client::builder()

@@ -78,7 +78,7 @@ async fn migrations_are_versioned_and_run_once(backend: Backend) {
             .fetch_all(&mut conn)
             .await
             .unwrap();
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
 }
 
 /// The real binary starts with the demo models, prints where it is, and stops cleanly

@@ -1,0 +1,329 @@
+//! The audit log: append-only rows in one hash chain per tenant (and one for the
+//! platform), each written in the transaction of the change it records. Editing or
+//! removing a row breaks the chain, and [`Store::verify_audit`] names the first row
+//! that no longer fits.
+
+use crate::clock;
+use crate::tenants::TenantId;
+use crate::{Result, Store, StoreError};
+use saman_domain::audit::{AuditAction, Outcome};
+use saman_domain::auth::secret::sha256_hex;
+use sqlx::{Any, AnyConnection, Row, Transaction};
+
+/// The chain of the platform (events not about one tenant).
+const PLATFORM_CHAIN: &str = "";
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who acts, from where, and in which tenant: what every audited change needs.
+#[derive(Debug, Clone, Default)]
+pub struct AuditContext {
+    pub tenant: Option<TenantId>,
+    pub actor_id: Option<String>,
+    /// The role the actor acted as (e.g. `tenant-admin`), or how (e.g. `cli`).
+    pub actor_role: Option<String>,
+    /// The client's address as the trusted proxy settings determine it.
+    pub address: String,
+}
+
+impl AuditContext {
+    /// A change made from the command line on this machine.
+    pub fn command_line(tenant: Option<TenantId>) -> AuditContext {
+        AuditContext {
+            tenant,
+            actor_id: None,
+            actor_role: Some("cli".into()),
+            address: "local".into(),
+        }
+    }
+}
+
+/// One row of the audit log, as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor_id: Option<String>,
+    pub actor_name: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub address: String,
+    pub details: String,
+}
+
+/// Where a chain stops fitting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenChain {
+    /// The tenant's slug, or `None` for the platform's chain.
+    pub chain: Option<String>,
+    pub seq: i64,
+    pub reason: &'static str,
+}
+
+fn chain_key(tenant: Option<&TenantId>) -> &str {
+    tenant.map_or(PLATFORM_CHAIN, |t| t.0.as_str())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row_hash(
+    prev: &str,
+    chain: &str,
+    seq: i64,
+    at: &str,
+    actor_id: Option<&str>,
+    actor_role: Option<&str>,
+    action: &str,
+    target: &str,
+    outcome: &str,
+    address: &str,
+    details: &str,
+) -> String {
+    // Fields are separated by a character no field can hold (the unit separator).
+    let text = [
+        prev,
+        chain,
+        &seq.to_string(),
+        at,
+        actor_id.unwrap_or(""),
+        actor_role.unwrap_or(""),
+        action,
+        target,
+        outcome,
+        address,
+        details,
+    ]
+    .join("\u{1f}");
+    sha256_hex(text.as_bytes())
+}
+
+/// Appends a row to the chain of `ctx.tenant`, inside the caller's transaction.
+pub(crate) async fn append(
+    tx: &mut AnyConnection,
+    ctx: &AuditContext,
+    action: AuditAction,
+    target: &str,
+    outcome: Outcome,
+    details: &str,
+) -> Result<()> {
+    let chain = chain_key(ctx.tenant.as_ref());
+    sqlx::query(
+        "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) \
+         ON CONFLICT (tenant_id) DO NOTHING",
+    )
+    .bind(chain)
+    .bind(GENESIS)
+    .execute(&mut *tx)
+    .await?;
+    // Taking the head row for update orders concurrent writers of one chain.
+    let head = sqlx::query(
+        "UPDATE audit_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq, hash",
+    )
+    .bind(chain)
+    .fetch_one(&mut *tx)
+    .await?;
+    let seq: i64 = head.try_get("seq")?;
+    let prev: String = head.try_get("hash")?;
+    let at = clock::to_text(clock::now());
+    let (actor_id, actor_role) = (ctx.actor_id.as_deref(), ctx.actor_role.as_deref());
+    let hash = row_hash(
+        &prev,
+        chain,
+        seq,
+        &at,
+        actor_id,
+        actor_role,
+        action.key(),
+        target,
+        outcome.key(),
+        &ctx.address,
+        details,
+    );
+    sqlx::query(
+        "INSERT INTO audit_log (tenant_id, seq, at, actor_id, actor_role, action, target, outcome, \
+         address, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(chain)
+    .bind(seq)
+    .bind(&at)
+    .bind(actor_id)
+    .bind(actor_role)
+    .bind(action.key())
+    .bind(target)
+    .bind(outcome.key())
+    .bind(&ctx.address)
+    .bind(details)
+    .bind(&prev)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE audit_heads SET hash = $1 WHERE tenant_id = $2")
+        .bind(&hash)
+        .bind(chain)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Filters for reading the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor_id: Option<String>,
+    /// Inclusive, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: i64,
+}
+
+impl Store {
+    /// Records an event that changes nothing else (a login, a failed login, a logout).
+    pub async fn audit(
+        &self,
+        ctx: &AuditContext,
+        action: AuditAction,
+        target: &str,
+        outcome: Outcome,
+        details: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        append(&mut tx, ctx, action, target, outcome, details).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The newest rows of a tenant's audit log (or the platform's), newest first.
+    pub async fn audit_entries(
+        &self,
+        tenant: Option<&TenantId>,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT l.seq, l.at, l.actor_id, a.name AS actor_name, l.actor_role, l.action, l.target, \
+             l.outcome, l.address, l.details FROM audit_log l LEFT JOIN accounts a ON a.id = l.actor_id \
+             WHERE l.tenant_id = $1 AND ($2 = '' OR l.action = $2) AND ($3 = '' OR l.actor_id = $3) \
+             AND ($4 = '' OR l.at >= $4) AND ($5 = '' OR l.at < $5) ORDER BY l.seq DESC LIMIT $6",
+        )
+        .bind(chain_key(tenant))
+        .bind(filter.action.as_deref().unwrap_or(""))
+        .bind(filter.actor_id.as_deref().unwrap_or(""))
+        .bind(filter.from.as_deref().unwrap_or(""))
+        .bind(filter.to.as_deref().map_or(String::new(), |d| format!("{d}T99")))
+        .bind(if filter.limit > 0 { filter.limit } else { 200 })
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    seq: row.try_get("seq")?,
+                    at: row.try_get("at")?,
+                    actor_id: row.try_get("actor_id")?,
+                    actor_name: row.try_get("actor_name")?,
+                    actor_role: row.try_get("actor_role")?,
+                    action: row.try_get("action")?,
+                    target: row.try_get("target")?,
+                    outcome: row.try_get("outcome")?,
+                    address: row.try_get("address")?,
+                    details: row.try_get("details")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Checks every chain (or one tenant's): each row's hash, its link to the row
+    /// before, that no number is missing, and that the chain ends where its head says.
+    /// Returns the first row that does not fit.
+    pub async fn verify_audit(&self, tenant: Option<&TenantId>) -> Result<Option<BrokenChain>> {
+        let chains: Vec<String> = match tenant {
+            Some(t) => vec![t.0.clone()],
+            None => {
+                sqlx::query_scalar("SELECT tenant_id FROM audit_heads ORDER BY tenant_id")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        for chain in chains {
+            if let Some(broken) = self.verify_chain(&chain).await? {
+                return Ok(Some(broken));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn verify_chain(&self, chain: &str) -> Result<Option<BrokenChain>> {
+        let slug: Option<String> = if chain.is_empty() {
+            None
+        } else {
+            sqlx::query_scalar("SELECT slug FROM tenants WHERE id = $1")
+                .bind(chain)
+                .fetch_optional(&self.pool)
+                .await?
+                .or_else(|| Some(chain.to_string()))
+        };
+        let broken = |seq, reason| {
+            Ok(Some(BrokenChain {
+                chain: slug.clone(),
+                seq,
+                reason,
+            }))
+        };
+        let rows = sqlx::query(
+            "SELECT seq, at, actor_id, actor_role, action, target, outcome, address, details, \
+             prev_hash, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq",
+        )
+        .bind(chain)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut expected_prev = GENESIS.to_string();
+        let mut expected_seq = 1;
+        for row in &rows {
+            let seq: i64 = row.try_get("seq")?;
+            if seq != expected_seq {
+                return broken(expected_seq, "a row is missing");
+            }
+            let prev: String = row.try_get("prev_hash")?;
+            if prev != expected_prev {
+                return broken(seq, "the link to the row before does not match");
+            }
+            let get = |name: &str| -> Result<String> { Ok(row.try_get::<String, _>(name)?) };
+            let opt = |name: &str| -> Result<Option<String>> {
+                Ok(row.try_get::<Option<String>, _>(name)?)
+            };
+            let hash = row_hash(
+                &prev,
+                chain,
+                seq,
+                &get("at")?,
+                opt("actor_id")?.as_deref(),
+                opt("actor_role")?.as_deref(),
+                &get("action")?,
+                &get("target")?,
+                &get("outcome")?,
+                &get("address")?,
+                &get("details")?,
+            );
+            if hash != get("hash")? {
+                return broken(seq, "the row was changed");
+            }
+            expected_prev = hash;
+            expected_seq += 1;
+        }
+        let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1")
+            .bind(chain)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(head) = head {
+            let head_seq: i64 = head.try_get("seq")?;
+            let head_hash: String = head.try_get("hash")?;
+            if head_seq != expected_seq - 1 || head_hash != expected_prev {
+                return broken(expected_seq, "rows at the end are missing");
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Opens a transaction; a small helper so callers need not name the database type.
+pub(crate) async fn begin(store: &Store) -> Result<Transaction<'static, Any>> {
+    store.pool.begin().await.map_err(StoreError::from)
+}

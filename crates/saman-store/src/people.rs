@@ -1,0 +1,450 @@
+//! Accounts, their roles per tenant and the services they belong to. Every change is
+//! audited in its own transaction.
+
+use crate::audit::{AuditContext, append, begin};
+use crate::clock;
+use crate::tenants::TenantId;
+use crate::{Result, Store, StoreError};
+use saman_domain::Lang;
+use saman_domain::access::{Grant, Role};
+use saman_domain::audit::{AuditAction, Outcome};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A person who can log in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub email: Option<String>,
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub language: Lang,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub active: bool,
+}
+
+impl Account {
+    pub fn has_two_step(&self) -> bool {
+        self.totp_secret.is_some()
+    }
+}
+
+/// A line of a tenant's list of people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub account: Account,
+    /// `None` for the platform.
+    pub tenant_slug: Option<String>,
+    pub roles: Vec<Role>,
+    pub services: Vec<String>,
+}
+
+/// A person to add: an account (made if the e-mail is new) and a role in a tenant.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub language: Lang,
+    pub password_hash: Option<String>,
+    pub role: Role,
+    /// `None` for the platform administrator's role.
+    pub tenant: Option<&'a TenantId>,
+    pub services: &'a [String],
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "id, email, name, password_hash, language, totp_secret, totp_last_step, active";
+
+fn account_of(row: &AnyRow) -> Result<Account> {
+    Ok(Account {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        password_hash: row.try_get("password_hash")?,
+        language: crate::model::parse_lang(&row.try_get::<String, _>("language")?)?,
+        totp_secret: row.try_get("totp_secret")?,
+        totp_last_step: row.try_get("totp_last_step")?,
+        active: row.try_get::<i64, _>("active")? == 1,
+    })
+}
+
+/// E-mail addresses are compared without case and surrounding space.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl Store {
+    pub async fn account(&self, id: &str) -> Result<Option<Account>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(account_of).transpose()
+    }
+
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = $1"
+        ))
+        .bind(normalize_email(email))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(account_of).transpose()
+    }
+
+    /// Every role the account holds, in every tenant and on the platform.
+    pub async fn grants(&self, account_id: &str) -> Result<Vec<Grant>> {
+        let rows = sqlx::query(
+            "SELECT tenant_id, role FROM account_roles WHERE account_id = $1 ORDER BY tenant_id, role",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let tenant: String = row.try_get("tenant_id")?;
+                let role: String = row.try_get("role")?;
+                Ok(Grant {
+                    tenant_id: (!tenant.is_empty()).then_some(tenant),
+                    role: Role::from_key(&role)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a person: makes the account if the e-mail is new, then gives the role (and
+    /// services) in the tenant. Returns the account id.
+    pub async fn add_user(&self, new: &NewUser<'_>, ctx: &AuditContext) -> Result<String> {
+        let email = normalize_email(new.email);
+        let now = clock::to_text(clock::now());
+        let mut tx = begin(self).await?;
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+                .bind(&email)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let account_id = match existing {
+            Some(id) => id,
+            None => {
+                let id = uuid::Uuid::new_v4().to_string();
+                sqlx::query(
+                    "INSERT INTO accounts (id, email, name, password_hash, language, active, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
+                )
+                .bind(&id)
+                .bind(&email)
+                .bind(new.name.trim())
+                .bind(new.password_hash.as_deref())
+                .bind(new.language.code())
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+                append(
+                    &mut tx,
+                    ctx,
+                    AuditAction::AccountCreated,
+                    &account_target(&id),
+                    Outcome::Success,
+                    "",
+                )
+                .await?;
+                id
+            }
+        };
+        let tenant_key = new.tenant.map_or("", |t| t.0.as_str());
+        sqlx::query(
+            "INSERT INTO account_roles (account_id, tenant_id, role) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&account_id)
+        .bind(tenant_key)
+        .bind(new.role.key())
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            ctx,
+            AuditAction::RoleGranted,
+            &account_target(&account_id),
+            Outcome::Success,
+            new.role.key(),
+        )
+        .await?;
+        if let Some(tenant) = new.tenant
+            && !new.services.is_empty()
+        {
+            for service in new.services {
+                sqlx::query(
+                    "INSERT INTO account_services (account_id, tenant_id, service_slug) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(&account_id)
+                .bind(&tenant.0)
+                .bind(service)
+                .execute(&mut *tx)
+                .await?;
+            }
+            append(
+                &mut tx,
+                ctx,
+                AuditAction::ServicesChanged,
+                &account_target(&account_id),
+                Outcome::Success,
+                &new.services.join(","),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(account_id)
+    }
+
+    /// The people with a role in a tenant (or, for `None`, everyone with any role).
+    pub async fn list_users(&self, tenant: Option<&TenantId>) -> Result<Vec<UserSummary>> {
+        let rows = sqlx::query(&format!(
+            "SELECT DISTINCT r.tenant_id, t.slug, a.{cols} FROM account_roles r \
+             JOIN accounts a ON a.id = r.account_id LEFT JOIN tenants t ON t.id = r.tenant_id \
+             WHERE ($1 = '*' OR r.tenant_id = $1) ORDER BY a.name, a.id",
+            cols = ACCOUNT_COLUMNS.replace(", ", ", a.")
+        ))
+        .bind(tenant.map_or("*", |t| t.0.as_str()))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut users = Vec::new();
+        for row in &rows {
+            let account = account_of(row)?;
+            let tenant_id: String = row.try_get("tenant_id")?;
+            let roles = self
+                .grants(&account.id)
+                .await?
+                .into_iter()
+                .filter(|g| g.tenant_id.as_deref().unwrap_or("") == tenant_id)
+                .map(|g| g.role)
+                .collect();
+            let services = sqlx::query_scalar(
+                "SELECT service_slug FROM account_services WHERE account_id = $1 AND tenant_id = $2 \
+                 ORDER BY service_slug",
+            )
+            .bind(&account.id)
+            .bind(&tenant_id)
+            .fetch_all(&self.pool)
+            .await?;
+            users.push(UserSummary {
+                account,
+                tenant_slug: row.try_get("slug")?,
+                roles,
+                services,
+            });
+        }
+        Ok(users)
+    }
+
+    /// Deactivates an account and ends every session of it at once.
+    pub async fn deactivate_account(&self, account_id: &str, ctx: &AuditContext) -> Result<()> {
+        let mut tx = begin(self).await?;
+        sqlx::query("UPDATE accounts SET active = 0, updated_at = $1 WHERE id = $2")
+            .bind(clock::to_text(clock::now()))
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            ctx,
+            AuditAction::AccountDeactivated,
+            &account_target(account_id),
+            Outcome::Success,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes two-step login (for a person who lost their phone): they set it up again
+    /// at their next login. Ends their sessions.
+    pub async fn reset_two_step(&self, account_id: &str, ctx: &AuditContext) -> Result<()> {
+        let mut tx = begin(self).await?;
+        sqlx::query(
+            "UPDATE accounts SET totp_secret = NULL, totp_last_step = NULL, updated_at = $1 WHERE id = $2",
+        )
+        .bind(clock::to_text(clock::now()))
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            ctx,
+            AuditAction::TwoStepReset,
+            &account_target(account_id),
+            Outcome::Success,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a new password and ends every other session of the account.
+    pub async fn set_password(
+        &self,
+        account_id: &str,
+        password_hash: &str,
+        keep_session_hash: Option<&str>,
+        ctx: &AuditContext,
+    ) -> Result<()> {
+        let mut tx = begin(self).await?;
+        sqlx::query("UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(password_hash)
+            .bind(clock::to_text(clock::now()))
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
+            .bind(account_id)
+            .bind(keep_session_hash.unwrap_or(""))
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            ctx,
+            AuditAction::PasswordChanged,
+            &account_target(account_id),
+            Outcome::Success,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Turns two-step login on with a confirmed secret and new recovery codes (hashes).
+    pub async fn enable_two_step(
+        &self,
+        account_id: &str,
+        secret: &str,
+        confirmed_step: i64,
+        recovery_code_hashes: &[String],
+        ctx: &AuditContext,
+    ) -> Result<()> {
+        let mut tx = begin(self).await?;
+        sqlx::query(
+            "UPDATE accounts SET totp_secret = $1, totp_last_step = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(secret)
+        .bind(confirmed_step)
+        .bind(clock::to_text(clock::now()))
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        replace_recovery_codes(&mut tx, account_id, recovery_code_hashes).await?;
+        append(
+            &mut tx,
+            ctx,
+            AuditAction::TwoStepEnabled,
+            &account_target(account_id),
+            Outcome::Success,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn renew_recovery_codes(
+        &self,
+        account_id: &str,
+        recovery_code_hashes: &[String],
+        ctx: &AuditContext,
+    ) -> Result<()> {
+        let mut tx = begin(self).await?;
+        replace_recovery_codes(&mut tx, account_id, recovery_code_hashes).await?;
+        append(
+            &mut tx,
+            ctx,
+            AuditAction::RecoveryCodesRenewed,
+            &account_target(account_id),
+            Outcome::Success,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records that a TOTP time step was used; false if it (or a later one) already was,
+    /// so a code cannot be used twice, not even by two instances at once.
+    pub async fn use_totp_step(&self, account_id: &str, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 \
+             AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Uses up a recovery code; false if it is unknown or used.
+    pub async fn use_recovery_code(&self, account_id: &str, code_hash: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $1 WHERE account_id = $2 AND code_hash = $3 \
+             AND used_at IS NULL",
+        )
+        .bind(clock::to_text(clock::now()))
+        .bind(account_id)
+        .bind(code_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// How many unused recovery codes the account has left.
+    pub async fn recovery_codes_left(&self, account_id: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL",
+        )
+        .bind(account_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}
+
+async fn replace_recovery_codes(
+    tx: &mut sqlx::AnyConnection,
+    account_id: &str,
+    hashes: &[String],
+) -> Result<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    for hash in hashes {
+        sqlx::query("INSERT INTO recovery_codes (account_id, code_hash) VALUES ($1, $2)")
+            .bind(account_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// How the audit log names an account: by id, never by e-mail or name.
+pub fn account_target(account_id: &str) -> String {
+    format!("account:{account_id}")
+}

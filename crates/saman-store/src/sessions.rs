@@ -1,0 +1,253 @@
+//! Sessions, in the database so that any instance serves them. The cookie holds a
+//! random token; the table holds its hash. A session ends at its idle timeout, at its
+//! absolute lifetime, at logout, and when its account is deactivated.
+
+use crate::audit::{AuditContext, append, begin};
+use crate::clock;
+use crate::{Result, Store};
+use saman_domain::audit::{AuditAction, Outcome};
+use saman_domain::auth::secret::{new_token, token_hash};
+use sqlx::Row;
+use time::{Duration, OffsetDateTime};
+
+/// How long sessions last: both are settings.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            idle: Duration::minutes(30),
+            absolute: Duration::hours(10),
+        }
+    }
+}
+
+/// A live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id_hash: String,
+    pub account_id: String,
+    /// The tenant id it was opened at, empty for the platform.
+    pub tenant_id: String,
+    /// Whether every login step is done.
+    pub complete: bool,
+    /// `password`, `oidc` or `idporten`.
+    pub method: String,
+    pub csrf_token: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub user_agent: String,
+}
+
+/// What a new session gives back: the token for the cookie, and the session.
+pub struct NewSession {
+    pub token: String,
+    pub session: Session,
+}
+
+impl Store {
+    /// Opens a session. The caller has already checked who the person is.
+    pub async fn open_session(
+        &self,
+        account_id: &str,
+        tenant_id: &str,
+        complete: bool,
+        method: &str,
+        user_agent: &str,
+        limits: SessionLimits,
+    ) -> Result<NewSession> {
+        let mut tx = begin(self).await?;
+        let new = insert_session(
+            &mut tx, account_id, tenant_id, complete, method, user_agent, limits,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// The session a token names, if it is live; touches it (at most once a minute).
+    pub async fn session(&self, token: &str, limits: SessionLimits) -> Result<Option<Session>> {
+        let hash = token_hash(token);
+        let row = sqlx::query(
+            "SELECT s.id_hash, s.account_id, s.tenant_id, s.complete, s.method, s.csrf_token, \
+             s.created_at, s.last_seen_at, s.expires_at, s.user_agent FROM sessions s \
+             JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = $1 AND a.active = 1",
+        )
+        .bind(&hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let now = clock::now();
+        let last_seen: String = row.try_get("last_seen_at")?;
+        let expires: String = row.try_get("expires_at")?;
+        let idle_end = clock::from_text(&last_seen).map(|t| t + limits.idle);
+        let absolute_end = clock::from_text(&expires);
+        let live = idle_end.is_some_and(|t| now < t) && absolute_end.is_some_and(|t| now < t);
+        if !live {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(&hash)
+                .execute(&self.pool)
+                .await?;
+            return Ok(None);
+        }
+        let now_text = clock::to_text(now);
+        if clock::from_text(&last_seen).is_none_or(|t| now - t > Duration::minutes(1)) {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+                .bind(&now_text)
+                .bind(&hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(Session {
+            id_hash: hash,
+            account_id: row.try_get("account_id")?,
+            tenant_id: row.try_get("tenant_id")?,
+            complete: row.try_get::<i64, _>("complete")? == 1,
+            method: row.try_get("method")?,
+            csrf_token: row.try_get("csrf_token")?,
+            created_at: row.try_get("created_at")?,
+            last_seen_at: now_text,
+            user_agent: row.try_get("user_agent")?,
+        }))
+    }
+
+    /// Replaces a session by a new one with a new id and a new lifetime, at every change
+    /// of privilege (the second step done, a password changed).
+    pub async fn renew_session(
+        &self,
+        old: &Session,
+        complete: bool,
+        limits: SessionLimits,
+    ) -> Result<NewSession> {
+        let mut tx = begin(self).await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(&old.id_hash)
+            .execute(&mut *tx)
+            .await?;
+        let new = insert_session(
+            &mut tx,
+            &old.account_id,
+            &old.tenant_id,
+            complete,
+            &old.method,
+            &old.user_agent,
+            limits,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// Ends one session, and audits it.
+    pub async fn end_session(&self, session: &Session, ctx: &AuditContext) -> Result<()> {
+        let mut tx = begin(self).await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(&session.id_hash)
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            ctx,
+            AuditAction::Logout,
+            &crate::people::account_target(&session.account_id),
+            Outcome::Success,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of an account; returns how many there were.
+    pub async fn end_all_sessions(&self, account_id: &str, ctx: &AuditContext) -> Result<u64> {
+        let mut tx = begin(self).await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            ctx,
+            AuditAction::LogoutEverywhere,
+            &crate::people::account_target(account_id),
+            Outcome::Success,
+            &done.rows_affected().to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The account's live sessions, newest first.
+    pub async fn sessions_of(&self, account_id: &str) -> Result<Vec<Session>> {
+        let rows = sqlx::query(
+            "SELECT id_hash, account_id, tenant_id, complete, method, csrf_token, created_at, \
+             last_seen_at, user_agent FROM sessions WHERE account_id = $1 AND expires_at > $2 \
+             ORDER BY created_at DESC",
+        )
+        .bind(account_id)
+        .bind(clock::to_text(clock::now()))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Session {
+                    id_hash: row.try_get("id_hash")?,
+                    account_id: row.try_get("account_id")?,
+                    tenant_id: row.try_get("tenant_id")?,
+                    complete: row.try_get::<i64, _>("complete")? == 1,
+                    method: row.try_get("method")?,
+                    csrf_token: row.try_get("csrf_token")?,
+                    created_at: row.try_get("created_at")?,
+                    last_seen_at: row.try_get("last_seen_at")?,
+                    user_agent: row.try_get("user_agent")?,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn insert_session(
+    tx: &mut sqlx::AnyConnection,
+    account_id: &str,
+    tenant_id: &str,
+    complete: bool,
+    method: &str,
+    user_agent: &str,
+    limits: SessionLimits,
+) -> Result<NewSession> {
+    let token = new_token();
+    let now: OffsetDateTime = clock::now();
+    let session = Session {
+        id_hash: token_hash(&token),
+        account_id: account_id.to_string(),
+        tenant_id: tenant_id.to_string(),
+        complete,
+        method: method.to_string(),
+        csrf_token: new_token(),
+        created_at: clock::to_text(now),
+        last_seen_at: clock::to_text(now),
+        // Only the browser's name, cut short: enough to tell sessions apart.
+        user_agent: user_agent.chars().take(120).collect(),
+    };
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, account_id, tenant_id, complete, method, csrf_token, \
+         created_at, last_seen_at, expires_at, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
+    )
+    .bind(&session.id_hash)
+    .bind(account_id)
+    .bind(tenant_id)
+    .bind(i64::from(complete))
+    .bind(method)
+    .bind(&session.csrf_token)
+    .bind(&session.created_at)
+    .bind(clock::to_text(now + limits.absolute))
+    .bind(&session.user_agent)
+    .execute(&mut *tx)
+    .await?;
+    Ok(NewSession { token, session })
+}

@@ -1,0 +1,24 @@
+//! The web settings the binary passes in.
+
+use saman_store::SessionLimits;
+use std::net::IpAddr;
+
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// The address people reach Saman at, e.g. `https://saman.fjordvik.no`. With https,
+    /// cookies are `Secure` and `__Host-` prefixed, and HSTS is sent.
+    pub public_url: Option<String>,
+    pub sessions: SessionLimits,
+    /// Proxies whose `X-Forwarded-For` is believed; from anywhere else it is ignored.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Demo mode: the demo's mail view is open.
+    pub demo: bool,
+}
+
+impl WebConfig {
+    pub fn https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+    }
+}

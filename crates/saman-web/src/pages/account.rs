@@ -1,0 +1,356 @@
+//! A signed-in person's own pages: the start page in a tenant, and the account page
+//! (password, two-step login, recovery codes, active sessions, log out everywhere).
+
+use super::render;
+use crate::AppState;
+use crate::auth::access::{Allowed, CanEnterTenant, SignedIn, lang_and_tenant, login_path};
+use crate::auth::csrf::check_token;
+use crate::auth::session::session_cookie;
+use crate::auth::{ClientAddress, cookie_header};
+use crate::error::WebError;
+use crate::i18n::Tr;
+use crate::views::{Chrome, Ctx};
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use saman_domain::access::{Action, Role, may};
+use saman_domain::auth::{password, secret};
+use saman_store::{AuditContext, Published};
+use serde::Deserialize;
+
+pub struct Link {
+    pub href: String,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "start.html")]
+struct StartPage {
+    chrome: Chrome,
+    name: String,
+    roles: Vec<String>,
+    links: Vec<Link>,
+    family: bool,
+}
+
+pub async fn start(ctx: Ctx, allowed: Allowed<CanEnterTenant>) -> Result<Response, WebError> {
+    let Allowed {
+        user, tenant, lang, ..
+    } = allowed;
+    let tr = Tr::new(lang);
+    let tenant_id = tenant.record.id.as_str();
+    let base = format!("/{lang}/{}", tenant.record.tenant.slug);
+    let roles: Vec<Role> = user.actor.roles_in(Some(tenant_id)).collect();
+    let mut links = Vec::new();
+    for (action, path, key) in [
+        (Action::ManageUsers, "/admin/brukere", "admin-users-title"),
+        (Action::ViewAudit, "/admin/revisjon", "admin-audit-title"),
+    ] {
+        if may(&user.actor, action, Some(tenant_id)) {
+            links.push(Link {
+                href: format!("{base}{path}"),
+                label: tr.t(key),
+            });
+        }
+    }
+    links.push(Link {
+        href: format!("{base}/konto"),
+        label: tr.t("account-title"),
+    });
+    Ok(render(StartPage {
+        chrome: Chrome::tenant(lang, tr.t("start-title"), &ctx, &tenant.record, ""),
+        name: user.account.name.clone(),
+        family: roles.iter().all(|r| r.is_family()),
+        roles: roles
+            .iter()
+            .map(|r| tr.t(&format!("role-{}", r.key())))
+            .collect(),
+        links,
+    })?
+    .into_response())
+}
+
+pub struct SessionView {
+    pub started: String,
+    pub last_seen: String,
+    pub browser: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    name: String,
+    email: String,
+    roles: Vec<String>,
+    csrf: String,
+    base: String,
+    two_step: bool,
+    codes_left: i64,
+    sessions: Vec<SessionView>,
+    password_error: Option<String>,
+    message: Option<String>,
+}
+
+/// The tenant of the path, for pages that any signed-in person may see.
+async fn path_tenant(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<(saman_domain::Lang, std::sync::Arc<Published>), WebError> {
+    let (lang, slug) = lang_and_tenant(&ctx.path).ok_or(WebError::NotFound)?;
+    let published = state
+        .store
+        .published(slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok((lang, published))
+}
+
+async fn account_view(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &SignedIn,
+    password_error: Option<String>,
+    message: Option<String>,
+) -> Result<axum::response::Html<String>, WebError> {
+    let (lang, published) = path_tenant(state, ctx).await?;
+    let tr = Tr::new(lang);
+    let mut roles = Vec::new();
+    for grant in &user.actor.grants {
+        let place = match &grant.tenant_id {
+            None => tr.t("role-platform"),
+            Some(id) if id == published.record.id.as_str() => {
+                published.record.tenant.name(lang).to_string()
+            }
+            Some(_) => tr.t("role-other-tenant"),
+        };
+        roles.push(format!(
+            "{} ({place})",
+            tr.t(&format!("role-{}", grant.role.key()))
+        ));
+    }
+    let sessions = state
+        .store
+        .sessions_of(&user.account.id)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            started: tr.date_time(&s.created_at),
+            last_seen: tr.date_time(&s.last_seen_at),
+            browser: browser_name(&s.user_agent),
+            current: s.id_hash == user.session.id_hash,
+        })
+        .collect();
+    render(AccountPage {
+        chrome: Chrome::tenant(lang, tr.t("account-title"), ctx, &published.record, ""),
+        name: user.account.name.clone(),
+        email: user.account.email.clone().unwrap_or_default(),
+        roles,
+        csrf: user.session.csrf_token.clone(),
+        base: format!("/{lang}/{}", published.record.tenant.slug),
+        two_step: user.account.has_two_step(),
+        codes_left: state.store.recovery_codes_left(&user.account.id).await?,
+        sessions,
+        password_error,
+        message,
+    })
+}
+
+/// A short name of the browser from its user agent, to tell sessions apart.
+fn browser_name(user_agent: &str) -> String {
+    for (needle, name) in [
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ] {
+        if user_agent.contains(needle) {
+            return name.to_string();
+        }
+    }
+    if user_agent.is_empty() {
+        "–".into()
+    } else {
+        user_agent.chars().take(40).collect()
+    }
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: SignedIn,
+) -> Result<Response, WebError> {
+    Ok(account_view(&state, &ctx, &user, None, None)
+        .await?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+fn audit_ctx(published: &Published, user: &SignedIn, address: String) -> AuditContext {
+    AuditContext {
+        tenant: Some(published.record.id.clone()),
+        actor_id: Some(user.account.id.clone()),
+        actor_role: None,
+        address,
+    }
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    user: SignedIn,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    check_token(&user.session.csrf_token, &form.csrf)?;
+    let (lang, published) = path_tenant(&state, &ctx).await?;
+    let tr = Tr::new(lang);
+    let current_hash = user.account.password_hash.clone().unwrap_or_default();
+    let current = form.current.clone();
+    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, &current_hash))
+        .await
+        .map_err(|e| WebError::Internal(format!("password task: {e}")))?;
+    let email = user.account.email.clone().unwrap_or_default();
+    let problem = if user.account.password_hash.is_some() && !current_ok {
+        Some(tr.t("password-error-current"))
+    } else if form.new != form.repeat {
+        Some(tr.t("password-error-repeat"))
+    } else {
+        password::check(&form.new, &email, &user.account.name)
+            .err()
+            .map(|p| password_problem_text(tr, p))
+    };
+    if let Some(problem) = problem {
+        let page = account_view(&state, &ctx, &user, Some(problem), None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let new = form.new.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
+        .await
+        .map_err(|e| WebError::Internal(format!("password task: {e}")))?;
+    let audit = audit_ctx(&published, &user, address);
+    state
+        .store
+        .set_password(&user.account.id, &hash, Some(&user.session.id_hash), &audit)
+        .await?;
+    // A new session id after a change of credentials; the other sessions are ended.
+    let renewed = state
+        .store
+        .renew_session(&user.session, user.session.complete, state.config.sessions)
+        .await?;
+    let https = state.config.https();
+    let mut response = Redirect::to(&format!(
+        "/{lang}/{}/konto?endret=passord",
+        published.record.tenant.slug
+    ))
+    .into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(session_cookie(https), &renewed.token, https, None),
+    );
+    Ok(response)
+}
+
+pub fn password_problem_text(tr: Tr, problem: password::PasswordProblem) -> String {
+    match problem {
+        password::PasswordProblem::TooShort => {
+            tr.t1("password-error-short", "min", password::MIN_LENGTH as i64)
+        }
+        password::PasswordProblem::TooLong => {
+            tr.t1("password-error-long", "max", password::MAX_LENGTH as i64)
+        }
+        password::PasswordProblem::Common => tr.t("password-error-common"),
+        password::PasswordProblem::Personal => tr.t("password-error-personal"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    user: SignedIn,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    check_token(&user.session.csrf_token, &form.csrf)?;
+    let (lang, published) = path_tenant(&state, &ctx).await?;
+    state
+        .store
+        .end_all_sessions(&user.account.id, &audit_ctx(&published, &user, address))
+        .await?;
+    let https = state.config.https();
+    let mut response =
+        Redirect::to(&login_path(lang, &published.record.tenant.slug)).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(session_cookie(https), "", https, Some(0)),
+    );
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct RecoveryCodesPage {
+    chrome: Chrome,
+    codes: Vec<String>,
+    next: String,
+}
+
+pub async fn renew_recovery_codes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    user: SignedIn,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    check_token(&user.session.csrf_token, &form.csrf)?;
+    let (lang, published) = path_tenant(&state, &ctx).await?;
+    if !user.account.has_two_step() {
+        return Err(WebError::NotFound);
+    }
+    let codes: Vec<String> = (0..10).map(|_| secret::new_recovery_code()).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| secret::sha256_hex(c.as_bytes()))
+        .collect();
+    state
+        .store
+        .renew_recovery_codes(
+            &user.account.id,
+            &hashes,
+            &audit_ctx(&published, &user, address),
+        )
+        .await?;
+    let tr = Tr::new(lang);
+    Ok(render(RecoveryCodesPage {
+        chrome: Chrome::tenant(
+            lang,
+            tr.t("recovery-codes-title"),
+            &ctx,
+            &published.record,
+            "",
+        ),
+        codes,
+        next: format!("/{lang}/{}/konto", published.record.tenant.slug),
+    })?
+    .into_response())
+}

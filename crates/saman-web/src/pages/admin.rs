@@ -1,0 +1,210 @@
+//! The tenant's administration: its people (roles, services, deactivation) and its
+//! audit log. Only the tenant's administrators (and the platform's, for people) enter.
+
+use super::render;
+use crate::AppState;
+use crate::auth::ClientAddress;
+use crate::auth::access::{Allowed, CanManageUsers, CanViewAudit};
+use crate::auth::csrf::check_token;
+use crate::error::WebError;
+use crate::i18n::Tr;
+use crate::views::{Chrome, Ctx};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use saman_domain::audit::AuditAction;
+use saman_store::{AuditContext, AuditFilter};
+use serde::Deserialize;
+
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub roles: String,
+    pub services: String,
+    pub active: bool,
+    pub two_step: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    users: Vec<UserRow>,
+    csrf: String,
+    base: String,
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Allowed<CanManageUsers>,
+) -> Result<Response, WebError> {
+    let Allowed {
+        user, tenant, lang, ..
+    } = allowed;
+    let tr = Tr::new(lang);
+    let users = state
+        .store
+        .list_users(Some(&tenant.record.id))
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            id: u.account.id.clone(),
+            name: u.account.name.clone(),
+            email: u.account.email.clone().unwrap_or_default(),
+            roles: u
+                .roles
+                .iter()
+                .map(|r| tr.t(&format!("role-{}", r.key())))
+                .collect::<Vec<_>>()
+                .join(", "),
+            services: u.services.join(", "),
+            active: u.account.active,
+            two_step: u.account.has_two_step(),
+        })
+        .collect();
+    Ok(render(UsersPage {
+        chrome: Chrome::tenant(lang, tr.t("admin-users-title"), &ctx, &tenant.record, ""),
+        users,
+        csrf: user.session.csrf_token.clone(),
+        base: format!("/{lang}/{}", tenant.record.tenant.slug),
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Deactivates a person who holds a role in this tenant; anyone else is not found here.
+pub async fn deactivate(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanManageUsers>,
+    Path((_lang, _slug, account_id)): Path<(String, String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    let Allowed {
+        user, tenant, lang, ..
+    } = allowed;
+    check_token(&user.session.csrf_token, &form.csrf)?;
+    let grants = state.store.grants(&account_id).await?;
+    let in_tenant = grants
+        .iter()
+        .any(|g| g.tenant_id.as_deref() == Some(tenant.record.id.as_str()));
+    if !in_tenant || account_id == user.account.id {
+        return Err(WebError::NotFound);
+    }
+    let ctx = AuditContext {
+        tenant: Some(tenant.record.id.clone()),
+        actor_id: Some(user.account.id.clone()),
+        actor_role: Some("tenant-admin".into()),
+        address,
+    };
+    state.store.deactivate_account(&account_id, &ctx).await?;
+    Ok(Redirect::to(&format!(
+        "/{lang}/{}/admin/brukere",
+        tenant.record.tenant.slug
+    ))
+    .into_response())
+}
+
+pub struct AuditRow {
+    pub at: String,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub address: String,
+}
+
+pub struct ActionOption {
+    pub key: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    rows: Vec<AuditRow>,
+    actions: Vec<ActionOption>,
+    from: String,
+    to: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    hendelse: String,
+    #[serde(default)]
+    fra: String,
+    #[serde(default)]
+    til: String,
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Allowed<CanViewAudit>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, WebError> {
+    let Allowed { tenant, lang, .. } = allowed;
+    let tr = Tr::new(lang);
+    let action = AuditAction::from_key(&query.hendelse);
+    let date_ok = |d: &str| d.is_empty() || saman_domain::parse_iso_date(d).is_some();
+    let error = (!date_ok(&query.fra) || !date_ok(&query.til)).then(|| tr.t("audit-error-date"));
+    let filter = AuditFilter {
+        action: action.map(|a| a.key().to_string()),
+        actor_id: None,
+        from: (error.is_none() && !query.fra.is_empty()).then(|| query.fra.clone()),
+        to: (error.is_none() && !query.til.is_empty()).then(|| query.til.clone()),
+        limit: 500,
+    };
+    let rows = state
+        .store
+        .audit_entries(Some(&tenant.record.id), &filter)
+        .await?
+        .into_iter()
+        .map(|e| AuditRow {
+            at: tr.date_time(&e.at),
+            actor: e.actor_name.unwrap_or_else(|| {
+                if e.actor_role.as_deref() == Some("cli") {
+                    tr.t("audit-actor-cli")
+                } else {
+                    "–".into()
+                }
+            }),
+            role: e.actor_role.filter(|r| r != "cli").unwrap_or_default(),
+            action: AuditAction::from_key(&e.action).map_or(e.action.clone(), |a| {
+                tr.t(&format!("audit-action-{}", a.key()))
+            }),
+            target: e.target,
+            outcome: tr.t(&format!("audit-outcome-{}", e.outcome)),
+            address: e.address,
+        })
+        .collect();
+    let page = render(AuditPage {
+        chrome: Chrome::tenant(lang, tr.t("admin-audit-title"), &ctx, &tenant.record, ""),
+        rows,
+        actions: AuditAction::ALL
+            .iter()
+            .map(|a| ActionOption {
+                key: a.key(),
+                label: tr.t(&format!("audit-action-{}", a.key())),
+                selected: Some(*a) == action,
+            })
+            .collect(),
+        from: query.fra,
+        to: query.til,
+        error,
+    })?;
+    Ok(page.into_response())
+}
