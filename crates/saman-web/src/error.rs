@@ -40,6 +40,13 @@ struct ErrorDetail {
 #[derive(Clone)]
 pub struct KeepBody;
 
+/// A form page shown again with its problems: 422, with the page as it is.
+pub fn form_with_problems(page: Html<String>) -> Response {
+    let mut response = (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
+    response.extensions_mut().insert(KeepBody);
+    response
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, detail) = match self {

@@ -13,7 +13,7 @@ use crate::views::{Chrome, Ctx};
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use saman_domain::access::{Action, Role, may};
 use saman_domain::auth::{password, secret};
@@ -236,7 +236,7 @@ pub async fn change_password(
     };
     if let Some(problem) = problem {
         let page = account_view(&state, &ctx, &user, Some(problem), None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Ok(crate::error::form_with_problems(page));
     }
     let new = form.new.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash(&new))

@@ -13,7 +13,7 @@ use crate::views::{Chrome, Ctx};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hmac::{Hmac, Mac};
 use saman_domain::Lang;
@@ -184,10 +184,7 @@ pub async fn login(
             form.email,
             Some(tr.t("login-failed")),
         )?;
-        return Ok(with_headers(
-            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-            None,
-        ));
+        return Ok(with_headers(crate::error::form_with_problems(page), None));
     };
     let grants = state.store.grants(&account.id).await?;
     let needs_second = account.has_two_step() || grants.iter().any(|g| g.role.requires_two_step());
@@ -449,7 +446,7 @@ pub async fn second_step(
             )
             .await?;
         let page = second_step_view(lang, &ctx, &published, &user, Some(tr.t("two-step-failed")))?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Ok(crate::error::form_with_problems(page));
     }
     // A new session id now that the person holds more privilege.
     let new = state

@@ -10,6 +10,7 @@ mod guide;
 mod hostile;
 mod model_files;
 mod operations;
+mod people;
 mod site;
 
 /// Declares each listed `async fn(Backend)` as a test on SQLite and on PostgreSQL.

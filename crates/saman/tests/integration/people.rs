@@ -1,0 +1,802 @@
+//! People, logins and access: the login with two steps end to end, every private route
+//! with every role in its own and another tenant, CSRF, deactivation, enumeration, and
+//! the audit log's chain found broken when a row is edited in the database.
+
+use crate::common::{Backend, TestApp, TestDb};
+use saman_domain::access::Role;
+use saman_domain::auth::{password, totp};
+use saman_store::{AuditContext, NewUser, Store};
+use std::process::Command;
+
+crate::on_both_backends!(
+    a_tenant_admin_logs_in_with_two_steps_and_it_is_all_audited,
+    every_private_route_with_every_role_in_both_tenants,
+    forged_and_cross_site_forms_are_refused,
+    deactivation_ends_every_session_at_once,
+    login_answers_do_not_tell_whether_an_account_exists,
+    the_command_line_provisions_people_and_verifies_the_chain,
+);
+
+const PASSWORD: &str = "blåbærsyltetøy på brødskiva";
+
+/// A browser: keeps cookies, follows no redirects.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: app.base.clone(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (r.status().as_u16(), r.headers().clone());
+        (status, r.text().await.unwrap(), headers)
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, reqwest::header::HeaderMap) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (r.status().as_u16(), r.headers().clone());
+        (status, r.text().await.unwrap(), headers)
+    }
+
+    /// Logs in with e-mail and password; returns where it leads.
+    async fn login(&self, tenant: &str, email: &str, password: &str) -> (u16, String) {
+        let (_, page, _) = self.get(&format!("/nb/{tenant}/logg-inn")).await;
+        let csrf = hidden(&page, "csrf");
+        let (status, body, headers) = self
+            .post(
+                &format!("/nb/{tenant}/logg-inn"),
+                &[("csrf", &csrf), ("email", email), ("password", password)],
+            )
+            .await;
+        let location = headers
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or(body);
+        (status, location)
+    }
+}
+
+/// The value of a hidden input in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+fn location(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get("location")
+        .map_or(String::new(), |l| l.to_str().unwrap().to_string())
+}
+
+fn code_now(secret: &str, offset_steps: i64) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+    let step = (totp::step_of(now) as i64 + offset_steps) as u64;
+    totp::code_at(&totp::base32_decode(secret).unwrap(), step)
+}
+
+async fn add(store: &Store, tenant: Option<&str>, email: &str, role: Role) -> String {
+    let record = match tenant {
+        Some(slug) => Some(store.tenant_by_slug(slug).await.unwrap().unwrap()),
+        None => None,
+    };
+    store
+        .add_user(
+            &NewUser {
+                email,
+                name: &format!("Test {}", role.key()),
+                language: saman_domain::Lang::Nb,
+                password_hash: Some(password::hash(PASSWORD)),
+                role,
+                tenant: record.as_ref().map(|r| &r.id),
+                services: &[],
+            },
+            &AuditContext::command_line(record.as_ref().map(|r| r.id.clone())),
+        )
+        .await
+        .unwrap()
+}
+
+async fn a_tenant_admin_logs_in_with_two_steps_and_it_is_all_audited(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    add(
+        &app.store,
+        Some("testvik"),
+        "admin@testvik.example",
+        Role::TenantAdmin,
+    )
+    .await;
+    let browser = Browser::new(&app);
+
+    // The wrong password, then the right one: a second step is asked for.
+    let (status, body) = browser
+        .login("testvik", "admin@testvik.example", "feil passord her")
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("E-postadressen eller passordet er feil"));
+    let (status, to) = browser
+        .login("testvik", "Admin@Testvik.example ", PASSWORD)
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/nb/testvik/logg-inn/totrinn"));
+    // Until it is done, nothing private opens.
+    let (status, _, headers) = browser.get("/nb/testvik/start").await;
+    assert_eq!(
+        (status, location(&headers).as_str()),
+        (303, "/nb/testvik/logg-inn/totrinn")
+    );
+    let (status, _, headers) = browser.get("/nb/testvik/admin/brukere").await;
+    assert_eq!(
+        (status, location(&headers).as_str()),
+        (303, "/nb/testvik/logg-inn/totrinn"),
+        "the role does not count before the second step"
+    );
+
+    // Setting up two-step login: the QR code and the secret as text.
+    let (status, page, headers) = browser.get("/nb/testvik/logg-inn/totrinn").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers.get("cache-control").unwrap(), "no-store");
+    assert!(page.contains("<svg"), "a QR code");
+    let secret = page
+        .split("<code class=\"totp-secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = hidden(&page, "csrf");
+    let (status, _, _) = browser
+        .post(
+            "/nb/testvik/logg-inn/totrinn",
+            &[("csrf", &csrf), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, page, _) = browser
+        .post(
+            "/nb/testvik/logg-inn/totrinn",
+            &[("csrf", &csrf), ("code", &code_now(&secret, 0))],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let codes: Vec<String> = page
+        .split("<li><code>")
+        .skip(1)
+        .map(|s| s.split('<').next().unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 10);
+
+    let (status, page, headers) = browser.get("/nb/testvik/start").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers.get("cache-control").unwrap(), "no-store");
+    assert!(page.contains("Test tenant-admin") && page.contains("Logg ut"));
+    assert_eq!(browser.get("/nb/testvik/admin/brukere").await.0, 200);
+    let (status, audit, _) = browser.get("/nb/testvik/admin/revisjon").await;
+    assert_eq!(status, 200);
+    for event in [
+        "innlogging",
+        "mislykket innlogging",
+        "totrinn slått på",
+        "rolle gitt",
+    ] {
+        assert!(audit.contains(event), "{event} in the audit log");
+    }
+
+    // Log out; then the session is gone.
+    let (_, page, _) = browser.get("/nb/testvik/konto").await;
+    let csrf = hidden(&page, "csrf");
+    let (status, _, headers) = browser
+        .post("/nb/testvik/logg-ut", &[("csrf", &csrf)])
+        .await;
+    assert_eq!((status, location(&headers).as_str()), (303, "/nb/testvik"));
+    let (status, _, headers) = browser.get("/nb/testvik/start").await;
+    assert_eq!(
+        (status, location(&headers).as_str()),
+        (303, "/nb/testvik/logg-inn")
+    );
+
+    // Log in again with a recovery code; it works once.
+    browser
+        .login("testvik", "admin@testvik.example", PASSWORD)
+        .await;
+    let (_, page, _) = browser.get("/nb/testvik/logg-inn/totrinn").await;
+    assert!(!page.contains("totp-secret"), "no new secret once set up");
+    let csrf = hidden(&page, "csrf");
+    let (status, _, headers) = browser
+        .post(
+            "/nb/testvik/logg-inn/totrinn",
+            &[("csrf", &csrf), ("code", &codes[0].to_lowercase())],
+        )
+        .await;
+    assert_eq!(
+        (status, location(&headers).as_str()),
+        (303, "/nb/testvik/start")
+    );
+    let other = Browser::new(&app);
+    other
+        .login("testvik", "admin@testvik.example", PASSWORD)
+        .await;
+    let (_, page, _) = other.get("/nb/testvik/logg-inn/totrinn").await;
+    let csrf = hidden(&page, "csrf");
+    let (status, _, _) = other
+        .post(
+            "/nb/testvik/logg-inn/totrinn",
+            &[("csrf", &csrf), ("code", &codes[0])],
+        )
+        .await;
+    assert_eq!(status, 422, "a recovery code is used once");
+    // The chain holds; an edited row is found.
+    let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    assert_eq!(
+        app.store.verify_audit(Some(&record.id)).await.unwrap(),
+        None
+    );
+    tamper(&app.db, backend, record.id.as_str()).await;
+    let broken = app
+        .store
+        .verify_audit(Some(&record.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(broken.seq, 3);
+    assert_eq!(broken.chain.as_deref(), Some("testvik"));
+}
+
+/// Edits the third row of a chain as someone with direct database access would: the
+/// append-only trigger refuses, so they take it away first.
+async fn tamper(db: &TestDb, backend: Backend, chain: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let edit = format!(
+        "UPDATE audit_log SET outcome = 'success', address = '10.9.9.9' WHERE tenant_id = '{chain}' AND seq = 3"
+    );
+    assert!(
+        sqlx::raw_sql(&edit).execute(&mut conn).await.is_err(),
+        "the audit log refuses an update"
+    );
+    let drop = match backend {
+        Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+        Backend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
+    };
+    sqlx::raw_sql(drop).execute(&mut conn).await.unwrap();
+    sqlx::raw_sql(&edit).execute(&mut conn).await.unwrap();
+}
+
+/// Opens a complete session for an account directly, and returns its cookie.
+async fn session_cookie(store: &Store, account: &str, tenant: &str) -> String {
+    let new = store
+        .open_session(
+            account,
+            tenant,
+            true,
+            "password",
+            "test",
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    format!("saman_session={}", new.token)
+}
+
+async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let own = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let victim = add(
+        &app.store,
+        Some("testvik"),
+        "offer@testvik.example",
+        Role::Employee,
+    )
+    .await;
+    let other_victim = add(
+        &app.store,
+        Some("fjordvik"),
+        "offer@fjordvik.example",
+        Role::Employee,
+    )
+    .await;
+    let mut actors: Vec<(String, Option<String>)> = vec![("anonymous".into(), None)];
+    for role in Role::ALL {
+        let tenant = (!role.is_platform()).then_some("testvik");
+        let id = add(
+            &app.store,
+            tenant,
+            &format!("{}@test.example", role.key()),
+            role,
+        )
+        .await;
+        actors.push((
+            role.key().to_string(),
+            Some(session_cookie(&app.store, &id, own.id.as_str()).await),
+        ));
+    }
+    // Who may: (route, method, roles allowed in their own tenant).
+    let ok_all: &[&str] = &[
+        "tenant-admin",
+        "editor",
+        "service-leader",
+        "employee",
+        "guardian",
+        "youth",
+    ];
+    let routes: Vec<(&str, &str, Vec<&str>)> = vec![
+        ("GET", "/nb/{t}/start", ok_all.to_vec()),
+        ("GET", "/nn/{t}/start", ok_all.to_vec()),
+        (
+            "GET",
+            "/nb/{t}/admin/brukere",
+            vec!["tenant-admin", "platform-admin"],
+        ),
+        ("GET", "/nn/{t}/admin/revisjon", vec!["tenant-admin"]),
+        (
+            "POST",
+            "/nb/{t}/admin/brukere/{victim}/deaktiver",
+            vec!["tenant-admin", "platform-admin"],
+        ),
+    ];
+    for (who, cookie) in &actors {
+        for tenant in ["testvik", "fjordvik"] {
+            for (method, template, allowed) in &routes {
+                let victim_id = if tenant == "testvik" {
+                    &victim
+                } else {
+                    &other_victim
+                };
+                let path = template
+                    .replace("{t}", tenant)
+                    .replace("{victim}", victim_id);
+                let client = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap();
+                let mut request = if *method == "GET" {
+                    client.get(format!("{}{path}", app.base))
+                } else {
+                    // A form token that is right for this session, so the policy decides.
+                    let csrf = match cookie {
+                        Some(c) => {
+                            let token = c.split('=').nth(1).unwrap();
+                            app.store
+                                .session(token, Default::default())
+                                .await
+                                .unwrap()
+                                .map(|s| s.csrf_token)
+                                .unwrap_or_default()
+                        }
+                        None => String::new(),
+                    };
+                    client
+                        .post(format!("{}{path}", app.base))
+                        .form(&[("csrf", csrf)])
+                };
+                if let Some(c) = cookie {
+                    request = request.header("cookie", c);
+                }
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let to = location(response.headers());
+                // The platform administrator manages users in every tenant.
+                let may = match who.as_str() {
+                    "anonymous" => false,
+                    "platform-admin" => allowed.contains(&"platform-admin"),
+                    role => tenant == "testvik" && allowed.contains(&role),
+                };
+                let expected = if may {
+                    if *method == "POST" { 303 } else { 200 }
+                } else if cookie.is_none() {
+                    303
+                } else {
+                    404
+                };
+                assert_eq!(status, expected, "{who} {method} {path}");
+                if cookie.is_none() {
+                    assert!(
+                        to.ends_with(&format!("/{tenant}/logg-inn")),
+                        "{who} {path} → {to}"
+                    );
+                }
+                if *method == "POST" && may {
+                    // Undo, so the next actor finds the account active: reactivate directly.
+                    reactivate(&app, victim_id).await;
+                }
+            }
+        }
+    }
+    // The account page opens for every signed-in person, in any tenant's frame.
+    for (who, cookie) in actors.iter().skip(1) {
+        let response = reqwest::Client::new()
+            .get(format!("{}/nb/fjordvik/konto", app.base))
+            .header("cookie", cookie.as_ref().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{who}");
+        assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+    }
+}
+
+async fn reactivate(app: &TestApp, account: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+    sqlx::query("UPDATE accounts SET active = 1 WHERE id = $1")
+        .bind(account)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
+async fn forged_and_cross_site_forms_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    add(
+        &app.store,
+        Some("testvik"),
+        "redaktor@testvik.example",
+        Role::Editor,
+    )
+    .await;
+    let browser = Browser::new(&app);
+    // A login form without the cookie's token.
+    let (status, _, _) = browser
+        .post(
+            "/nb/testvik/logg-inn",
+            &[
+                ("csrf", "forfalsket"),
+                ("email", "redaktor@testvik.example"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    // Editors need no second step.
+    let (status, to) = browser
+        .login("testvik", "redaktor@testvik.example", PASSWORD)
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/nb/testvik/start"));
+    let (_, page, _) = browser.get("/nb/testvik/konto").await;
+    let csrf = hidden(&page, "csrf");
+    // A wrong token, no token, and the right token from another site.
+    for form in [vec![("csrf", "feil")], vec![]] {
+        let (status, _, _) = browser
+            .post("/nb/testvik/konto/logg-ut-overalt", &form)
+            .await;
+        assert_eq!(status, 403);
+    }
+    let response = browser
+        .client
+        .post(format!("{}/nb/testvik/konto/logg-ut-overalt", app.base))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let response = browser
+        .client
+        .post(format!("{}/nb/testvik/konto/logg-ut-overalt", app.base))
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    // Still signed in; the real form logs out everywhere.
+    assert_eq!(browser.get("/nb/testvik/start").await.0, 200);
+    let (status, _, _) = browser
+        .post("/nb/testvik/konto/logg-ut-overalt", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(browser.get("/nb/testvik/start").await.0, 303);
+}
+
+async fn deactivation_ends_every_session_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let admin = add(
+        &app.store,
+        Some("testvik"),
+        "admin@testvik.example",
+        Role::TenantAdmin,
+    )
+    .await;
+    let editor = add(
+        &app.store,
+        Some("testvik"),
+        "red@testvik.example",
+        Role::Editor,
+    )
+    .await;
+    let editor_browser = Browser::new(&app);
+    editor_browser
+        .login("testvik", "red@testvik.example", PASSWORD)
+        .await;
+    let second = Browser::new(&app);
+    second
+        .login("testvik", "red@testvik.example", PASSWORD)
+        .await;
+    assert_eq!(editor_browser.get("/nb/testvik/start").await.0, 200);
+
+    let admin_cookie = session_cookie(&app.store, &admin, record.id.as_str()).await;
+    let page = reqwest::Client::new()
+        .get(format!("{}/nb/testvik/admin/brukere", app.base))
+        .header("cookie", &admin_cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("red@testvik.example"));
+    let csrf = hidden(&page, "csrf");
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!(
+            "{}/nb/testvik/admin/brukere/{editor}/deaktiver",
+            app.base
+        ))
+        .header("cookie", &admin_cookie)
+        .form(&[("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    for browser in [&editor_browser, &second] {
+        let (status, _, headers) = browser.get("/nb/testvik/start").await;
+        assert_eq!(
+            (status, location(&headers).as_str()),
+            (303, "/nb/testvik/logg-inn")
+        );
+    }
+    // And a deactivated account cannot log in again.
+    let (status, _) = editor_browser
+        .login("testvik", "red@testvik.example", PASSWORD)
+        .await;
+    assert_eq!(status, 422);
+}
+
+async fn login_answers_do_not_tell_whether_an_account_exists(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    add(
+        &app.store,
+        Some("testvik"),
+        "finnes@testvik.example",
+        Role::Editor,
+    )
+    .await;
+    let browser = Browser::new(&app);
+    let (status_known, body_known) = browser
+        .login("testvik", "finnes@testvik.example", "feil passord igjen")
+        .await;
+    let (status_unknown, body_unknown) = browser
+        .login(
+            "testvik",
+            "finnes-ikke@testvik.example",
+            "feil passord igjen",
+        )
+        .await;
+    assert_eq!(status_known, status_unknown);
+    let message = |body: &str| {
+        body.split("role=\"alert\"")
+            .nth(1)
+            .and_then(|s| s.split("</div>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(!message(&body_known).is_empty());
+    assert_eq!(message(&body_known), message(&body_unknown));
+    assert!(
+        !body_unknown.contains("finnes-ikke@testvik.example\" ")
+            || body_unknown.contains("value=\"finnes-ikke@testvik.example\"")
+    );
+}
+
+fn saman(db: &TestDb, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_saman"))
+        .args(args)
+        .env("SAMAN_DATABASE_URL", &db.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .as_mut()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let db = &app.db;
+    let out = saman(
+        db,
+        &[
+            "user",
+            "add",
+            "--tenant",
+            "testvik",
+            "--email",
+            "Kari@Testvik.example",
+            "--name",
+            "Kari Nordmann",
+            "--role",
+            "employee",
+            "--service",
+            "helsestasjon",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Refusals: a weak password, an unknown role, a service that is not one, no tenant.
+    for (args, stdin) in [
+        (
+            vec![
+                "user",
+                "add",
+                "--tenant",
+                "testvik",
+                "--email",
+                "a@b.no",
+                "--name",
+                "A",
+                "--role",
+                "editor",
+                "--password-stdin",
+            ],
+            Some("passord123\n"),
+        ),
+        (
+            vec![
+                "user", "add", "--tenant", "testvik", "--email", "a@b.no", "--name", "A", "--role",
+                "sjef",
+            ],
+            None,
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--tenant",
+                "testvik",
+                "--email",
+                "a@b.no",
+                "--name",
+                "A",
+                "--role",
+                "employee",
+                "--service",
+                "oppvekstplan",
+            ],
+            None,
+        ),
+        (
+            vec![
+                "user", "add", "--email", "a@b.no", "--name", "A", "--role", "editor",
+            ],
+            None,
+        ),
+    ] {
+        let out = saman(db, &args, stdin);
+        assert!(!out.status.success(), "{args:?} should fail");
+    }
+    let out = saman(
+        db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "plattform@saman.example",
+            "--name",
+            "P",
+            "--role",
+            "platform-admin",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = String::from_utf8(saman(db, &["user", "list", "--tenant", "testvik"], None).stdout)
+        .unwrap();
+    assert!(
+        list.contains(
+            "kari@testvik.example\tKari Nordmann\ttestvik\temployee\thelsestasjon\taktiv"
+        ),
+        "{list}"
+    );
+    assert!(!list.contains("plattform@"), "{list}");
+
+    // She logs in; the second step is required for employees.
+    let browser = Browser::new(&app);
+    let (_, to) = browser
+        .login("testvik", "kari@testvik.example", PASSWORD)
+        .await;
+    assert!(to.ends_with("/logg-inn/totrinn"));
+    assert!(
+        saman(
+            db,
+            &["user", "reset-two-step", "--email", "kari@testvik.example"],
+            None
+        )
+        .status
+        .success()
+    );
+    assert!(
+        saman(
+            db,
+            &["user", "deactivate", "--email", "kari@testvik.example"],
+            None
+        )
+        .status
+        .success()
+    );
+    assert_eq!(
+        browser.get("/nb/testvik/start").await.0,
+        303,
+        "deactivation ends the session"
+    );
+    let list = String::from_utf8(saman(db, &["user", "list"], None).stdout).unwrap();
+    assert!(list.contains("deaktivert"), "{list}");
+
+    let out = saman(db, &["audit", "verify"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    tamper(db, backend, record.id.as_str()).await;
+    let out = saman(db, &["audit", "verify", "--tenant", "testvik"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        message.contains("testvik") && message.contains("rad 3"),
+        "{message}"
+    );
+}
