@@ -2,8 +2,10 @@
 //! nothing but the binary.
 
 use include_dir::{Dir, include_dir};
+use saman_domain::Lang;
+use saman_domain::access::Role;
 use saman_domain::files::SourceFile;
-use saman_store::Store;
+use saman_store::{AuditContext, NewUser, Store};
 
 static EXAMPLES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../examples");
 
@@ -43,5 +45,110 @@ pub async fn load_demo_if_empty(store: &Store) -> anyhow::Result<()> {
         store.import_bundle(&bundle).await?;
         tracing::info!(tenant = bundle.tenant.slug, "loaded demo model");
     }
+    load_demo_people(store).await?;
+    Ok(())
+}
+
+/// The password of every demo account; the README gives it. Demo only: a server started
+/// without the demo has no such accounts.
+pub const DEMO_PASSWORD: &str = "demo-passord-saman";
+
+/// Fictional people for every staff role in both demo tenants, and a platform
+/// administrator: (tenant, e-mail, name, role, services).
+const DEMO_PEOPLE: &[(Option<&str>, &str, &str, Role, &[&str])] = &[
+    (
+        None,
+        "plattform@saman.example",
+        "Petter Plattform",
+        Role::PlatformAdmin,
+        &[],
+    ),
+    (
+        Some("fjordvik"),
+        "admin@fjordvik.example",
+        "Astrid Aune",
+        Role::TenantAdmin,
+        &[],
+    ),
+    (
+        Some("fjordvik"),
+        "redaktor@fjordvik.example",
+        "Rune Rasmussen",
+        Role::Editor,
+        &[],
+    ),
+    (
+        Some("fjordvik"),
+        "leder@fjordvik.example",
+        "Liv Lunde",
+        Role::ServiceLeader,
+        &["helsestasjon"],
+    ),
+    (
+        Some("fjordvik"),
+        "ansatt@fjordvik.example",
+        "Emil Eide",
+        Role::Employee,
+        &["skolene", "ppt"],
+    ),
+    (
+        Some("lauvdal-strandheim"),
+        "admin@lauvdal-strandheim.example",
+        "Brita Berge",
+        Role::TenantAdmin,
+        &[],
+    ),
+    (
+        Some("lauvdal-strandheim"),
+        "redaktor@lauvdal-strandheim.example",
+        "Nils Nesheim",
+        Role::Editor,
+        &[],
+    ),
+    (
+        Some("lauvdal-strandheim"),
+        "leiar@lauvdal-strandheim.example",
+        "Kari Kvamme",
+        Role::ServiceLeader,
+        &["helsestasjon-lauvdal"],
+    ),
+    (
+        Some("lauvdal-strandheim"),
+        "tilsett@lauvdal-strandheim.example",
+        "Olav Ødegård",
+        Role::Employee,
+        &["lauvdal-skule"],
+    ),
+];
+
+async fn load_demo_people(store: &Store) -> anyhow::Result<()> {
+    let hash = saman_domain::auth::password::hash(DEMO_PASSWORD);
+    for (tenant, email, name, role, services) in DEMO_PEOPLE {
+        let record = match tenant {
+            Some(slug) => Some(
+                store
+                    .tenant_by_slug(slug)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("demo tenant {slug} is missing"))?,
+            ),
+            None => None,
+        };
+        let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
+        store
+            .add_user(
+                &NewUser {
+                    email,
+                    name,
+                    language: record.as_ref().map_or(Lang::Nb, |r| r.tenant.default_lang),
+                    password_hash: Some(hash.clone()),
+                    role: *role,
+                    tenant: record.as_ref().map(|r| &r.id),
+                    services: &services,
+                },
+                &AuditContext::command_line(record.as_ref().map(|r| r.id.clone())),
+            )
+            .await?;
+    }
+    tracing::info!("loaded demo people");
     Ok(())
 }
