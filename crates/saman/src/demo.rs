@@ -53,9 +53,12 @@ pub async fn load_demo_if_empty(store: &Store) -> anyhow::Result<()> {
 /// without the demo has no such accounts.
 pub const DEMO_PASSWORD: &str = "demo-passord-saman";
 
+/// A demo person: tenant (none for the platform), e-mail, name, role, services.
+type DemoPerson = (Option<&'static str>, &'static str, &'static str, Role, &'static [&'static str]);
+
 /// Fictional people for every staff role in both demo tenants, and a platform
-/// administrator: (tenant, e-mail, name, role, services).
-const DEMO_PEOPLE: &[(Option<&str>, &str, &str, Role, &[&str])] = &[
+/// administrator.
+const DEMO_PEOPLE: &[DemoPerson] = &[
     (
         None,
         "plattform@saman.example",
@@ -115,7 +118,7 @@ const DEMO_PEOPLE: &[(Option<&str>, &str, &str, Role, &[&str])] = &[
     (
         Some("lauvdal-strandheim"),
         "tilsett@lauvdal-strandheim.example",
-        "Olav Ødegård",
+        "Olav Øvrebø",
         Role::Employee,
         &["lauvdal-skule"],
     ),
