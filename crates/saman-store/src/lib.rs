@@ -22,7 +22,7 @@ pub use bundle::ImportOutcome;
 pub use db::{Backend, Store};
 pub use model::{Model, Visibility};
 pub use outbox::{Mail, OutboxMail};
-pub use people::{Account, NewUser, UserSummary, account_target, normalize_email};
+pub use people::{Account, NewUser, TokenPurpose, UserSummary, account_target, normalize_email};
 pub use published::Published;
 pub use sessions::{NewSession, Session, SessionLimits};
 pub use tenants::{TenantId, TenantRecord, TenantSummary};

@@ -3,6 +3,7 @@
 
 use crate::audit::{AuditContext, append, begin};
 use crate::clock;
+use crate::outbox::Mail;
 use crate::tenants::TenantId;
 use crate::{Result, Store, StoreError};
 use saman_domain::Lang;
@@ -119,87 +120,158 @@ impl Store {
     /// Adds a person: makes the account if the e-mail is new, then gives the role (and
     /// services) in the tenant. Returns the account id.
     pub async fn add_user(&self, new: &NewUser<'_>, ctx: &AuditContext) -> Result<String> {
-        let email = normalize_email(new.email);
-        let now = clock::to_text(clock::now());
         let mut tx = begin(self).await?;
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
-                .bind(&email)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let account_id = match existing {
-            Some(id) => id,
-            None => {
-                let id = uuid::Uuid::new_v4().to_string();
-                sqlx::query(
-                    "INSERT INTO accounts (id, email, name, password_hash, language, active, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
-                )
-                .bind(&id)
-                .bind(&email)
-                .bind(new.name.trim())
-                .bind(new.password_hash.as_deref())
-                .bind(new.language.code())
-                .bind(&now)
-                .execute(&mut *tx)
-                .await?;
-                append(
-                    &mut tx,
-                    ctx,
-                    AuditAction::AccountCreated,
-                    &account_target(&id),
-                    Outcome::Success,
-                    "",
-                )
-                .await?;
-                id
-            }
-        };
-        let tenant_key = new.tenant.map_or("", |t| t.0.as_str());
-        sqlx::query(
-            "INSERT INTO account_roles (account_id, tenant_id, role) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
+        let (account_id, _) = add_user_in(&mut tx, new, ctx).await?;
+        tx.commit().await?;
+        Ok(account_id)
+    }
+
+    /// Invites a person: adds them as [`Store::add_user`] does, with a one-time link
+    /// (stored as `token_hash`) and the mail that carries it, all in one transaction.
+    /// Returns whether the account is new (an existing one keeps its password).
+    pub async fn invite(
+        &self,
+        new: &NewUser<'_>,
+        token_hash: &str,
+        expires: time::OffsetDateTime,
+        mail_for: impl FnOnce(bool) -> Mail,
+        ctx: &AuditContext,
+    ) -> Result<bool> {
+        let mut tx = begin(self).await?;
+        let (account_id, created) = add_user_in(&mut tx, new, ctx).await?;
+        insert_token(
+            &mut tx,
+            token_hash,
+            TokenPurpose::Invite,
+            &account_id,
+            new.tenant,
+            expires,
         )
-        .bind(&account_id)
-        .bind(tenant_key)
-        .bind(new.role.key())
-        .execute(&mut *tx)
         .await?;
+        crate::outbox::enqueue(&mut tx, new.tenant, &mail_for(created)).await?;
         append(
             &mut tx,
             ctx,
-            AuditAction::RoleGranted,
+            AuditAction::Invited,
             &account_target(&account_id),
             Outcome::Success,
             new.role.key(),
         )
         .await?;
-        if let Some(tenant) = new.tenant
-            && !new.services.is_empty()
-        {
-            for service in new.services {
-                sqlx::query(
-                    "INSERT INTO account_services (account_id, tenant_id, service_slug) VALUES ($1, $2, $3) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(&account_id)
-                .bind(&tenant.0)
-                .bind(service)
-                .execute(&mut *tx)
-                .await?;
-            }
-            append(
-                &mut tx,
-                ctx,
-                AuditAction::ServicesChanged,
-                &account_target(&account_id),
-                Outcome::Success,
-                &new.services.join(","),
-            )
-            .await?;
-        }
         tx.commit().await?;
-        Ok(account_id)
+        Ok(created)
+    }
+
+    /// Starts a password reset: a one-time link and the mail that carries it.
+    pub async fn request_password_reset(
+        &self,
+        account_id: &str,
+        tenant: &TenantId,
+        token_hash: &str,
+        expires: time::OffsetDateTime,
+        mail: &Mail,
+        ctx: &AuditContext,
+    ) -> Result<()> {
+        let mut tx = begin(self).await?;
+        insert_token(
+            &mut tx,
+            token_hash,
+            TokenPurpose::PasswordReset,
+            account_id,
+            Some(tenant),
+            expires,
+        )
+        .await?;
+        crate::outbox::enqueue(&mut tx, Some(tenant), mail).await?;
+        append(
+            &mut tx,
+            ctx,
+            AuditAction::PasswordResetRequested,
+            &account_target(account_id),
+            Outcome::Success,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The account a live one-time link belongs to (not used, not expired).
+    pub async fn token_account(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+    ) -> Result<Option<Account>> {
+        let account_id: Option<String> = sqlx::query_scalar(
+            "SELECT account_id FROM tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL \
+             AND expires_at > $3",
+        )
+        .bind(token_hash)
+        .bind(purpose.key())
+        .bind(clock::to_text(clock::now()))
+        .fetch_optional(&self.pool)
+        .await?;
+        match account_id {
+            Some(id) => self.account(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Uses a one-time link to set a password: the link is spent (even by two requests
+    /// at once, only one succeeds), every session of the account ends. Returns the
+    /// account id, or `None` if the link is unknown, used or expired.
+    pub async fn set_password_with_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        password_hash: &str,
+        ctx: &AuditContext,
+    ) -> Result<Option<String>> {
+        let now = clock::to_text(clock::now());
+        let mut tx = begin(self).await?;
+        let account_id: Option<String> = sqlx::query_scalar(
+            "UPDATE tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL \
+             AND expires_at > $1 RETURNING account_id",
+        )
+        .bind(&now)
+        .bind(token_hash)
+        .bind(purpose.key())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(account_id) = account_id else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3 AND active = 1",
+        )
+        .bind(password_hash)
+        .bind(&now)
+        .bind(&account_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(&account_id)
+            .execute(&mut *tx)
+            .await?;
+        let action = match purpose {
+            TokenPurpose::Invite => AuditAction::InviteAccepted,
+            TokenPurpose::PasswordReset => AuditAction::PasswordChanged,
+        };
+        let ctx = AuditContext {
+            actor_id: Some(account_id.clone()),
+            ..ctx.clone()
+        };
+        append(
+            &mut tx,
+            &ctx,
+            action,
+            &account_target(&account_id),
+            Outcome::Success,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(account_id))
     }
 
     /// The people with a role in a tenant (or, for `None`, everyone with any role).
@@ -447,4 +519,131 @@ async fn replace_recovery_codes(
 /// How the audit log names an account: by id, never by e-mail or name.
 pub fn account_target(account_id: &str) -> String {
     format!("account:{account_id}")
+}
+
+/// What a one-time link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    Invite,
+    PasswordReset,
+}
+
+impl TokenPurpose {
+    fn key(self) -> &'static str {
+        match self {
+            TokenPurpose::Invite => "invite",
+            TokenPurpose::PasswordReset => "password-reset",
+        }
+    }
+}
+
+async fn insert_token(
+    tx: &mut sqlx::AnyConnection,
+    token_hash: &str,
+    purpose: TokenPurpose,
+    account_id: &str,
+    tenant: Option<&TenantId>,
+    expires: time::OffsetDateTime,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, purpose, account_id, tenant_id, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token_hash)
+    .bind(purpose.key())
+    .bind(account_id)
+    .bind(tenant.map_or("", |t| t.0.as_str()))
+    .bind(clock::to_text(expires))
+    .bind(clock::to_text(clock::now()))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Makes the account if the e-mail is new and gives the role and services; returns the
+/// account id and whether it was made.
+async fn add_user_in(
+    tx: &mut sqlx::AnyConnection,
+    new: &NewUser<'_>,
+    ctx: &AuditContext,
+) -> Result<(String, bool)> {
+    let email = normalize_email(new.email);
+    let now = clock::to_text(clock::now());
+    let existing: Option<String> = sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let created = existing.is_none();
+    let account_id = match existing {
+        Some(id) => id,
+        None => {
+            let id = uuid::Uuid::new_v4().to_string();
+            sqlx::query(
+                "INSERT INTO accounts (id, email, name, password_hash, language, active, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
+            )
+            .bind(&id)
+            .bind(&email)
+            .bind(new.name.trim())
+            .bind(new.password_hash.as_deref())
+            .bind(new.language.code())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+            append(
+                tx,
+                ctx,
+                AuditAction::AccountCreated,
+                &account_target(&id),
+                Outcome::Success,
+                "",
+            )
+            .await?;
+            id
+        }
+    };
+    let tenant_key = new.tenant.map_or("", |t| t.0.as_str());
+    sqlx::query(
+        "INSERT INTO account_roles (account_id, tenant_id, role) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&account_id)
+    .bind(tenant_key)
+    .bind(new.role.key())
+    .execute(&mut *tx)
+    .await?;
+    append(
+        tx,
+        ctx,
+        AuditAction::RoleGranted,
+        &account_target(&account_id),
+        Outcome::Success,
+        new.role.key(),
+    )
+    .await?;
+    if let Some(tenant) = new.tenant
+        && !new.services.is_empty()
+    {
+        for service in new.services {
+            sqlx::query(
+                "INSERT INTO account_services (account_id, tenant_id, service_slug) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&account_id)
+            .bind(&tenant.0)
+            .bind(service)
+            .execute(&mut *tx)
+            .await?;
+        }
+        append(
+            tx,
+            ctx,
+            AuditAction::ServicesChanged,
+            &account_target(&account_id),
+            Outcome::Success,
+            &new.services.join(","),
+        )
+        .await?;
+    }
+    Ok((account_id, created))
 }

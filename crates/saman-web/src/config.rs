@@ -21,4 +21,12 @@ impl WebConfig {
             .as_deref()
             .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
     }
+
+    /// Where links in mails point: the public address, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.public_url
+            .as_deref()
+            .unwrap_or("http://127.0.0.1:8080")
+            .trim_end_matches('/')
+    }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 mod config;
 mod error;
 mod i18n;
+mod mail;
 mod markdown;
 mod observe;
 mod pages;
@@ -55,6 +56,18 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             get(pages::login::second_step_page).post(pages::login::second_step),
         )
         .route("/{lang}/{tenant}/logg-ut", post(pages::login::logout))
+        .route(
+            "/{lang}/{tenant}/glemt-passord",
+            get(pages::invite::forgot_page).post(pages::invite::forgot),
+        )
+        .route(
+            "/{lang}/{tenant}/invitasjon/{token}",
+            get(pages::invite::invite_link).post(pages::invite::invite_set_password),
+        )
+        .route(
+            "/{lang}/{tenant}/nytt-passord/{token}",
+            get(pages::invite::reset_link).post(pages::invite::reset_set_password),
+        )
         .layer(no_store());
     let signed_in = Router::new()
         .route("/{lang}/{tenant}/start", get(pages::account::start))
@@ -75,12 +88,25 @@ pub fn app(store: Store, config: WebConfig) -> Router {
     let administration = Router::new()
         .route("/{lang}/{tenant}/admin/brukere", get(pages::admin::users))
         .route(
+            "/{lang}/{tenant}/admin/brukere/inviter",
+            post(pages::invite::invite),
+        )
+        .route(
             "/{lang}/{tenant}/admin/brukere/{account}/deaktiver",
             post(pages::admin::deactivate),
         )
         .route("/{lang}/{tenant}/admin/revisjon", get(pages::admin::audit))
         .layer(no_store());
+    // The demo's mail view exists only in demo mode.
+    let demo = if state.config.demo {
+        Router::new()
+            .route("/{lang}/demo/e-post", get(pages::demo::mail))
+            .layer(no_store())
+    } else {
+        Router::new()
+    };
     let pages = public
+        .merge(demo)
         .merge(login)
         .merge(signed_in)
         .merge(administration)

@@ -25,6 +25,11 @@ pub struct Settings {
     pub session_absolute_hours: i64,
     /// Proxies whose X-Forwarded-For is believed (IP addresses).
     pub trusted_proxies: Vec<String>,
+    /// Where mail is sent: `smtp://host:25`, `smtp://host:587?tls=required` or
+    /// `smtps://user:password@host:465`. Without it, mail waits in the outbox.
+    pub smtp_url: Option<String>,
+    /// The sender of Saman's mail.
+    pub mail_from: String,
 }
 
 impl Default for Settings {
@@ -38,6 +43,8 @@ impl Default for Settings {
             session_idle_minutes: 30,
             session_absolute_hours: 10,
             trusted_proxies: Vec::new(),
+            smtp_url: None,
+            mail_from: "Saman <ikke-svar@saman.invalid>".into(),
         }
     }
 }
@@ -57,6 +64,8 @@ impl Settings {
             "session_idle_minutes",
             "session_absolute_hours",
             "trusted_proxies",
+            "smtp_url",
+            "mail_from",
         ]));
         if let Some(url) = &cli.database_url {
             figment = figment.merge(("database_url", url));

@@ -54,7 +54,13 @@ pub async fn load_demo_if_empty(store: &Store) -> anyhow::Result<()> {
 pub const DEMO_PASSWORD: &str = "demo-passord-saman";
 
 /// A demo person: tenant (none for the platform), e-mail, name, role, services.
-type DemoPerson = (Option<&'static str>, &'static str, &'static str, Role, &'static [&'static str]);
+type DemoPerson = (
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    Role,
+    &'static [&'static str],
+);
 
 /// Fictional people for every staff role in both demo tenants, and a platform
 /// administrator.

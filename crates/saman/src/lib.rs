@@ -4,5 +4,6 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod folder;
+pub mod mailer;
 pub mod people;
 pub mod serve;

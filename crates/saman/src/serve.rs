@@ -19,7 +19,21 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(%addr, database = settings.redacted_database_url(), "saman is listening");
     // The one line a newcomer needs: where to open the site.
     println!("Saman kjører på http://{addr}/ (Ctrl+C for å stoppe)");
-    let app = saman_web::app(store.clone(), settings.web());
+    match &settings.smtp_url {
+        Some(url) => {
+            let mailer = crate::mailer::Mailer::new(url, &settings.mail_from)?;
+            tokio::spawn(crate::mailer::run(store.clone(), mailer));
+        }
+        None if settings.demo => {
+            tracing::info!("no smtp_url: mail waits in the outbox, shown at /demo/e-post")
+        }
+        None => tracing::warn!("no smtp_url: mail waits in the outbox until one is set"),
+    }
+    let mut web = settings.web();
+    // Links in mails point here unless a public address is set.
+    web.public_url
+        .get_or_insert_with(|| format!("http://{addr}"));
+    let app = saman_web::app(store.clone(), web);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

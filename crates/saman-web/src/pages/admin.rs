@@ -8,11 +8,12 @@ use crate::auth::access::{Allowed, CanManageUsers, CanViewAudit};
 use crate::auth::csrf::check_token;
 use crate::error::WebError;
 use crate::i18n::Tr;
+use crate::pages::invite::{INVITABLE, InviteInput, services_of};
 use crate::views::{Chrome, Ctx};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use saman_domain::audit::AuditAction;
 use saman_store::{AuditContext, AuditFilter};
 use serde::Deserialize;
@@ -27,6 +28,18 @@ pub struct UserRow {
     pub two_step: bool,
 }
 
+pub struct RoleOption {
+    pub key: &'static str,
+    pub label: String,
+    pub checked: bool,
+}
+
+pub struct ServiceOption {
+    pub slug: String,
+    pub name: String,
+    pub checked: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin_users.html")]
 struct UsersPage {
@@ -34,6 +47,20 @@ struct UsersPage {
     users: Vec<UserRow>,
     csrf: String,
     base: String,
+    input: InviteInput,
+    roles: Vec<RoleOption>,
+    services: Vec<ServiceOption>,
+    problems: Vec<(&'static str, String)>,
+    message: Option<String>,
+}
+
+impl UsersPage {
+    fn problem(&self, field: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
 }
 
 pub async fn users(
@@ -41,9 +68,31 @@ pub async fn users(
     ctx: Ctx,
     allowed: Allowed<CanManageUsers>,
 ) -> Result<Response, WebError> {
+    Ok(users_view(
+        &state,
+        &ctx,
+        &allowed,
+        InviteInput::default(),
+        Vec::new(),
+        None,
+    )
+    .await?
+    .into_response())
+}
+
+/// The people of the tenant and the invite form (with its input and problems).
+pub async fn users_view(
+    state: &AppState,
+    ctx: &Ctx,
+    allowed: &Allowed<CanManageUsers>,
+    input: InviteInput,
+    problems: Vec<(&'static str, String)>,
+    message: Option<String>,
+) -> Result<Html<String>, WebError> {
     let Allowed {
         user, tenant, lang, ..
     } = allowed;
+    let lang = *lang;
     let tr = Tr::new(lang);
     let users = state
         .store
@@ -65,13 +114,33 @@ pub async fn users(
             two_step: u.account.has_two_step(),
         })
         .collect();
-    Ok(render(UsersPage {
-        chrome: Chrome::tenant(lang, tr.t("admin-users-title"), &ctx, &tenant.record, ""),
+    let roles = INVITABLE
+        .iter()
+        .map(|r| RoleOption {
+            key: r.key(),
+            label: tr.t(&format!("role-{}", r.key())),
+            checked: input.role == r.key(),
+        })
+        .collect();
+    let services = services_of(tenant, lang)
+        .into_iter()
+        .map(|(slug, name)| ServiceOption {
+            checked: input.services.contains(&slug),
+            slug,
+            name,
+        })
+        .collect();
+    render(UsersPage {
+        chrome: Chrome::tenant(lang, tr.t("admin-users-title"), ctx, &tenant.record, ""),
         users,
         csrf: user.session.csrf_token.clone(),
         base: format!("/{lang}/{}", tenant.record.tenant.slug),
-    })?
-    .into_response())
+        input,
+        roles,
+        services,
+        problems,
+        message,
+    })
 }
 
 #[derive(Deserialize)]

@@ -29,6 +29,9 @@ use sha2::Sha256;
 struct LoginPage {
     chrome: Chrome,
     action: String,
+    forgot: String,
+    /// Set after a password was set from a mail's link.
+    notice: Option<String>,
     csrf: String,
     email: String,
     error: Option<String>,
@@ -118,9 +121,12 @@ fn login_view(
     error: Option<String>,
 ) -> Result<axum::response::Html<String>, WebError> {
     let tr = crate::i18n::Tr::new(lang);
+    let password_set = ctx.query.as_deref() == Some("passord=satt");
     render(LoginPage {
         chrome: Chrome::tenant(lang, tr.t("login-title"), ctx, &published.record, ""),
         action: login_path(lang, &published.record.tenant.slug),
+        forgot: format!("/{lang}/{}/glemt-passord", published.record.tenant.slug),
+        notice: password_set.then(|| tr.t("login-password-set")),
         csrf,
         email,
         error,

@@ -3,8 +3,10 @@
 pub mod account;
 pub mod admin;
 pub mod audience;
+pub mod demo;
 pub mod forms;
 pub mod guide;
+pub mod invite;
 pub mod item;
 pub mod login;
 pub mod platform;

@@ -124,7 +124,12 @@ impl TestApp {
         import_folder(&store, &fixture("testvik")).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = saman_web::app(store.clone(), saman_web::WebConfig::default());
+        let config = saman_web::WebConfig {
+            public_url: Some(format!("http://{addr}")),
+            demo: true,
+            ..Default::default()
+        };
+        let app = saman_web::app(store.clone(), config);
         tokio::spawn(async move {
             axum::serve(
                 listener,

@@ -8,10 +8,12 @@ mod common;
 mod forms;
 mod guide;
 mod hostile;
+mod mail;
 mod model_files;
 mod operations;
 mod people;
 mod site;
+mod smtp;
 
 /// Declares each listed `async fn(Backend)` as a test on SQLite and on PostgreSQL.
 #[macro_export]
