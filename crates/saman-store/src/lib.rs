@@ -10,6 +10,7 @@ mod bundle;
 pub mod clock;
 mod db;
 mod guides;
+mod limits;
 mod model;
 mod outbox;
 mod people;

@@ -19,6 +19,8 @@ pub enum WebError {
     BadRequest(String),
     /// A request from another site, or a form without its token.
     Forbidden,
+    /// Too many attempts from one address or against one account: wait and try again.
+    TooManyRequests,
     /// Something failed on our side; the detail is for the log only.
     Internal(String),
 }
@@ -66,6 +68,13 @@ impl IntoResponse for WebError {
             ),
             WebError::Forbidden => (
                 StatusCode::FORBIDDEN,
+                ErrorDetail {
+                    message: None,
+                    error_id: None,
+                },
+            ),
+            WebError::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
                 ErrorDetail {
                     message: None,
                     error_id: None,
@@ -131,6 +140,7 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
     let tr = Tr::new(lang);
     let key = match status.as_u16() {
         403 => "403",
+        429 => "429",
         404 => "404",
         405 => "405",
         code if code >= 500 => "500",

@@ -557,3 +557,5 @@ demo-mail-none = Ingen e-post ennå. Inviter en person fra brukersiden, eller be
 demo-mail-to = Til
 demo-mail-sent = sendt { $at }
 demo-mail-waiting = venter i utboksen
+error-429-title = For mange forsøk
+error-429-body = Det har vært for mange forsøk på kort tid. Vent et kvarter, og prøv igjen. Trenger du hjelp med en gang, kontakt administratoren i kommunen.

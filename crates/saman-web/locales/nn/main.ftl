@@ -557,3 +557,5 @@ demo-mail-none = Ingen e-post enno. Inviter ein person frå brukarsida, eller be
 demo-mail-to = Til
 demo-mail-sent = send { $at }
 demo-mail-waiting = ventar i utboksen
+error-429-title = For mange forsøk
+error-429-body = Det har vore for mange forsøk på kort tid. Vent eit kvarter, og prøv igjen. Treng du hjelp med ein gong, kontakt administratoren i kommunen.

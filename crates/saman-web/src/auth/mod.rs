@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod csrf;
+pub mod limits;
 pub mod session;
 
 pub use access::{Allowed, CanEditContent, CanEnterTenant, CanManageUsers, CanViewAudit, SignedIn};

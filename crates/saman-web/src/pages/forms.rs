@@ -3,6 +3,8 @@
 
 use super::{find_tenant, parse_lang, render};
 use crate::AppState;
+use crate::auth::ClientAddress;
+use crate::auth::limits;
 use crate::error::{KeepBody, WebError};
 use crate::i18n::Tr;
 use crate::views::{Chrome, Ctx};
@@ -85,9 +87,12 @@ pub async fn show(
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
+    ClientAddress(address): ClientAddress,
     Path((lang, slug, key)): Path<(String, String, String)>,
     Form(input): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
+    // Typesetting is the heaviest thing a visitor can ask for: a limit per address.
+    limits::check_and_count(&state, &[(limits::PDF_PER_ADDRESS, address.as_str())]).await?;
     page(state, ctx, lang, slug, key, Some(input)).await
 }
 

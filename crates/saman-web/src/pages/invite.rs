@@ -6,6 +6,7 @@ use super::{find_tenant, parse_lang, render};
 use crate::AppState;
 use crate::auth::access::{Allowed, CanManageUsers, login_path};
 use crate::auth::csrf::check_token;
+use crate::auth::limits::{self, INVITE_PER_ACCOUNT, RESET_PER_ADDRESS, RESET_PER_EMAIL};
 use crate::auth::session::login_csrf_cookie;
 use crate::auth::{ClientAddress, cookie_header, read_cookie};
 use crate::error::{WebError, form_with_problems};
@@ -135,6 +136,11 @@ pub async fn invite(
 ) -> Result<Response, WebError> {
     let (csrf, input) = invite_input(&body);
     check_token(&allowed.user.session.csrf_token, &csrf)?;
+    limits::check_and_count(
+        &state,
+        &[(INVITE_PER_ACCOUNT, allowed.user.account.id.as_str())],
+    )
+    .await?;
     let Allowed {
         user, tenant, lang, ..
     } = &allowed;
@@ -527,6 +533,14 @@ pub async fn forgot(
         read_cookie(&headers, login_csrf_cookie(state.config.https())).unwrap_or(""),
         &form.csrf,
     )?;
+    limits::check_and_count(
+        &state,
+        &[
+            (RESET_PER_ADDRESS, address.as_str()),
+            (RESET_PER_EMAIL, form.email.as_str()),
+        ],
+    )
+    .await?;
     let account = state.store.account_by_email(&form.email).await?;
     if let Some(account) = account.filter(|a| a.active)
         && let Some(email) = account.email.clone()

@@ -6,6 +6,7 @@ use super::{find_tenant, parse_lang, render};
 use crate::AppState;
 use crate::auth::access::{SignedIn, login_path, second_step_path};
 use crate::auth::csrf::check_token;
+use crate::auth::limits::{self, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, SECOND_STEP_PER_ACCOUNT};
 use crate::auth::session::{login_csrf_cookie, session_cookie};
 use crate::auth::{ClientAddress, cookie_header, read_cookie};
 use crate::error::WebError;
@@ -146,6 +147,13 @@ pub async fn login(
     let https = state.config.https();
     let expected = read_cookie(&headers, login_csrf_cookie(https)).unwrap_or("");
     check_token(expected, &form.csrf)?;
+    let limits = [
+        (LOGIN_PER_ADDRESS, address.as_str()),
+        (LOGIN_PER_ACCOUNT, form.email.as_str()),
+    ];
+    if limits::reached(&state, &limits).await? {
+        return Err(WebError::TooManyRequests);
+    }
     let tenant_id = published.record.id.clone();
     let audit = |actor: Option<String>| AuditContext {
         tenant: Some(tenant_id.clone()),
@@ -166,6 +174,7 @@ pub async fn login(
         .map_err(|e| WebError::Internal(format!("password task: {e}")))?;
     let account = account.filter(|a| matches && a.active && a.password_hash.is_some());
     let Some(account) = account else {
+        limits::count(&state, &limits).await?;
         let target = state
             .store
             .account_by_email(&form.email)
@@ -369,6 +378,10 @@ pub async fn second_step(
     if user.session.complete {
         return Ok(Redirect::to(&format!("/{lang}/{slug}/start")).into_response());
     }
+    let limit = [(SECOND_STEP_PER_ACCOUNT, user.account.id.as_str())];
+    if limits::reached(&state, &limit).await? {
+        return Err(WebError::TooManyRequests);
+    }
     let tr = crate::i18n::Tr::new(lang);
     let ctx_audit = AuditContext {
         tenant: Some(published.record.id.clone()),
@@ -441,6 +454,7 @@ pub async fn second_step(
         }
     };
     if !ok {
+        limits::count(&state, &limit).await?;
         state
             .store
             .audit(

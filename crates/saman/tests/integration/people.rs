@@ -15,6 +15,7 @@ crate::on_both_backends!(
     deactivation_ends_every_session_at_once,
     login_answers_do_not_tell_whether_an_account_exists,
     the_command_line_provisions_people_and_verifies_the_chain,
+    guessing_is_slowed_per_account_and_per_address_whatever_the_headers_say,
 );
 
 const PASSWORD: &str = "blåbærsyltetøy på brødskiva";
@@ -799,4 +800,104 @@ async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Back
         message.contains("testvik") && message.contains("rad 3"),
         "{message}"
     );
+}
+
+async fn guessing_is_slowed_per_account_and_per_address_whatever_the_headers_say(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    add(
+        &app.store,
+        Some("testvik"),
+        "maal@testvik.example",
+        Role::Editor,
+    )
+    .await;
+    let browser = Browser::new(&app);
+    let (_, page, _) = browser.get("/nb/testvik/logg-inn").await;
+    let csrf = hidden(&page, "csrf");
+    let attempt = |email: &'static str, password: &'static str, forwarded: String| {
+        let csrf = csrf.clone();
+        let client = browser.client.clone();
+        let url = format!("{}/nb/testvik/logg-inn", app.base);
+        async move {
+            client
+                .post(url)
+                .header("x-forwarded-for", forwarded)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("email", email),
+                    ("password", password),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Five wrong passwords for one account, each claiming another address.
+    for i in 0..5 {
+        assert_eq!(
+            attempt(
+                "maal@testvik.example",
+                "feil passord her",
+                format!("198.51.100.{i}")
+            )
+            .await,
+            422
+        );
+    }
+    // Now even the right password waits; the page says so in Norwegian.
+    assert_eq!(
+        attempt("maal@testvik.example", PASSWORD, "203.0.113.9".into()).await,
+        429
+    );
+    let (status, page, _) = browser.get("/nb/testvik/logg-inn").await;
+    assert_eq!(status, 200, "the login page itself still opens");
+    assert!(!page.contains("For mange"));
+    // Per address: the forwarded header from an untrusted peer changes nothing, so
+    // thirty failures against different accounts stop the next one from this address.
+    for i in 0..25 {
+        let email: &'static str = Box::leak(format!("ukjent{i}@testvik.example").into_boxed_str());
+        assert_eq!(
+            attempt(email, "feil passord her", format!("192.0.2.{i}")).await,
+            422,
+            "attempt {i}"
+        );
+    }
+    let status = attempt(
+        "en.annen@testvik.example",
+        "feil passord her",
+        "192.0.2.200".into(),
+    )
+    .await;
+    assert_eq!(status, 429);
+    let response = browser
+        .client
+        .post(format!("{}/nb/testvik/logg-inn", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "x@testvik.example"),
+            ("password", "y"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert!(response.text().await.unwrap().contains("For mange forsøk"));
+
+    // The PDF forms: thirty a minute from one address.
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..31 {
+        let response = client
+            .post(format!("{}/nb/testvik/skjema/observasjon", app.base))
+            .header("x-forwarded-for", "10.1.2.3")
+            .form(&[("barn", "")])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert!(statuses[..30].iter().all(|s| *s == 422), "{statuses:?}");
+    assert_eq!(statuses[30], 429);
 }

@@ -1,0 +1,90 @@
+//! Rate limits on logins, second steps, password resets, invitations and the PDF forms:
+//! per client address and per account (or e-mail address, hashed), so that guessing is
+//! slow from one place and against one person, whichever instance answers.
+
+use crate::AppState;
+use crate::error::WebError;
+use saman_domain::auth::secret::sha256_hex;
+use time::Duration;
+
+/// One limit: at most `max` attempts per `window` under a key made with `prefix`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub prefix: &'static str,
+    pub max: i64,
+    pub window: Duration,
+}
+
+pub const LOGIN_PER_ADDRESS: Limit = Limit {
+    prefix: "login-address",
+    max: 30,
+    window: Duration::minutes(15),
+};
+pub const LOGIN_PER_ACCOUNT: Limit = Limit {
+    prefix: "login-account",
+    max: 5,
+    window: Duration::minutes(15),
+};
+pub const SECOND_STEP_PER_ACCOUNT: Limit = Limit {
+    prefix: "second-step",
+    max: 5,
+    window: Duration::minutes(15),
+};
+pub const RESET_PER_ADDRESS: Limit = Limit {
+    prefix: "reset-address",
+    max: 10,
+    window: Duration::hours(1),
+};
+pub const RESET_PER_EMAIL: Limit = Limit {
+    prefix: "reset-email",
+    max: 3,
+    window: Duration::hours(1),
+};
+pub const INVITE_PER_ACCOUNT: Limit = Limit {
+    prefix: "invite",
+    max: 50,
+    window: Duration::hours(1),
+};
+pub const PDF_PER_ADDRESS: Limit = Limit {
+    prefix: "pdf",
+    max: 30,
+    window: Duration::minutes(1),
+};
+
+/// The key of a subject under a limit. E-mail addresses are hashed, so the table holds
+/// none in the clear.
+pub fn key(limit: Limit, subject: &str) -> String {
+    let subject = subject.trim().to_lowercase();
+    format!("{}:{}", limit.prefix, sha256_hex(subject.as_bytes()))
+}
+
+/// Whether any of the limits is reached.
+pub async fn reached(state: &AppState, checks: &[(Limit, &str)]) -> Result<bool, WebError> {
+    for (limit, subject) in checks {
+        if state
+            .store
+            .attempts_within(&key(*limit, subject), limit.window)
+            .await?
+            >= limit.max
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Counts an attempt against each limit.
+pub async fn count(state: &AppState, checks: &[(Limit, &str)]) -> Result<(), WebError> {
+    for (limit, subject) in checks {
+        state.store.record_attempt(&key(*limit, subject)).await?;
+    }
+    Ok(())
+}
+
+/// Refuses with "too many attempts" when a limit is reached; otherwise counts this one.
+pub async fn check_and_count(state: &AppState, checks: &[(Limit, &str)]) -> Result<(), WebError> {
+    if reached(state, checks).await? {
+        return Err(WebError::TooManyRequests);
+    }
+    count(state, checks).await
+}
