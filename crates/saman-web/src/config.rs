@@ -13,6 +13,10 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// Demo mode: the demo's mail view is open.
     pub demo: bool,
+    /// With a token, `/metrics` on the main listener answers a request that carries it
+    /// as `Authorization: Bearer …`; without one it is not there (see [`crate::metrics_app`]
+    /// for a listener of its own).
+    pub metrics_token: Option<String>,
 }
 
 impl WebConfig {

@@ -114,7 +114,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
     let ops = Router::new()
         .route("/healthz", get(observe::healthz))
         .route("/readyz", get(observe::readyz))
-        .route("/metrics", get(observe::metrics));
+        .route("/metrics", get(observe::metrics_with_token));
     pages
         .merge(ops)
         .layer(axum::middleware::from_fn_with_state(
@@ -131,6 +131,12 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         ))
         .layer(axum::middleware::from_fn(observe::track_requests))
         .with_state(state)
+}
+
+/// The metrics alone, for a listener of their own (the `metrics_addr` setting), which
+/// should be reachable only from the monitoring network.
+pub fn metrics_app() -> Router {
+    Router::new().route("/metrics", get(observe::metrics))
 }
 
 /// The public site: the model, the action guide, forms, and the reader's settings.

@@ -76,9 +76,31 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The metrics, on a listener of their own (no token needed there).
 pub async fn metrics() -> impl IntoResponse {
     let body = install_metrics_recorder().render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+/// The metrics on the main listener: only with the configured bearer token; otherwise
+/// the address is not there at all.
+pub async fn metrics_with_token(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let allowed = state.config.metrics_token.as_deref().is_some_and(|token| {
+        saman_domain::auth::secret::constant_time_eq(token.as_bytes(), given.as_bytes())
+    });
+    if allowed {
+        metrics().await.into_response()
+    } else {
+        crate::error::WebError::NotFound.into_response()
+    }
 }
 
 /// The policy for files the model's authors supplied (attachments, logos): opened on

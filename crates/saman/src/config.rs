@@ -30,6 +30,10 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender of Saman's mail.
     pub mail_from: String,
+    /// Serve `/metrics` on this address of its own (e.g. `127.0.0.1:9090`).
+    pub metrics_addr: Option<String>,
+    /// Or serve `/metrics` on the main address to requests with this bearer token.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -45,6 +49,8 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             smtp_url: None,
             mail_from: "Saman <ikke-svar@saman.invalid>".into(),
+            metrics_addr: None,
+            metrics_token: None,
         }
     }
 }
@@ -66,6 +72,8 @@ impl Settings {
             "trusted_proxies",
             "smtp_url",
             "mail_from",
+            "metrics_addr",
+            "metrics_token",
         ]));
         if let Some(url) = &cli.database_url {
             figment = figment.merge(("database_url", url));
@@ -107,6 +115,7 @@ impl Settings {
                 .filter_map(|p| p.parse().ok())
                 .collect(),
             demo: self.demo,
+            metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
         }
     }
 

@@ -29,6 +29,13 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         }
         None => tracing::warn!("no smtp_url: mail waits in the outbox until one is set"),
     }
+    if let Some(metrics_addr) = &settings.metrics_addr {
+        let listener = TcpListener::bind(metrics_addr)
+            .await
+            .with_context(|| format!("kunne ikke lytte på {metrics_addr}"))?;
+        tracing::info!(addr = %listener.local_addr()?, "metrics are served on their own address");
+        tokio::spawn(async move { axum::serve(listener, saman_web::metrics_app()).await });
+    }
     let mut web = settings.web();
     // Links in mails point here unless a public address is set.
     web.public_url

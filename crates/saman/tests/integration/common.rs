@@ -4,6 +4,9 @@ use saman_domain::files::read_bundle;
 use saman_store::Store;
 use std::path::{Path, PathBuf};
 
+/// The bearer token `/metrics` answers to in tests.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -127,6 +130,7 @@ impl TestApp {
         let config = saman_web::WebConfig {
             public_url: Some(format!("http://{addr}")),
             demo: true,
+            metrics_token: Some(METRICS_TOKEN.into()),
             ..Default::default()
         };
         let app = saman_web::app(store.clone(), config);

@@ -1,6 +1,6 @@
 //! Health, readiness, metrics, headers, migrations, and the binary's start and stop.
 
-use crate::common::{Backend, Binary, TestApp, TestDb};
+use crate::common::{Backend, Binary, METRICS_TOKEN, TestApp, TestDb};
 
 crate::on_both_backends!(
     health_readiness_and_metrics,
@@ -14,7 +14,18 @@ async fn health_readiness_and_metrics(backend: Backend) {
     assert_eq!(app.get("/readyz").await, (200, "ready".to_string()));
     app.page("/nb/testvik").await;
     app.get("/nb/testvik/innhold/finnes-ikke").await;
-    let (status, metrics) = app.get("/metrics").await;
+    // Not public: without the token, or with a wrong one, it is not there.
+    assert_eq!(app.get("/metrics").await.0, 404);
+    let with = |token: &str| {
+        app.client
+            .get(format!("{}/metrics", app.base))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+    };
+    assert_eq!(with("wrong").await.unwrap().status(), 404);
+    let response = with(METRICS_TOKEN).await.unwrap();
+    let status = response.status().as_u16();
+    let metrics = response.text().await.unwrap();
     assert_eq!(status, 200);
     assert!(
         metrics
