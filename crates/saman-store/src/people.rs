@@ -274,6 +274,37 @@ impl Store {
         Ok(Some(account_id))
     }
 
+    /// Gives an existing account a role in a tenant (families, whose accounts are
+    /// known by their identity number rather than an e-mail address).
+    pub async fn grant_role(
+        &self,
+        account_id: &str,
+        tenant: &TenantId,
+        role: Role,
+        ctx: &AuditContext,
+    ) -> Result<()> {
+        let mut tx = begin(self).await?;
+        sqlx::query(
+            "INSERT INTO account_roles (account_id, tenant_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(&tenant.0)
+        .bind(role.key())
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            ctx,
+            AuditAction::RoleGranted,
+            &account_target(account_id),
+            Outcome::Success,
+            role.key(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The people with a role in a tenant (or, for `None`, everyone with any role).
     pub async fn list_users(&self, tenant: Option<&TenantId>) -> Result<Vec<UserSummary>> {
         let rows = sqlx::query(&format!(

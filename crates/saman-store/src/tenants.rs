@@ -201,3 +201,13 @@ fn tenant_text(row: &AnyRow) -> Result<TenantText> {
         levels,
     })
 }
+
+impl Store {
+    /// The slug of the tenant with this id (from a stored login flow).
+    pub async fn tenant_slug(&self, id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT slug FROM tenants WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+}

@@ -17,6 +17,11 @@ pub struct WebConfig {
     /// as `Authorization: Bearer …`; without one it is not there (see [`crate::metrics_app`]
     /// for a listener of its own).
     pub metrics_token: Option<String>,
+    /// ID-porten, for guardians and youth. In demo mode without one, the built-in test
+    /// ID-porten is used.
+    pub idporten: Option<crate::auth::oidc::ProviderConfig>,
+    /// Set by [`crate::app`] when the demo's test ID-porten stands in for the real one.
+    pub test_idporten: bool,
 }
 
 impl WebConfig {

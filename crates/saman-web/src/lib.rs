@@ -10,6 +10,7 @@ mod mail;
 mod markdown;
 mod observe;
 mod pages;
+pub mod test_idp;
 mod views;
 
 use axum::Router;
@@ -35,6 +36,19 @@ pub struct AppState {
 /// the language first: `/{lang}/…`. Routers are split by who may enter them: the public
 /// site, a signed-in person's own pages, and a tenant's administration.
 pub fn app(store: Store, config: WebConfig) -> Router {
+    let mut config = config;
+    // The demo's families log in at the built-in test ID-porten, on this same site.
+    let test_idp = (config.demo && config.idporten.is_none()).then(|| {
+        let issuer = format!("{}/test-idporten", config.base_url());
+        config.idporten = Some(auth::oidc::ProviderConfig {
+            issuer: issuer.clone(),
+            client_id: test_idp::DEMO_CLIENT_ID.into(),
+            client_secret: test_idp::DEMO_CLIENT_SECRET.into(),
+            required_acr: Some(auth::oidc::IDPORTEN_HIGH.into()),
+        });
+        config.test_idporten = true;
+        test_idp::TestIdp::new(&issuer)
+    });
     let state = AppState {
         store,
         config: Arc::new(config),
@@ -56,6 +70,11 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             get(pages::login::second_step_page).post(pages::login::second_step),
         )
         .route("/{lang}/{tenant}/logg-ut", post(pages::login::logout))
+        .route(
+            "/{lang}/{tenant}/logg-inn/idporten",
+            get(pages::idporten::start),
+        )
+        .route("/idporten/svar", get(pages::idporten::callback))
         .route(
             "/{lang}/{tenant}/glemt-passord",
             get(pages::invite::forgot_page).post(pages::invite::forgot),
@@ -104,6 +123,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             .layer(no_store())
     } else {
         Router::new()
+    };
+    let demo = match &test_idp {
+        Some(idp) => demo.nest_service("/test-idporten", idp.router()),
+        None => demo,
     };
     let pages = public
         .merge(demo)

@@ -34,6 +34,12 @@ pub struct Settings {
     pub metrics_addr: Option<String>,
     /// Or serve `/metrics` on the main address to requests with this bearer token.
     pub metrics_token: Option<String>,
+    /// ID-porten (for guardians and youth): the issuer, e.g. `https://idporten.no`, and
+    /// the client registered for Saman. Without them (in the demo), the built-in test
+    /// ID-porten is used.
+    pub idporten_issuer: Option<String>,
+    pub idporten_client_id: Option<String>,
+    pub idporten_client_secret: Option<String>,
 }
 
 impl Default for Settings {
@@ -51,6 +57,9 @@ impl Default for Settings {
             mail_from: "Saman <ikke-svar@saman.invalid>".into(),
             metrics_addr: None,
             metrics_token: None,
+            idporten_issuer: None,
+            idporten_client_id: None,
+            idporten_client_secret: None,
         }
     }
 }
@@ -74,6 +83,9 @@ impl Settings {
             "mail_from",
             "metrics_addr",
             "metrics_token",
+            "idporten_issuer",
+            "idporten_client_id",
+            "idporten_client_secret",
         ]));
         if let Some(url) = &cli.database_url {
             figment = figment.merge(("database_url", url));
@@ -116,6 +128,22 @@ impl Settings {
                 .collect(),
             demo: self.demo,
             metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+            idporten: match (
+                &self.idporten_issuer,
+                &self.idporten_client_id,
+                &self.idporten_client_secret,
+            ) {
+                (Some(issuer), Some(id), Some(secret)) => {
+                    Some(saman_web::auth::oidc::ProviderConfig {
+                        issuer: issuer.clone(),
+                        client_id: id.clone(),
+                        client_secret: secret.clone(),
+                        required_acr: Some(saman_web::auth::oidc::IDPORTEN_HIGH.into()),
+                    })
+                }
+                _ => None,
+            },
+            test_idporten: false,
         }
     }
 

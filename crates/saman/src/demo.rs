@@ -130,6 +130,25 @@ const DEMO_PEOPLE: &[DemoPerson] = &[
     ),
 ];
 
+/// Fictional families: tenant, synthetic identity number (as in the test ID-porten),
+/// name, role.
+const DEMO_FAMILIES: &[(&str, &str, &str, Role)] = &[
+    ("fjordvik", "15898512379", "Hanne Haugland", Role::Guardian),
+    ("fjordvik", "03889245602", "Tobias Haugland", Role::Youth),
+    (
+        "lauvdal-strandheim",
+        "22881178986",
+        "Marit Lien",
+        Role::Guardian,
+    ),
+    (
+        "lauvdal-strandheim",
+        "07901223453",
+        "Eirik Lien",
+        Role::Youth,
+    ),
+];
+
 async fn load_demo_people(store: &Store) -> anyhow::Result<()> {
     let hash = saman_domain::auth::password::hash(DEMO_PASSWORD);
     for (tenant, email, name, role, services) in DEMO_PEOPLE {
@@ -155,6 +174,24 @@ async fn load_demo_people(store: &Store) -> anyhow::Result<()> {
                     services: &services,
                 },
                 &AuditContext::command_line(record.as_ref().map(|r| r.id.clone())),
+            )
+            .await?;
+    }
+    // Families, who log in with the demo's test ID-porten as these fictional persons.
+    for (slug, pid, name, role) in DEMO_FAMILIES {
+        let record = store
+            .tenant_by_slug(slug)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("demo tenant {slug} is missing"))?;
+        let id = store
+            .create_pid_account(pid, name, record.tenant.default_lang)
+            .await?;
+        store
+            .grant_role(
+                &id,
+                &record.id,
+                *role,
+                &AuditContext::command_line(Some(record.id.clone())),
             )
             .await?;
     }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod csrf;
 pub mod limits;
+pub mod oidc;
 pub mod session;
 
 pub use access::{Allowed, CanEditContent, CanEnterTenant, CanManageUsers, CanViewAudit, SignedIn};

@@ -33,6 +33,8 @@ struct LoginPage {
     forgot: String,
     /// Set after a password was set from a mail's link.
     notice: Option<String>,
+    /// The ID-porten button's text, when ID-porten is set up.
+    idporten: Option<String>,
     csrf: String,
     email: String,
     error: Option<String>,
@@ -109,11 +111,12 @@ pub async fn login_page(
         return Ok(Redirect::to(&to).into_response());
     }
     let (csrf, cookie) = login_token(&headers, state.config.https());
-    let page = login_view(lang, &ctx, &published, csrf, String::new(), None)?;
+    let page = login_view(&state, lang, &ctx, &published, csrf, String::new(), None)?;
     Ok(with_headers(page.into_response(), cookie))
 }
 
 fn login_view(
+    state: &AppState,
     lang: Lang,
     ctx: &Ctx,
     published: &Published,
@@ -128,6 +131,13 @@ fn login_view(
         action: login_path(lang, &published.record.tenant.slug),
         forgot: format!("/{lang}/{}/glemt-passord", published.record.tenant.slug),
         notice: password_set.then(|| tr.t("login-password-set")),
+        idporten: state.config.idporten.as_ref().map(|_| {
+            tr.t(if state.config.test_idporten {
+                "idporten-test-button"
+            } else {
+                "idporten-button"
+            })
+        }),
         csrf,
         email,
         error,
@@ -192,6 +202,7 @@ pub async fn login(
             .await?;
         let tr = crate::i18n::Tr::new(lang);
         let page = login_view(
+            &state,
             lang,
             &ctx,
             &published,

@@ -6,6 +6,7 @@ pub mod audience;
 pub mod demo;
 pub mod forms;
 pub mod guide;
+pub mod idporten;
 pub mod invite;
 pub mod item;
 pub mod login;

@@ -114,6 +114,16 @@ impl TestApp {
     /// Starts Saman on a free port with a fresh database holding the demo models (if
     /// `demo`) and the fixture `testvik`.
     pub async fn spawn(backend: Backend, demo: bool) -> TestApp {
+        TestApp::spawn_with(backend, demo, None).await
+    }
+
+    /// As [`TestApp::spawn`], with ID-porten at the given provider (otherwise the
+    /// built-in test ID-porten on the same server).
+    pub async fn spawn_with(
+        backend: Backend,
+        demo: bool,
+        idporten: Option<saman_web::auth::oidc::ProviderConfig>,
+    ) -> TestApp {
         saman_web::install_metrics_recorder();
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url)
@@ -131,6 +141,7 @@ impl TestApp {
             public_url: Some(format!("http://{addr}")),
             demo: true,
             metrics_token: Some(METRICS_TOKEN.into()),
+            idporten,
             ..Default::default()
         };
         let app = saman_web::app(store.clone(), config);

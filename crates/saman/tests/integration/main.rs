@@ -8,6 +8,7 @@ mod common;
 mod forms;
 mod guide;
 mod hostile;
+mod idporten;
 mod mail;
 mod model_files;
 mod operations;

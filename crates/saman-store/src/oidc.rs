@@ -1,0 +1,110 @@
+//! OpenID Connect logins in progress, and family accounts known by their national
+//! identity number. A flow is taken exactly once: a replayed answer finds nothing.
+
+use crate::audit::begin;
+use crate::clock;
+use crate::people::Account;
+use crate::{Result, Store};
+use saman_domain::Lang;
+use sqlx::Row;
+use time::Duration;
+
+/// What Saman remembers between sending a person to the provider and their return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcFlow {
+    pub provider: String,
+    pub tenant_id: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub lang: Lang,
+}
+
+/// How long a person may take at the provider.
+const FLOW_LIFETIME: Duration = Duration::minutes(10);
+
+impl Store {
+    pub async fn start_oidc_flow(&self, state: &str, flow: &OidcFlow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO oidc_flows (state, provider, tenant_id, nonce, pkce_verifier, lang, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(state)
+        .bind(&flow.provider)
+        .bind(&flow.tenant_id)
+        .bind(&flow.nonce)
+        .bind(&flow.pkce_verifier)
+        .bind(flow.lang.code())
+        .bind(clock::to_text(clock::now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes the flow a `state` names, if it is live; it cannot be taken again.
+    pub async fn take_oidc_flow(&self, state: &str) -> Result<Option<OidcFlow>> {
+        let mut tx = begin(self).await?;
+        let row = sqlx::query(
+            "DELETE FROM oidc_flows WHERE state = $1 RETURNING provider, tenant_id, nonce, pkce_verifier, lang, created_at",
+        )
+        .bind(state)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM oidc_flows WHERE created_at < $1")
+            .bind(clock::to_text(clock::now() - FLOW_LIFETIME))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let Some(row) = row else { return Ok(None) };
+        let created: String = row.try_get("created_at")?;
+        if clock::from_text(&created).is_none_or(|t| clock::now() - t > FLOW_LIFETIME) {
+            return Ok(None);
+        }
+        Ok(Some(OidcFlow {
+            provider: row.try_get("provider")?,
+            tenant_id: row.try_get("tenant_id")?,
+            nonce: row.try_get("nonce")?,
+            pkce_verifier: row.try_get("pkce_verifier")?,
+            lang: crate::model::parse_lang(&row.try_get::<String, _>("lang")?)?,
+        }))
+    }
+
+    pub async fn account_by_pid(&self, pid: &str) -> Result<Option<Account>> {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM accounts WHERE pid = $1")
+            .bind(pid)
+            .fetch_optional(&self.pool)
+            .await?;
+        match id {
+            Some(id) => self.account(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Links an identity number to an account (a family account made from the command
+    /// line or the demo), or makes an account for it on the first login.
+    pub async fn set_pid(&self, account_id: &str, pid: &str) -> Result<()> {
+        sqlx::query("UPDATE accounts SET pid = $1, updated_at = $2 WHERE id = $3")
+            .bind(pid)
+            .bind(clock::to_text(clock::now()))
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_pid_account(&self, pid: &str, name: &str, lang: Lang) -> Result<String> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = clock::to_text(clock::now());
+        sqlx::query(
+            "INSERT INTO accounts (id, email, name, pid, language, active, created_at, updated_at) \
+             VALUES ($1, NULL, $2, $3, $4, 1, $5, $5)",
+        )
+        .bind(&id)
+        .bind(name)
+        .bind(pid)
+        .bind(lang.code())
+        .bind(&now)
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+}

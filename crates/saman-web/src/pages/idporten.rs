@@ -1,0 +1,270 @@
+//! Guardians and youth log in with ID-porten at the level "high". The level is checked
+//! by us, from the signed ID token; a lower level is refused with a message saying how
+//! to log in instead. The national identity number links the login to the person.
+
+use super::{find_tenant, parse_lang, render};
+use crate::AppState;
+use crate::auth::oidc::{self, OidcError};
+use crate::auth::session::session_cookie;
+use crate::auth::{ClientAddress, cookie_header};
+use crate::error::WebError;
+use crate::i18n::Tr;
+use crate::views::{Chrome, Ctx};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use saman_domain::Lang;
+use saman_domain::access::{Action, Actor, Assurance, may};
+use saman_domain::audit::{AuditAction, Outcome};
+use saman_domain::auth::secret;
+use saman_store::{AuditContext, OidcFlow, account_target};
+use serde::Deserialize;
+
+const PROVIDER: &str = "idporten";
+
+fn redirect_uri(state: &AppState) -> String {
+    format!("{}/idporten/svar", state.config.base_url())
+}
+
+/// Sends the person to ID-porten.
+pub async fn start(
+    State(state): State<AppState>,
+    Path((lang, slug)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let lang = parse_lang(&lang)?;
+    let published = find_tenant(&state, &slug).await?;
+    let provider = state.config.idporten.as_ref().ok_or(WebError::NotFound)?;
+    let http = oidc::http_client();
+    let discovery = oidc::discover(&http, &provider.issuer)
+        .await
+        .map_err(|e| WebError::Internal(format!("ID-porten: {e}")))?;
+    let (flow_state, nonce, verifier) = (
+        secret::new_token(),
+        secret::new_token(),
+        secret::new_token(),
+    );
+    state
+        .store
+        .start_oidc_flow(
+            &flow_state,
+            &OidcFlow {
+                provider: PROVIDER.into(),
+                tenant_id: published.record.id.as_str().to_string(),
+                nonce: nonce.clone(),
+                pkce_verifier: verifier.clone(),
+                lang,
+            },
+        )
+        .await?;
+    let url = oidc::authorize_url(
+        &discovery,
+        provider,
+        &redirect_uri(&state),
+        &flow_state,
+        &nonce,
+        &verifier,
+        lang.code(),
+    );
+    Ok(Redirect::to(&url).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "login_failed.html")]
+struct FailedPage {
+    chrome: Chrome,
+    heading: String,
+    body: String,
+    retry: String,
+}
+
+/// ID-porten's answer: the code is exchanged and the ID token checked.
+pub async fn callback(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
+    Query(query): Query<CallbackQuery>,
+) -> Result<Response, WebError> {
+    // The state is taken once: a replayed or forged answer finds no flow.
+    let flow = match state.store.take_oidc_flow(&query.state).await? {
+        Some(flow) if flow.provider == PROVIDER => flow,
+        _ => return failed(&state, &ctx, Lang::Nb, None, OidcError::State).await,
+    };
+    let slug = state
+        .store
+        .tenant_slug(&flow.tenant_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let published = find_tenant(&state, &slug).await?;
+    let audit = AuditContext {
+        tenant: Some(published.record.id.clone()),
+        actor_id: None,
+        actor_role: None,
+        address,
+    };
+    let provider = state.config.idporten.as_ref().ok_or(WebError::NotFound)?;
+    let claims = async {
+        if !query.error.is_empty() {
+            return Err(OidcError::TokenRefused(
+                query.error.chars().take(60).collect(),
+            ));
+        }
+        let http = oidc::http_client();
+        let discovery = oidc::discover(&http, &provider.issuer).await?;
+        let id_token = oidc::exchange_code(
+            &http,
+            &discovery,
+            provider,
+            &query.code,
+            &flow.pkce_verifier,
+            &redirect_uri(&state),
+        )
+        .await?;
+        oidc::verify_id_token(&http, &discovery, provider, &id_token, &flow.nonce).await
+    }
+    .await;
+    let claims = match claims.and_then(|c| {
+        if c.pid
+            .as_deref()
+            .is_some_and(|p| p.len() == 11 && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            Ok(c)
+        } else {
+            Err(OidcError::NoPerson)
+        }
+    }) {
+        Ok(claims) => claims,
+        Err(e) => {
+            state
+                .store
+                .audit(
+                    &audit,
+                    AuditAction::LoginFailed,
+                    "account:unknown",
+                    Outcome::Failure,
+                    &format!("idporten: {e}"),
+                )
+                .await?;
+            return failed(&state, &ctx, flow.lang, Some(&slug), e).await;
+        }
+    };
+    let pid = claims.pid.unwrap_or_default();
+    let account = match state.store.account_by_pid(&pid).await? {
+        Some(account) => account,
+        None => {
+            let tr = Tr::new(flow.lang);
+            let id = state
+                .store
+                .create_pid_account(&pid, &tr.t("idporten-unnamed"), flow.lang)
+                .await?;
+            state.store.account(&id).await?.ok_or(WebError::NotFound)?
+        }
+    };
+    if !account.active {
+        state
+            .store
+            .audit(
+                &audit,
+                AuditAction::LoginFailed,
+                &account_target(&account.id),
+                Outcome::Failure,
+                "idporten: deactivated",
+            )
+            .await?;
+        return failed(&state, &ctx, flow.lang, Some(&slug), OidcError::NoPerson).await;
+    }
+    let new = state
+        .store
+        .open_session(
+            &account.id,
+            published.record.id.as_str(),
+            true,
+            PROVIDER,
+            headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+            state.config.sessions,
+        )
+        .await?;
+    let audit = AuditContext {
+        actor_id: Some(account.id.clone()),
+        ..audit
+    };
+    state
+        .store
+        .audit(
+            &audit,
+            AuditAction::Login,
+            &account_target(&account.id),
+            Outcome::Success,
+            "idporten, level high",
+        )
+        .await?;
+    let actor = Actor {
+        account_id: account.id.clone(),
+        grants: state.store.grants(&account.id).await?,
+        assurance: Assurance::Strong,
+    };
+    let lang = flow.lang;
+    let to = if may(
+        &actor,
+        Action::EnterTenant,
+        Some(published.record.id.as_str()),
+    ) {
+        format!("/{lang}/{slug}/start")
+    } else {
+        format!("/{lang}/{slug}/konto")
+    };
+    let https = state.config.https();
+    let mut response = Redirect::to(&to).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(session_cookie(https), &new.token, https, None),
+    );
+    Ok(response)
+}
+
+/// A failed login, said in the person's language. A level too low is explained.
+async fn failed(
+    state: &AppState,
+    ctx: &Ctx,
+    lang: Lang,
+    slug: Option<&str>,
+    error: OidcError,
+) -> Result<Response, WebError> {
+    tracing::warn!(reason = %error, "an ID-porten login failed");
+    let tr = Tr::new(lang);
+    let (heading, body) = match error {
+        OidcError::LevelTooLow(_) => ("idporten-level-title", "idporten-level-body"),
+        _ => ("idporten-failed-title", "idporten-failed-body"),
+    };
+    let retry = slug.map_or_else(|| format!("/{lang}"), |s| format!("/{lang}/{s}/logg-inn"));
+    let chrome = match slug {
+        Some(slug) => {
+            let published = find_tenant(state, slug).await?;
+            Chrome::tenant(lang, tr.t(heading), ctx, &published.record, "")
+        }
+        None => Chrome::platform(lang, tr.t(heading), ctx.text_size, &ctx.path, None),
+    };
+    let page = render(FailedPage {
+        chrome,
+        heading: tr.t(heading),
+        body: tr.t(body),
+        retry,
+    })?;
+    let mut response = (StatusCode::UNAUTHORIZED, page).into_response();
+    response.extensions_mut().insert(crate::error::KeepBody);
+    Ok(response)
+}
