@@ -116,4 +116,36 @@ describe('signed-in pages', () => {
     assert.equal(res.status(), 404, 'an editor does not administer people');
     assert.equal(violations.size, 0, `axe violations:\n${formatViolations(violations)}`);
   });
+
+  it('a guardian logs in with the test ID-porten at level high; level substantial is refused', { timeout: 60_000 }, async () => {
+    const { page, context } = browser;
+    const { origin } = server;
+    const foreign = [];
+    const onRequest = (req) => {
+      if (new URL(req.url()).origin !== origin) foreign.push(req.url());
+    };
+    context.on('request', onRequest);
+    for (const [level, expectStart] of [['Betydelig (som MinID)', false], ['Høyt (som BankID)', true]]) {
+      await context.clearCookies();
+      await page.goto(`${origin}/nb/fjordvik/logg-inn`);
+      await page.getByRole('link', { name: 'Logg inn med test-ID-porten (demo)' }).click();
+      await page.waitForURL(/\/test-idporten\/authorize/);
+      await check('test ID-porten');
+      await page.getByLabel('Hanne Haugland').check();
+      await page.getByLabel(level).check();
+      await page.getByRole('button', { name: 'Logg inn' }).click();
+      await page.waitForLoadState('load');
+      if (expectStart) {
+        assert.match(page.url(), /\/nb\/fjordvik\/start$/);
+        assert.match(await page.locator('main').innerText(), /Hanne Haugland/);
+        await check('guardian start');
+      } else {
+        assert.match(await page.locator('main').innerText(), /høyt sikkerhetsnivå/);
+        await check('level refused');
+      }
+    }
+    context.off('request', onRequest);
+    assert.deepEqual(foreign, [], 'the test ID-porten is on the same site');
+    assert.equal(violations.size, 0, `axe violations:\n${formatViolations(violations)}`);
+  });
 });
