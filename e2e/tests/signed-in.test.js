@@ -76,6 +76,17 @@ describe('signed-in pages', () => {
         await check(path);
       }
     }
+    // A person's page: roles and services.
+    await page.goto(`${origin}/nb/fjordvik/admin/brukere`);
+    await page.getByRole('link', { name: 'Rune Rasmussen' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('h1').innerText(), /Rune Rasmussen/);
+    await check('a person');
+    await page.getByRole('button', { name: 'Lagre roller og tjenester' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('[role=status]').innerText(), /lagret/);
+    await check('a person saved');
+
     // The audit log shows the logins.
     await page.goto(`${origin}/nb/fjordvik/admin/revisjon`);
     assert.match(await page.locator('main table').innerText(), /innlogging/);

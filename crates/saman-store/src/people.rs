@@ -305,6 +305,127 @@ impl Store {
         Ok(())
     }
 
+    /// Sets which of the `manageable` roles, and which services, an account has in a
+    /// tenant: each role given or taken and a change of services is audited.
+    pub async fn set_roles_and_services(
+        &self,
+        account_id: &str,
+        tenant: &TenantId,
+        manageable: &[Role],
+        roles: &[Role],
+        services: &[String],
+        ctx: &AuditContext,
+    ) -> Result<()> {
+        let current: Vec<Role> = self
+            .grants(account_id)
+            .await?
+            .into_iter()
+            .filter(|g| g.tenant_id.as_deref() == Some(tenant.0.as_str()))
+            .map(|g| g.role)
+            .collect();
+        let current_services = self.services_of(account_id, tenant).await?;
+        let target = account_target(account_id);
+        let mut tx = begin(self).await?;
+        for role in manageable {
+            let (has, wants) = (current.contains(role), roles.contains(role));
+            if has && !wants {
+                sqlx::query("DELETE FROM account_roles WHERE account_id = $1 AND tenant_id = $2 AND role = $3")
+                    .bind(account_id)
+                    .bind(&tenant.0)
+                    .bind(role.key())
+                    .execute(&mut *tx)
+                    .await?;
+                append(
+                    &mut tx,
+                    ctx,
+                    AuditAction::RoleRevoked,
+                    &target,
+                    Outcome::Success,
+                    role.key(),
+                )
+                .await?;
+            } else if wants && !has {
+                sqlx::query(
+                    "INSERT INTO account_roles (account_id, tenant_id, role) VALUES ($1, $2, $3)",
+                )
+                .bind(account_id)
+                .bind(&tenant.0)
+                .bind(role.key())
+                .execute(&mut *tx)
+                .await?;
+                append(
+                    &mut tx,
+                    ctx,
+                    AuditAction::RoleGranted,
+                    &target,
+                    Outcome::Success,
+                    role.key(),
+                )
+                .await?;
+            }
+        }
+        let mut wanted: Vec<String> = services.to_vec();
+        wanted.sort();
+        wanted.dedup();
+        if wanted != current_services {
+            sqlx::query("DELETE FROM account_services WHERE account_id = $1 AND tenant_id = $2")
+                .bind(account_id)
+                .bind(&tenant.0)
+                .execute(&mut *tx)
+                .await?;
+            for service in &wanted {
+                sqlx::query("INSERT INTO account_services (account_id, tenant_id, service_slug) VALUES ($1, $2, $3)")
+                    .bind(account_id)
+                    .bind(&tenant.0)
+                    .bind(service)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            append(
+                &mut tx,
+                ctx,
+                AuditAction::ServicesChanged,
+                &target,
+                Outcome::Success,
+                &wanted.join(","),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The services an account belongs to in a tenant, sorted.
+    pub async fn services_of(&self, account_id: &str, tenant: &TenantId) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT service_slug FROM account_services WHERE account_id = $1 AND tenant_id = $2 ORDER BY service_slug",
+        )
+        .bind(account_id)
+        .bind(&tenant.0)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn reactivate_account(&self, account_id: &str, ctx: &AuditContext) -> Result<()> {
+        let mut tx = begin(self).await?;
+        sqlx::query("UPDATE accounts SET active = 1, updated_at = $1 WHERE id = $2")
+            .bind(clock::to_text(clock::now()))
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            ctx,
+            AuditAction::AccountReactivated,
+            &account_target(account_id),
+            Outcome::Success,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The people with a role in a tenant (or, for `None`, everyone with any role).
     pub async fn list_users(&self, tenant: Option<&TenantId>) -> Result<Vec<UserSummary>> {
         let rows = sqlx::query(&format!(

@@ -111,8 +111,16 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::invite::invite),
         )
         .route(
+            "/{lang}/{tenant}/admin/brukere/{account}",
+            get(pages::admin::user).post(pages::admin::save_user),
+        )
+        .route(
             "/{lang}/{tenant}/admin/brukere/{account}/deaktiver",
             post(pages::admin::deactivate),
+        )
+        .route(
+            "/{lang}/{tenant}/admin/brukere/{account}/aktiver",
+            post(pages::admin::reactivate),
         )
         .route("/{lang}/{tenant}/admin/revisjon", get(pages::admin::audit))
         .layer(no_store());

@@ -568,3 +568,6 @@ idporten-failed-title = Innloggingen mislyktes
 idporten-failed-body = Vi kunne ikke bekrefte innloggingen fra ID-porten. Den kan ha tatt for lang tid, eller lenken kan være brukt før. Prøv igjen.
 idporten-retry = Prøv å logge inn igjen
 login-family-idporten = Foresatte og ungdom logger inn med ID-porten, med BankID eller et annet høyt sikkerhetsnivå.
+admin-user-save = Lagre roller og tjenester
+admin-user-saved = Endringene er lagret.
+admin-user-reactivate = Aktiver kontoen igjen

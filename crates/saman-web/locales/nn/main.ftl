@@ -568,3 +568,6 @@ idporten-failed-title = Innlogginga gjekk ikkje
 idporten-failed-body = Vi kunne ikkje stadfeste innlogginga frå ID-porten. Ho kan ha teke for lang tid, eller lenka kan vere brukt før. Prøv igjen.
 idporten-retry = Prøv å logge inn igjen
 login-family-idporten = Føresette og ungdom loggar inn med ID-porten, med BankID eller eit anna høgt tryggleiksnivå.
+admin-user-save = Lagre roller og tenester
+admin-user-saved = Endringane er lagra.
+admin-user-reactivate = Aktiver kontoen att

@@ -157,17 +157,11 @@ pub async fn deactivate(
     Path((_lang, _slug, account_id)): Path<(String, String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
+    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
+    managed_account(&state, &allowed, &account_id).await?;
     let Allowed {
         user, tenant, lang, ..
     } = allowed;
-    check_token(&user.session.csrf_token, &form.csrf)?;
-    let grants = state.store.grants(&account_id).await?;
-    let in_tenant = grants
-        .iter()
-        .any(|g| g.tenant_id.as_deref() == Some(tenant.record.id.as_str()));
-    if !in_tenant || account_id == user.account.id {
-        return Err(WebError::NotFound);
-    }
     let ctx = AuditContext {
         tenant: Some(tenant.record.id.clone()),
         actor_id: Some(user.account.id.clone()),
@@ -276,4 +270,193 @@ pub async fn audit(
         error,
     })?;
     Ok(page.into_response())
+}
+
+/// A person the administrator may manage here: one with a role in this tenant, and not
+/// the administrator themself. Anyone else is not found.
+async fn managed_account(
+    state: &AppState,
+    allowed: &Allowed<CanManageUsers>,
+    account_id: &str,
+) -> Result<saman_store::Account, WebError> {
+    let tenant_id = allowed.tenant.record.id.as_str();
+    let in_tenant = state
+        .store
+        .grants(account_id)
+        .await?
+        .iter()
+        .any(|g| g.tenant_id.as_deref() == Some(tenant_id));
+    if !in_tenant || account_id == allowed.user.account.id {
+        return Err(WebError::NotFound);
+    }
+    state
+        .store
+        .account(account_id)
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "admin_user.html")]
+struct UserPage {
+    chrome: Chrome,
+    name: String,
+    email: String,
+    active: bool,
+    two_step: bool,
+    roles: Vec<RoleOption>,
+    services: Vec<ServiceOption>,
+    csrf: String,
+    action: String,
+    back: String,
+    message: Option<String>,
+}
+
+async fn user_view(
+    state: &AppState,
+    ctx: &Ctx,
+    allowed: &Allowed<CanManageUsers>,
+    account: &saman_store::Account,
+    message: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let Allowed {
+        user, tenant, lang, ..
+    } = allowed;
+    let lang = *lang;
+    let tr = Tr::new(lang);
+    let roles_here: Vec<saman_domain::access::Role> = state
+        .store
+        .grants(&account.id)
+        .await?
+        .into_iter()
+        .filter(|g| g.tenant_id.as_deref() == Some(tenant.record.id.as_str()))
+        .map(|g| g.role)
+        .collect();
+    let services_here = state
+        .store
+        .services_of(&account.id, &tenant.record.id)
+        .await?;
+    let base = format!("/{lang}/{}", tenant.record.tenant.slug);
+    render(UserPage {
+        chrome: Chrome::tenant(lang, account.name.clone(), ctx, &tenant.record, ""),
+        name: account.name.clone(),
+        email: account.email.clone().unwrap_or_default(),
+        active: account.active,
+        two_step: account.has_two_step(),
+        roles: INVITABLE
+            .iter()
+            .map(|r| RoleOption {
+                key: r.key(),
+                label: tr.t(&format!("role-{}", r.key())),
+                checked: roles_here.contains(r),
+            })
+            .collect(),
+        services: services_of(tenant, lang)
+            .into_iter()
+            .map(|(slug, name)| ServiceOption {
+                checked: services_here.contains(&slug),
+                slug,
+                name,
+            })
+            .collect(),
+        csrf: user.session.csrf_token.clone(),
+        action: format!("{base}/admin/brukere/{}", account.id),
+        back: format!("{base}/admin/brukere"),
+        message,
+    })
+}
+
+pub async fn user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Allowed<CanManageUsers>,
+    Path((_lang, _slug, account_id)): Path<(String, String, String)>,
+) -> Result<Response, WebError> {
+    let account = managed_account(&state, &allowed, &account_id).await?;
+    Ok(user_view(&state, &ctx, &allowed, &account, None)
+        .await?
+        .into_response())
+}
+
+/// Saves the roles and services of a person in this tenant.
+pub async fn save_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanManageUsers>,
+    Path((_lang, _slug, account_id)): Path<(String, String, String)>,
+    body: String,
+) -> Result<Response, WebError> {
+    let (mut csrf, mut roles, mut services) = (String::new(), Vec::new(), Vec::new());
+    for (key, value) in form_urlencoded::parse(body.as_bytes()) {
+        match key.as_ref() {
+            "csrf" => csrf = value.into_owned(),
+            "role" => roles.extend(
+                saman_domain::access::Role::from_key(&value).filter(|r| INVITABLE.contains(r)),
+            ),
+            "service" => services.push(value.into_owned()),
+            _ => {}
+        }
+    }
+    check_token(&allowed.user.session.csrf_token, &csrf)?;
+    let account = managed_account(&state, &allowed, &account_id).await?;
+    let known: Vec<String> = services_of(&allowed.tenant, allowed.lang)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    services.retain(|s| known.contains(s));
+    if !roles.iter().any(|r| r.has_services()) {
+        services.clear();
+    }
+    let tenant_id = allowed.tenant.record.id.clone();
+    let ctx_audit = AuditContext {
+        tenant: Some(tenant_id.clone()),
+        actor_id: Some(allowed.user.account.id.clone()),
+        actor_role: Some("tenant-admin".into()),
+        address,
+    };
+    state
+        .store
+        .set_roles_and_services(
+            &account.id,
+            &tenant_id,
+            &INVITABLE,
+            &roles,
+            &services,
+            &ctx_audit,
+        )
+        .await?;
+    let tr = Tr::new(allowed.lang);
+    Ok(user_view(
+        &state,
+        &ctx,
+        &allowed,
+        &account,
+        Some(tr.t("admin-user-saved")),
+    )
+    .await?
+    .into_response())
+}
+
+pub async fn reactivate(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanManageUsers>,
+    Path((_lang, _slug, account_id)): Path<(String, String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
+    let account = managed_account(&state, &allowed, &account_id).await?;
+    let ctx = AuditContext {
+        tenant: Some(allowed.tenant.record.id.clone()),
+        actor_id: Some(allowed.user.account.id.clone()),
+        actor_role: Some("tenant-admin".into()),
+        address,
+    };
+    state.store.reactivate_account(&account.id, &ctx).await?;
+    Ok(Redirect::to(&format!(
+        "/{}/{}/admin/brukere/{}",
+        allowed.lang, allowed.tenant.record.tenant.slug, account.id
+    ))
+    .into_response())
 }

@@ -16,6 +16,7 @@ crate::on_both_backends!(
     login_answers_do_not_tell_whether_an_account_exists,
     the_command_line_provisions_people_and_verifies_the_chain,
     guessing_is_slowed_per_account_and_per_address_whatever_the_headers_say,
+    an_administrator_changes_roles_and_services_and_it_is_audited,
 );
 
 const PASSWORD: &str = "blåbærsyltetøy på brødskiva";
@@ -362,6 +363,16 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
         (
             "POST",
             "/nb/{t}/admin/brukere/{victim}/deaktiver",
+            vec!["tenant-admin", "platform-admin"],
+        ),
+        (
+            "GET",
+            "/nn/{t}/admin/brukere/{victim}",
+            vec!["tenant-admin", "platform-admin"],
+        ),
+        (
+            "POST",
+            "/nb/{t}/admin/brukere/{victim}/aktiver",
             vec!["tenant-admin", "platform-admin"],
         ),
     ];
@@ -900,4 +911,100 @@ async fn guessing_is_slowed_per_account_and_per_address_whatever_the_headers_say
     }
     assert!(statuses[..30].iter().all(|s| *s == 422), "{statuses:?}");
     assert_eq!(statuses[30], 429);
+}
+
+async fn an_administrator_changes_roles_and_services_and_it_is_audited(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let admin = add(
+        &app.store,
+        Some("testvik"),
+        "admin@testvik.example",
+        Role::TenantAdmin,
+    )
+    .await;
+    let person = add(
+        &app.store,
+        Some("testvik"),
+        "person@testvik.example",
+        Role::Employee,
+    )
+    .await;
+    let cookie = session_cookie(&app.store, &admin, record.id.as_str()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("{}/nb/testvik/admin/brukere/{person}", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden(&page, "csrf");
+    let save = |form: Vec<(&'static str, String)>| {
+        client
+            .post(format!("{}/nb/testvik/admin/brukere/{person}", app.base))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+    // Employee → service leader of the health station, and editor; a made-up service and
+    // a family role in the form are ignored.
+    let response = save(vec![
+        ("csrf", csrf.clone()),
+        ("role", "service-leader".into()),
+        ("role", "editor".into()),
+        ("role", "guardian".into()),
+        ("service", "helsestasjon".into()),
+        ("service", "finnes-ikke".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut roles: Vec<Role> = app
+        .store
+        .grants(&person)
+        .await
+        .unwrap()
+        .iter()
+        .map(|g| g.role)
+        .collect();
+    roles.sort();
+    assert_eq!(roles, vec![Role::Editor, Role::ServiceLeader]);
+    assert_eq!(
+        app.store.services_of(&person, &record.id).await.unwrap(),
+        vec!["helsestasjon".to_string()]
+    );
+    // A form without its token changes nothing.
+    let response = save(vec![("role", "tenant-admin".into())]).await.unwrap();
+    assert_eq!(response.status(), 403);
+    // Administrators do not edit themselves here (no locking themselves out).
+    let response = client
+        .get(format!("{}/nb/testvik/admin/brukere/{admin}", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let entries = app
+        .store
+        .audit_entries(Some(&record.id), &Default::default())
+        .await
+        .unwrap();
+    let actions: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.action.as_str(), e.details.as_str()))
+        .collect();
+    for expected in [
+        ("role-revoked", "employee"),
+        ("role-granted", "service-leader"),
+        ("role-granted", "editor"),
+        ("services-changed", "helsestasjon"),
+    ] {
+        assert!(actions.contains(&expected), "{expected:?} in {actions:?}");
+    }
 }
