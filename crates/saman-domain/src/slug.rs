@@ -10,8 +10,23 @@ pub fn is_valid(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-/// Language codes are the first path segment of every page, so no tenant may use them.
-pub const RESERVED_TENANT_SLUGS: &[&str] = &["nb", "nn", "assets", "healthz", "readyz", "metrics"];
+/// Words the site's own addresses use where a tenant's slug would stand, so no tenant
+/// may use them.
+pub const RESERVED_TENANT_SLUGS: &[&str] = &[
+    "nb",
+    "nn",
+    "assets",
+    "healthz",
+    "readyz",
+    "metrics",
+    "logo",
+    "innstillinger",
+    "demo",
+    "plattform",
+    "idporten",
+    "oidc",
+    "test-idporten",
+];
 
 #[cfg(test)]
 mod tests {

@@ -74,6 +74,11 @@ const MIGRATIONS: &[Migration] = &[
     shared!(2, "action guides", "0002_action_guides.sql"),
     shared!(3, "forms behind tools", "0003_item_forms.sql"),
     per_backend!(4, "people, sessions, audit and outbox", "0004_people.sql"),
+    shared!(
+        5,
+        "accounts of a tenant's own directory",
+        "0005_oidc_subjects.sql"
+    ),
 ];
 
 impl Store {

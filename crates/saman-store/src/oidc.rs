@@ -108,3 +108,34 @@ impl Store {
         Ok(id)
     }
 }
+
+impl Store {
+    /// The account linked to a provider's subject.
+    pub async fn account_by_subject(&self, issuer: &str, subject: &str) -> Result<Option<Account>> {
+        let id: Option<String> = sqlx::query_scalar(
+            "SELECT account_id FROM account_subjects WHERE issuer = $1 AND subject = $2",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await?;
+        match id {
+            Some(id) => self.account(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn link_subject(&self, issuer: &str, subject: &str, account_id: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO account_subjects (issuer, subject, account_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .bind(account_id)
+        .bind(clock::to_text(clock::now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -22,6 +22,9 @@ pub struct WebConfig {
     pub idporten: Option<crate::auth::oidc::ProviderConfig>,
     /// Set by [`crate::app`] when the demo's test ID-porten stands in for the real one.
     pub test_idporten: bool,
+    /// Each tenant's own directory for staff (e.g. Entra ID), by tenant slug, with the
+    /// name its button shows.
+    pub tenant_oidc: std::collections::HashMap<String, (crate::auth::oidc::ProviderConfig, String)>,
 }
 
 impl WebConfig {

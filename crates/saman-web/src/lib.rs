@@ -76,6 +76,11 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         )
         .route("/idporten/svar", get(pages::idporten::callback))
         .route(
+            "/{lang}/{tenant}/logg-inn/kommune",
+            get(pages::staff_oidc::start),
+        )
+        .route("/oidc/svar", get(pages::staff_oidc::callback))
+        .route(
             "/{lang}/{tenant}/glemt-passord",
             get(pages::invite::forgot_page).post(pages::invite::forgot),
         )

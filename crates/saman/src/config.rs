@@ -40,6 +40,20 @@ pub struct Settings {
     pub idporten_issuer: Option<String>,
     pub idporten_client_id: Option<String>,
     pub idporten_client_secret: Option<String>,
+    /// Each tenant's own directory for staff (OpenID Connect, e.g. Entra ID), by tenant
+    /// slug; set in the settings file as `[tenant_oidc.SLUG]`.
+    #[serde(default)]
+    pub tenant_oidc: std::collections::BTreeMap<String, TenantOidc>,
+}
+
+/// A tenant's own directory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TenantOidc {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// What the login button calls it, e.g. "Fjordvik kommune (Entra ID)".
+    pub label: String,
 }
 
 impl Default for Settings {
@@ -60,6 +74,7 @@ impl Default for Settings {
             idporten_issuer: None,
             idporten_client_id: None,
             idporten_client_secret: None,
+            tenant_oidc: Default::default(),
         }
     }
 }
@@ -144,6 +159,19 @@ impl Settings {
                 _ => None,
             },
             test_idporten: false,
+            tenant_oidc: self
+                .tenant_oidc
+                .iter()
+                .map(|(slug, t)| {
+                    let provider = saman_web::auth::oidc::ProviderConfig {
+                        issuer: t.issuer.clone(),
+                        client_id: t.client_id.clone(),
+                        client_secret: t.client_secret.clone(),
+                        required_acr: None,
+                    };
+                    (slug.clone(), (provider, t.label.clone()))
+                })
+                .collect(),
         }
     }
 

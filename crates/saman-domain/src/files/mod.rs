@@ -637,8 +637,9 @@ fn read_tenant<'a>(
         p.near(
             "slug",
             format!(
-                "ugyldig slug «{}»: bruk a–z, 0–9 og bindestrek, og ikke nb, nn eller assets",
-                file.slug
+                "ugyldig slug «{}»: bruk a–z, 0–9 og bindestrek, og ikke et av de reserverte ordene {}",
+                file.slug,
+                slug::RESERVED_TENANT_SLUGS.join(", ")
             ),
         );
     }

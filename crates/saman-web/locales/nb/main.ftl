@@ -571,3 +571,5 @@ login-family-idporten = Foresatte og ungdom logger inn med ID-porten, med BankID
 admin-user-save = Lagre roller og tjenester
 admin-user-saved = Endringene er lagret.
 admin-user-reactivate = Aktiver kontoen igjen
+login-directory = Logg inn med
+login-directory-or = Eller logg inn med e-post og passord:

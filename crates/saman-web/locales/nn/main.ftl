@@ -571,3 +571,5 @@ login-family-idporten = Føresette og ungdom loggar inn med ID-porten, med BankI
 admin-user-save = Lagre roller og tenester
 admin-user-saved = Endringane er lagra.
 admin-user-reactivate = Aktiver kontoen att
+login-directory = Logg inn med
+login-directory-or = Eller logg inn med e-post og passord:

@@ -197,6 +197,9 @@ pub struct IdClaims {
     pub name: Option<String>,
     pub email: Option<String>,
     pub email_verified: Option<bool>,
+    /// How the person authenticated; `mfa` means more than one factor.
+    #[serde(default)]
+    pub amr: Vec<String>,
 }
 
 /// Checks an ID token: signature by one of the provider's keys (RS256), issuer,

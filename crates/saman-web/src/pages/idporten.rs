@@ -23,10 +23,6 @@ use serde::Deserialize;
 
 const PROVIDER: &str = "idporten";
 
-fn redirect_uri(state: &AppState) -> String {
-    format!("{}/idporten/svar", state.config.base_url())
-}
-
 /// Sends the person to ID-porten.
 pub async fn start(
     State(state): State<AppState>,
@@ -34,39 +30,8 @@ pub async fn start(
 ) -> Result<Response, WebError> {
     let lang = parse_lang(&lang)?;
     let published = find_tenant(&state, &slug).await?;
-    let provider = state.config.idporten.as_ref().ok_or(WebError::NotFound)?;
-    let http = oidc::http_client();
-    let discovery = oidc::discover(&http, &provider.issuer)
-        .await
-        .map_err(|e| WebError::Internal(format!("ID-porten: {e}")))?;
-    let (flow_state, nonce, verifier) = (
-        secret::new_token(),
-        secret::new_token(),
-        secret::new_token(),
-    );
-    state
-        .store
-        .start_oidc_flow(
-            &flow_state,
-            &OidcFlow {
-                provider: PROVIDER.into(),
-                tenant_id: published.record.id.as_str().to_string(),
-                nonce: nonce.clone(),
-                pkce_verifier: verifier.clone(),
-                lang,
-            },
-        )
-        .await?;
-    let url = oidc::authorize_url(
-        &discovery,
-        provider,
-        &redirect_uri(&state),
-        &flow_state,
-        &nonce,
-        &verifier,
-        lang.code(),
-    );
-    Ok(Redirect::to(&url).into_response())
+    let provider = state.config.idporten.clone().ok_or(WebError::NotFound)?;
+    send_to_provider(&state, lang, &published, PROVIDER, &provider).await
 }
 
 #[derive(Deserialize)]
@@ -88,32 +53,49 @@ struct FailedPage {
     retry: String,
 }
 
-/// ID-porten's answer: the code is exchanged and the ID token checked.
-pub async fn callback(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    ClientAddress(address): ClientAddress,
-    Query(query): Query<CallbackQuery>,
-) -> Result<Response, WebError> {
+/// A login that came back from a provider with a checked ID token.
+pub struct Returned {
+    pub flow: OidcFlow,
+    pub slug: String,
+    pub published: std::sync::Arc<saman_store::Published>,
+    pub claims: oidc::IdClaims,
+    pub audit: AuditContext,
+    pub issuer: String,
+}
+
+/// Takes the flow the answer's `state` names (once), exchanges the code and checks the
+/// ID token with the provider `provider_of` gives for the flow's tenant. A failure is
+/// audited and answered with a page in the person's language.
+pub async fn returned(
+    state: &AppState,
+    ctx: &Ctx,
+    address: String,
+    query: CallbackQuery,
+    kind: &str,
+    provider_of: impl Fn(&AppState, &str) -> Option<oidc::ProviderConfig>,
+) -> Result<Result<Returned, Response>, WebError> {
     // The state is taken once: a replayed or forged answer finds no flow.
     let flow = match state.store.take_oidc_flow(&query.state).await? {
-        Some(flow) if flow.provider == PROVIDER => flow,
-        _ => return failed(&state, &ctx, Lang::Nb, None, OidcError::State).await,
+        Some(flow) if flow.provider == kind => flow,
+        _ => {
+            return Ok(Err(
+                failed(state, ctx, Lang::Nb, None, OidcError::State).await?
+            ));
+        }
     };
     let slug = state
         .store
         .tenant_slug(&flow.tenant_id)
         .await?
         .ok_or(WebError::NotFound)?;
-    let published = find_tenant(&state, &slug).await?;
+    let published = find_tenant(state, &slug).await?;
     let audit = AuditContext {
         tenant: Some(published.record.id.clone()),
         actor_id: None,
         actor_role: None,
         address,
     };
-    let provider = state.config.idporten.as_ref().ok_or(WebError::NotFound)?;
+    let provider = provider_of(state, &slug).ok_or(WebError::NotFound)?;
     let claims = async {
         if !query.error.is_empty() {
             return Err(OidcError::TokenRefused(
@@ -125,26 +107,24 @@ pub async fn callback(
         let id_token = oidc::exchange_code(
             &http,
             &discovery,
-            provider,
+            &provider,
             &query.code,
             &flow.pkce_verifier,
-            &redirect_uri(&state),
+            &callback_uri(state, kind),
         )
         .await?;
-        oidc::verify_id_token(&http, &discovery, provider, &id_token, &flow.nonce).await
+        oidc::verify_id_token(&http, &discovery, &provider, &id_token, &flow.nonce).await
     }
     .await;
-    let claims = match claims.and_then(|c| {
-        if c.pid
-            .as_deref()
-            .is_some_and(|p| p.len() == 11 && p.bytes().all(|b| b.is_ascii_digit()))
-        {
-            Ok(c)
-        } else {
-            Err(OidcError::NoPerson)
-        }
-    }) {
-        Ok(claims) => claims,
+    match claims {
+        Ok(claims) => Ok(Ok(Returned {
+            flow,
+            slug,
+            published,
+            claims,
+            audit,
+            issuer: provider.issuer,
+        })),
         Err(e) => {
             state
                 .store
@@ -153,10 +133,106 @@ pub async fn callback(
                     AuditAction::LoginFailed,
                     "account:unknown",
                     Outcome::Failure,
-                    &format!("idporten: {e}"),
+                    &format!("{kind}: {e}"),
                 )
                 .await?;
-            return failed(&state, &ctx, flow.lang, Some(&slug), e).await;
+            Ok(Err(failed(state, ctx, flow.lang, Some(&slug), e).await?))
+        }
+    }
+}
+
+/// Where a provider sends the person back to, per kind of login.
+pub fn callback_uri(state: &AppState, kind: &str) -> String {
+    match kind {
+        PROVIDER => format!("{}/idporten/svar", state.config.base_url()),
+        _ => format!("{}/oidc/svar", state.config.base_url()),
+    }
+}
+
+/// Starts a login at a provider: a flow with state, nonce and PKCE verifier, and the
+/// redirect to the provider's login.
+pub async fn send_to_provider(
+    state: &AppState,
+    lang: Lang,
+    published: &saman_store::Published,
+    kind: &str,
+    provider: &oidc::ProviderConfig,
+) -> Result<Response, WebError> {
+    let http = oidc::http_client();
+    let discovery = oidc::discover(&http, &provider.issuer)
+        .await
+        .map_err(|e| WebError::Internal(format!("{kind}: {e}")))?;
+    let (flow_state, nonce, verifier) = (
+        secret::new_token(),
+        secret::new_token(),
+        secret::new_token(),
+    );
+    state
+        .store
+        .start_oidc_flow(
+            &flow_state,
+            &OidcFlow {
+                provider: kind.into(),
+                tenant_id: published.record.id.as_str().to_string(),
+                nonce: nonce.clone(),
+                pkce_verifier: verifier.clone(),
+                lang,
+            },
+        )
+        .await?;
+    let url = oidc::authorize_url(
+        &discovery,
+        provider,
+        &callback_uri(state, kind),
+        &flow_state,
+        &nonce,
+        &verifier,
+        lang.code(),
+    );
+    Ok(Redirect::to(&url).into_response())
+}
+
+/// ID-porten's answer: the code is exchanged and the ID token checked.
+pub async fn callback(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
+    Query(query): Query<CallbackQuery>,
+) -> Result<Response, WebError> {
+    let back = returned(&state, &ctx, address, query, PROVIDER, |s, _| {
+        s.config.idporten.clone()
+    })
+    .await?;
+    let Returned {
+        flow,
+        slug,
+        published,
+        claims,
+        audit,
+        ..
+    } = match back {
+        Ok(back) => back,
+        Err(page) => return Ok(page),
+    };
+    let claims = match Some(claims).filter(|c| {
+        c.pid
+            .as_deref()
+            .is_some_and(|p| p.len() == 11 && p.bytes().all(|b| b.is_ascii_digit()))
+    }) {
+        Some(claims) => claims,
+        None => {
+            state
+                .store
+                .audit(
+                    &audit,
+                    AuditAction::LoginFailed,
+                    "account:unknown",
+                    Outcome::Failure,
+                    "idporten: no pid",
+                )
+                .await?;
+            return failed(&state, &ctx, flow.lang, Some(&slug), OidcError::NoPerson).await;
         }
     };
     let pid = claims.pid.unwrap_or_default();
@@ -237,7 +313,7 @@ pub async fn callback(
 }
 
 /// A failed login, said in the person's language. A level too low is explained.
-async fn failed(
+pub async fn failed(
     state: &AppState,
     ctx: &Ctx,
     lang: Lang,

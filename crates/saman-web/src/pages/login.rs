@@ -35,6 +35,8 @@ struct LoginPage {
     notice: Option<String>,
     /// The ID-porten button's text, when ID-porten is set up.
     idporten: Option<String>,
+    /// The name of the tenant's own directory, when staff may log in with it.
+    directory: Option<String>,
     csrf: String,
     email: String,
     error: Option<String>,
@@ -131,6 +133,11 @@ fn login_view(
         action: login_path(lang, &published.record.tenant.slug),
         forgot: format!("/{lang}/{}/glemt-passord", published.record.tenant.slug),
         notice: password_set.then(|| tr.t("login-password-set")),
+        directory: state
+            .config
+            .tenant_oidc
+            .get(&published.record.tenant.slug)
+            .map(|(_, label)| label.clone()),
         idporten: state.config.idporten.as_ref().map(|_| {
             tr.t(if state.config.test_idporten {
                 "idporten-test-button"

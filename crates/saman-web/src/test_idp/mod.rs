@@ -47,9 +47,14 @@ pub const PERSONS: [TestPerson; 4] = [
     },
 ];
 
-/// Ways to misbehave, for the tests.
+/// Ways to misbehave, or to answer as another kind of provider (a municipality's own
+/// directory, with e-mail addresses), for the tests.
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
+    /// Add `email` and `email_verified` to the ID token.
+    pub email: Option<(String, bool)>,
+    /// The `amr` claim (default `["TestID"]`).
+    pub amr: Option<Vec<String>>,
     pub issuer: Option<String>,
     pub audience: Option<String>,
     pub nonce: Option<String>,
@@ -264,8 +269,12 @@ struct Claims {
     sub: String,
     pid: String,
     acr: String,
-    amr: Vec<&'static str>,
+    amr: Vec<String>,
     nonce: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_verified: Option<bool>,
     iat: i64,
     exp: i64,
 }
@@ -324,7 +333,9 @@ async fn token(
         sub: saman_domain::auth::secret::sha256_hex(grant.pid.as_bytes())[..32].to_string(),
         pid: grant.pid,
         acr: grant.acr,
-        amr: vec!["TestID"],
+        amr: faults.amr.clone().unwrap_or_else(|| vec!["TestID".into()]),
+        email: faults.email.as_ref().map(|(e, _)| e.clone()),
+        email_verified: faults.email.as_ref().map(|(_, v)| *v),
         nonce: faults.nonce.unwrap_or(grant.nonce),
         iat: now,
         exp: if faults.expired { now - 600 } else { now + 120 },

@@ -124,6 +124,15 @@ impl TestApp {
         demo: bool,
         idporten: Option<saman_web::auth::oidc::ProviderConfig>,
     ) -> TestApp {
+        TestApp::spawn_configured(backend, demo, |config| config.idporten = idporten).await
+    }
+
+    /// As [`TestApp::spawn`], with the web settings changed by `configure`.
+    pub async fn spawn_configured(
+        backend: Backend,
+        demo: bool,
+        configure: impl FnOnce(&mut saman_web::WebConfig),
+    ) -> TestApp {
         saman_web::install_metrics_recorder();
         let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url)
@@ -137,13 +146,13 @@ impl TestApp {
         import_folder(&store, &fixture("testvik")).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let config = saman_web::WebConfig {
+        let mut config = saman_web::WebConfig {
             public_url: Some(format!("http://{addr}")),
             demo: true,
             metrics_token: Some(METRICS_TOKEN.into()),
-            idporten,
             ..Default::default()
         };
+        configure(&mut config);
         let app = saman_web::app(store.clone(), config);
         tokio::spawn(async move {
             axum::serve(

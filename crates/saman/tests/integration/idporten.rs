@@ -13,6 +13,7 @@ use std::sync::Arc;
 crate::on_both_backends!(
     a_guardian_logs_in_at_level_high_and_every_bad_answer_is_refused,
     the_demo_has_its_test_id_porten_on_the_same_site,
+    staff_log_in_with_their_municipalitys_directory_and_get_only_given_roles,
 );
 
 const GUARDIAN_PID: &str = "15898512379";
@@ -305,4 +306,139 @@ async fn the_demo_has_its_test_id_porten_on_the_same_site(backend: Backend) {
         .await
         .unwrap();
     assert!(page.contains("test-ID-porten (demo)"));
+}
+
+/// Logs in at the tenant's directory as the person with `pid` (the test provider makes
+/// the subject from it); returns the status and where Saman sends the person.
+async fn directory_login(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    pid: &str,
+) -> (u16, String, String) {
+    let response = browser
+        .get(format!("{}/nb/testvik/logg-inn/kommune", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let url = reqwest::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    assert!(
+        form.iter().all(|(k, _)| k != "acr_values"),
+        "no level asked of a directory"
+    );
+    form.push(("pid".into(), pid.into()));
+    form.push(("acr".into(), "directory".into()));
+    let action = format!(
+        "{}://{}:{}{}",
+        url.scheme(),
+        url.host_str().unwrap(),
+        url.port().unwrap(),
+        url.path()
+    );
+    let answer = browser.post(action).form(&form).send().await.unwrap();
+    let callback = answer.headers()["location"].to_str().unwrap().to_string();
+    assert!(callback.starts_with(&format!("{}/oidc/svar?", app.base)));
+    let outcome = follow(browser, &callback).await;
+    (outcome.status, outcome.location, outcome.body)
+}
+
+async fn staff_log_in_with_their_municipalitys_directory_and_get_only_given_roles(
+    backend: Backend,
+) {
+    let (idp, issuer) = start_provider().await;
+    let app = TestApp::spawn_configured(backend, true, |config| {
+        config.tenant_oidc.insert(
+            "testvik".into(),
+            (
+                ProviderConfig {
+                    issuer,
+                    client_id: DEMO_CLIENT_ID.into(),
+                    client_secret: DEMO_CLIENT_SECRET.into(),
+                    required_acr: None,
+                },
+                "Testvik kommune (Entra ID)".into(),
+            ),
+        );
+    })
+    .await;
+    let page = client()
+        .get(format!("{}/nb/testvik/logg-inn", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Logg inn med Testvik kommune (Entra ID)"));
+    let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let fjordvik = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
+    let add = |email: &'static str, role: Role, tenant: saman_store::TenantId| {
+        let store = app.store.clone();
+        async move {
+            store
+                .add_user(
+                    &saman_store::NewUser {
+                        email,
+                        name: "Rita",
+                        language: saman_domain::Lang::Nb,
+                        password_hash: None,
+                        role,
+                        tenant: Some(&tenant),
+                        services: &[],
+                    },
+                    &AuditContext::command_line(Some(tenant.clone())),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    add("rita@testvik.example", Role::Editor, record.id.clone()).await;
+    add("emil@testvik.example", Role::Employee, record.id.clone()).await;
+    add(
+        "fjordvik@fjordvik.example",
+        Role::Editor,
+        fjordvik.id.clone(),
+    )
+    .await;
+    let set = |email: Option<(&str, bool)>, amr: Option<Vec<&str>>| {
+        *idp.faults.lock().unwrap() = Faults {
+            email: email.map(|(e, v)| (e.to_string(), v)),
+            amr: amr.map(|a| a.into_iter().map(String::from).collect()),
+            ..Default::default()
+        };
+    };
+
+    // A verified e-mail address that an administrator gave a role: in, and linked.
+    set(Some(("Rita@Testvik.example", true)), None);
+    let browser = client();
+    let (status, to, body) = directory_login(&app, &browser, "15898512379").await;
+    assert_eq!((status, to.as_str()), (303, "/nb/testvik/start"), "{body}");
+    // Next time by the subject alone, whatever the e-mail says.
+    set(None, None);
+    let (status, to, _) = directory_login(&app, &client(), "15898512379").await;
+    assert_eq!((status, to.as_str()), (303, "/nb/testvik/start"));
+
+    // Refused: an unverified address, an address with no account, a role only elsewhere.
+    for (email, verified) in [
+        ("emil@testvik.example", false),
+        ("ukjent@testvik.example", true),
+        ("fjordvik@fjordvik.example", true),
+    ] {
+        set(Some((email, verified)), None);
+        let (status, _, body) = directory_login(&app, &client(), "03889245602").await;
+        assert_eq!(status, 401, "{email}: {body}");
+    }
+
+    // An employee needs two steps: the directory's own second factor counts…
+    set(
+        Some(("emil@testvik.example", true)),
+        Some(vec!["pwd", "mfa"]),
+    );
+    let (status, to, _) = directory_login(&app, &client(), "22881178986").await;
+    assert_eq!((status, to.as_str()), (303, "/nb/testvik/start"));
+    // …a password alone at the directory sends them to Saman's second step.
+    set(None, Some(vec!["pwd"]));
+    let (status, to, _) = directory_login(&app, &client(), "22881178986").await;
+    assert_eq!((status, to.as_str()), (303, "/nb/testvik/logg-inn/totrinn"));
 }

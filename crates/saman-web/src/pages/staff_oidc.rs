@@ -1,0 +1,157 @@
+//! Staff log in with their municipality's own directory (e.g. Entra ID), set up per
+//! tenant. The directory proves who they are; only an administrator gives roles. A
+//! person is matched by the directory's subject once linked, or the first time by a
+//! verified e-mail address that has an account here.
+
+use super::idporten::{CallbackQuery, Returned, failed, returned, send_to_provider};
+use super::{find_tenant, parse_lang};
+use crate::AppState;
+use crate::auth::access::second_step_path;
+use crate::auth::oidc::OidcError;
+use crate::auth::session::session_cookie;
+use crate::auth::{ClientAddress, cookie_header};
+use crate::error::WebError;
+use crate::views::Ctx;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use saman_domain::access::{Action, Actor, Assurance, may};
+use saman_domain::audit::{AuditAction, Outcome};
+use saman_store::account_target;
+
+/// The kind of login in a stored flow.
+const KIND: &str = "tenant-directory";
+
+pub async fn start(
+    State(state): State<AppState>,
+    Path((lang, slug)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let lang = parse_lang(&lang)?;
+    let published = find_tenant(&state, &slug).await?;
+    let (provider, _) = state
+        .config
+        .tenant_oidc
+        .get(&slug)
+        .cloned()
+        .ok_or(WebError::NotFound)?;
+    send_to_provider(&state, lang, &published, KIND, &provider).await
+}
+
+pub async fn callback(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
+    Query(query): Query<CallbackQuery>,
+) -> Result<Response, WebError> {
+    let back = returned(&state, &ctx, address, query, KIND, |s, slug| {
+        s.config.tenant_oidc.get(slug).map(|(p, _)| p.clone())
+    })
+    .await?;
+    let Returned {
+        flow,
+        slug,
+        published,
+        claims,
+        audit,
+        issuer,
+    } = match back {
+        Ok(back) => back,
+        Err(page) => return Ok(page),
+    };
+    let tenant_id = published.record.id.as_str().to_string();
+    // Linked before by subject, or now by a verified e-mail address.
+    let mut account = state.store.account_by_subject(&issuer, &claims.sub).await?;
+    if account.is_none()
+        && claims.email_verified == Some(true)
+        && let Some(email) = &claims.email
+        && let Some(found) = state.store.account_by_email(email).await?
+    {
+        state
+            .store
+            .link_subject(&issuer, &claims.sub, &found.id)
+            .await?;
+        account = Some(found);
+    }
+    let grants = match &account {
+        Some(a) => state.store.grants(&a.id).await?,
+        None => Vec::new(),
+    };
+    let has_role_here = grants
+        .iter()
+        .any(|g| g.tenant_id.as_deref() == Some(tenant_id.as_str()) && !g.role.is_family());
+    let target = account
+        .as_ref()
+        .map_or("account:unknown".to_string(), |a| account_target(&a.id));
+    let Some(account) = account.filter(|a| a.active && has_role_here) else {
+        state
+            .store
+            .audit(
+                &audit,
+                AuditAction::LoginFailed,
+                &target,
+                Outcome::Failure,
+                "tenant directory: no account or role here",
+            )
+            .await?;
+        return failed(&state, &ctx, flow.lang, Some(&slug), OidcError::NoPerson).await;
+    };
+    // The directory's own second factor counts; otherwise ours is asked for.
+    let directory_mfa = claims.amr.iter().any(|m| m == "mfa");
+    let needs_second = !directory_mfa && grants.iter().any(|g| g.role.requires_two_step());
+    let new = state
+        .store
+        .open_session(
+            &account.id,
+            &tenant_id,
+            !needs_second,
+            "oidc",
+            headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+            state.config.sessions,
+        )
+        .await?;
+    let audit = saman_store::AuditContext {
+        actor_id: Some(account.id.clone()),
+        ..audit
+    };
+    let how = if directory_mfa {
+        "tenant directory, with its second factor"
+    } else {
+        "tenant directory"
+    };
+    state
+        .store
+        .audit(
+            &audit,
+            AuditAction::Login,
+            &account_target(&account.id),
+            Outcome::Success,
+            how,
+        )
+        .await?;
+    let lang = flow.lang;
+    let to = if needs_second {
+        second_step_path(lang, &slug)
+    } else {
+        let actor = Actor {
+            account_id: account.id.clone(),
+            grants,
+            assurance: Assurance::Strong,
+        };
+        if may(&actor, Action::EnterTenant, Some(&tenant_id)) {
+            format!("/{lang}/{slug}/start")
+        } else {
+            format!("/{lang}/{slug}/konto")
+        }
+    };
+    let https = state.config.https();
+    let mut response = Redirect::to(&to).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(session_cookie(https), &new.token, https, None),
+    );
+    Ok(response)
+}
