@@ -8,3 +8,6 @@ CREATE TABLE account_subjects (
     created_at TEXT NOT NULL,
     PRIMARY KEY (issuer, subject)
 );
+
+-- A login flow belongs to the browser that started it: the hash of a cookie's value.
+ALTER TABLE oidc_flows ADD COLUMN browser_hash TEXT NOT NULL DEFAULT '';

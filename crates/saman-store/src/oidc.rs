@@ -17,6 +17,8 @@ pub struct OidcFlow {
     pub nonce: String,
     pub pkce_verifier: String,
     pub lang: Lang,
+    /// The hash of the value of a cookie set in the browser that started the flow.
+    pub browser_hash: String,
 }
 
 /// How long a person may take at the provider.
@@ -25,8 +27,8 @@ const FLOW_LIFETIME: Duration = Duration::minutes(10);
 impl Store {
     pub async fn start_oidc_flow(&self, state: &str, flow: &OidcFlow) -> Result<()> {
         sqlx::query(
-            "INSERT INTO oidc_flows (state, provider, tenant_id, nonce, pkce_verifier, lang, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO oidc_flows (state, provider, tenant_id, nonce, pkce_verifier, lang, created_at, browser_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(state)
         .bind(&flow.provider)
@@ -35,6 +37,7 @@ impl Store {
         .bind(&flow.pkce_verifier)
         .bind(flow.lang.code())
         .bind(clock::to_text(clock::now()))
+        .bind(&flow.browser_hash)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -44,7 +47,7 @@ impl Store {
     pub async fn take_oidc_flow(&self, state: &str) -> Result<Option<OidcFlow>> {
         let mut tx = begin(self).await?;
         let row = sqlx::query(
-            "DELETE FROM oidc_flows WHERE state = $1 RETURNING provider, tenant_id, nonce, pkce_verifier, lang, created_at",
+            "DELETE FROM oidc_flows WHERE state = $1 RETURNING provider, tenant_id, nonce, pkce_verifier, lang, created_at, browser_hash",
         )
         .bind(state)
         .fetch_optional(&mut *tx)
@@ -65,6 +68,7 @@ impl Store {
             nonce: row.try_get("nonce")?,
             pkce_verifier: row.try_get("pkce_verifier")?,
             lang: crate::model::parse_lang(&row.try_get::<String, _>("lang")?)?,
+            browser_hash: row.try_get("browser_hash")?,
         }))
     }
 

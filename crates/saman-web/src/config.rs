@@ -22,9 +22,19 @@ pub struct WebConfig {
     pub idporten: Option<crate::auth::oidc::ProviderConfig>,
     /// Set by [`crate::app`] when the demo's test ID-porten stands in for the real one.
     pub test_idporten: bool,
-    /// Each tenant's own directory for staff (e.g. Entra ID), by tenant slug, with the
-    /// name its button shows.
-    pub tenant_oidc: std::collections::HashMap<String, (crate::auth::oidc::ProviderConfig, String)>,
+    /// Each tenant's own directory for staff (e.g. Entra ID), by tenant slug.
+    pub tenant_oidc: std::collections::HashMap<String, TenantDirectory>,
+}
+
+/// A tenant's own directory for staff.
+#[derive(Debug, Clone)]
+pub struct TenantDirectory {
+    pub provider: crate::auth::oidc::ProviderConfig,
+    /// What the login button calls it.
+    pub label: String,
+    /// Whether the directory's own second factor (`amr` holding `mfa`) stands in for
+    /// Saman's two-step login. Off unless the tenant says its directory enforces one.
+    pub trust_mfa: bool,
 }
 
 impl WebConfig {

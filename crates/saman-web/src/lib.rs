@@ -22,7 +22,7 @@ use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
-pub use config::WebConfig;
+pub use config::{TenantDirectory, WebConfig};
 pub use observe::install_metrics_recorder;
 
 /// What every handler shares.

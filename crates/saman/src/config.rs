@@ -54,6 +54,10 @@ pub struct TenantOidc {
     pub client_secret: String,
     /// What the login button calls it, e.g. "Fjordvik kommune (Entra ID)".
     pub label: String,
+    /// Let the directory's own second factor (`amr` with `mfa`) stand in for Saman's
+    /// two-step login; only for a directory that enforces one.
+    #[serde(default)]
+    pub trust_mfa: bool,
 }
 
 impl Default for Settings {
@@ -169,7 +173,12 @@ impl Settings {
                         client_secret: t.client_secret.clone(),
                         required_acr: None,
                     };
-                    (slug.clone(), (provider, t.label.clone()))
+                    let directory = saman_web::TenantDirectory {
+                        provider,
+                        label: t.label.clone(),
+                        trust_mfa: t.trust_mfa,
+                    };
+                    (slug.clone(), directory)
                 })
                 .collect(),
         }

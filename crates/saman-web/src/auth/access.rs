@@ -69,7 +69,7 @@ impl FromRequestParts<AppState> for SignedIn {
             .get::<SignedIn>()
             .cloned()
             .ok_or_else(|| Denied::Redirect(login_path(lang, tenant)))?;
-        if !signed_in.session.complete && signed_in.actor.needs_second_step() {
+        if crate::pages::login::second_step_due(&signed_in) {
             return Err(Denied::Redirect(second_step_path(lang, tenant)));
         }
         Ok(signed_in)

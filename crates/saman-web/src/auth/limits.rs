@@ -17,17 +17,17 @@ pub struct Limit {
 
 pub const LOGIN_PER_ADDRESS: Limit = Limit {
     prefix: "login-address",
-    max: 30,
+    max: 50,
     window: Duration::minutes(15),
 };
 pub const LOGIN_PER_ACCOUNT: Limit = Limit {
     prefix: "login-account",
-    max: 5,
+    max: 10,
     window: Duration::minutes(15),
 };
 pub const SECOND_STEP_PER_ACCOUNT: Limit = Limit {
     prefix: "second-step",
-    max: 5,
+    max: 10,
     window: Duration::minutes(15),
 };
 pub const RESET_PER_ADDRESS: Limit = Limit {
@@ -58,33 +58,22 @@ pub fn key(limit: Limit, subject: &str) -> String {
     format!("{}:{}", limit.prefix, sha256_hex(subject.as_bytes()))
 }
 
-/// Whether any of the limits is reached.
-pub async fn reached(state: &AppState, checks: &[(Limit, &str)]) -> Result<bool, WebError> {
+/// Counts this attempt against each limit first, then refuses with "too many attempts"
+/// if any is over: counting before checking means requests sent at the same moment
+/// cannot all slip under a limit. Every attempt counts, successful ones too.
+pub async fn check_and_count(state: &AppState, checks: &[(Limit, &str)]) -> Result<(), WebError> {
+    for (limit, subject) in checks {
+        state.store.record_attempt(&key(*limit, subject)).await?;
+    }
     for (limit, subject) in checks {
         if state
             .store
             .attempts_within(&key(*limit, subject), limit.window)
             .await?
-            >= limit.max
+            > limit.max
         {
-            return Ok(true);
+            return Err(WebError::TooManyRequests);
         }
     }
-    Ok(false)
-}
-
-/// Counts an attempt against each limit.
-pub async fn count(state: &AppState, checks: &[(Limit, &str)]) -> Result<(), WebError> {
-    for (limit, subject) in checks {
-        state.store.record_attempt(&key(*limit, subject)).await?;
-    }
     Ok(())
-}
-
-/// Refuses with "too many attempts" when a limit is reached; otherwise counts this one.
-pub async fn check_and_count(state: &AppState, checks: &[(Limit, &str)]) -> Result<(), WebError> {
-    if reached(state, checks).await? {
-        return Err(WebError::TooManyRequests);
-    }
-    count(state, checks).await
 }

@@ -22,6 +22,15 @@ pub fn session_cookie(https: bool) -> &'static str {
     }
 }
 
+/// The cookie that ties a login at a provider to the browser that started it.
+pub fn oidc_cookie(https: bool) -> &'static str {
+    if https {
+        "__Host-saman_oidc"
+    } else {
+        "saman_oidc"
+    }
+}
+
 /// The cookie of a login form before there is a session (double-submit CSRF token).
 pub fn login_csrf_cookie(https: bool) -> &'static str {
     if https {
@@ -97,7 +106,11 @@ async fn signed_in_from(state: &AppState, token: &str) -> saman_store::Result<Op
     let Some(account) = state.store.account(&session.account_id).await? else {
         return Ok(None);
     };
-    let grants = state.store.grants(&account.id).await?;
+    let mut grants = state.store.grants(&account.id).await?;
+    // A tenant's directory vouches for people in that tenant only.
+    if session.method == "oidc" {
+        grants.retain(|g| g.tenant_id.as_deref() == Some(session.tenant_id.as_str()));
+    }
     let assurance = if session.complete {
         Assurance::Strong
     } else {

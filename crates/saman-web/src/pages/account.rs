@@ -221,9 +221,8 @@ pub async fn change_password(
     let tr = Tr::new(lang);
     let current_hash = user.account.password_hash.clone().unwrap_or_default();
     let current = form.current.clone();
-    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, &current_hash))
-        .await
-        .map_err(|e| WebError::Internal(format!("password task: {e}")))?;
+    let current_ok =
+        crate::auth::password_work(move || password::verify(&current, &current_hash)).await?;
     let email = user.account.email.clone().unwrap_or_default();
     let problem = if user.account.password_hash.is_some() && !current_ok {
         Some(tr.t("password-error-current"))
@@ -239,9 +238,7 @@ pub async fn change_password(
         return Ok(crate::error::form_with_problems(page));
     }
     let new = form.new.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(|e| WebError::Internal(format!("password task: {e}")))?;
+    let hash = crate::auth::password_work(move || password::hash(&new)).await?;
     let audit = audit_ctx(&published, &user, address);
     state
         .store

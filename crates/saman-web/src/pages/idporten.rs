@@ -5,7 +5,8 @@
 use super::{find_tenant, parse_lang, render};
 use crate::AppState;
 use crate::auth::oidc::{self, OidcError};
-use crate::auth::session::session_cookie;
+use crate::auth::read_cookie;
+use crate::auth::session::{oidc_cookie, session_cookie};
 use crate::auth::{ClientAddress, cookie_header};
 use crate::error::WebError;
 use crate::i18n::Tr;
@@ -69,14 +70,28 @@ pub struct Returned {
 pub async fn returned(
     state: &AppState,
     ctx: &Ctx,
+    headers: &HeaderMap,
     address: String,
     query: CallbackQuery,
     kind: &str,
     provider_of: impl Fn(&AppState, &str) -> Option<oidc::ProviderConfig>,
 ) -> Result<Result<Returned, Response>, WebError> {
-    // The state is taken once: a replayed or forged answer finds no flow.
+    // The state is taken once: a replayed or forged answer finds no flow. The flow must
+    // also come back to the browser that started it (its cookie), so nobody can hand
+    // the answer of their own login to someone else.
+    let browser = read_cookie(headers, oidc_cookie(state.config.https())).unwrap_or("");
+    let browser_hash = secret::sha256_hex(browser.as_bytes());
     let flow = match state.store.take_oidc_flow(&query.state).await? {
-        Some(flow) if flow.provider == kind => flow,
+        Some(flow)
+            if flow.provider == kind
+                && !browser.is_empty()
+                && secret::constant_time_eq(
+                    flow.browser_hash.as_bytes(),
+                    browser_hash.as_bytes(),
+                ) =>
+        {
+            flow
+        }
         _ => {
             return Ok(Err(
                 failed(state, ctx, Lang::Nb, None, OidcError::State).await?
@@ -162,7 +177,8 @@ pub async fn send_to_provider(
     let discovery = oidc::discover(&http, &provider.issuer)
         .await
         .map_err(|e| WebError::Internal(format!("{kind}: {e}")))?;
-    let (flow_state, nonce, verifier) = (
+    let (flow_state, nonce, verifier, browser) = (
+        secret::new_token(),
         secret::new_token(),
         secret::new_token(),
         secret::new_token(),
@@ -177,6 +193,7 @@ pub async fn send_to_provider(
                 nonce: nonce.clone(),
                 pkce_verifier: verifier.clone(),
                 lang,
+                browser_hash: secret::sha256_hex(browser.as_bytes()),
             },
         )
         .await?;
@@ -189,7 +206,13 @@ pub async fn send_to_provider(
         &verifier,
         lang.code(),
     );
-    Ok(Redirect::to(&url).into_response())
+    let https = state.config.https();
+    let mut response = Redirect::to(&url).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(oidc_cookie(https), &browser, https, Some(600)),
+    );
+    Ok(response)
 }
 
 /// ID-porten's answer: the code is exchanged and the ID token checked.
@@ -200,7 +223,7 @@ pub async fn callback(
     ClientAddress(address): ClientAddress,
     Query(query): Query<CallbackQuery>,
 ) -> Result<Response, WebError> {
-    let back = returned(&state, &ctx, address, query, PROVIDER, |s, _| {
+    let back = returned(&state, &ctx, &headers, address, query, PROVIDER, |s, _| {
         s.config.idporten.clone()
     })
     .await?;

@@ -457,9 +457,7 @@ async fn set_password(
         return Ok(form_with_problems(page));
     }
     let new = form.new.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(|e| WebError::Internal(format!("password task: {e}")))?;
+    let hash = crate::auth::password_work(move || password::hash(&new)).await?;
     let audit = AuditContext {
         tenant: Some(published.record.id.clone()),
         actor_id: None,

@@ -77,6 +77,12 @@ fn with_headers(
     response
 }
 
+/// Whether a session must do its second step before anything private: its roles need
+/// one, or the person has set one up.
+pub fn second_step_due(user: &SignedIn) -> bool {
+    !user.session.complete && (user.actor.needs_second_step() || user.account.has_two_step())
+}
+
 /// Where a person goes once logged in: their start page, or their account if they
 /// hold no role in this tenant.
 fn landing(user_may_enter: bool, lang: Lang, slug: &str) -> String {
@@ -97,7 +103,7 @@ pub async fn login_page(
     let lang = parse_lang(&lang)?;
     let published = find_tenant(&state, &slug).await?;
     if let Some(axum::Extension(user)) = signed_in {
-        let to = if user.session.complete || !user.actor.needs_second_step() {
+        let to = if !second_step_due(&user) {
             landing(
                 may(
                     &user.actor,
@@ -137,7 +143,7 @@ fn login_view(
             .config
             .tenant_oidc
             .get(&published.record.tenant.slug)
-            .map(|(_, label)| label.clone()),
+            .map(|d| d.label.clone()),
         idporten: state.config.idporten.as_ref().map(|_| {
             tr.t(if state.config.test_idporten {
                 "idporten-test-button"
@@ -168,9 +174,7 @@ pub async fn login(
         (LOGIN_PER_ADDRESS, address.as_str()),
         (LOGIN_PER_ACCOUNT, form.email.as_str()),
     ];
-    if limits::reached(&state, &limits).await? {
-        return Err(WebError::TooManyRequests);
-    }
+    limits::check_and_count(&state, &limits).await?;
     let tenant_id = published.record.id.clone();
     let audit = |actor: Option<String>| AuditContext {
         tenant: Some(tenant_id.clone()),
@@ -186,12 +190,9 @@ pub async fn login(
         .unwrap_or(password::dummy_hash())
         .to_string();
     let typed = form.password.clone();
-    let matches = tokio::task::spawn_blocking(move || password::verify(&typed, &hash))
-        .await
-        .map_err(|e| WebError::Internal(format!("password task: {e}")))?;
+    let matches = crate::auth::password_work(move || password::verify(&typed, &hash)).await?;
     let account = account.filter(|a| matches && a.active && a.password_hash.is_some());
     let Some(account) = account else {
-        limits::count(&state, &limits).await?;
         let target = state
             .store
             .account_by_email(&form.email)
@@ -221,12 +222,15 @@ pub async fn login(
     };
     let grants = state.store.grants(&account.id).await?;
     let needs_second = account.has_two_step() || grants.iter().any(|g| g.role.requires_two_step());
+    // A password is one factor: the session is "complete" (strong) only once a second
+    // factor is proven, so a role that needs two steps, given later, does not count in
+    // a password-only session.
     let new = state
         .store
         .open_session(
             &account.id,
             tenant_id.as_str(),
-            !needs_second,
+            false,
             "password",
             headers
                 .get(header::USER_AGENT)
@@ -255,7 +259,7 @@ pub async fn login(
         let actor = saman_domain::access::Actor {
             account_id: account.id.clone(),
             grants,
-            assurance: saman_domain::access::Assurance::Strong,
+            assurance: saman_domain::access::Assurance::Password,
         };
         landing(
             may(&actor, Action::EnterTenant, Some(tenant_id.as_str())),
@@ -375,6 +379,7 @@ pub async fn second_step_page(
     if user.session.complete {
         return Ok(Redirect::to(&format!("/{lang}/{slug}/start")).into_response());
     }
+    // A person without two-step login may set it up here even if no role needs it.
     Ok(second_step_view(lang, &ctx, &published, &user, None)?.into_response())
 }
 
@@ -397,9 +402,7 @@ pub async fn second_step(
         return Ok(Redirect::to(&format!("/{lang}/{slug}/start")).into_response());
     }
     let limit = [(SECOND_STEP_PER_ACCOUNT, user.account.id.as_str())];
-    if limits::reached(&state, &limit).await? {
-        return Err(WebError::TooManyRequests);
-    }
+    limits::check_and_count(&state, &limit).await?;
     let tr = crate::i18n::Tr::new(lang);
     let ctx_audit = AuditContext {
         tenant: Some(published.record.id.clone()),
@@ -472,7 +475,6 @@ pub async fn second_step(
         }
     };
     if !ok {
-        limits::count(&state, &limit).await?;
         state
             .store
             .audit(

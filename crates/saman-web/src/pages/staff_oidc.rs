@@ -28,11 +28,11 @@ pub async fn start(
 ) -> Result<Response, WebError> {
     let lang = parse_lang(&lang)?;
     let published = find_tenant(&state, &slug).await?;
-    let (provider, _) = state
+    let provider = state
         .config
         .tenant_oidc
         .get(&slug)
-        .cloned()
+        .map(|d| d.provider.clone())
         .ok_or(WebError::NotFound)?;
     send_to_provider(&state, lang, &published, KIND, &provider).await
 }
@@ -44,8 +44,8 @@ pub async fn callback(
     ClientAddress(address): ClientAddress,
     Query(query): Query<CallbackQuery>,
 ) -> Result<Response, WebError> {
-    let back = returned(&state, &ctx, address, query, KIND, |s, slug| {
-        s.config.tenant_oidc.get(slug).map(|(p, _)| p.clone())
+    let back = returned(&state, &ctx, &headers, address, query, KIND, |s, slug| {
+        s.config.tenant_oidc.get(slug).map(|d| d.provider.clone())
     })
     .await?;
     let Returned {
@@ -60,12 +60,22 @@ pub async fn callback(
         Err(page) => return Ok(page),
     };
     let tenant_id = published.record.id.as_str().to_string();
-    // Linked before by subject, or now by a verified e-mail address.
+    let in_this_tenant =
+        |g: &saman_domain::access::Grant| g.tenant_id.as_deref() == Some(tenant_id.as_str());
+    // Linked before by subject, or now by a verified e-mail address, but only for an
+    // account that belongs to this tenant alone: a directory cannot claim someone who
+    // also works elsewhere or runs the platform.
     let mut account = state.store.account_by_subject(&issuer, &claims.sub).await?;
     if account.is_none()
         && claims.email_verified == Some(true)
         && let Some(email) = &claims.email
         && let Some(found) = state.store.account_by_email(email).await?
+        && state
+            .store
+            .grants(&found.id)
+            .await?
+            .iter()
+            .all(in_this_tenant)
     {
         state
             .store
@@ -73,17 +83,19 @@ pub async fn callback(
             .await?;
         account = Some(found);
     }
-    let grants = match &account {
+    // Only the roles in this tenant count for a session from its directory.
+    let grants: Vec<_> = match &account {
         Some(a) => state.store.grants(&a.id).await?,
         None => Vec::new(),
-    };
-    let has_role_here = grants
-        .iter()
-        .any(|g| g.tenant_id.as_deref() == Some(tenant_id.as_str()) && !g.role.is_family());
+    }
+    .into_iter()
+    .filter(in_this_tenant)
+    .filter(|g| !g.role.is_family())
+    .collect();
     let target = account
         .as_ref()
         .map_or("account:unknown".to_string(), |a| account_target(&a.id));
-    let Some(account) = account.filter(|a| a.active && has_role_here) else {
+    let Some(account) = account.filter(|a| a.active && !grants.is_empty()) else {
         state
             .store
             .audit(
@@ -96,15 +108,22 @@ pub async fn callback(
             .await?;
         return failed(&state, &ctx, flow.lang, Some(&slug), OidcError::NoPerson).await;
     };
-    // The directory's own second factor counts; otherwise ours is asked for.
-    let directory_mfa = claims.amr.iter().any(|m| m == "mfa");
-    let needs_second = !directory_mfa && grants.iter().any(|g| g.role.requires_two_step());
+    // The directory's own second factor counts only where the tenant trusts it to
+    // enforce one; otherwise Saman's two-step login is asked for where it is needed.
+    let trust_mfa = state
+        .config
+        .tenant_oidc
+        .get(&slug)
+        .is_some_and(|d| d.trust_mfa);
+    let directory_mfa = trust_mfa && claims.amr.iter().any(|m| m == "mfa");
+    let needs_second = !directory_mfa
+        && (account.has_two_step() || grants.iter().any(|g| g.role.requires_two_step()));
     let new = state
         .store
         .open_session(
             &account.id,
             &tenant_id,
-            !needs_second,
+            directory_mfa,
             "oidc",
             headers
                 .get(header::USER_AGENT)
@@ -136,10 +155,15 @@ pub async fn callback(
     let to = if needs_second {
         second_step_path(lang, &slug)
     } else {
+        let assurance = if directory_mfa {
+            Assurance::Strong
+        } else {
+            Assurance::Password
+        };
         let actor = Actor {
             account_id: account.id.clone(),
             grants,
-            assurance: Assurance::Strong,
+            assurance,
         };
         if may(&actor, Action::EnterTenant, Some(&tenant_id)) {
             format!("/{lang}/{slug}/start")

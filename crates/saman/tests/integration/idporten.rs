@@ -350,15 +350,16 @@ async fn staff_log_in_with_their_municipalitys_directory_and_get_only_given_role
     let app = TestApp::spawn_configured(backend, true, |config| {
         config.tenant_oidc.insert(
             "testvik".into(),
-            (
-                ProviderConfig {
+            saman_web::TenantDirectory {
+                provider: ProviderConfig {
                     issuer,
                     client_id: DEMO_CLIENT_ID.into(),
                     client_secret: DEMO_CLIENT_SECRET.into(),
                     required_acr: None,
                 },
-                "Testvik kommune (Entra ID)".into(),
-            ),
+                label: "Testvik kommune (Entra ID)".into(),
+                trust_mfa: true,
+            },
         );
     })
     .await;
