@@ -39,6 +39,8 @@ pub enum StoreError {
     UnsupportedUrl,
     #[error("stored data does not fit the model: {0}")]
     Corrupt(String),
+    #[error("the session ended meanwhile")]
+    SessionEnded,
     #[error("not supported: {0}")]
     Unsupported(&'static str),
     #[error("could not create the database folder: {0}")]

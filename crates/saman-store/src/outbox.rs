@@ -118,9 +118,12 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Marks a mail sent and forgets its text: it may hold a live one-time link, which
+    /// has no business lying in the database once delivered.
     pub async fn mark_mail_sent(&self, id: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET sent_at = $1, locked_until = NULL, last_error = NULL WHERE id = $2",
+            "UPDATE outbox SET sent_at = $1, locked_until = NULL, last_error = NULL, body_text = '', \
+             body_html = '' WHERE id = $2",
         )
         .bind(clock::to_text(clock::now()))
         .bind(id)

@@ -253,6 +253,7 @@ impl Store {
             .bind(&account_id)
             .execute(&mut *tx)
             .await?;
+        revoke_links(&mut tx, &account_id).await?;
         let action = match purpose {
             TokenPurpose::Invite => AuditAction::InviteAccepted,
             TokenPurpose::PasswordReset => AuditAction::PasswordChanged,
@@ -478,6 +479,7 @@ impl Store {
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
+        revoke_links(&mut tx, account_id).await?;
         append(
             &mut tx,
             ctx,
@@ -543,6 +545,7 @@ impl Store {
             .bind(keep_session_hash.unwrap_or(""))
             .execute(&mut *tx)
             .await?;
+        revoke_links(&mut tx, account_id).await?;
         append(
             &mut tx,
             ctx,
@@ -798,4 +801,15 @@ async fn add_user_in(
         .await?;
     }
     Ok((account_id, created))
+}
+
+/// Spends every live one-time link of an account: after its password is set or changed,
+/// or it is deactivated, no older link may set it again.
+async fn revoke_links(tx: &mut sqlx::AnyConnection, account_id: &str) -> Result<()> {
+    sqlx::query("UPDATE tokens SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL")
+        .bind(clock::to_text(clock::now()))
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }

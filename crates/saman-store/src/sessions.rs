@@ -124,10 +124,14 @@ impl Store {
         limits: SessionLimits,
     ) -> Result<NewSession> {
         let mut tx = begin(self).await?;
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        let removed = sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(&old.id_hash)
             .execute(&mut *tx)
             .await?;
+        // Ended meanwhile (logged out everywhere, deactivated): it does not come back.
+        if removed.rows_affected() != 1 {
+            return Err(crate::StoreError::SessionEnded);
+        }
         let new = insert_session(
             &mut tx,
             &old.account_id,

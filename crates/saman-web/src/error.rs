@@ -27,7 +27,11 @@ pub enum WebError {
 
 impl From<saman_store::StoreError> for WebError {
     fn from(e: saman_store::StoreError) -> Self {
-        WebError::Internal(e.to_string())
+        match e {
+            // A form from a session that ended meanwhile: as a stale form.
+            saman_store::StoreError::SessionEnded => WebError::Forbidden,
+            e => WebError::Internal(e.to_string()),
+        }
     }
 }
 

@@ -115,6 +115,29 @@ impl Settings {
                 "session_idle_minutes and session_absolute_hours must be at least 1".to_string(),
             )));
         }
+        let idporten = [
+            &settings.idporten_issuer,
+            &settings.idporten_client_id,
+            &settings.idporten_client_secret,
+        ];
+        if idporten.iter().any(|v| v.is_some()) && !idporten.iter().all(|v| v.is_some()) {
+            return Err(Box::new(figment::Error::from(
+                "idporten_issuer, idporten_client_id and idporten_client_secret must be set together".to_string(),
+            )));
+        }
+        if settings.demo
+            && settings
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+        {
+            return Err(Box::new(figment::Error::from(
+                "demo mode is for trying Saman on your own machine: its accounts have a published \
+                 password and its test ID-porten lets anyone in. Start with --no-demo (SAMAN_DEMO=false) \
+                 on a public https address"
+                    .to_string(),
+            )));
+        }
         if let Some(bad) = settings
             .trusted_proxies
             .iter()

@@ -34,6 +34,15 @@ fn collect(dir: &Dir<'static>, root: &std::path::Path, out: &mut Vec<SourceFile>
     }
 }
 
+/// The slugs of the demo's tenants.
+pub fn slugs() -> Vec<String> {
+    bundles()
+        .into_iter()
+        .filter_map(|(_, files)| saman_domain::files::read_bundle(&files).ok())
+        .map(|bundle| bundle.tenant.slug)
+        .collect()
+}
+
 /// Loads the demo models if the database has no tenants yet.
 pub async fn load_demo_if_empty(store: &Store) -> anyhow::Result<()> {
     if !store.list_tenants().await?.is_empty() {

@@ -37,6 +37,18 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         tokio::spawn(async move { axum::serve(listener, saman_web::metrics_app()).await });
     }
     let mut web = settings.web();
+    // The demo's open doors (its mail view, its test ID-porten) open only on a database
+    // that holds nothing but the demo's tenants.
+    if web.demo {
+        let demo_slugs = crate::demo::slugs();
+        let tenants = store.list_tenants().await?;
+        if tenants.iter().any(|t| !demo_slugs.contains(&t.slug)) {
+            tracing::warn!(
+                "demo features are off: this database holds tenants that are not the demo's"
+            );
+            web.demo = false;
+        }
+    }
     // Links in mails point here unless a public address is set.
     web.public_url
         .get_or_insert_with(|| format!("http://{addr}"));

@@ -51,6 +51,8 @@ pub enum OidcError {
     LevelTooLow(Option<String>),
     #[error("the ID token names no person")]
     NoPerson,
+    #[error("the person has no account here")]
+    UnknownPerson,
 }
 
 /// An HTTP client that follows no redirects: a provider's answers are taken as they are.

@@ -14,6 +14,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use saman_domain::access::Role;
 use saman_domain::audit::AuditAction;
 use saman_store::{AuditContext, AuditFilter};
 use serde::Deserialize;
@@ -159,13 +160,14 @@ pub async fn deactivate(
 ) -> Result<Response, WebError> {
     check_token(&allowed.user.session.csrf_token, &form.csrf)?;
     managed_account(&state, &allowed, &account_id).await?;
+    let role = acting_role(&allowed);
     let Allowed {
         user, tenant, lang, ..
     } = allowed;
     let ctx = AuditContext {
         tenant: Some(tenant.record.id.clone()),
         actor_id: Some(user.account.id.clone()),
-        actor_role: Some("tenant-admin".into()),
+        actor_role: Some(role.key().into()),
         address,
     };
     state.store.deactivate_account(&account_id, &ctx).await?;
@@ -273,20 +275,25 @@ pub async fn audit(
 }
 
 /// A person the administrator may manage here: one with a role in this tenant, and not
-/// the administrator themself. Anyone else is not found.
+/// the administrator themself. A tenant administrator may not manage someone who also
+/// holds a role elsewhere (another tenant, or the platform): deactivating them would
+/// lock them out there too. Only the platform administrator may. Anyone else is not
+/// found.
 async fn managed_account(
     state: &AppState,
     allowed: &Allowed<CanManageUsers>,
     account_id: &str,
 ) -> Result<saman_store::Account, WebError> {
     let tenant_id = allowed.tenant.record.id.as_str();
-    let in_tenant = state
-        .store
-        .grants(account_id)
-        .await?
+    let grants = state.store.grants(account_id).await?;
+    let in_tenant = grants
         .iter()
         .any(|g| g.tenant_id.as_deref() == Some(tenant_id));
-    if !in_tenant || account_id == allowed.user.account.id {
+    let elsewhere = grants
+        .iter()
+        .any(|g| g.tenant_id.as_deref() != Some(tenant_id));
+    let platform_admin = acting_role(allowed) == Role::PlatformAdmin;
+    if !in_tenant || account_id == allowed.user.account.id || (elsewhere && !platform_admin) {
         return Err(WebError::NotFound);
     }
     state
@@ -294,6 +301,22 @@ async fn managed_account(
         .account(account_id)
         .await?
         .ok_or(WebError::NotFound)
+}
+
+/// The role an administrator acts as here: the tenant's administrator, or else the
+/// platform's.
+pub fn acting_role(allowed: &Allowed<CanManageUsers>) -> Role {
+    let tenant_id = allowed.tenant.record.id.as_str();
+    if allowed
+        .user
+        .actor
+        .roles_in(Some(tenant_id))
+        .any(|r| r == Role::TenantAdmin)
+    {
+        Role::TenantAdmin
+    } else {
+        Role::PlatformAdmin
+    }
 }
 
 #[derive(Template)]
@@ -412,7 +435,7 @@ pub async fn save_user(
     let ctx_audit = AuditContext {
         tenant: Some(tenant_id.clone()),
         actor_id: Some(allowed.user.account.id.clone()),
-        actor_role: Some("tenant-admin".into()),
+        actor_role: Some(acting_role(&allowed).key().into()),
         address,
     };
     state
@@ -450,7 +473,7 @@ pub async fn reactivate(
     let ctx = AuditContext {
         tenant: Some(allowed.tenant.record.id.clone()),
         actor_id: Some(allowed.user.account.id.clone()),
-        actor_role: Some("tenant-admin".into()),
+        actor_role: Some(acting_role(&allowed).key().into()),
         address,
     };
     state.store.reactivate_account(&account.id, &ctx).await?;

@@ -261,13 +261,28 @@ pub async fn callback(
     let pid = claims.pid.unwrap_or_default();
     let account = match state.store.account_by_pid(&pid).await? {
         Some(account) => account,
+        // Nobody is made an account just by logging in: a family's account comes with
+        // a relay log (or from an administrator), so an identity number is stored only
+        // for someone the municipality already works with.
         None => {
-            let tr = Tr::new(flow.lang);
-            let id = state
+            state
                 .store
-                .create_pid_account(&pid, &tr.t("idporten-unnamed"), flow.lang)
+                .audit(
+                    &audit,
+                    AuditAction::LoginFailed,
+                    "account:unknown",
+                    Outcome::Failure,
+                    "idporten: no account",
+                )
                 .await?;
-            state.store.account(&id).await?.ok_or(WebError::NotFound)?
+            return failed(
+                &state,
+                &ctx,
+                flow.lang,
+                Some(&slug),
+                OidcError::UnknownPerson,
+            )
+            .await;
         }
     };
     if !account.active {
@@ -347,6 +362,7 @@ pub async fn failed(
     let tr = Tr::new(lang);
     let (heading, body) = match error {
         OidcError::LevelTooLow(_) => ("idporten-level-title", "idporten-level-body"),
+        OidcError::UnknownPerson => ("idporten-unknown-title", "idporten-unknown-body"),
         _ => ("idporten-failed-title", "idporten-failed-body"),
     };
     let retry = slug.map_or_else(|| format!("/{lang}"), |s| format!("/{lang}/{s}/logg-inn"));

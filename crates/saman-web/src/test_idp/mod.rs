@@ -228,6 +228,10 @@ async fn authorize(State(idp): State<Arc<TestIdp>>, Form(form): Form<AuthorizeFo
     if r.client_id != DEMO_CLIENT_ID || !r.redirect_uri.starts_with("http") {
         return (StatusCode::BAD_REQUEST, "unknown client").into_response();
     }
+    // Only the fictional persons: never a real identity number, not even in a demo.
+    if !PERSONS.iter().any(|p| p.pid == form.pid) {
+        return (StatusCode::BAD_REQUEST, "unknown person").into_response();
+    }
     let code = saman_domain::auth::secret::new_token();
     idp.codes.lock().expect("the lock is not poisoned").insert(
         code.clone(),

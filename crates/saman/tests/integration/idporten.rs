@@ -179,6 +179,31 @@ async fn a_guardian_logs_in_at_level_high_and_every_bad_answer_is_refused(backen
     let replay = format!("{}/idporten/svar?code={old_code}&state={state}", app.base);
     refused(&follow(&fresh, &replay).await, "a replayed code");
 
+    // An answer handed to another browser (one that did not start the login) is refused.
+    let starter = client();
+    let response = starter
+        .get(format!("{}/nb/testvik/logg-inn/idporten", app.base))
+        .send()
+        .await
+        .unwrap();
+    let authorize = reqwest::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+    form.push(("pid".into(), GUARDIAN_PID.into()));
+    form.push(("acr".into(), IDPORTEN_HIGH.into()));
+    let action = format!(
+        "{}://{}:{}{}",
+        authorize.scheme(),
+        authorize.host_str().unwrap(),
+        authorize.port().unwrap(),
+        authorize.path()
+    );
+    let answer = starter.post(action).form(&form).send().await.unwrap();
+    let handed = answer.headers()["location"].to_str().unwrap().to_string();
+    refused(
+        &follow(&client(), &handed).await,
+        "an answer handed to another browser",
+    );
+
     // A forged state.
     refused(
         &follow(
@@ -281,22 +306,21 @@ async fn a_guardian_logs_in_at_level_high_and_every_bad_answer_is_refused(backen
 }
 
 /// In demo mode the test ID-porten is on Saman's own site, so the browser asks no
-/// other host; a person it does not know gets an account with no role.
+/// other host; a person it knows nothing of gets no account, only a clear answer.
 async fn the_demo_has_its_test_id_porten_on_the_same_site(backend: Backend) {
     let app = TestApp::spawn(backend, false).await;
     let browser = client();
     let outcome = login(&app, &browser, "07901223453", IDPORTEN_HIGH).await;
-    assert_eq!(outcome.status, 303, "{}", outcome.body);
-    assert_eq!(
-        outcome.location, "/nb/testvik/konto",
-        "no role here: the account page"
+    assert_eq!(outcome.status, 401, "{}", outcome.body);
+    assert!(outcome.body.contains("Vi finner deg ikke her"));
+    assert!(
+        app.store
+            .account_by_pid("07901223453")
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing stored"
     );
-    let login_page = browser
-        .get(format!("{}/nb/testvik/logg-inn", app.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login_page.status(), 303, "already signed in");
     let page = client()
         .get(format!("{}/nb/testvik/logg-inn", app.base))
         .send()
@@ -306,6 +330,19 @@ async fn the_demo_has_its_test_id_porten_on_the_same_site(backend: Backend) {
         .await
         .unwrap();
     assert!(page.contains("test-ID-porten (demo)"));
+    // And it knows only its fictional persons.
+    let response = client()
+        .post(format!("{}/test-idporten/authorize", app.base))
+        .form(&[
+            ("client_id", "saman-demo"),
+            ("redirect_uri", "http://x/"),
+            ("pid", "01010112345"),
+            ("acr", IDPORTEN_HIGH),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
 }
 
 /// Logs in at the tenant's directory as the person with `pid` (the test provider makes

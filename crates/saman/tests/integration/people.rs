@@ -950,7 +950,7 @@ async fn guessing_is_slowed_per_account_and_per_address_whatever_the_headers_say
 }
 
 async fn an_administrator_changes_roles_and_services_and_it_is_audited(backend: Backend) {
-    let app = TestApp::spawn(backend, false).await;
+    let app = TestApp::spawn(backend, true).await;
     let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
     let admin = add(
         &app.store,
@@ -1018,6 +1018,46 @@ async fn an_administrator_changes_roles_and_services_and_it_is_audited(backend: 
     // A form without its token changes nothing.
     let response = save(vec![("role", "tenant-admin".into())]).await.unwrap();
     assert_eq!(response.status(), 403);
+    // Someone who also works in another tenant is not this administrator's to manage:
+    // deactivating them would lock them out there too.
+    let fjordvik = app.store.tenant_by_slug("fjordvik").await.unwrap();
+    if let Some(fjordvik) = fjordvik {
+        let shared = add(
+            &app.store,
+            Some("testvik"),
+            "delt@testvik.example",
+            Role::Employee,
+        )
+        .await;
+        app.store
+            .grant_role(
+                &shared,
+                &fjordvik.id,
+                Role::Employee,
+                &AuditContext::command_line(Some(fjordvik.id.clone())),
+            )
+            .await
+            .unwrap();
+        let response = client
+            .get(format!("{}/nb/testvik/admin/brukere/{shared}", app.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404);
+        let response = client
+            .post(format!(
+                "{}/nb/testvik/admin/brukere/{shared}/deaktiver",
+                app.base
+            ))
+            .header("cookie", &cookie)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404);
+        assert!(app.store.account(&shared).await.unwrap().unwrap().active);
+    }
     // Administrators do not edit themselves here (no locking themselves out).
     let response = client
         .get(format!("{}/nb/testvik/admin/brukere/{admin}", app.base))
