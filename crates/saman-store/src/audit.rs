@@ -236,10 +236,13 @@ impl Store {
     pub async fn verify_audit(&self, tenant: Option<&TenantId>) -> Result<Option<BrokenChain>> {
         let chains: Vec<String> = match tenant {
             Some(t) => vec![t.0.clone()],
+            // Every chain that has a head or a row: removing one of them cannot hide it.
             None => {
-                sqlx::query_scalar("SELECT tenant_id FROM audit_heads ORDER BY tenant_id")
-                    .fetch_all(&self.pool)
-                    .await?
+                sqlx::query_scalar(
+                    "SELECT tenant_id FROM audit_heads UNION SELECT tenant_id FROM audit_log ORDER BY 1",
+                )
+                .fetch_all(&self.pool)
+                .await?
             }
         };
         for chain in chains {
@@ -312,12 +315,16 @@ impl Store {
             .bind(chain)
             .fetch_optional(&self.pool)
             .await?;
-        if let Some(head) = head {
-            let head_seq: i64 = head.try_get("seq")?;
-            let head_hash: String = head.try_get("hash")?;
-            if head_seq != expected_seq - 1 || head_hash != expected_prev {
-                return broken(expected_seq, "rows at the end are missing");
+        match head {
+            Some(head) => {
+                let head_seq: i64 = head.try_get("seq")?;
+                let head_hash: String = head.try_get("hash")?;
+                if head_seq != expected_seq - 1 || head_hash != expected_prev {
+                    return broken(expected_seq, "rows at the end are missing");
+                }
             }
+            None if !rows.is_empty() => return broken(expected_seq, "the chain's head is missing"),
+            None => {}
         }
         Ok(None)
     }

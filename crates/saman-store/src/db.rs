@@ -73,11 +73,12 @@ const MIGRATIONS: &[Migration] = &[
     shared!(1, "initial schema", "0001_initial.sql"),
     shared!(2, "action guides", "0002_action_guides.sql"),
     shared!(3, "forms behind tools", "0003_item_forms.sql"),
-    per_backend!(4, "people, sessions, audit and outbox", "0004_people.sql"),
+    shared!(4, "people, sessions, audit and outbox", "0004_people.sql"),
+    per_backend!(5, "an append-only audit log", "0005_audit_append_only.sql"),
     shared!(
-        5,
+        6,
         "accounts of a tenant's own directory",
-        "0005_oidc_subjects.sql"
+        "0006_oidc_subjects.sql"
     ),
 ];
 

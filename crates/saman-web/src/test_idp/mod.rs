@@ -188,7 +188,7 @@ async fn authorize_page(Query(request): Query<AuthorizeRequest>) -> Response {
         r#"<!DOCTYPE html>
 <html lang="{lang}" data-color-scheme="light" data-color="accent">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title><link rel="stylesheet" href="/assets/designsystemet.css"><link rel="stylesheet" href="/assets/theme.css"><link rel="stylesheet" href="/assets/saman.css"></head>
+<title>{title}</title><link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/designsystemet.css"><link rel="stylesheet" href="/assets/theme.css"><link rel="stylesheet" href="/assets/saman.css"></head>
 <body><main id="main" class="container">
 <h1 class="ds-heading" data-size="xl">{title}</h1>
 <div class="ds-alert" data-color="warning"><p class="ds-paragraph">{warning}</p></div>

@@ -1,6 +1,7 @@
--- People, sessions, audit and outbox (SQLite). Ids are text UUIDs made by the
--- application and times ISO 8601 text in UTC, as in the shared schema; flags are
--- 0/1 integers so one query serves both databases.
+-- People, sessions, audit and outbox, for both databases. Ids are text UUIDs made by
+-- the application and times ISO 8601 text in UTC, as in the first schema; flags are
+-- 0/1 integers so one query serves both databases. The audit log is made
+-- append-only by each database's own triggers in the next migration.
 
 CREATE TABLE accounts (
     id TEXT PRIMARY KEY,
@@ -97,16 +98,6 @@ CREATE TABLE audit_heads (
     seq BIGINT NOT NULL,
     hash TEXT NOT NULL
 );
-
-CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN
-    SELECT RAISE(ABORT, 'the audit log is append-only');
-END;
-
-CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN
-    SELECT RAISE(ABORT, 'the audit log is append-only');
-END;
 
 -- Mail waiting to be sent, written in the same transaction as what it is about.
 CREATE TABLE outbox (
