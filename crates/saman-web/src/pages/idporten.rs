@@ -2,11 +2,12 @@
 //! by us, from the signed ID token; a lower level is refused with a message saying how
 //! to log in instead. The national identity number links the login to the person.
 
+use super::login::{landing, open_session_and_go};
 use super::{find_tenant, parse_lang, render};
 use crate::AppState;
 use crate::auth::oidc::{self, OidcError};
 use crate::auth::read_cookie;
-use crate::auth::session::{oidc_cookie, session_cookie};
+use crate::auth::session::oidc_cookie;
 use crate::auth::{ClientAddress, cookie_header};
 use crate::error::WebError;
 use crate::i18n::Tr;
@@ -298,56 +299,29 @@ pub async fn callback(
             .await?;
         return failed(&state, &ctx, flow.lang, Some(&slug), OidcError::NoPerson).await;
     }
-    let new = state
-        .store
-        .open_session(
-            &account.id,
-            published.record.id.as_str(),
-            true,
-            PROVIDER,
-            headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or(""),
-            state.config.sessions,
-        )
-        .await?;
-    let audit = AuditContext {
-        actor_id: Some(account.id.clone()),
-        ..audit
-    };
-    state
-        .store
-        .audit(
-            &audit,
-            AuditAction::Login,
-            &account_target(&account.id),
-            Outcome::Success,
-            "idporten, level high",
-        )
-        .await?;
     let actor = Actor {
         account_id: account.id.clone(),
         grants: state.store.grants(&account.id).await?,
         assurance: Assurance::Strong,
     };
-    let lang = flow.lang;
-    let to = if may(
-        &actor,
-        Action::EnterTenant,
-        Some(published.record.id.as_str()),
-    ) {
-        format!("/{lang}/{slug}/start")
-    } else {
-        format!("/{lang}/{slug}/konto")
-    };
-    let https = state.config.https();
-    let mut response = Redirect::to(&to).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        cookie_header(session_cookie(https), &new.token, https, None),
+    let tenant_id = published.record.id.as_str();
+    let to = landing(
+        may(&actor, Action::EnterTenant, Some(tenant_id)),
+        flow.lang,
+        &slug,
     );
-    Ok(response)
+    open_session_and_go(
+        &state,
+        &headers,
+        &account.id,
+        tenant_id,
+        true,
+        PROVIDER,
+        audit,
+        "idporten, level high",
+        &to,
+    )
+    .await
 }
 
 /// A failed login, said in the person's language. A level too low is explained.

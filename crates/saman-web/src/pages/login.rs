@@ -85,7 +85,7 @@ pub fn second_step_due(user: &SignedIn) -> bool {
 
 /// Where a person goes once logged in: their start page, or their account if they
 /// hold no role in this tenant.
-fn landing(user_may_enter: bool, lang: Lang, slug: &str) -> String {
+pub fn landing(user_may_enter: bool, lang: Lang, slug: &str) -> String {
     if user_may_enter {
         format!("/{lang}/{slug}/start")
     } else {
@@ -572,5 +572,60 @@ pub async fn logout(
     Ok(with_headers(
         Redirect::to(&home).into_response(),
         [cookie_header(session_cookie(https), "", https, Some(0))],
+    ))
+}
+
+/// Ends a login at a provider: opens the session, audits the login (`how` says which),
+/// and sends the person on to `to` with the session's cookie.
+#[allow(clippy::too_many_arguments)]
+pub async fn open_session_and_go(
+    state: &AppState,
+    headers: &HeaderMap,
+    account_id: &str,
+    tenant_id: &str,
+    strong: bool,
+    method: &str,
+    audit: AuditContext,
+    how: &str,
+    to: &str,
+) -> Result<Response, WebError> {
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let new = state
+        .store
+        .open_session(
+            account_id,
+            tenant_id,
+            strong,
+            method,
+            user_agent,
+            state.config.sessions,
+        )
+        .await?;
+    let audit = AuditContext {
+        actor_id: Some(account_id.to_string()),
+        ..audit
+    };
+    state
+        .store
+        .audit(
+            &audit,
+            AuditAction::Login,
+            &account_target(account_id),
+            Outcome::Success,
+            how,
+        )
+        .await?;
+    let https = state.config.https();
+    Ok(with_headers(
+        Redirect::to(to).into_response(),
+        [cookie_header(
+            session_cookie(https),
+            &new.token,
+            https,
+            None,
+        )],
     ))
 }

@@ -4,17 +4,17 @@
 //! verified e-mail address that has an account here.
 
 use super::idporten::{CallbackQuery, Returned, failed, returned, send_to_provider};
+use super::login::{landing, open_session_and_go};
 use super::{find_tenant, parse_lang};
 use crate::AppState;
+use crate::auth::ClientAddress;
 use crate::auth::access::second_step_path;
 use crate::auth::oidc::OidcError;
-use crate::auth::session::session_cookie;
-use crate::auth::{ClientAddress, cookie_header};
 use crate::error::WebError;
 use crate::views::Ctx;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use saman_domain::access::{Action, Actor, Assurance, may};
 use saman_domain::audit::{AuditAction, Outcome};
 use saman_store::account_target;
@@ -118,42 +118,13 @@ pub async fn callback(
     let directory_mfa = trust_mfa && claims.amr.iter().any(|m| m == "mfa");
     let needs_second = !directory_mfa
         && (account.has_two_step() || grants.iter().any(|g| g.role.requires_two_step()));
-    let new = state
-        .store
-        .open_session(
-            &account.id,
-            &tenant_id,
-            directory_mfa,
-            "oidc",
-            headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or(""),
-            state.config.sessions,
-        )
-        .await?;
-    let audit = saman_store::AuditContext {
-        actor_id: Some(account.id.clone()),
-        ..audit
-    };
     let how = if directory_mfa {
         "tenant directory, with its second factor"
     } else {
         "tenant directory"
     };
-    state
-        .store
-        .audit(
-            &audit,
-            AuditAction::Login,
-            &account_target(&account.id),
-            Outcome::Success,
-            how,
-        )
-        .await?;
-    let lang = flow.lang;
     let to = if needs_second {
-        second_step_path(lang, &slug)
+        second_step_path(flow.lang, &slug)
     } else {
         let assurance = if directory_mfa {
             Assurance::Strong
@@ -165,17 +136,22 @@ pub async fn callback(
             grants,
             assurance,
         };
-        if may(&actor, Action::EnterTenant, Some(&tenant_id)) {
-            format!("/{lang}/{slug}/start")
-        } else {
-            format!("/{lang}/{slug}/konto")
-        }
+        landing(
+            may(&actor, Action::EnterTenant, Some(&tenant_id)),
+            flow.lang,
+            &slug,
+        )
     };
-    let https = state.config.https();
-    let mut response = Redirect::to(&to).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        cookie_header(session_cookie(https), &new.token, https, None),
-    );
-    Ok(response)
+    open_session_and_go(
+        &state,
+        &headers,
+        &account.id,
+        &tenant_id,
+        directory_mfa,
+        "oidc",
+        audit,
+        how,
+        &to,
+    )
+    .await
 }

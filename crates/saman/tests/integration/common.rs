@@ -257,3 +257,73 @@ impl Binary {
         (status, logs)
     }
 }
+
+// ---------------------------------------------------------------------------
+// People: accounts, sessions and the pages' forms, for the tests of logins.
+
+/// The password of the people the tests add.
+pub const PASSWORD: &str = "blåbærsyltetøy på brødskiva";
+
+/// A browser: keeps cookies, follows no redirects.
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// Adds a person with a role in a tenant (or on the platform), with [`PASSWORD`].
+pub async fn add_person(
+    store: &Store,
+    tenant: Option<&str>,
+    email: &str,
+    role: saman_domain::access::Role,
+) -> String {
+    let record = match tenant {
+        Some(slug) => Some(store.tenant_by_slug(slug).await.unwrap().unwrap()),
+        None => None,
+    };
+    store
+        .add_user(
+            &saman_store::NewUser {
+                email,
+                name: &format!("Test {}", role.key()),
+                language: saman_domain::Lang::Nb,
+                password_hash: Some(saman_domain::auth::password::hash(PASSWORD)),
+                role,
+                tenant: record.as_ref().map(|r| &r.id),
+                services: &[],
+            },
+            &saman_store::AuditContext::command_line(record.as_ref().map(|r| r.id.clone())),
+        )
+        .await
+        .unwrap()
+}
+
+/// Opens a session with every login step done for an account, directly, and returns
+/// its cookie: for tests of what a signed-in person may do, not of how they log in.
+pub async fn session_cookie(store: &Store, account: &str, tenant_id: &str) -> String {
+    let new = store
+        .open_session(
+            account,
+            tenant_id,
+            true,
+            "password",
+            "test",
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    format!("saman_session={}", new.token)
+}

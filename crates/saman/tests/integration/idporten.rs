@@ -3,7 +3,7 @@
 //! forged state, an expired token, a wrong issuer or audience, a bad signature and a
 //! replayed code are all refused, and audited.
 
-use crate::common::{Backend, TestApp, fixture};
+use crate::common::{Backend, TestApp, cookie_client, fixture};
 use saman_domain::access::Role;
 use saman_store::AuditContext;
 use saman_web::auth::oidc::{IDPORTEN_HIGH, ProviderConfig};
@@ -25,14 +25,6 @@ async fn start_provider() -> (Arc<TestIdp>, String) {
     let router = idp.router();
     tokio::spawn(async move { axum::serve(listener, router).await });
     (idp, issuer)
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 /// What the login's last step answered.
@@ -132,7 +124,7 @@ async fn a_guardian_logs_in_at_level_high_and_every_bad_answer_is_refused(backen
         .unwrap();
 
     // Level high: in, to the (empty) start page.
-    let browser = client();
+    let browser = cookie_client();
     let ok = login(&app, &browser, GUARDIAN_PID, IDPORTEN_HIGH).await;
     assert_eq!(
         (ok.status, ok.location.as_str()),
@@ -154,9 +146,12 @@ async fn a_guardian_logs_in_at_level_high_and_every_bad_answer_is_refused(backen
     );
 
     // The same answer again: the state is spent.
-    refused(&follow(&client(), &ok.callback).await, "a replayed answer");
+    refused(
+        &follow(&cookie_client(), &ok.callback).await,
+        "a replayed answer",
+    );
     // The same code with a fresh state: the provider refuses a used code.
-    let fresh = client();
+    let fresh = cookie_client();
     let response = fresh
         .get(format!("{}/nb/testvik/logg-inn/idporten", app.base))
         .send()
@@ -180,7 +175,7 @@ async fn a_guardian_logs_in_at_level_high_and_every_bad_answer_is_refused(backen
     refused(&follow(&fresh, &replay).await, "a replayed code");
 
     // An answer handed to another browser (one that did not start the login) is refused.
-    let starter = client();
+    let starter = cookie_client();
     let response = starter
         .get(format!("{}/nb/testvik/logg-inn/idporten", app.base))
         .send()
@@ -200,14 +195,14 @@ async fn a_guardian_logs_in_at_level_high_and_every_bad_answer_is_refused(backen
     let answer = starter.post(action).form(&form).send().await.unwrap();
     let handed = answer.headers()["location"].to_str().unwrap().to_string();
     refused(
-        &follow(&client(), &handed).await,
+        &follow(&cookie_client(), &handed).await,
         "an answer handed to another browser",
     );
 
     // A forged state.
     refused(
         &follow(
-            &client(),
+            &cookie_client(),
             &format!("{}/idporten/svar?code=x&state=forfalsket", app.base),
         )
         .await,
@@ -215,7 +210,13 @@ async fn a_guardian_logs_in_at_level_high_and_every_bad_answer_is_refused(backen
     );
 
     // Level substantial: refused with a message saying why, in the person's language.
-    let low = login(&app, &client(), GUARDIAN_PID, "idporten-loa-substantial").await;
+    let low = login(
+        &app,
+        &cookie_client(),
+        GUARDIAN_PID,
+        "idporten-loa-substantial",
+    )
+    .await;
     assert_eq!(low.status, 401);
     assert!(
         low.body.contains("høyt sikkerhetsnivå") && low.body.contains("BankID"),
@@ -264,7 +265,7 @@ async fn a_guardian_logs_in_at_level_high_and_every_bad_answer_is_refused(backen
     ];
     for (what, faults) in cases {
         *idp.faults.lock().unwrap() = faults;
-        let browser = client();
+        let browser = cookie_client();
         refused(
             &login(&app, &browser, GUARDIAN_PID, IDPORTEN_HIGH).await,
             what,
@@ -309,7 +310,7 @@ async fn a_guardian_logs_in_at_level_high_and_every_bad_answer_is_refused(backen
 /// other host; a person it knows nothing of gets no account, only a clear answer.
 async fn the_demo_has_its_test_id_porten_on_the_same_site(backend: Backend) {
     let app = TestApp::spawn(backend, false).await;
-    let browser = client();
+    let browser = cookie_client();
     let outcome = login(&app, &browser, "07901223453", IDPORTEN_HIGH).await;
     assert_eq!(outcome.status, 401, "{}", outcome.body);
     assert!(outcome.body.contains("Vi finner deg ikke her"));
@@ -321,7 +322,7 @@ async fn the_demo_has_its_test_id_porten_on_the_same_site(backend: Backend) {
             .is_none(),
         "nothing stored"
     );
-    let page = client()
+    let page = cookie_client()
         .get(format!("{}/nb/testvik/logg-inn", app.base))
         .send()
         .await
@@ -331,7 +332,7 @@ async fn the_demo_has_its_test_id_porten_on_the_same_site(backend: Backend) {
         .unwrap();
     assert!(page.contains("test-ID-porten (demo)"));
     // And it knows only its fictional persons.
-    let response = client()
+    let response = cookie_client()
         .post(format!("{}/test-idporten/authorize", app.base))
         .form(&[
             ("client_id", "saman-demo"),
@@ -400,7 +401,7 @@ async fn staff_log_in_with_their_municipalitys_directory_and_get_only_given_role
         );
     })
     .await;
-    let page = client()
+    let page = cookie_client()
         .get(format!("{}/nb/testvik/logg-inn", app.base))
         .send()
         .await
@@ -449,12 +450,12 @@ async fn staff_log_in_with_their_municipalitys_directory_and_get_only_given_role
 
     // A verified e-mail address that an administrator gave a role: in, and linked.
     set(Some(("Rita@Testvik.example", true)), None);
-    let browser = client();
+    let browser = cookie_client();
     let (status, to, body) = directory_login(&app, &browser, "15898512379").await;
     assert_eq!((status, to.as_str()), (303, "/nb/testvik/start"), "{body}");
     // Next time by the subject alone, whatever the e-mail says.
     set(None, None);
-    let (status, to, _) = directory_login(&app, &client(), "15898512379").await;
+    let (status, to, _) = directory_login(&app, &cookie_client(), "15898512379").await;
     assert_eq!((status, to.as_str()), (303, "/nb/testvik/start"));
 
     // Refused: an unverified address, an address with no account, a role only elsewhere.
@@ -464,7 +465,7 @@ async fn staff_log_in_with_their_municipalitys_directory_and_get_only_given_role
         ("fjordvik@fjordvik.example", true),
     ] {
         set(Some((email, verified)), None);
-        let (status, _, body) = directory_login(&app, &client(), "03889245602").await;
+        let (status, _, body) = directory_login(&app, &cookie_client(), "03889245602").await;
         assert_eq!(status, 401, "{email}: {body}");
     }
 
@@ -473,10 +474,10 @@ async fn staff_log_in_with_their_municipalitys_directory_and_get_only_given_role
         Some(("emil@testvik.example", true)),
         Some(vec!["pwd", "mfa"]),
     );
-    let (status, to, _) = directory_login(&app, &client(), "22881178986").await;
+    let (status, to, _) = directory_login(&app, &cookie_client(), "22881178986").await;
     assert_eq!((status, to.as_str()), (303, "/nb/testvik/start"));
     // …a password alone at the directory sends them to Saman's second step.
     set(None, Some(vec!["pwd"]));
-    let (status, to, _) = directory_login(&app, &client(), "22881178986").await;
+    let (status, to, _) = directory_login(&app, &cookie_client(), "22881178986").await;
     assert_eq!((status, to.as_str()), (303, "/nb/testvik/logg-inn/totrinn"));
 }

@@ -2,7 +2,9 @@
 //! password is reset by mail, and the outbox survives an SMTP outage and sends each
 //! mail once even when two senders run at the same time.
 
-use crate::common::{Backend, TestApp};
+use crate::common::{
+    Backend, PASSWORD, TestApp, add_person, cookie_client, hidden, session_cookie,
+};
 use crate::smtp::TestSmtp;
 use saman::mailer::Mailer;
 use saman_domain::access::Role;
@@ -15,25 +17,6 @@ crate::on_both_backends!(
     the_outbox_survives_an_outage_and_sends_each_mail_once,
 );
 
-const PASSWORD: &str = "blåbærsyltetøy på brødskiva";
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
 /// The link in a mail's text.
 fn link_in(text: &str) -> String {
     text.split_whitespace()
@@ -44,35 +27,14 @@ fn link_in(text: &str) -> String {
 
 async fn admin_cookie(app: &TestApp) -> String {
     let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
-    let id = app
-        .store
-        .add_user(
-            &NewUser {
-                email: "admin@testvik.example",
-                name: "Admin",
-                language: saman_domain::Lang::Nb,
-                password_hash: None,
-                role: Role::TenantAdmin,
-                tenant: Some(&record.id),
-                services: &[],
-            },
-            &AuditContext::command_line(Some(record.id.clone())),
-        )
-        .await
-        .unwrap();
-    let session = app
-        .store
-        .open_session(
-            &id,
-            record.id.as_str(),
-            true,
-            "password",
-            "test",
-            Default::default(),
-        )
-        .await
-        .unwrap();
-    format!("saman_session={}", session.token)
+    let id = add_person(
+        &app.store,
+        Some("testvik"),
+        "admin@testvik.example",
+        Role::TenantAdmin,
+    )
+    .await;
+    session_cookie(&app.store, &id, record.id.as_str()).await
 }
 
 async fn an_invited_editor_sets_a_password_and_logs_in(backend: Backend) {
@@ -154,7 +116,7 @@ async fn an_invited_editor_sets_a_password_and_logs_in(backend: Backend) {
     assert!(path.starts_with("/nb/testvik/invitasjon/"));
 
     // The person opens the link and sets a password.
-    let rita = client();
+    let rita = cookie_client();
     let page = rita.get(&link).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Rita Redaktør"));
     let csrf = hidden(&page, "csrf");
@@ -236,7 +198,7 @@ async fn a_forgotten_password_is_reset_by_mail_and_answers_never_tell(backend: B
         )
         .await
         .unwrap();
-    let browser = client();
+    let browser = cookie_client();
     let mut answers = Vec::new();
     for email in ["ingen@testvik.example", "glemsk@testvik.example"] {
         let page = browser

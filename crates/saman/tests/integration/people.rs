@@ -2,10 +2,10 @@
 //! with every role in its own and another tenant, CSRF, deactivation, enumeration, and
 //! the audit log's chain found broken when a row is edited in the database.
 
-use crate::common::{Backend, TestApp, TestDb};
+use crate::common::{Backend, PASSWORD, TestApp, TestDb, add_person, hidden, session_cookie};
 use saman_domain::access::Role;
-use saman_domain::auth::{password, totp};
-use saman_store::{AuditContext, NewUser, Store};
+use saman_domain::auth::totp;
+use saman_store::AuditContext;
 use std::process::Command;
 
 crate::on_both_backends!(
@@ -18,8 +18,6 @@ crate::on_both_backends!(
     guessing_is_slowed_per_account_and_per_address_whatever_the_headers_say,
     an_administrator_changes_roles_and_services_and_it_is_audited,
 );
-
-const PASSWORD: &str = "blåbærsyltetøy på brødskiva";
 
 /// A browser: keeps cookies, follows no redirects.
 struct Browser {
@@ -84,16 +82,6 @@ impl Browser {
     }
 }
 
-/// The value of a hidden input in a page.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
 fn location(headers: &reqwest::header::HeaderMap) -> String {
     headers
         .get("location")
@@ -106,31 +94,9 @@ fn code_now(secret: &str, offset_steps: i64) -> String {
     totp::code_at(&totp::base32_decode(secret).unwrap(), step)
 }
 
-async fn add(store: &Store, tenant: Option<&str>, email: &str, role: Role) -> String {
-    let record = match tenant {
-        Some(slug) => Some(store.tenant_by_slug(slug).await.unwrap().unwrap()),
-        None => None,
-    };
-    store
-        .add_user(
-            &NewUser {
-                email,
-                name: &format!("Test {}", role.key()),
-                language: saman_domain::Lang::Nb,
-                password_hash: Some(password::hash(PASSWORD)),
-                role,
-                tenant: record.as_ref().map(|r| &r.id),
-                services: &[],
-            },
-            &AuditContext::command_line(record.as_ref().map(|r| r.id.clone())),
-        )
-        .await
-        .unwrap()
-}
-
 async fn a_tenant_admin_logs_in_with_two_steps_and_it_is_all_audited(backend: Backend) {
     let app = TestApp::spawn(backend, false).await;
-    add(
+    add_person(
         &app.store,
         Some("testvik"),
         "admin@testvik.example",
@@ -294,33 +260,17 @@ async fn tamper(db: &TestDb, backend: Backend, chain: &str) {
     sqlx::raw_sql(&edit).execute(&mut conn).await.unwrap();
 }
 
-/// Opens a complete session for an account directly, and returns its cookie.
-async fn session_cookie(store: &Store, account: &str, tenant: &str) -> String {
-    let new = store
-        .open_session(
-            account,
-            tenant,
-            true,
-            "password",
-            "test",
-            Default::default(),
-        )
-        .await
-        .unwrap();
-    format!("saman_session={}", new.token)
-}
-
 async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
     let app = TestApp::spawn(backend, true).await;
     let own = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
-    let victim = add(
+    let victim = add_person(
         &app.store,
         Some("testvik"),
         "offer@testvik.example",
         Role::Employee,
     )
     .await;
-    let other_victim = add(
+    let other_victim = add_person(
         &app.store,
         Some("fjordvik"),
         "offer@fjordvik.example",
@@ -330,7 +280,7 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
     let mut actors: Vec<(String, Option<String>)> = vec![("anonymous".into(), None)];
     for role in Role::ALL {
         let tenant = (!role.is_platform()).then_some("testvik");
-        let id = add(
+        let id = add_person(
             &app.store,
             tenant,
             &format!("{}@test.example", role.key()),
@@ -470,7 +420,7 @@ async fn reactivate(app: &TestApp, account: &str) {
 
 async fn forged_and_cross_site_forms_are_refused(backend: Backend) {
     let app = TestApp::spawn(backend, false).await;
-    add(
+    add_person(
         &app.store,
         Some("testvik"),
         "redaktor@testvik.example",
@@ -534,14 +484,14 @@ async fn forged_and_cross_site_forms_are_refused(backend: Backend) {
 async fn deactivation_ends_every_session_at_once(backend: Backend) {
     let app = TestApp::spawn(backend, false).await;
     let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
-    let admin = add(
+    let admin = add_person(
         &app.store,
         Some("testvik"),
         "admin@testvik.example",
         Role::TenantAdmin,
     )
     .await;
-    let editor = add(
+    let editor = add_person(
         &app.store,
         Some("testvik"),
         "red@testvik.example",
@@ -600,7 +550,7 @@ async fn deactivation_ends_every_session_at_once(backend: Backend) {
 
 async fn login_answers_do_not_tell_whether_an_account_exists(backend: Backend) {
     let app = TestApp::spawn(backend, false).await;
-    add(
+    add_person(
         &app.store,
         Some("testvik"),
         "finnes@testvik.example",
@@ -815,7 +765,7 @@ async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Back
 
 async fn guessing_is_slowed_per_account_and_per_address_whatever_the_headers_say(backend: Backend) {
     let app = TestApp::spawn(backend, false).await;
-    add(
+    add_person(
         &app.store,
         Some("testvik"),
         "maal@testvik.example",
@@ -898,7 +848,7 @@ async fn guessing_is_slowed_per_account_and_per_address_whatever_the_headers_say
     assert!(response.text().await.unwrap().contains("For mange forsøk"));
 
     // Attempts sent at the same moment cannot slip under the limit together.
-    add(
+    add_person(
         &app.store,
         Some("testvik"),
         "samtidig@testvik.example",
@@ -952,14 +902,14 @@ async fn guessing_is_slowed_per_account_and_per_address_whatever_the_headers_say
 async fn an_administrator_changes_roles_and_services_and_it_is_audited(backend: Backend) {
     let app = TestApp::spawn(backend, true).await;
     let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
-    let admin = add(
+    let admin = add_person(
         &app.store,
         Some("testvik"),
         "admin@testvik.example",
         Role::TenantAdmin,
     )
     .await;
-    let person = add(
+    let person = add_person(
         &app.store,
         Some("testvik"),
         "person@testvik.example",
@@ -1022,7 +972,7 @@ async fn an_administrator_changes_roles_and_services_and_it_is_audited(backend: 
     // deactivating them would lock them out there too.
     let fjordvik = app.store.tenant_by_slug("fjordvik").await.unwrap();
     if let Some(fjordvik) = fjordvik {
-        let shared = add(
+        let shared = add_person(
             &app.store,
             Some("testvik"),
             "delt@testvik.example",
