@@ -249,11 +249,7 @@ impl Store {
         .bind(&account_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-            .bind(&account_id)
-            .execute(&mut *tx)
-            .await?;
-        revoke_links(&mut tx, &account_id).await?;
+        end_access(&mut tx, &account_id, None).await?;
         let action = match purpose {
             TokenPurpose::Invite => AuditAction::InviteAccepted,
             TokenPurpose::PasswordReset => AuditAction::PasswordChanged,
@@ -475,11 +471,7 @@ impl Store {
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        revoke_links(&mut tx, account_id).await?;
+        end_access(&mut tx, account_id, None).await?;
         append(
             &mut tx,
             ctx,
@@ -508,10 +500,7 @@ impl Store {
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
+        end_access(&mut tx, account_id, None).await?;
         append(
             &mut tx,
             ctx,
@@ -540,12 +529,7 @@ impl Store {
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
-            .bind(account_id)
-            .bind(keep_session_hash.unwrap_or(""))
-            .execute(&mut *tx)
-            .await?;
-        revoke_links(&mut tx, account_id).await?;
+        end_access(&mut tx, account_id, keep_session_hash).await?;
         append(
             &mut tx,
             ctx,
@@ -803,9 +787,19 @@ async fn add_user_in(
     Ok((account_id, created))
 }
 
-/// Spends every live one-time link of an account: after its password is set or changed,
-/// or it is deactivated, no older link may set it again.
-async fn revoke_links(tx: &mut sqlx::AnyConnection, account_id: &str) -> Result<()> {
+/// Ends an account's sessions (but `keep`, the one making the change) and spends its
+/// live one-time links: after a password is set or changed, two-step login is reset or
+/// the account is deactivated, nothing from before may be used to get in.
+async fn end_access(
+    tx: &mut sqlx::AnyConnection,
+    account_id: &str,
+    keep: Option<&str>,
+) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
+        .bind(account_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("UPDATE tokens SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL")
         .bind(clock::to_text(clock::now()))
         .bind(account_id)

@@ -17,6 +17,7 @@ crate::on_both_backends!(
     the_command_line_provisions_people_and_verifies_the_chain,
     guessing_is_slowed_per_account_and_per_address_whatever_the_headers_say,
     an_administrator_changes_roles_and_services_and_it_is_audited,
+    sessions_end_at_their_idle_and_absolute_limits,
 );
 
 /// A browser: keeps cookies, follows no redirects.
@@ -1033,4 +1034,86 @@ async fn an_administrator_changes_roles_and_services_and_it_is_audited(backend: 
     ] {
         assert!(actions.contains(&expected), "{expected:?} in {actions:?}");
     }
+}
+
+async fn sessions_end_at_their_idle_and_absolute_limits(backend: Backend) {
+    use saman_store::SessionLimits;
+    use time::Duration;
+    let app = TestApp::spawn(backend, false).await;
+    let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let id = add_person(
+        &app.store,
+        Some("testvik"),
+        "tid@testvik.example",
+        Role::Editor,
+    )
+    .await;
+    let normal = SessionLimits::default();
+    // Idle: a session not used within the idle limit is over, and removed.
+    let idle = app
+        .store
+        .open_session(&id, record.id.as_str(), false, "password", "t", normal)
+        .await
+        .unwrap();
+    let no_idle = SessionLimits {
+        idle: Duration::ZERO,
+        ..normal
+    };
+    assert!(
+        app.store
+            .session(&idle.token, no_idle)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.store
+            .session(&idle.token, normal)
+            .await
+            .unwrap()
+            .is_none(),
+        "removed"
+    );
+    // Absolute: however busy, a session ends at its lifetime.
+    let past = SessionLimits {
+        absolute: Duration::seconds(-1),
+        ..normal
+    };
+    let old = app
+        .store
+        .open_session(&id, record.id.as_str(), false, "password", "t", past)
+        .await
+        .unwrap();
+    assert!(
+        app.store
+            .session(&old.token, normal)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // And the site sends the holder of an ended session to the login page.
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/nb/testvik/start", app.base))
+        .header("cookie", format!("saman_session={}", old.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/nb/testvik/logg-inn");
+    // A live one still works.
+    let live = app
+        .store
+        .open_session(&id, record.id.as_str(), false, "password", "t", normal)
+        .await
+        .unwrap();
+    assert!(
+        app.store
+            .session(&live.token, normal)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
