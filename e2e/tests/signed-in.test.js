@@ -87,9 +87,42 @@ describe('signed-in pages', () => {
     assert.match(await page.locator('[role=status]').innerText(), /lagret/);
     await check('a person saved');
 
-    // The audit log shows the logins.
+    // Invite an editor; the invitation waits in the outbox, shown by the demo's mail view.
+    await page.goto(`${origin}/nb/fjordvik/admin/brukere`);
+    await page.getByLabel('E-postadresse').fill('ny.redaktor@fjordvik.example');
+    await page.getByLabel('Navn').fill('Nora Nyheim');
+    await page.getByLabel('redaktør').check();
+    await page.getByRole('button', { name: 'Send invitasjon' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('[role=status]').innerText(), /Invitasjonen til ny.redaktor@fjordvik.example er sendt/);
+    await check('invitation sent');
+    await page.goto(`${origin}/nb/demo/e-post`);
+    await check('demo mail view');
+    const mailText = await page.locator('.mail-text').first().innerText();
+    const link = mailText.split(/\s+/).find((w) => w.startsWith('http://'));
+    assert.ok(link && link.includes('/invitasjon/'), mailText);
+
+    // The invited editor, in a browser of her own, sets a password and logs in.
+    const second = await launchBrowser();
+    const other = second.page;
+    await other.goto(link);
+    assert.match(await other.locator('h1').innerText(), /Velkommen/);
+    await other.getByLabel('Nytt passord', { exact: true }).fill('nora har et langt passord');
+    await other.getByLabel('Gjenta nytt passord').fill('nora har et langt passord');
+    await other.getByRole('button', { name: 'Lagre passordet' }).click();
+    await other.waitForURL(/\/logg-inn\?passord=satt$/);
+    await other.getByLabel('E-postadresse').fill('ny.redaktor@fjordvik.example');
+    await other.getByLabel('Passord').fill('nora har et langt passord');
+    await other.getByLabel('Passord').press('Enter');
+    await other.waitForURL(/\/nb\/fjordvik\/start$/);
+    await second.close();
+
+    // The audit log shows all of it: logins, the invitation, the password set.
     await page.goto(`${origin}/nb/fjordvik/admin/revisjon`);
-    assert.match(await page.locator('main table').innerText(), /innlogging/);
+    const audit = await page.locator('main table').innerText();
+    for (const event of ['innlogging', 'totrinn slått på', 'invitert', 'invitasjon tatt i bruk']) {
+      assert.ok(audit.includes(event), `${event} in the audit log`);
+    }
 
     // A password that is too common comes back with the message at the field.
     await page.goto(`${origin}/nb/fjordvik/konto`);
