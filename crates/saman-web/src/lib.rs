@@ -128,6 +128,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::admin::reactivate),
         )
         .route("/{lang}/{tenant}/admin/revisjon", get(pages::admin::audit))
+        .route("/{lang}/plattform", get(pages::admin::platform))
         .layer(no_store());
     // The demo's mail view exists only in demo mode.
     let demo = if state.config.demo {

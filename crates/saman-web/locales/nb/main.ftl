@@ -574,3 +574,6 @@ login-directory = Logg inn med
 login-directory-or = Eller logg inn med e-post og passord:
 idporten-unknown-title = Vi finner deg ikke her
 idporten-unknown-body = Du er logget inn med ID-porten, men kommunen har ingen stafettlogg eller tilgang for deg her. Har du fått beskjed om en stafettlogg, ta kontakt med den som skal være stafettholder.
+platform-admin-title = Plattformen
+platform-admin-tenants = Kommunene
+platform-admin-audit = Plattformens revisjonslogg

@@ -574,3 +574,6 @@ login-directory = Logg inn med
 login-directory-or = Eller logg inn med e-post og passord:
 idporten-unknown-title = Vi finn deg ikkje her
 idporten-unknown-body = Du er logga inn med ID-porten, men kommunen har ingen stafettlogg eller tilgang for deg her. Har du fått melding om ein stafettlogg, ta kontakt med den som skal vere stafetthaldar.
+platform-admin-title = Plattforma
+platform-admin-tenants = Kommunane
+platform-admin-audit = Revisjonsloggen til plattforma

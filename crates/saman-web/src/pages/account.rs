@@ -93,6 +93,8 @@ struct AccountPage {
     sessions: Vec<SessionView>,
     password_error: Option<String>,
     message: Option<String>,
+    /// For the platform administrator: the platform's administration.
+    platform_href: Option<String>,
 }
 
 /// The tenant of the path, for pages that any signed-in person may see.
@@ -156,6 +158,12 @@ async fn account_view(
         sessions,
         password_error,
         message,
+        platform_href: saman_domain::access::may(
+            &user.actor,
+            saman_domain::access::Action::ManagePlatform,
+            None,
+        )
+        .then(|| format!("/{lang}/plattform")),
     })
 }
 

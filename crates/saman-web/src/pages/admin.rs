@@ -203,6 +203,8 @@ struct AuditPage {
     from: String,
     to: String,
     error: Option<String>,
+    /// On the platform's page: the tenants, to manage their people.
+    tenants: Vec<TenantLink>,
 }
 
 #[derive(Deserialize)]
@@ -222,7 +224,30 @@ pub async fn audit(
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, WebError> {
     let Allowed { tenant, lang, .. } = allowed;
-    let tr = Tr::new(lang);
+    let chrome = Chrome::tenant(
+        lang,
+        Tr::new(lang).t("admin-audit-title"),
+        &ctx,
+        &tenant.record,
+        "",
+    );
+    audit_page(&state, chrome, Some(&tenant.record.id), query, Vec::new()).await
+}
+
+pub struct TenantLink {
+    pub href: String,
+    pub name: String,
+}
+
+/// A chain of the audit log (a tenant's, or the platform's for `None`), filtered.
+async fn audit_page(
+    state: &AppState,
+    chrome: Chrome,
+    chain: Option<&saman_store::TenantId>,
+    query: AuditQuery,
+    tenants: Vec<TenantLink>,
+) -> Result<Response, WebError> {
+    let tr = chrome.tr;
     let action = AuditAction::from_key(&query.hendelse);
     let date_ok = |d: &str| d.is_empty() || saman_domain::parse_iso_date(d).is_some();
     let error = (!date_ok(&query.fra) || !date_ok(&query.til)).then(|| tr.t("audit-error-date"));
@@ -235,7 +260,7 @@ pub async fn audit(
     };
     let rows = state
         .store
-        .audit_entries(Some(&tenant.record.id), &filter)
+        .audit_entries(chain, &filter)
         .await?
         .into_iter()
         .map(|e| AuditRow {
@@ -257,7 +282,7 @@ pub async fn audit(
         })
         .collect();
     let page = render(AuditPage {
-        chrome: Chrome::tenant(lang, tr.t("admin-audit-title"), &ctx, &tenant.record, ""),
+        chrome,
         rows,
         actions: AuditAction::ALL
             .iter()
@@ -270,8 +295,62 @@ pub async fn audit(
         from: query.fra,
         to: query.til,
         error,
+        tenants,
     })?;
     Ok(page.into_response())
+}
+
+/// The platform's administration: its audit log, and the tenants whose people it may
+/// manage. Only for the platform administrator; an anonymous visitor is sent to the
+/// platform's front page, where each municipality has its login.
+pub async fn platform(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: Option<axum::Extension<crate::auth::SignedIn>>,
+    Path(lang): Path<String>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, WebError> {
+    let lang = super::parse_lang(&lang)?;
+    let Some(axum::Extension(user)) = user else {
+        return Ok(Redirect::to(&format!("/{lang}")).into_response());
+    };
+    if crate::pages::login::second_step_due(&user) {
+        let slug = state
+            .store
+            .tenant_slug(&user.session.tenant_id)
+            .await?
+            .ok_or(WebError::NotFound)?;
+        return Ok(
+            Redirect::to(&crate::auth::access::second_step_path(lang, &slug)).into_response(),
+        );
+    }
+    if !saman_domain::access::may(
+        &user.actor,
+        saman_domain::access::Action::ManagePlatform,
+        None,
+    ) {
+        return Err(WebError::NotFound);
+    }
+    let tr = Tr::new(lang);
+    let tenants = state
+        .store
+        .list_tenants()
+        .await?
+        .into_iter()
+        .map(|t| TenantLink {
+            href: format!("/{lang}/{}/admin/brukere", t.slug),
+            name: t.name(lang).to_string(),
+        })
+        .collect();
+    let mut chrome = Chrome::platform(
+        lang,
+        tr.t("platform-admin-title"),
+        ctx.text_size,
+        &ctx.path,
+        ctx.query.as_deref(),
+    );
+    chrome.user = ctx.user.clone();
+    audit_page(&state, chrome, None, query, tenants).await
 }
 
 /// A person the administrator may manage here: one with a role in this tenant, and not

@@ -395,6 +395,29 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
             }
         }
     }
+    // The platform's administration: only the platform administrator; an anonymous
+    // visitor is sent to the front page, where each municipality has its login.
+    for (who, cookie) in &actors {
+        let mut request = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("{}/nb/plattform", app.base));
+        if let Some(c) = cookie {
+            request = request.header("cookie", c);
+        }
+        let response = request.send().await.unwrap();
+        let expected = match who.as_str() {
+            "anonymous" => 303,
+            "platform-admin" => 200,
+            _ => 404,
+        };
+        assert_eq!(response.status(), expected, "{who} /nb/plattform");
+        if expected == 200 {
+            let page = response.text().await.unwrap();
+            assert!(page.contains("/nb/fjordvik/admin/brukere") && page.contains("rolle gitt"));
+        }
+    }
     // The account page opens for every signed-in person, in any tenant's frame.
     for (who, cookie) in actors.iter().skip(1) {
         let response = reqwest::Client::new()
