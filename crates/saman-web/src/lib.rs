@@ -11,6 +11,7 @@ mod markdown;
 mod observe;
 mod pages;
 pub mod test_idp;
+pub mod urls;
 mod views;
 
 use axum::Router;

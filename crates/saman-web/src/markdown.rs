@@ -43,7 +43,7 @@ enum Opened {
 
 /// A text of a tenant's published model as HTML, with its images from that model.
 pub fn model_html(markdown: &str, lang: Lang, published: &Published) -> String {
-    let base = format!("/{lang}/{}", published.record.tenant.slug);
+    let base = crate::urls::TenantUrls::new(lang, &published.record.tenant.slug).home();
     to_html(
         markdown,
         &Images {

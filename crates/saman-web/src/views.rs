@@ -163,7 +163,7 @@ impl Chrome {
                     current: *s == text_size,
                 })
                 .collect(),
-            home_href: format!("/{lang}"),
+            home_href: crate::urls::platform_front(lang),
             emergency: false,
             user: None,
         }
@@ -180,7 +180,7 @@ impl Chrome {
         let mut chrome =
             Chrome::platform(lang, title, ctx.text_size, &ctx.path, ctx.query.as_deref());
         let tenant = &record.tenant;
-        let base = format!("/{lang}/{}", tenant.slug);
+        let base = crate::urls::TenantUrls::new(lang, &tenant.slug).home();
         let tr = chrome.tr;
         chrome.nav = [
             ("", "nav-home"),
@@ -240,7 +240,7 @@ pub struct ItemLink {
 }
 
 pub fn item_href(lang: Lang, tenant: &Tenant, slug: &str) -> String {
-    format!("/{lang}/{}/innhold/{slug}", tenant.slug)
+    crate::urls::TenantUrls::new(lang, &tenant.slug).item(slug)
 }
 
 pub fn item_link(tr: Tr, tenant: &Tenant, item: &Item) -> ItemLink {
@@ -255,7 +255,7 @@ pub fn item_link(tr: Tr, tenant: &Tenant, item: &Item) -> ItemLink {
         form_href: item
             .form
             .as_ref()
-            .map(|f| format!("/{}/{}/skjema/{f}", tr.lang, tenant.slug)),
+            .map(|f| crate::urls::TenantUrls::new(tr.lang, &tenant.slug).form(f)),
     }
 }
 

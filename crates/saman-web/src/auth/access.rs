@@ -50,12 +50,12 @@ pub fn lang_and_tenant(path: &str) -> Option<(Lang, &str)> {
 
 /// Where a person logs in at this tenant.
 pub fn login_path(lang: Lang, tenant: &str) -> String {
-    format!("/{lang}/{tenant}/logg-inn")
+    crate::urls::TenantUrls::new(lang, tenant).login()
 }
 
 /// Where a person with a password-only session finishes logging in.
 pub fn second_step_path(lang: Lang, tenant: &str) -> String {
-    format!("/{lang}/{tenant}/logg-inn/totrinn")
+    crate::urls::TenantUrls::new(lang, tenant).second_step()
 }
 
 /// Any signed-in person whose login is complete (every step their roles need).

@@ -41,7 +41,7 @@ pub async fn start(ctx: Ctx, allowed: Allowed<CanEnterTenant>) -> Result<Respons
     } = allowed;
     let tr = Tr::new(lang);
     let tenant_id = tenant.record.id.as_str();
-    let base = format!("/{lang}/{}", tenant.record.tenant.slug);
+    let urls = crate::urls::TenantUrls::new(lang, &tenant.record.tenant.slug);
     let roles: Vec<Role> = user.actor.roles_in(Some(tenant_id)).collect();
     let mut links = Vec::new();
     for (action, path, key) in [
@@ -50,13 +50,13 @@ pub async fn start(ctx: Ctx, allowed: Allowed<CanEnterTenant>) -> Result<Respons
     ] {
         if may(&user.actor, action, Some(tenant_id)) {
             links.push(Link {
-                href: format!("{base}{path}"),
+                href: urls.at(path),
                 label: tr.t(key),
             });
         }
     }
     links.push(Link {
-        href: format!("{base}/konto"),
+        href: urls.account(),
         label: tr.t("account-title"),
     });
     Ok(render(StartPage {
@@ -152,7 +152,7 @@ async fn account_view(
         email: user.account.email.clone().unwrap_or_default(),
         roles,
         csrf: user.session.csrf_token.clone(),
-        base: format!("/{lang}/{}", published.record.tenant.slug),
+        base: crate::urls::TenantUrls::new(lang, &published.record.tenant.slug).home(),
         two_step: user.account.has_two_step(),
         codes_left: state.store.recovery_codes_left(&user.account.id).await?,
         sessions,
@@ -163,7 +163,7 @@ async fn account_view(
             saman_domain::access::Action::ManagePlatform,
             None,
         )
-        .then(|| format!("/{lang}/plattform")),
+        .then(|| crate::urls::platform_admin(lang)),
     })
 }
 
@@ -355,7 +355,7 @@ pub async fn renew_recovery_codes(
             "",
         ),
         codes,
-        next: format!("/{lang}/{}/konto", published.record.tenant.slug),
+        next: crate::urls::TenantUrls::new(lang, &published.record.tenant.slug).account(),
     })?
     .into_response())
 }

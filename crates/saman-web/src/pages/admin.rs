@@ -135,7 +135,7 @@ pub async fn users_view(
         chrome: Chrome::tenant(lang, tr.t("admin-users-title"), ctx, &tenant.record, ""),
         users,
         csrf: user.session.csrf_token.clone(),
-        base: format!("/{lang}/{}", tenant.record.tenant.slug),
+        base: crate::urls::TenantUrls::new(lang, &tenant.record.tenant.slug).home(),
         input,
         roles,
         services,
@@ -312,7 +312,7 @@ pub async fn platform(
 ) -> Result<Response, WebError> {
     let lang = super::parse_lang(&lang)?;
     let Some(axum::Extension(user)) = user else {
-        return Ok(Redirect::to(&format!("/{lang}")).into_response());
+        return Ok(Redirect::to(&crate::urls::platform_front(lang)).into_response());
     };
     if crate::pages::login::second_step_due(&user) {
         let slug = state
@@ -338,7 +338,7 @@ pub async fn platform(
         .await?
         .into_iter()
         .map(|t| TenantLink {
-            href: format!("/{lang}/{}/admin/brukere", t.slug),
+            href: crate::urls::TenantUrls::new(lang, &t.slug).admin_users(),
             name: t.name(lang).to_string(),
         })
         .collect();
@@ -438,7 +438,7 @@ async fn user_view(
         .store
         .services_of(&account.id, &tenant.record.id)
         .await?;
-    let base = format!("/{lang}/{}", tenant.record.tenant.slug);
+    let urls = crate::urls::TenantUrls::new(lang, &tenant.record.tenant.slug);
     render(UserPage {
         chrome: Chrome::tenant(lang, account.name.clone(), ctx, &tenant.record, ""),
         name: account.name.clone(),
@@ -462,8 +462,8 @@ async fn user_view(
             })
             .collect(),
         csrf: user.session.csrf_token.clone(),
-        action: format!("{base}/admin/brukere/{}", account.id),
-        back: format!("{base}/admin/brukere"),
+        action: urls.admin_user(&account.id),
+        back: urls.admin_users(),
         message,
     })
 }

@@ -84,7 +84,7 @@ pub async fn audience(
     let mut page = AudiencePage {
         heading: tr.t(&format!("audience-page-{audience}")),
         intro: tr.t(&format!("audience-{audience}-intro")),
-        worry_href: format!("/{lang}/{}/bekymret", tenant.slug),
+        worry_href: crate::urls::TenantUrls::new(lang, &tenant.slug).worry(),
         guides: Vec::new(),
         tools: Vec::new(),
         routines: Vec::new(),
@@ -93,7 +93,7 @@ pub async fn audience(
             .into_iter()
             .filter_map(card)
             .collect(),
-        services_href: format!("/{lang}/{}/tjenester", tenant.slug),
+        services_href: crate::urls::TenantUrls::new(lang, &tenant.slug).services(),
         chrome: Chrome::tenant(
             lang,
             tr.t(&format!("audience-page-{audience}")),

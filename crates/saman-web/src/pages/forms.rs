@@ -64,7 +64,7 @@ pub async fn list(
         .iter()
         .map(|f| {
             (
-                format!("/{lang}/{slug}/skjema/{}", f.key),
+                crate::urls::TenantUrls::new(lang, &slug).form(f.key),
                 tr.t(&format!("form-{}-title", f.key)),
                 tr.t(&format!("form-{}-intro", f.key)),
             )
@@ -244,7 +244,7 @@ async fn page(
     let html = render(FormPage {
         chrome: Chrome::tenant(lang, title.clone(), &ctx, &published.record, ""),
         intro: tr.t(&format!("form-{key}-intro")),
-        action: format!("/{lang}/{}/skjema/{key}", tenant.slug),
+        action: crate::urls::TenantUrls::new(lang, &tenant.slug).form(&key),
         title,
         fields,
         errors: summary,

@@ -22,7 +22,7 @@ pub fn ordered_guides(guides: &[Guide]) -> Vec<&Guide> {
 }
 
 pub fn guide_href(lang: Lang, tenant: &Tenant, guide: &Guide) -> String {
-    format!("/{lang}/{}/veileder/{}", tenant.slug, guide.slug)
+    crate::urls::TenantUrls::new(lang, &tenant.slug).guide(&guide.slug)
 }
 
 pub fn step_href(lang: Lang, tenant: &Tenant, guide: &Guide, step: &Step) -> String {
@@ -200,7 +200,7 @@ pub async fn guide(
             .map(|s| step_link(tr, tenant, guide, s))
             .collect(),
         print_href: format!("{}/utskrift", guide_href(lang, tenant, guide)),
-        worry_href: format!("/{lang}/{}/bekymret", tenant.slug),
+        worry_href: crate::urls::TenantUrls::new(lang, &tenant.slug).worry(),
         owner: guide
             .owner
             .as_deref()
@@ -325,8 +325,11 @@ pub async fn step(
                     tenant
                         .child_welfare
                         .as_deref()
-                        .map(|cw| format!("/{lang}/{}/innhold/{cw}", tenant.slug))
-                        .unwrap_or_else(|| format!("/{lang}/{}/for/privatpersoner", tenant.slug)),
+                        .map(|cw| crate::urls::TenantUrls::new(lang, &tenant.slug).item(cw))
+                        .unwrap_or_else(|| {
+                            crate::urls::TenantUrls::new(lang, &tenant.slug)
+                                .audience("privatpersoner")
+                        }),
                     tr.t("outcome-bekymringsmelding-note"),
                     true,
                 ),

@@ -339,7 +339,10 @@ pub async fn failed(
         OidcError::UnknownPerson => ("idporten-unknown-title", "idporten-unknown-body"),
         _ => ("idporten-failed-title", "idporten-failed-body"),
     };
-    let retry = slug.map_or_else(|| format!("/{lang}"), |s| format!("/{lang}/{s}/logg-inn"));
+    let retry = slug.map_or_else(
+        || crate::urls::platform_front(lang),
+        |s| crate::urls::TenantUrls::new(lang, s).login(),
+    );
     let chrome = match slug {
         Some(slug) => {
             let published = find_tenant(state, slug).await?;

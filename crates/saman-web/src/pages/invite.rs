@@ -349,7 +349,7 @@ async fn link_page(
             "link-expired-title",
             "link-expired-body",
             Some((
-                format!("/{lang}/{slug}/glemt-passord"),
+                crate::urls::TenantUrls::new(lang, &slug).forgot_password(),
                 Tr::new(lang).t("forgot-title"),
             )),
         );
@@ -502,7 +502,7 @@ pub async fn forgot_page(
     let tr = Tr::new(lang);
     let page = render(ForgotPage {
         chrome: Chrome::tenant(lang, tr.t("forgot-title"), &ctx, &published.record, ""),
-        action: format!("/{lang}/{slug}/glemt-passord"),
+        action: crate::urls::TenantUrls::new(lang, &slug).forgot_password(),
         csrf,
     })?;
     Ok(with_cookie(page.into_response(), cookie))

@@ -68,7 +68,7 @@ pub async fn item(
         .ok_or(WebError::NotFound)?;
     let text = item.text.pick(lang).ok_or(WebError::NotFound)?;
     let find = |slug: &str| model.items.iter().find(|i| i.slug == slug);
-    let base = format!("/{lang}/{}", tenant.slug);
+    let urls = crate::urls::TenantUrls::new(lang, &tenant.slug);
     render(ItemPage {
         chrome: Chrome::tenant(lang, text.value.title.clone(), &ctx, record, ""),
         title: text.value.title.clone(),
@@ -80,7 +80,7 @@ pub async fn item(
             .levels
             .iter()
             .map(|l| LevelLink {
-                href: format!("{base}/niva/{}", l.key()),
+                href: urls.level(l.key()),
                 name: level_name(tr, tenant, *l),
             })
             .collect(),
@@ -112,7 +112,7 @@ pub async fn item(
             .attachments
             .iter()
             .map(|a| AttachmentLink {
-                href: format!("{base}/innhold/{}/filer/{}", item.slug, a.file.file_name),
+                href: urls.attachment(&item.slug, &a.file.file_name),
                 title: a
                     .title
                     .pick(lang)

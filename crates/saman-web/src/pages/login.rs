@@ -87,9 +87,9 @@ pub fn second_step_due(user: &SignedIn) -> bool {
 /// hold no role in this tenant.
 pub fn landing(user_may_enter: bool, lang: Lang, slug: &str) -> String {
     if user_may_enter {
-        format!("/{lang}/{slug}/start")
+        crate::urls::TenantUrls::new(lang, slug).start()
     } else {
-        format!("/{lang}/{slug}/konto")
+        crate::urls::TenantUrls::new(lang, slug).account()
     }
 }
 
@@ -137,7 +137,7 @@ fn login_view(
     render(LoginPage {
         chrome: Chrome::tenant(lang, tr.t("login-title"), ctx, &published.record, ""),
         action: login_path(lang, &published.record.tenant.slug),
-        forgot: format!("/{lang}/{}/glemt-passord", published.record.tenant.slug),
+        forgot: crate::urls::TenantUrls::new(lang, &published.record.tenant.slug).forgot_password(),
         notice: password_set.then(|| tr.t("login-password-set")),
         directory: state
             .config
@@ -377,7 +377,9 @@ pub async fn second_step_page(
         return Ok(Redirect::to(&login_path(lang, &slug)).into_response());
     };
     if user.session.complete {
-        return Ok(Redirect::to(&format!("/{lang}/{slug}/start")).into_response());
+        return Ok(
+            Redirect::to(&crate::urls::TenantUrls::new(lang, &slug).start()).into_response(),
+        );
     }
     // A person without two-step login may set it up here even if no role needs it.
     Ok(second_step_view(lang, &ctx, &published, &user, None)?.into_response())
@@ -399,7 +401,9 @@ pub async fn second_step(
     };
     check_token(&user.session.csrf_token, &form.csrf)?;
     if user.session.complete {
-        return Ok(Redirect::to(&format!("/{lang}/{slug}/start")).into_response());
+        return Ok(
+            Redirect::to(&crate::urls::TenantUrls::new(lang, &slug).start()).into_response(),
+        );
     }
     let limit = [(SECOND_STEP_PER_ACCOUNT, user.account.id.as_str())];
     limits::check_and_count(&state, &limit).await?;
@@ -557,7 +561,7 @@ pub async fn logout(
 ) -> Result<Response, WebError> {
     let lang = parse_lang(&lang)?;
     let https = state.config.https();
-    let home = format!("/{lang}/{slug}");
+    let home = crate::urls::TenantUrls::new(lang, &slug).home();
     if let Some(axum::Extension(user)) = user {
         check_token(&user.session.csrf_token, &form.csrf)?;
         let tenant = state.store.tenant_by_slug(&slug).await?.map(|t| t.id);

@@ -38,7 +38,10 @@ pub async fn front_or_tenant(
         let published = find_tenant(&state, &first).await?;
         let record = &published.record;
         let lang = record.tenant.default_lang;
-        return Ok(Redirect::to(&format!("/{lang}/{}", record.tenant.slug)).into_response());
+        return Ok(
+            Redirect::to(&crate::urls::TenantUrls::new(lang, &record.tenant.slug).home())
+                .into_response(),
+        );
     };
     let chrome = Chrome::platform(
         lang,
@@ -53,7 +56,7 @@ pub async fn front_or_tenant(
         .await?
         .into_iter()
         .map(|t| TenantEntry {
-            href: format!("/{lang}/{}", t.slug),
+            href: crate::urls::TenantUrls::new(lang, &t.slug).home(),
             name: t.name(lang).to_string(),
             model_name: t
                 .text

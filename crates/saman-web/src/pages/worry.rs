@@ -103,7 +103,7 @@ pub async fn answer(
     }
     let mut chrome = Chrome::tenant(lang, tr.t("worry-title"), &ctx, &published.record, "");
     chrome.emergency = true;
-    let action = format!("/{lang}/{}/bekymret", tenant.slug);
+    let action = crate::urls::TenantUrls::new(lang, &tenant.slug).worry();
     let step_number = answers.len() + 1;
     let page = match next(&answers, &guide_slugs) {
         Next::Ask(question) => WorryPage {
@@ -169,7 +169,7 @@ fn result(
     let lang = tr.lang;
     let audience = |key: &str| {
         (
-            format!("/{lang}/{}/for/{key}", tenant.slug),
+            crate::urls::TenantUrls::new(lang, &tenant.slug).audience(key),
             tr.t(&format!("audience-page-{key}")),
         )
     };
@@ -179,7 +179,7 @@ fn result(
         .and_then(|cw| items.iter().find(|i| i.slug == cw))
         .map(|i| {
             (
-                format!("/{lang}/{}/innhold/{}", tenant.slug, i.slug),
+                crate::urls::TenantUrls::new(lang, &tenant.slug).item(&i.slug),
                 crate::views::item_link(tr, tenant, i).title,
             )
         });
