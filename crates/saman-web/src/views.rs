@@ -64,6 +64,10 @@ pub struct UserChrome {
     pub name: String,
     /// The session's form token, for the logout button.
     pub csrf: String,
+    /// Their account page, and where the logout button posts: at the tenant the session
+    /// was opened at (on a tenant's pages, that tenant's).
+    pub account_href: String,
+    pub logout_href: String,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -74,13 +78,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             text_size: TextSize::from_headers(&parts.headers),
             path: parts.uri.path().to_string(),
             query: parts.uri.query().map(str::to_string),
-            user: parts
-                .extensions
-                .get::<crate::auth::SignedIn>()
-                .map(|s| UserChrome {
+            user: parts.extensions.get::<crate::auth::SignedIn>().map(|s| {
+                let lang = parts
+                    .uri
+                    .path()
+                    .split('/')
+                    .nth(1)
+                    .and_then(|segment| segment.parse().ok())
+                    .unwrap_or(Lang::Nb);
+                let urls = crate::urls::TenantUrls::new(lang, &s.tenant_slug);
+                UserChrome {
                     name: s.account.name.clone(),
                     csrf: s.session.csrf_token.clone(),
-                }),
+                    account_href: urls.account(),
+                    logout_href: urls.at("/logg-ut"),
+                }
+            }),
         })
     }
 }
@@ -204,7 +217,12 @@ impl Chrome {
             contact_email: tenant.contact_email.as_deref().map(Linked::email),
         });
         chrome.home_href = base;
-        chrome.user = ctx.user.clone();
+        // On a tenant's pages, the account and logout of this tenant's site.
+        chrome.user = ctx.user.clone().map(|user| UserChrome {
+            account_href: chrome.href("/konto"),
+            logout_href: chrome.href("/logg-ut"),
+            ..user
+        });
         chrome
     }
 

@@ -20,6 +20,9 @@ pub struct SignedIn {
     pub account: Account,
     pub session: Session,
     pub actor: Actor,
+    /// The slug of the tenant the session was opened at (empty for none): where the
+    /// person's account page and logout are, on pages outside any tenant.
+    pub tenant_slug: String,
 }
 
 /// Why a private page is not shown.

@@ -116,6 +116,11 @@ async fn signed_in_from(state: &AppState, token: &str) -> saman_store::Result<Op
     } else {
         Assurance::Password
     };
+    let tenant_slug = state
+        .store
+        .tenant_slug(&session.tenant_id)
+        .await?
+        .unwrap_or_default();
     Ok(Some(SignedIn {
         actor: Actor {
             account_id: account.id.clone(),
@@ -124,6 +129,7 @@ async fn signed_in_from(state: &AppState, token: &str) -> saman_store::Result<Op
         },
         account,
         session,
+        tenant_slug,
     }))
 }
 

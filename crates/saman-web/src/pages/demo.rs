@@ -51,14 +51,13 @@ pub async fn mail(
             text: m.mail.text,
         })
         .collect();
-    render(DemoMailPage {
-        chrome: Chrome::platform(
-            lang,
-            tr.t("demo-mail-title"),
-            ctx.text_size,
-            &ctx.path,
-            None,
-        ),
-        mails,
-    })
+    let mut chrome = Chrome::platform(
+        lang,
+        tr.t("demo-mail-title"),
+        ctx.text_size,
+        &ctx.path,
+        None,
+    );
+    chrome.user = ctx.user.clone();
+    render(DemoMailPage { chrome, mails })
 }

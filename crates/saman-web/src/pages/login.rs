@@ -526,9 +526,13 @@ pub async fn second_step(
         Redirect::to(&next).into_response()
     } else {
         let mut chrome_ctx = ctx;
+        // The frame shows the new session (its form token), set by this very answer.
+        let urls = crate::urls::TenantUrls::new(lang, &slug);
         chrome_ctx.user = Some(crate::views::UserChrome {
             name: user.account.name.clone(),
             csrf: new.session.csrf_token.clone(),
+            account_href: urls.account(),
+            logout_href: urls.at("/logg-ut"),
         });
         render(RecoveryCodesPage {
             chrome: Chrome::tenant(

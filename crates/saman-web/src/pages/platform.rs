@@ -43,13 +43,14 @@ pub async fn front_or_tenant(
                 .into_response(),
         );
     };
-    let chrome = Chrome::platform(
+    let mut chrome = Chrome::platform(
         lang,
         chrome_title(lang),
         ctx.text_size,
         &ctx.path,
         ctx.query.as_deref(),
     );
+    chrome.user = ctx.user.clone();
     let tenants = state
         .store
         .list_tenants()
