@@ -416,7 +416,10 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
         if expected == 200 {
             let page = response.text().await.unwrap();
             assert!(page.contains("/nb/fjordvik/admin/brukere") && page.contains("rolle gitt"));
-            assert!(page.contains("Innlogget som"), "who is signed in shows on platform pages too");
+            assert!(
+                page.contains("Innlogget som"),
+                "who is signed in shows on platform pages too"
+            );
         }
     }
     // The account page opens for every signed-in person, in any tenant's frame.
