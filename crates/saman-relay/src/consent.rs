@@ -200,7 +200,7 @@ mod tests {
         assert!(c.holds(end), "it holds on its last day");
         assert_eq!(c.state(date!(2027 - 01 - 01)), ConsentState::Expired);
         assert!(!service_may_take_part(
-            &[c.clone()],
+            std::slice::from_ref(&c),
             "skolen",
             date!(2027 - 01 - 01)
         ));
