@@ -7,7 +7,7 @@ use crate::clock;
 use crate::tenants::TenantId;
 use crate::{Result, Store, StoreError};
 use saman_domain::audit::{AuditAction, Outcome};
-use saman_domain::auth::secret::sha256_hex;
+use saman_domain::auth::keys::Secrets;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
 /// The chain of the platform (events not about one tenant).
@@ -65,8 +65,12 @@ fn chain_key(tenant: Option<&TenantId>) -> &str {
     tenant.map_or(PLATFORM_CHAIN, |t| t.0.as_str())
 }
 
+/// A row's link in the chain: a keyed hash (HMAC, with a key held outside the database)
+/// of the row and the link before it, so that nobody who can only reach the database
+/// can rewrite a row and its chain.
 #[allow(clippy::too_many_arguments)]
 fn row_hash(
+    secrets: &Secrets,
     prev: &str,
     chain: &str,
     seq: i64,
@@ -94,12 +98,13 @@ fn row_hash(
         details,
     ]
     .join("\u{1f}");
-    sha256_hex(text.as_bytes())
+    secrets.mac_hex("audit-chain", text.as_bytes())
 }
 
 /// Appends a row to the chain of `ctx.tenant`, inside the caller's transaction.
 pub(crate) async fn append(
     tx: &mut AnyConnection,
+    secrets: &Secrets,
     ctx: &AuditContext,
     action: AuditAction,
     target: &str,
@@ -127,6 +132,7 @@ pub(crate) async fn append(
     let at = clock::to_text(clock::now());
     let (actor_id, actor_role) = (ctx.actor_id.as_deref(), ctx.actor_role.as_deref());
     let hash = row_hash(
+        secrets,
         &prev,
         chain,
         seq,
@@ -187,7 +193,16 @@ impl Store {
         details: &str,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        append(&mut tx, ctx, action, target, outcome, details).await?;
+        append(
+            &mut tx,
+            &self.secrets,
+            ctx,
+            action,
+            target,
+            outcome,
+            details,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -293,6 +308,7 @@ impl Store {
                 Ok(row.try_get::<Option<String>, _>(name)?)
             };
             let hash = row_hash(
+                &self.secrets,
                 &prev,
                 chain,
                 seq,

@@ -31,6 +31,8 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
     pub(crate) cache: std::sync::Arc<crate::published::PublishedCache>,
+    /// The platform's secret key: keys the audit chain and seals secrets at rest.
+    pub(crate) secrets: std::sync::Arc<saman_domain::auth::keys::Secrets>,
 }
 
 /// A schema version: the SQL for each backend. Shared migrations are portable SQL in
@@ -84,8 +86,8 @@ const MIGRATIONS: &[Migration] = &[
 
 impl Store {
     /// Connects to `url`, creating a SQLite file and its folder if needed, and brings the
-    /// schema up to date.
-    pub async fn connect(url: &str) -> Result<Store> {
+    /// schema up to date. `secrets` is the platform's key, from configuration.
+    pub async fn connect(url: &str, secrets: saman_domain::auth::keys::Secrets) -> Result<Store> {
         install_default_drivers();
         let backend = Backend::of_url(url).ok_or(StoreError::UnsupportedUrl)?;
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
@@ -116,6 +118,7 @@ impl Store {
             pool,
             backend,
             cache: Default::default(),
+            secrets: std::sync::Arc::new(secrets),
         };
         store.migrate().await?;
         Ok(store)

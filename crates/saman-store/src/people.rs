@@ -9,6 +9,7 @@ use crate::{Result, Store, StoreError};
 use saman_domain::Lang;
 use saman_domain::access::{Grant, Role};
 use saman_domain::audit::{AuditAction, Outcome};
+use saman_domain::auth::keys::Secrets;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -57,14 +58,25 @@ pub struct NewUser<'a> {
 const ACCOUNT_COLUMNS: &str =
     "id, email, name, password_hash, language, totp_secret, totp_last_step, active";
 
-fn account_of(row: &AnyRow) -> Result<Account> {
+/// An account from its row; the two-step secret is stored sealed, and opened here.
+fn account_of(secrets: &Secrets, row: &AnyRow) -> Result<Account> {
+    let sealed: Option<String> = row.try_get("totp_secret")?;
+    let totp_secret = sealed
+        .map(|s| {
+            secrets
+                .open(TOTP_PURPOSE, &s)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| StoreError::Corrupt("a two-step secret does not open".into()))
+        })
+        .transpose()?;
     Ok(Account {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         name: row.try_get("name")?,
         password_hash: row.try_get("password_hash")?,
         language: crate::model::parse_lang(&row.try_get::<String, _>("language")?)?,
-        totp_secret: row.try_get("totp_secret")?,
+        totp_secret,
         totp_last_step: row.try_get("totp_last_step")?,
         active: row.try_get::<i64, _>("active")? == 1,
     })
@@ -83,7 +95,9 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(account_of).transpose()
+        row.as_ref()
+            .map(|r| account_of(&self.secrets, r))
+            .transpose()
     }
 
     pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
@@ -93,7 +107,9 @@ impl Store {
         .bind(normalize_email(email))
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(account_of).transpose()
+        row.as_ref()
+            .map(|r| account_of(&self.secrets, r))
+            .transpose()
     }
 
     /// Every role the account holds, in every tenant and on the platform.
@@ -121,7 +137,7 @@ impl Store {
     /// services) in the tenant. Returns the account id.
     pub async fn add_user(&self, new: &NewUser<'_>, ctx: &AuditContext) -> Result<String> {
         let mut tx = begin(self).await?;
-        let (account_id, _) = add_user_in(&mut tx, new, ctx).await?;
+        let (account_id, _) = add_user_in(&mut tx, &self.secrets, new, ctx).await?;
         tx.commit().await?;
         Ok(account_id)
     }
@@ -138,7 +154,7 @@ impl Store {
         ctx: &AuditContext,
     ) -> Result<bool> {
         let mut tx = begin(self).await?;
-        let (account_id, created) = add_user_in(&mut tx, new, ctx).await?;
+        let (account_id, created) = add_user_in(&mut tx, &self.secrets, new, ctx).await?;
         insert_token(
             &mut tx,
             token_hash,
@@ -151,6 +167,7 @@ impl Store {
         crate::outbox::enqueue(&mut tx, new.tenant, &mail_for(created)).await?;
         append(
             &mut tx,
+            &self.secrets,
             ctx,
             AuditAction::Invited,
             &account_target(&account_id),
@@ -185,6 +202,7 @@ impl Store {
         crate::outbox::enqueue(&mut tx, Some(tenant), mail).await?;
         append(
             &mut tx,
+            &self.secrets,
             ctx,
             AuditAction::PasswordResetRequested,
             &account_target(account_id),
@@ -260,6 +278,7 @@ impl Store {
         };
         append(
             &mut tx,
+            &self.secrets,
             &ctx,
             action,
             &account_target(&account_id),
@@ -291,6 +310,7 @@ impl Store {
         .await?;
         append(
             &mut tx,
+            &self.secrets,
             ctx,
             AuditAction::RoleGranted,
             &account_target(account_id),
@@ -334,6 +354,7 @@ impl Store {
                     .await?;
                 append(
                     &mut tx,
+                    &self.secrets,
                     ctx,
                     AuditAction::RoleRevoked,
                     &target,
@@ -352,6 +373,7 @@ impl Store {
                 .await?;
                 append(
                     &mut tx,
+                    &self.secrets,
                     ctx,
                     AuditAction::RoleGranted,
                     &target,
@@ -380,6 +402,7 @@ impl Store {
             }
             append(
                 &mut tx,
+                &self.secrets,
                 ctx,
                 AuditAction::ServicesChanged,
                 &target,
@@ -412,6 +435,7 @@ impl Store {
             .await?;
         append(
             &mut tx,
+            &self.secrets,
             ctx,
             AuditAction::AccountReactivated,
             &account_target(account_id),
@@ -436,7 +460,7 @@ impl Store {
         .await?;
         let mut users = Vec::new();
         for row in &rows {
-            let account = account_of(row)?;
+            let account = account_of(&self.secrets, row)?;
             let tenant_id: String = row.try_get("tenant_id")?;
             let roles = self
                 .grants(&account.id)
@@ -474,6 +498,7 @@ impl Store {
         end_access(&mut tx, account_id, None).await?;
         append(
             &mut tx,
+            &self.secrets,
             ctx,
             AuditAction::AccountDeactivated,
             &account_target(account_id),
@@ -503,6 +528,7 @@ impl Store {
         end_access(&mut tx, account_id, None).await?;
         append(
             &mut tx,
+            &self.secrets,
             ctx,
             AuditAction::TwoStepReset,
             &account_target(account_id),
@@ -532,6 +558,7 @@ impl Store {
         end_access(&mut tx, account_id, keep_session_hash).await?;
         append(
             &mut tx,
+            &self.secrets,
             ctx,
             AuditAction::PasswordChanged,
             &account_target(account_id),
@@ -543,28 +570,30 @@ impl Store {
         Ok(())
     }
 
-    /// Turns two-step login on with a confirmed secret and new recovery codes (hashes).
+    /// Turns two-step login on with a confirmed secret (stored sealed) and new recovery
+    /// codes (stored as keyed hashes).
     pub async fn enable_two_step(
         &self,
         account_id: &str,
         secret: &str,
         confirmed_step: i64,
-        recovery_code_hashes: &[String],
+        recovery_codes: &[String],
         ctx: &AuditContext,
     ) -> Result<()> {
         let mut tx = begin(self).await?;
         sqlx::query(
             "UPDATE accounts SET totp_secret = $1, totp_last_step = $2, updated_at = $3 WHERE id = $4",
         )
-        .bind(secret)
+        .bind(self.secrets.seal(TOTP_PURPOSE, secret.as_bytes()))
         .bind(confirmed_step)
         .bind(clock::to_text(clock::now()))
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
-        replace_recovery_codes(&mut tx, account_id, recovery_code_hashes).await?;
+        replace_recovery_codes(&mut tx, &self.secrets, account_id, recovery_codes).await?;
         append(
             &mut tx,
+            &self.secrets,
             ctx,
             AuditAction::TwoStepEnabled,
             &account_target(account_id),
@@ -579,13 +608,14 @@ impl Store {
     pub async fn renew_recovery_codes(
         &self,
         account_id: &str,
-        recovery_code_hashes: &[String],
+        recovery_codes: &[String],
         ctx: &AuditContext,
     ) -> Result<()> {
         let mut tx = begin(self).await?;
-        replace_recovery_codes(&mut tx, account_id, recovery_code_hashes).await?;
+        replace_recovery_codes(&mut tx, &self.secrets, account_id, recovery_codes).await?;
         append(
             &mut tx,
+            &self.secrets,
             ctx,
             AuditAction::RecoveryCodesRenewed,
             &account_target(account_id),
@@ -612,14 +642,15 @@ impl Store {
     }
 
     /// Uses up a recovery code; false if it is unknown or used.
-    pub async fn use_recovery_code(&self, account_id: &str, code_hash: &str) -> Result<bool> {
+    pub async fn use_recovery_code(&self, account_id: &str, code: &str) -> Result<bool> {
+        let code_hash = recovery_code_hash(&self.secrets, code);
         let done = sqlx::query(
             "UPDATE recovery_codes SET used_at = $1 WHERE account_id = $2 AND code_hash = $3 \
              AND used_at IS NULL",
         )
         .bind(clock::to_text(clock::now()))
         .bind(account_id)
-        .bind(code_hash)
+        .bind(&code_hash)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -636,19 +667,29 @@ impl Store {
     }
 }
 
+/// Recovery codes are kept as keyed hashes: a copy of the database alone cannot be
+/// used to test guesses.
+fn recovery_code_hash(secrets: &Secrets, code: &str) -> String {
+    secrets.mac_hex("recovery-code", code.as_bytes())
+}
+
+/// The purpose the two-step secrets are sealed under.
+const TOTP_PURPOSE: &str = "totp-secret";
+
 async fn replace_recovery_codes(
     tx: &mut sqlx::AnyConnection,
+    secrets: &Secrets,
     account_id: &str,
-    hashes: &[String],
+    codes: &[String],
 ) -> Result<()> {
     sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
-    for hash in hashes {
+    for code in codes {
         sqlx::query("INSERT INTO recovery_codes (account_id, code_hash) VALUES ($1, $2)")
             .bind(account_id)
-            .bind(hash)
+            .bind(recovery_code_hash(secrets, code))
             .execute(&mut *tx)
             .await?;
     }
@@ -703,6 +744,7 @@ async fn insert_token(
 /// account id and whether it was made.
 async fn add_user_in(
     tx: &mut sqlx::AnyConnection,
+    secrets: &Secrets,
     new: &NewUser<'_>,
     ctx: &AuditContext,
 ) -> Result<(String, bool)> {
@@ -731,6 +773,7 @@ async fn add_user_in(
             .await?;
             append(
                 tx,
+                secrets,
                 ctx,
                 AuditAction::AccountCreated,
                 &account_target(&id),
@@ -753,6 +796,7 @@ async fn add_user_in(
     .await?;
     append(
         tx,
+        secrets,
         ctx,
         AuditAction::RoleGranted,
         &account_target(&account_id),
@@ -776,6 +820,7 @@ async fn add_user_in(
         }
         append(
             tx,
+            secrets,
             ctx,
             AuditAction::ServicesChanged,
             &account_target(&account_id),

@@ -155,6 +155,7 @@ impl Store {
             .await?;
         append(
             &mut tx,
+            &self.secrets,
             ctx,
             AuditAction::Logout,
             &crate::people::account_target(&session.account_id),
@@ -175,6 +176,7 @@ impl Store {
             .await?;
         append(
             &mut tx,
+            &self.secrets,
             ctx,
             AuditAction::LogoutEverywhere,
             &crate::people::account_target(account_id),

@@ -177,7 +177,8 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {
-    Store::connect(&settings.database_url)
+    let secrets = settings.secrets()?;
+    Store::connect(&settings.database_url, secrets)
         .await
         .with_context(|| {
             format!(

@@ -40,6 +40,12 @@ pub struct Settings {
     pub idporten_issuer: Option<String>,
     pub idporten_client_id: Option<String>,
     pub idporten_client_secret: Option<String>,
+    /// The platform's secret key (32 bytes, base64): keys the audit chain and seals
+    /// secrets at rest. Every instance needs the same one. Never put it in the database.
+    pub secret_key: Option<String>,
+    /// Or a file holding it; with SQLite, `saman.key` beside the database is made at the
+    /// first start if there is none.
+    pub secret_key_file: Option<String>,
     /// Each tenant's own directory for staff (OpenID Connect, e.g. Entra ID), by tenant
     /// slug; set in the settings file as `[tenant_oidc.SLUG]`.
     #[serde(default)]
@@ -79,6 +85,8 @@ impl Default for Settings {
             idporten_client_id: None,
             idporten_client_secret: None,
             tenant_oidc: Default::default(),
+            secret_key: None,
+            secret_key_file: None,
         }
     }
 }
@@ -105,6 +113,8 @@ impl Settings {
             "idporten_issuer",
             "idporten_client_id",
             "idporten_client_secret",
+            "secret_key",
+            "secret_key_file",
         ]));
         if let Some(url) = &cli.database_url {
             figment = figment.merge(("database_url", url));
@@ -153,6 +163,43 @@ impl Settings {
             )));
         }
         Ok(settings)
+    }
+
+    /// The platform's secret key: `secret_key`, or the file `secret_key_file`, or (with
+    /// SQLite) `saman.key` beside the database, made with a new random key if missing.
+    pub fn secrets(&self) -> anyhow::Result<saman_domain::auth::keys::Secrets> {
+        use saman_domain::auth::keys::Secrets;
+        if let Some(key) = &self.secret_key {
+            return Secrets::from_base64(key).map_err(|e| anyhow::anyhow!("secret_key: {e}"));
+        }
+        let file = match (
+            &self.secret_key_file,
+            self.database_url.strip_prefix("sqlite:"),
+        ) {
+            (Some(file), _) => std::path::PathBuf::from(file),
+            (None, Some(db)) => {
+                let db = db.trim_start_matches("//");
+                let db = db.split('?').next().unwrap_or(db);
+                std::path::Path::new(db)
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join("saman.key")
+            }
+            (None, None) => anyhow::bail!(
+                "set secret_key (or secret_key_file): the same key on every instance that shares the database"
+            ),
+        };
+        if !file.exists() {
+            if let Some(parent) = file.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            write_private(&file, &Secrets::generate_base64())?;
+            tracing::info!(file = %file.display(), "made a new secret key; back it up with the database");
+        }
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| anyhow::anyhow!("secret key file {}: {e}", file.display()))?;
+        Secrets::from_base64(&text)
+            .map_err(|e| anyhow::anyhow!("secret key file {}: {e}", file.display()))
     }
 
     /// What the web layer needs of these settings.
@@ -237,6 +284,16 @@ pub fn init_logging(settings: &Settings) {
     } else {
         builder.init();
     }
+}
+
+/// Writes a file only its owner may read.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 #[cfg(test)]

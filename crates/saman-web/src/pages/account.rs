@@ -333,15 +333,11 @@ pub async fn renew_recovery_codes(
         return Err(WebError::NotFound);
     }
     let codes: Vec<String> = (0..10).map(|_| secret::new_recovery_code()).collect();
-    let hashes: Vec<String> = codes
-        .iter()
-        .map(|c| secret::sha256_hex(c.as_bytes()))
-        .collect();
     state
         .store
         .renew_recovery_codes(
             &user.account.id,
-            &hashes,
+            &codes,
             &audit_ctx(&published, &user, address),
         )
         .await?;

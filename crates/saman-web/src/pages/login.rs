@@ -432,10 +432,7 @@ pub async fn second_step(
                     let used = code.len() == 11
                         && state
                             .store
-                            .use_recovery_code(
-                                &user.account.id,
-                                &secret::sha256_hex(code.as_bytes()),
-                            )
+                            .use_recovery_code(&user.account.id, &code)
                             .await?;
                     if used {
                         state
@@ -458,17 +455,13 @@ pub async fn second_step(
             match totp::verify(&secret, &form.code, now, None) {
                 Some(step) => {
                     recovery_codes = (0..10).map(|_| secret::new_recovery_code()).collect();
-                    let hashes: Vec<String> = recovery_codes
-                        .iter()
-                        .map(|c| secret::sha256_hex(c.as_bytes()))
-                        .collect();
                     state
                         .store
                         .enable_two_step(
                             &user.account.id,
                             &secret,
                             step as i64,
-                            &hashes,
+                            &recovery_codes,
                             &ctx_audit,
                         )
                         .await?;

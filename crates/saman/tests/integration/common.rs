@@ -4,6 +4,17 @@ use saman_domain::files::read_bundle;
 use saman_store::Store;
 use std::path::{Path, PathBuf};
 
+/// The platform's secret key in tests (the binary gets it as `SAMAN_SECRET_KEY`).
+pub fn test_secrets() -> saman_domain::auth::keys::Secrets {
+    saman_domain::auth::keys::Secrets::from_bytes([42; 32])
+}
+
+/// [`test_secrets`] as configuration holds it.
+pub fn test_secret_key() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode([42u8; 32])
+}
+
 /// The bearer token `/metrics` answers to in tests.
 pub const METRICS_TOKEN: &str = "test-metrics-token";
 
@@ -135,7 +146,7 @@ impl TestApp {
     ) -> TestApp {
         saman_web::install_metrics_recorder();
         let db = TestDb::new(backend).await;
-        let store = Store::connect(&db.url)
+        let store = Store::connect(&db.url, test_secrets())
             .await
             .expect("the test database opens");
         if demo {
@@ -217,6 +228,7 @@ impl Binary {
                 "SAMAN_DATABASE_URL",
                 format!("sqlite:{}", dir.path().join("data/saman.db").display()),
             )
+            .env("SAMAN_SECRET_KEY", test_secret_key())
             .stdout(std::process::Stdio::piped())
             .stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap());
         for (name, value) in env {

@@ -18,6 +18,7 @@ crate::on_both_backends!(
 fn saman(db: &TestDb, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_saman"))
         .args(args)
+        .env("SAMAN_SECRET_KEY", crate::common::test_secret_key())
         .env("SAMAN_DATABASE_URL", &db.url)
         .output()
         .unwrap()
@@ -182,9 +183,12 @@ async fn sqlite_backup_is_a_working_database() {
     let file = dir.path().join("kopi.db");
     let output = saman(&app.db, &["backup", file.to_str().unwrap()]);
     assert!(output.status.success(), "{output:?}");
-    let copy = saman_store::Store::connect(&format!("sqlite:{}", file.display()))
-        .await
-        .unwrap();
+    let copy = saman_store::Store::connect(
+        &format!("sqlite:{}", file.display()),
+        crate::common::test_secrets(),
+    )
+    .await
+    .unwrap();
     assert!(copy.tenant_by_slug("testvik").await.unwrap().is_some());
     let again = saman(&app.db, &["backup", file.to_str().unwrap()]);
     assert!(
@@ -222,7 +226,9 @@ async fn an_import_through_another_instance_shows_at_once(backend: Backend) {
             .contains("Oppvekstplan")
     );
     // A second instance on the same database, as behind a load balancer.
-    let other = saman_store::Store::connect(&app.db.url).await.unwrap();
+    let other = saman_store::Store::connect(&app.db.url, crate::common::test_secrets())
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture("testvik"), dir.path());
     let plan = dir.path().join("innhold/plan/oppvekstplan.md");

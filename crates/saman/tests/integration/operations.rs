@@ -72,10 +72,14 @@ async fn every_response_carries_security_headers(backend: Backend) {
 
 async fn migrations_are_versioned_and_run_once(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let first = saman_store::Store::connect(&db.url).await.unwrap();
+    let first = saman_store::Store::connect(&db.url, crate::common::test_secrets())
+        .await
+        .unwrap();
     first.close().await;
     // A second start finds the schema in place and applies nothing again.
-    let store = saman_store::Store::connect(&db.url).await.unwrap();
+    let store = saman_store::Store::connect(&db.url, crate::common::test_secrets())
+        .await
+        .unwrap();
     assert_eq!(
         store.backend() == saman_store::Backend::Postgres,
         backend == Backend::Postgres

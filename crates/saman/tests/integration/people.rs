@@ -223,6 +223,29 @@ async fn a_tenant_admin_logs_in_with_two_steps_and_it_is_all_audited(backend: Ba
         )
         .await;
     assert_eq!(status, 422, "a recovery code is used once");
+    // At rest, the two-step secret is sealed and the recovery codes are keyed hashes.
+    {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+        let stored: String = sqlx::query_scalar(
+            "SELECT totp_secret FROM accounts WHERE email = 'admin@testvik.example'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert!(
+            stored.starts_with("v1.") && !stored.contains(&secret),
+            "sealed: {stored}"
+        );
+        let hashes: Vec<String> = sqlx::query_scalar("SELECT code_hash FROM recovery_codes")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        let unkeyed = saman_domain::auth::secret::sha256_hex(codes[1].as_bytes());
+        assert!(!hashes.is_empty() && !hashes.contains(&unkeyed));
+    }
+
     // The chain holds; an edited row is found.
     let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
     assert_eq!(
@@ -616,6 +639,7 @@ fn saman(db: &TestDb, args: &[&str], stdin: Option<&str>) -> std::process::Outpu
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_saman"))
         .args(args)
+        .env("SAMAN_SECRET_KEY", crate::common::test_secret_key())
         .env("SAMAN_DATABASE_URL", &db.url)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
