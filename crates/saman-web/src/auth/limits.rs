@@ -54,8 +54,23 @@ pub const PDF_PER_ADDRESS: Limit = Limit {
 /// The key of a subject under a limit. E-mail addresses are hashed, so the table holds
 /// none in the clear.
 pub fn key(limit: Limit, subject: &str) -> String {
-    let subject = subject.trim().to_lowercase();
+    let subject = network_of(subject.trim()).unwrap_or_else(|| subject.trim().to_lowercase());
     format!("{}:{}", limit.prefix, sha256_hex(subject.as_bytes()))
+}
+
+/// An IPv6 address counts as its /64 network: one household or host gets a whole /64,
+/// so counting single addresses would let it try billions of times.
+fn network_of(subject: &str) -> Option<String> {
+    match subject.parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V6(v6) => {
+            let segments = v6.segments();
+            Some(format!(
+                "{:x}:{:x}:{:x}:{:x}::/64",
+                segments[0], segments[1], segments[2], segments[3]
+            ))
+        }
+        std::net::IpAddr::V4(_) => None,
+    }
 }
 
 /// Counts this attempt against each limit first, then refuses with "too many attempts"
@@ -76,4 +91,30 @@ pub async fn check_and_count(state: &AppState, checks: &[(Limit, &str)]) -> Resu
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_network() {
+        assert_eq!(
+            key(LOGIN_PER_ADDRESS, "2001:db8:1:2::1"),
+            key(LOGIN_PER_ADDRESS, "2001:db8:1:2:ffff::9")
+        );
+        assert_ne!(
+            key(LOGIN_PER_ADDRESS, "2001:db8:1:2::1"),
+            key(LOGIN_PER_ADDRESS, "2001:db8:1:3::1")
+        );
+        assert_ne!(
+            key(LOGIN_PER_ADDRESS, "192.0.2.1"),
+            key(LOGIN_PER_ADDRESS, "192.0.2.2")
+        );
+        assert_eq!(
+            key(LOGIN_PER_ACCOUNT, "Kari@Fjordvik.no "),
+            key(LOGIN_PER_ACCOUNT, "kari@fjordvik.no")
+        );
+        assert_ne!(key(LOGIN_PER_ADDRESS, "x"), key(LOGIN_PER_ACCOUNT, "x"));
+    }
 }
