@@ -107,6 +107,8 @@ describe('signed-in pages', () => {
     const other = second.page;
     await other.goto(link);
     assert.match(await other.locator('h1').innerText(), /Velkommen/);
+    const setPasswordViolations = await runAxe(other);
+    if (setPasswordViolations.length) violations.set(`set password ${other.url()}`, setPasswordViolations);
     await other.getByLabel('Nytt passord', { exact: true }).fill('nora har et langt passord');
     await other.getByLabel('Gjenta nytt passord').fill('nora har et langt passord');
     await other.getByRole('button', { name: 'Lagre passordet' }).click();
@@ -190,6 +192,27 @@ describe('signed-in pages', () => {
     }
     context.off('request', onRequest);
     assert.deepEqual(foreign, [], 'the test ID-porten is on the same site');
+    assert.equal(violations.size, 0, `axe violations:\n${formatViolations(violations)}`);
+  });
+
+  it('the pages of forgotten passwords and spent links pass axe in both languages', { timeout: 60_000 }, async () => {
+    const { page, context } = browser;
+    const { origin } = server;
+    await context.clearCookies();
+    for (const [lang, tenant] of [['nb', 'fjordvik'], ['nn', 'lauvdal-strandheim']]) {
+      await page.goto(`${origin}/${lang}/${tenant}/glemt-passord`);
+      await check('forgot password');
+      await page.getByLabel('E-postadresse').fill('ingen@eksempel.example');
+      await page.getByRole('button', { name: 'Send lenke' }).click();
+      await page.waitForLoadState('load');
+      assert.match(await page.locator('h1').innerText(), /Sjekk e-posten/);
+      await check('forgot password sent');
+      for (const kind of ['invitasjon', 'nytt-passord']) {
+        await page.goto(`${origin}/${lang}/${tenant}/${kind}/ikke-en-gyldig-lenke`);
+        assert.match(await page.locator('h1').innerText(), /Lenk/);
+        await check(`spent ${kind} link`);
+      }
+    }
     assert.equal(violations.size, 0, `axe violations:\n${formatViolations(violations)}`);
   });
 });
