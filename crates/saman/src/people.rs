@@ -31,6 +31,10 @@ pub enum UserCommand {
         /// from an invitation or a password reset.
         #[arg(long)]
         password_stdin: bool,
+        /// For guardians and youth: the national identity number they log in with at
+        /// ID-porten (checked, check digits included). It is never printed.
+        #[arg(long)]
+        pid: Option<String>,
     },
     /// List people and their roles.
     List {
@@ -68,6 +72,7 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<ExitCod
             role,
             services,
             password_stdin,
+            pid,
         } => {
             let Some(role) = Role::from_key(&role) else {
                 bail!("ukjent rolle «{role}»; gyldige roller er {}", Role::keys());
@@ -115,8 +120,21 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<ExitCod
             } else {
                 None
             };
+            let pid = match pid {
+                Some(_) if !role.is_family() => bail!("--pid gjelder bare foresatte og ungdom"),
+                Some(typed) => Some(saman_relay::pid::Pid::parse(&typed).map_err(|_| {
+                    anyhow::anyhow!("--pid er ikke et gyldig fødselsnummer eller D-nummer")
+                })?),
+                None => None,
+            };
+            if let Some(pid) = &pid
+                && let Some(holder) = store.account_by_pid(pid.as_str()).await?
+                && holder.email.as_deref() != Some(saman_store::normalize_email(&email).as_str())
+            {
+                bail!("fødselsnummeret hører allerede til en annen konto");
+            }
             let ctx = AuditContext::command_line(record.as_ref().map(|r| r.id.clone()));
-            store
+            let account_id = store
                 .add_user(
                     &NewUser {
                         email: &email,
@@ -132,6 +150,9 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<ExitCod
                     &ctx,
                 )
                 .await?;
+            if let Some(pid) = &pid {
+                store.set_pid(&account_id, pid.as_str()).await?;
+            }
             println!("{email}: {role} lagt til.");
         }
         UserCommand::List { tenant } => {

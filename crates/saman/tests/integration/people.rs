@@ -798,6 +798,54 @@ async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Back
     let list = String::from_utf8(saman(db, &["user", "list"], None).stdout).unwrap();
     assert!(list.contains("deaktivert"), "{list}");
 
+    // Families by identity number (checked), for the login with ID-porten.
+    let family = |email: &str, role: &str, pid: &str| {
+        saman(
+            db,
+            &[
+                "user", "add", "--tenant", "testvik", "--email", email, "--name", "Mor", "--role",
+                role, "--pid", pid,
+            ],
+            None,
+        )
+    };
+    assert!(
+        family("mor@testvik.example", "guardian", "15898512379")
+            .status
+            .success()
+    );
+    assert!(
+        !family("far@testvik.example", "guardian", "15898512378")
+            .status
+            .success(),
+        "check digits"
+    );
+    assert!(
+        !family("far@testvik.example", "editor", "03889245602")
+            .status
+            .success(),
+        "staff have no pid"
+    );
+    assert!(
+        !family("far@testvik.example", "guardian", "15898512379")
+            .status
+            .success(),
+        "one person, one account"
+    );
+    let mother = app
+        .store
+        .account_by_pid("15898512379")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mother.email.as_deref(), Some("mor@testvik.example"));
+    let list = String::from_utf8(saman(db, &["user", "list", "--tenant", "testvik"], None).stdout)
+        .unwrap();
+    assert!(
+        !list.contains("15898512379"),
+        "the identity number is never printed"
+    );
+
     let out = saman(db, &["audit", "verify"], None);
     assert!(
         out.status.success(),
