@@ -8,15 +8,16 @@ use crate::auth::access::{Allowed, CanManageUsers, login_path};
 use crate::auth::csrf::check_token;
 use crate::auth::limits::{self, INVITE_PER_ACCOUNT, RESET_PER_ADDRESS, RESET_PER_EMAIL};
 use crate::auth::session::login_csrf_cookie;
-use crate::auth::{ClientAddress, cookie_header, read_cookie};
+use crate::auth::{ClientAddress, read_cookie};
 use crate::error::{WebError, form_with_problems};
 use crate::i18n::Tr;
 use crate::pages::account::password_problem_text;
+use crate::pages::login::{login_token, with_headers};
 use crate::views::{Chrome, Ctx};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use saman_domain::Lang;
 use saman_domain::access::Role;
@@ -248,27 +249,6 @@ fn message(
     .into_response())
 }
 
-/// The login form's double-submit token, made if the browser has none yet.
-fn form_token(headers: &HeaderMap, https: bool) -> (String, Option<axum::http::HeaderValue>) {
-    match read_cookie(headers, login_csrf_cookie(https)) {
-        Some(token) if token.len() == 43 => (token.to_string(), None),
-        _ => {
-            let token = secret::new_token();
-            (
-                token.clone(),
-                Some(cookie_header(login_csrf_cookie(https), &token, https, None)),
-            )
-        }
-    }
-}
-
-fn with_cookie(mut response: Response, cookie: Option<axum::http::HeaderValue>) -> Response {
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
-}
-
 fn set_password_view(
     lang: Lang,
     ctx: &Ctx,
@@ -354,9 +334,9 @@ async fn link_page(
             )),
         );
     };
-    let (csrf, cookie) = form_token(&headers, state.config.https());
+    let (csrf, cookie) = login_token(&headers, state.config.https());
     let page = set_password_view(lang, &ctx, &published, purpose, &account.name, csrf, None)?;
-    Ok(with_cookie(page.into_response(), cookie))
+    Ok(with_headers(page.into_response(), cookie))
 }
 
 #[derive(Deserialize)]
@@ -498,14 +478,14 @@ pub async fn forgot_page(
 ) -> Result<Response, WebError> {
     let lang = parse_lang(&lang)?;
     let published = find_tenant(&state, &slug).await?;
-    let (csrf, cookie) = form_token(&headers, state.config.https());
+    let (csrf, cookie) = login_token(&headers, state.config.https());
     let tr = Tr::new(lang);
     let page = render(ForgotPage {
         chrome: Chrome::tenant(lang, tr.t("forgot-title"), &ctx, &published.record, ""),
         action: crate::urls::TenantUrls::new(lang, &slug).forgot_password(),
         csrf,
     })?;
-    Ok(with_cookie(page.into_response(), cookie))
+    Ok(with_headers(page.into_response(), cookie))
 }
 
 #[derive(Deserialize)]

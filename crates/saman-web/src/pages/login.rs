@@ -52,8 +52,9 @@ pub struct LoginForm {
     password: String,
 }
 
-/// The token of the login form: the pre-session cookie's, made if missing.
-fn login_token(headers: &HeaderMap, https: bool) -> (String, Option<HeaderValue>) {
+/// The token of a form before login (login, forgotten password, a mail's link): the
+/// pre-session cookie's, made if missing.
+pub fn login_token(headers: &HeaderMap, https: bool) -> (String, Option<HeaderValue>) {
     match read_cookie(headers, login_csrf_cookie(https)) {
         Some(token) if token.len() == 43 => (token.to_string(), None),
         _ => {
@@ -64,7 +65,8 @@ fn login_token(headers: &HeaderMap, https: bool) -> (String, Option<HeaderValue>
     }
 }
 
-fn with_headers(
+/// Adds cookies to a response that must not be stored.
+pub fn with_headers(
     mut response: Response,
     cookies: impl IntoIterator<Item = HeaderValue>,
 ) -> Response {
