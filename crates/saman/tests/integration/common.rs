@@ -339,3 +339,16 @@ pub async fn session_cookie(store: &Store, account: &str, tenant_id: &str) -> St
         .unwrap();
     format!("saman_session={}", new.token)
 }
+
+/// A page as a signed-in person (by session cookie) gets it, following no redirect.
+pub async fn signed_in_page(app: &TestApp, path: &str, cookie: &str) -> String {
+    app.client
+        .get(format!("{}{path}", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}

@@ -3,7 +3,7 @@
 //! mail once even when two senders run at the same time.
 
 use crate::common::{
-    Backend, PASSWORD, TestApp, add_person, cookie_client, hidden, session_cookie,
+    Backend, PASSWORD, TestApp, add_person, cookie_client, hidden, session_cookie, signed_in_page,
 };
 use crate::smtp::TestSmtp;
 use saman::mailer::Mailer;
@@ -44,15 +44,7 @@ async fn an_invited_editor_sets_a_password_and_logs_in(backend: Backend) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let page = admin
-        .get(format!("{}/nb/testvik/admin/brukere", app.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = signed_in_page(&app, "/nb/testvik/admin/brukere", &cookie).await;
     let csrf = hidden(&page, "csrf");
     let invite = |form: Vec<(&'static str, String)>| {
         admin
@@ -161,15 +153,7 @@ async fn an_invited_editor_sets_a_password_and_logs_in(backend: Backend) {
     ));
 
     // And the audit log has it all.
-    let page = admin
-        .get(format!("{}/nb/testvik/admin/revisjon", app.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = signed_in_page(&app, "/nb/testvik/admin/revisjon", &cookie).await;
     for event in [
         "invitert",
         "invitasjon tatt i bruk",

@@ -2,7 +2,9 @@
 //! with every role in its own and another tenant, CSRF, deactivation, enumeration, and
 //! the audit log's chain found broken when a row is edited in the database.
 
-use crate::common::{Backend, PASSWORD, TestApp, TestDb, add_person, hidden, session_cookie};
+use crate::common::{
+    Backend, PASSWORD, TestApp, TestDb, add_person, hidden, session_cookie, signed_in_page,
+};
 use saman_domain::access::Role;
 use saman_domain::auth::totp;
 use saman_store::AuditContext;
@@ -1021,15 +1023,12 @@ async fn an_administrator_changes_roles_and_services_and_it_is_audited(backend: 
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let page = client
-        .get(format!("{}/nb/testvik/admin/brukere/{person}", app.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = signed_in_page(
+        &app,
+        &format!("/nb/testvik/admin/brukere/{person}"),
+        &cookie,
+    )
+    .await;
     let csrf = hidden(&page, "csrf");
     let save = |form: Vec<(&'static str, String)>| {
         client
