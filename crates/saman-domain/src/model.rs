@@ -146,6 +146,36 @@ pub struct Tenant {
     pub child_welfare: Option<String>,
     /// The service (slug) to call about a child after hours.
     pub child_welfare_out_of_hours: Option<String>,
+    /// The municipality's rules for its relay logs.
+    pub relay: RelaySettings,
+}
+
+/// A municipality's settings for the relay log (stafettlogg).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelaySettings {
+    /// From this age (15 or 16) a youth consents for themself.
+    pub youth_consent_age: u8,
+    /// Days a closed log is kept before it is deleted (its printout is archived in the
+    /// child's file when it closes).
+    pub retention_days: u32,
+    /// The item (slug) that is the municipality's privacy page: its legal basis for
+    /// processing, shown to families.
+    pub privacy_page: Option<String>,
+}
+
+impl RelaySettings {
+    pub const YOUTH_CONSENT_AGES: [u8; 2] = [15, 16];
+    pub const MAX_RETENTION_DAYS: u32 = 3650;
+}
+
+impl Default for RelaySettings {
+    fn default() -> RelaySettings {
+        RelaySettings {
+            youth_consent_age: 16,
+            retention_days: 180,
+            privacy_page: None,
+        }
+    }
 }
 
 impl Tenant {

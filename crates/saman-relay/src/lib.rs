@@ -1,10 +1,35 @@
 //! The relay log (stafettlogg): the log that follows a child across services, opened
 //! only with consent, read by the guardians, protected like health data.
 //!
-//! This crate holds its rules, without I/O: national identity numbers, the child's age
-//! and voice, and consent (who gives it, what it covers, when it ends). Storage,
-//! encryption and the pages build on these (see issue 7).
+//! Everything about it is here, to be read and reviewed as one: its rules (identity
+//! numbers, the child's age and voice, consent, what a log holds), the policy that
+//! decides every access ([`policy`]), and its storage ([`storage`]), which seals the
+//! child's data at rest ([`seal`]) and audits every read and write. Nothing else reaches
+//! its tables.
 
 pub mod age;
 pub mod consent;
+pub mod content;
 pub mod pid;
+pub mod policy;
+pub mod seal;
+pub mod storage;
+
+pub use storage::{
+    AccessRow, Change, ConsentForm, ConsentStatus, ConsentView, EntryView, LogSummary, LogView,
+    NewEntry, NewLog, ParticipantView, Relay, Requester,
+};
+
+/// What can go wrong in the relay log's storage. Details are for the logs, and never
+/// hold a child's data (only ids of logs and rows).
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error(transparent)]
+    Store(#[from] saman_store::StoreError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("stored relay data does not fit: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, RelayError>;

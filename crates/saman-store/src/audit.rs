@@ -101,8 +101,9 @@ fn row_hash(
     secrets.mac_hex("audit-chain", text.as_bytes())
 }
 
-/// Appends a row to the chain of `ctx.tenant`, inside the caller's transaction.
-pub(crate) async fn append(
+/// Appends a row to the chain of `ctx.tenant`, inside the caller's transaction (the
+/// relay log's storage calls this for every read and write).
+pub async fn append(
     tx: &mut AnyConnection,
     secrets: &Secrets,
     ctx: &AuditContext,
@@ -179,6 +180,8 @@ pub struct AuditFilter {
     /// Inclusive, `YYYY-MM-DD`.
     pub from: Option<String>,
     pub to: Option<String>,
+    /// What the rows are about, e.g. `relay:<log id>`.
+    pub target: Option<String>,
     pub limit: i64,
 }
 
@@ -217,7 +220,8 @@ impl Store {
             "SELECT l.seq, l.at, l.actor_id, a.name AS actor_name, l.actor_role, l.action, l.target, \
              l.outcome, l.address, l.details FROM audit_log l LEFT JOIN accounts a ON a.id = l.actor_id \
              WHERE l.tenant_id = $1 AND ($2 = '' OR l.action = $2) AND ($3 = '' OR l.actor_id = $3) \
-             AND ($4 = '' OR l.at >= $4) AND ($5 = '' OR l.at < $5) ORDER BY l.seq DESC LIMIT $6",
+             AND ($4 = '' OR l.at >= $4) AND ($5 = '' OR l.at < $5) AND ($7 = '' OR l.target = $7) \
+             ORDER BY l.seq DESC LIMIT $6",
         )
         .bind(chain_key(tenant))
         .bind(filter.action.as_deref().unwrap_or(""))
@@ -225,6 +229,7 @@ impl Store {
         .bind(filter.from.as_deref().unwrap_or(""))
         .bind(filter.to.as_deref().map_or(String::new(), |d| format!("{d}T99")))
         .bind(if filter.limit > 0 { filter.limit } else { 200 })
+        .bind(filter.target.as_deref().unwrap_or(""))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -79,12 +79,13 @@ async fn write_tenant(
     let sql = if is_new {
         "INSERT INTO tenants (id, slug, default_lang, municipality_numbers, primary_colour, contact_email, \
          logo_file_name, logo, model_version, created_at, updated_at, child_welfare_slug, \
-         child_welfare_out_of_hours_slug) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11)"
+         child_welfare_out_of_hours_slug, relay_youth_consent_age, relay_retention_days, relay_privacy_slug) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11, $12, $13, $14)"
     } else {
         "UPDATE tenants SET slug = $2, default_lang = $3, municipality_numbers = $4, primary_colour = $5, \
          contact_email = $6, logo_file_name = $7, logo = $8, updated_at = $9, \
-         model_version = model_version + 1, child_welfare_slug = $10, child_welfare_out_of_hours_slug = $11 \
-         WHERE id = $1"
+         model_version = model_version + 1, child_welfare_slug = $10, child_welfare_out_of_hours_slug = $11, \
+         relay_youth_consent_age = $12, relay_retention_days = $13, relay_privacy_slug = $14 WHERE id = $1"
     };
     sqlx::query(sql)
         .bind(&id.0)
@@ -98,6 +99,9 @@ async fn write_tenant(
         .bind(&now)
         .bind(&tenant.child_welfare)
         .bind(&tenant.child_welfare_out_of_hours)
+        .bind(i64::from(tenant.relay.youth_consent_age))
+        .bind(i64::from(tenant.relay.retention_days))
+        .bind(&tenant.relay.privacy_page)
         .execute(&mut **tx)
         .await?;
 

@@ -82,6 +82,7 @@ const MIGRATIONS: &[Migration] = &[
         "accounts of a tenant's own directory",
         "0006_oidc_subjects.sql"
     ),
+    shared!(7, "the relay log", "0007_relay_log.sql"),
 ];
 
 impl Store {
@@ -97,10 +98,12 @@ impl Store {
                 options = options.max_connections(8).after_connect(|conn, _| {
                     Box::pin(async move {
                         // WAL lets readers run beside a writer; FULL makes each commit
-                        // durable; foreign keys are off by default in SQLite.
+                        // durable; foreign keys are off by default in SQLite; secure
+                        // delete overwrites what is deleted (a purged relay log).
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                             PRAGMA secure_delete = ON;",
                         )
                         .await?;
                         Ok(())
@@ -121,11 +124,23 @@ impl Store {
             secrets: std::sync::Arc::new(secrets),
         };
         store.migrate().await?;
+        store.key_plain_identity_numbers().await?;
         Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The connection pool, for the relay log's storage (crate saman-relay), which keeps
+    /// its queries beside its rules. Nothing else outside this crate should need it.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The platform key, for the relay log's sealing.
+    pub fn secrets(&self) -> &saman_domain::auth::keys::Secrets {
+        &self.secrets
     }
 
     /// Whether the database answers.
@@ -184,6 +199,25 @@ impl Store {
                 .await?;
         }
         result
+    }
+
+    /// Databases from before identity numbers were stored as keyed hashes hold them
+    /// plain (eleven digits): replace each by its key. A key is 64 hex digits, so this
+    /// finds nothing the second time.
+    async fn key_plain_identity_numbers(&self) -> Result<()> {
+        let plain: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, pid FROM accounts WHERE pid IS NOT NULL AND length(pid) = 11",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, pid) in plain {
+            sqlx::query("UPDATE accounts SET pid = $1 WHERE id = $2")
+                .bind(self.pid_key(&pid))
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Writes a consistent copy of a SQLite database to `path` (which must not exist),

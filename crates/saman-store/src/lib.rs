@@ -19,7 +19,7 @@ mod published;
 mod sessions;
 mod tenants;
 
-pub use audit::{AuditContext, AuditEntry, AuditFilter, BrokenChain};
+pub use audit::{AuditContext, AuditEntry, AuditFilter, BrokenChain, append as append_audit};
 pub use bundle::ImportOutcome;
 pub use db::{Backend, Store};
 pub use model::{Model, Visibility};

@@ -72,9 +72,15 @@ impl Store {
         }))
     }
 
+    /// The keyed hash an identity number is stored and looked up as: the database never
+    /// holds the number itself, and without the platform key nobody can test a guess.
+    pub fn pid_key(&self, pid: &str) -> String {
+        self.secrets.mac_hex("pid", pid.as_bytes())
+    }
+
     pub async fn account_by_pid(&self, pid: &str) -> Result<Option<Account>> {
         let id: Option<String> = sqlx::query_scalar("SELECT id FROM accounts WHERE pid = $1")
-            .bind(pid)
+            .bind(self.pid_key(pid))
             .fetch_optional(&self.pool)
             .await?;
         match id {
@@ -87,7 +93,7 @@ impl Store {
     /// line or the demo), or makes an account for it on the first login.
     pub async fn set_pid(&self, account_id: &str, pid: &str) -> Result<()> {
         sqlx::query("UPDATE accounts SET pid = $1, updated_at = $2 WHERE id = $3")
-            .bind(pid)
+            .bind(self.pid_key(pid))
             .bind(clock::to_text(clock::now()))
             .bind(account_id)
             .execute(&self.pool)
@@ -104,7 +110,7 @@ impl Store {
         )
         .bind(&id)
         .bind(name)
-        .bind(pid)
+        .bind(self.pid_key(pid))
         .bind(lang.code())
         .bind(&now)
         .execute(&self.pool)

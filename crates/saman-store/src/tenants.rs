@@ -77,7 +77,8 @@ impl Store {
     pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<TenantRecord>> {
         let Some(row) = sqlx::query(
             "SELECT id, slug, default_lang, municipality_numbers, primary_colour, contact_email, \
-             child_welfare_slug, child_welfare_out_of_hours_slug, logo_file_name FROM tenants WHERE slug = $1",
+             child_welfare_slug, child_welfare_out_of_hours_slug, logo_file_name, \
+             relay_youth_consent_age, relay_retention_days, relay_privacy_slug FROM tenants WHERE slug = $1",
         )
         .bind(slug)
         .fetch_optional(&self.pool)
@@ -98,6 +99,13 @@ impl Store {
             contact_email: row.try_get("contact_email")?,
             child_welfare: row.try_get("child_welfare_slug")?,
             child_welfare_out_of_hours: row.try_get("child_welfare_out_of_hours_slug")?,
+            relay: saman_domain::model::RelaySettings {
+                youth_consent_age: u8::try_from(row.try_get::<i64, _>("relay_youth_consent_age")?)
+                    .map_err(|_| StoreError::Corrupt("relay_youth_consent_age".into()))?,
+                retention_days: u32::try_from(row.try_get::<i64, _>("relay_retention_days")?)
+                    .map_err(|_| StoreError::Corrupt("relay_retention_days".into()))?,
+                privacy_page: row.try_get("relay_privacy_slug")?,
+            },
             text: self.tenant_texts(&id).await?,
             priorities: self.priorities(&id).await?,
             about: self.tenant_about(&id).await?,

@@ -181,20 +181,7 @@ mod tests {
     }
 }
 
-/// Norway's offset from UTC at a moment: summer time (UTC+2) from 01:00 UTC on the last
-/// Sunday of March to 01:00 UTC on the last Sunday of October, otherwise UTC+1.
-pub fn oslo_offset(utc: time::OffsetDateTime) -> time::UtcOffset {
-    let last_sunday = |month: time::Month| {
-        let mut day = time::Date::from_calendar_date(utc.year(), month, month.length(utc.year()))
-            .expect("the last day of a month is a date");
-        while day.weekday() != time::Weekday::Sunday {
-            day = day.previous_day().expect("not the first day of all time");
-        }
-        day.with_hms(1, 0, 0).expect("01:00 is a time").assume_utc()
-    };
-    let summer = utc >= last_sunday(time::Month::March) && utc < last_sunday(time::Month::October);
-    time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("1 and 2 hours are offsets")
-}
+pub use saman_store::clock::oslo_offset;
 
 #[cfg(test)]
 mod oslo_tests {

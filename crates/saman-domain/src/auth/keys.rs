@@ -6,8 +6,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use chacha20poly1305::aead::{Aead, KeyInit};
-use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce, XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::fmt;
@@ -111,6 +111,57 @@ impl Secrets {
     }
 }
 
+impl Secrets {
+    /// Seals a value bound to its place (XChaCha20-Poly1305 with a 192-bit random
+    /// nonce, so billions of values may share a key): `x1.<key id>.<nonce and
+    /// ciphertext>`. `place` (e.g. a row's id and column) is authenticated but not
+    /// stored, so a sealed value moved to another row does not open there.
+    pub fn seal_at(&self, purpose: &str, place: &str, plaintext: &[u8]) -> String {
+        let cipher = XChaCha20Poly1305::new(&self.subkey(purpose).into());
+        let nonce_bytes = super::secret::random_bytes::<24>();
+        let sealed = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce_bytes),
+                Payload {
+                    msg: plaintext,
+                    aad: place.as_bytes(),
+                },
+            )
+            .expect("XChaCha20-Poly1305 seals any value that fits in memory");
+        let mut out = nonce_bytes.to_vec();
+        out.extend(sealed);
+        format!("x1.{}.{}", self.key_id, URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// Opens a value sealed with [`Secrets::seal_at`] for the same purpose and place.
+    pub fn open_at(&self, purpose: &str, place: &str, sealed: &str) -> Result<Vec<u8>, KeyError> {
+        let mut parts = sealed.splitn(3, '.');
+        let (Some("x1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(KeyError::Malformed);
+        };
+        if key_id != self.key_id {
+            return Err(KeyError::OtherKey("not the configured key"));
+        }
+        let bytes = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| KeyError::Malformed)?;
+        if bytes.len() < 24 + 16 {
+            return Err(KeyError::Malformed);
+        }
+        let (nonce, ciphertext) = bytes.split_at(24);
+        XChaCha20Poly1305::new(&self.subkey(purpose).into())
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: place.as_bytes(),
+                },
+            )
+            .map_err(|_| KeyError::Tampered)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +192,35 @@ mod tests {
                 .is_err()
         );
         assert_eq!(key.open("totp", "klartekst"), Err(KeyError::Malformed));
+    }
+
+    #[test]
+    fn values_sealed_at_a_place_open_only_there() {
+        let key = Secrets::from_bytes([9; 32]);
+        let sealed = key.seal_at("relay", "log-1:child", b"Ola Nordmann");
+        assert!(sealed.starts_with(&format!("x1.{}.", key.key_id())));
+        assert_eq!(
+            key.open_at("relay", "log-1:child", &sealed).unwrap(),
+            b"Ola Nordmann"
+        );
+        assert_eq!(
+            key.open_at("relay", "log-2:child", &sealed),
+            Err(KeyError::Tampered),
+            "moved to another row"
+        );
+        assert_eq!(
+            key.open_at("totp", "log-1:child", &sealed),
+            Err(KeyError::Tampered)
+        );
+        assert!(
+            Secrets::from_bytes([8; 32])
+                .open_at("relay", "log-1:child", &sealed)
+                .is_err()
+        );
+        assert_eq!(
+            key.open_at("relay", "log-1:child", "v1.x.y"),
+            Err(KeyError::Malformed)
+        );
     }
 
     #[test]

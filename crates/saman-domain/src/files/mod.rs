@@ -62,11 +62,23 @@ struct TenantFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     child_welfare_out_of_hours: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    relay_log: Option<RelayLogFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     nb: Option<TenantTextFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nn: Option<TenantTextFile>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     priorities: Vec<PriorityFile>,
+}
+
+/// `[relay_log]` in tenant.toml: the municipality's rules for its relay logs.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RelayLogFile {
+    youth_consent_age: u8,
+    retention_days: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    privacy_page: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -719,6 +731,31 @@ fn read_tenant<'a>(
             individual: l.individual,
         }),
     };
+    let relay = match file.relay_log {
+        None => RelaySettings::default(),
+        Some(r) => {
+            if !RelaySettings::YOUTH_CONSENT_AGES.contains(&r.youth_consent_age) {
+                p.near(
+                    "youth_consent_age",
+                    "relay_log.youth_consent_age må være 15 eller 16".to_string(),
+                );
+            }
+            if r.retention_days > RelaySettings::MAX_RETENTION_DAYS {
+                p.near(
+                    "retention_days",
+                    format!(
+                        "relay_log.retention_days kan være høyst {}",
+                        RelaySettings::MAX_RETENTION_DAYS
+                    ),
+                );
+            }
+            RelaySettings {
+                youth_consent_age: r.youth_consent_age,
+                retention_days: r.retention_days,
+                privacy_page: r.privacy_page,
+            }
+        }
+    };
     Some(Tenant {
         slug: file.slug,
         default_lang: default_lang.unwrap_or(Lang::Nb),
@@ -728,6 +765,7 @@ fn read_tenant<'a>(
         contact_email: file.contact_email,
         child_welfare: file.child_welfare,
         child_welfare_out_of_hours: file.child_welfare_out_of_hours,
+        relay,
         text: ByLang {
             nb: file.nb.map(text_of),
             nn: file.nn.map(text_of),
@@ -1120,6 +1158,14 @@ fn check_references(
             );
         }
     }
+    if let Some(slug) = &tenant.relay.privacy_page
+        && !kinds.contains_key(slug.as_str())
+    {
+        p.near(
+            "privacy_page",
+            format!("relay_log.privacy_page «{slug}» er ikke en side i modellen"),
+        );
+    }
     let priority_keys: BTreeSet<&str> = tenant.priorities.iter().map(|p| p.key.as_str()).collect();
     for item in items {
         let path = item_path(item);
@@ -1207,6 +1253,11 @@ pub fn write_bundle(bundle: &ModelBundle) -> Vec<SourceFile> {
         contact_email: tenant.contact_email.clone(),
         child_welfare: tenant.child_welfare.clone(),
         child_welfare_out_of_hours: tenant.child_welfare_out_of_hours.clone(),
+        relay_log: (tenant.relay != RelaySettings::default()).then(|| RelayLogFile {
+            youth_consent_age: tenant.relay.youth_consent_age,
+            retention_days: tenant.relay.retention_days,
+            privacy_page: tenant.relay.privacy_page.clone(),
+        }),
         nb: tenant.text.nb.as_ref().map(text_file),
         nn: tenant.text.nn.as_ref().map(text_file),
         priorities: tenant

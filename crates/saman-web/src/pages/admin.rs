@@ -256,6 +256,7 @@ async fn audit_page(
         actor_id: None,
         from: (error.is_none() && !query.fra.is_empty()).then(|| query.fra.clone()),
         to: (error.is_none() && !query.til.is_empty()).then(|| query.til.clone()),
+        target: None,
         limit: 500,
     };
     let rows = state

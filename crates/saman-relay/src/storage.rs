@@ -1,0 +1,1953 @@
+//! The relay log's storage: the only code that reaches its tables. Every operation
+//! loads the log, asks the policy ([`crate::policy::decide`]), and does what is allowed
+//! in one transaction with its audit row, the basis of the access in its details. What
+//! the policy refuses is answered as "not found", and the refusal is audited too.
+
+use crate::consent::{Consent, ConsentState, Consenter, Given};
+use crate::content::{self, Child, Content, Guardian, Problem};
+use crate::policy::{self, Basis, LogFacts, LogState, Participant, RelayAction, Viewer};
+use crate::seal::{self, place};
+use crate::{RelayError, Result};
+use saman_domain::access::{Actor, Role};
+use saman_domain::audit::{AuditAction, Outcome};
+use saman_domain::model::RelaySettings;
+use saman_store::{AuditContext, Store, TenantId, TenantRecord, append_audit, clock};
+use sqlx::{AnyConnection, Row};
+use std::collections::BTreeSet;
+use time::Date;
+
+/// The relay log, over the platform's store.
+#[derive(Clone, Debug)]
+pub struct Relay {
+    store: Store,
+}
+
+/// The person asking, in one tenant: who they are, their roles there, their services,
+/// the keyed hash of their identity number (families), and where they ask from.
+#[derive(Debug, Clone)]
+pub struct Requester {
+    pub account_id: String,
+    pub roles: Vec<Role>,
+    pub services: Vec<String>,
+    pid_key: Option<String>,
+    pub address: String,
+    tenant: TenantId,
+    settings: RelaySettings,
+}
+
+impl Requester {
+    /// The role this person acts as, for the audit log.
+    fn acting_role(&self, basis: &Basis) -> &'static str {
+        match basis {
+            Basis::Guardian => Role::Guardian.key(),
+            Basis::Youth => Role::Youth.key(),
+            Basis::ServiceLeader { .. } | Basis::Overview { .. } => Role::ServiceLeader.key(),
+            _ if self.roles.contains(&Role::Employee) => Role::Employee.key(),
+            _ => Role::ServiceLeader.key(),
+        }
+    }
+
+    fn audit(&self, role: &str) -> AuditContext {
+        AuditContext {
+            tenant: Some(self.tenant.clone()),
+            actor_id: Some(self.account_id.clone()),
+            actor_role: Some(role.to_string()),
+            address: self.address.clone(),
+        }
+    }
+
+    fn is_professional(&self) -> bool {
+        self.roles
+            .iter()
+            .any(|r| matches!(r, Role::Employee | Role::ServiceLeader))
+    }
+}
+
+/// How a change went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Done,
+    /// Not there, or not for this person.
+    NotFound,
+    /// What was typed does not hold: the form comes back with these.
+    Invalid(Vec<Problem>),
+    /// The log changed since the form was made: nothing was saved.
+    Conflict,
+}
+
+/// What an employee types to open a log.
+#[derive(Debug, Clone, Default)]
+pub struct NewLog {
+    pub child_name: String,
+    pub child_birth: String,
+    pub child_pid: String,
+    pub pregnant: bool,
+    /// Up to [`content::MAX_GUARDIANS`] guardians: name and identity number.
+    pub guardians: Vec<(String, String)>,
+    pub concern: String,
+    pub level: String,
+    /// The service the holder works in.
+    pub holder_service: String,
+    /// The services to ask consent for.
+    pub services: Vec<String>,
+}
+
+/// A consent to ask for, or one given on paper.
+#[derive(Debug, Clone, Default)]
+pub struct ConsentForm {
+    pub services: Vec<String>,
+    pub covers: String,
+    pub ends_on: String,
+    /// For a paper consent: who signed it, and when.
+    pub signed_by: String,
+    pub given_on: String,
+    /// For a paper consent: the scanned form.
+    pub scan: Option<(String, Vec<u8>)>,
+}
+
+/// One version of a log's consent, as the pages show it.
+#[derive(Debug, Clone)]
+pub struct ConsentView {
+    pub consent: Consent,
+    pub status: ConsentStatus,
+    pub state: ConsentState,
+    /// Who signed a paper consent, or the name of who gave it digitally.
+    pub given_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentStatus {
+    Requested,
+    Given,
+    Declined,
+}
+
+impl ConsentStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            ConsentStatus::Requested => "requested",
+            ConsentStatus::Given => "given",
+            ConsentStatus::Declined => "declined",
+        }
+    }
+
+    fn from_key(key: &str) -> Result<ConsentStatus> {
+        match key {
+            "requested" => Ok(ConsentStatus::Requested),
+            "given" => Ok(ConsentStatus::Given),
+            "declined" => Ok(ConsentStatus::Declined),
+            other => Err(RelayError::Corrupt(format!("consent status {other}"))),
+        }
+    }
+}
+
+/// An entry, as the pages show it.
+#[derive(Debug, Clone)]
+pub struct EntryView {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub author_name: String,
+    pub author_role: String,
+    pub author_service: String,
+    pub created_at: String,
+    pub content: Content,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParticipantView {
+    pub account_id: String,
+    pub name: String,
+    pub service: String,
+    pub can_write: bool,
+}
+
+/// A log, as the person asking may see it.
+#[derive(Debug, Clone)]
+pub struct LogView {
+    pub id: String,
+    pub state: LogState,
+    pub child: Child,
+    pub concern: String,
+    pub level: u8,
+    pub holder_id: String,
+    pub holder_name: String,
+    pub holder_service: String,
+    pub guardians: Vec<Guardian>,
+    pub participants: Vec<ParticipantView>,
+    /// Newest first.
+    pub consents: Vec<ConsentView>,
+    pub entries: Vec<EntryView>,
+    pub revision: i64,
+    pub created_at: String,
+    pub consenter: Consenter,
+    /// The basis on which this person reads it.
+    pub basis: Basis,
+    /// What this person may do with it.
+    pub allowed: BTreeSet<&'static str>,
+    /// Whether the person reads the whole log, or only what is theirs (a child under
+    /// the consent age sees their own voice).
+    pub reads_all: bool,
+}
+
+impl LogView {
+    pub fn may(&self, action: RelayAction) -> bool {
+        self.allowed.contains(action_key(action))
+    }
+
+    /// The newest given consent, if any.
+    pub fn current_consent(&self) -> Option<&ConsentView> {
+        self.consents
+            .iter()
+            .find(|c| c.status == ConsentStatus::Given)
+    }
+
+    /// A requested consent waiting for an answer.
+    pub fn pending_consent(&self) -> Option<&ConsentView> {
+        self.consents
+            .iter()
+            .find(|c| c.status == ConsentStatus::Requested)
+    }
+}
+
+fn action_key(action: RelayAction) -> &'static str {
+    match action {
+        RelayAction::SeeExistence => "see",
+        RelayAction::Read => "read",
+        RelayAction::WriteEntry => "write",
+        RelayAction::Message => "message",
+        RelayAction::GuardianNote => "guardian-note",
+        RelayAction::Voice => "voice",
+        RelayAction::ManageConsent => "manage-consent",
+        RelayAction::AnswerConsent => "answer-consent",
+        RelayAction::WithdrawConsent => "withdraw-consent",
+        RelayAction::Manage => "manage",
+        RelayAction::Close => "close",
+        RelayAction::ReadAccessLog => "access-log",
+    }
+}
+
+/// A line of "my logs".
+#[derive(Debug, Clone)]
+pub struct LogSummary {
+    pub id: String,
+    pub state: LogState,
+    /// The child's name, for those who may read the log; `None` for an overview.
+    pub child_name: Option<String>,
+    pub holder_name: String,
+    pub holder_service: String,
+    pub level: u8,
+    pub consent: Option<ConsentState>,
+    pub consent_requested: bool,
+    /// Measures whose evaluation date has passed.
+    pub overdue: usize,
+    pub basis: Basis,
+}
+
+/// A line of a log's access log, for the family.
+#[derive(Debug, Clone)]
+pub struct AccessRow {
+    pub at: String,
+    pub who: String,
+    pub role: String,
+    pub action: String,
+    pub service: Option<String>,
+    pub consent: Option<String>,
+    pub basis: String,
+    pub what: Option<String>,
+    pub refused: bool,
+}
+
+/// A log as loaded, before the policy has looked at it.
+struct Loaded {
+    id: String,
+    state: LogState,
+    child: Child,
+    child_pid_key: Option<String>,
+    concern_sealed: String,
+    level: u8,
+    holder_id: String,
+    holder_service: String,
+    coordinator_id: Option<String>,
+    revision: i64,
+    created_at: String,
+    guardians: Vec<(Guardian, String)>,
+    participants: Vec<Participant>,
+    consents: Vec<(Consent, ConsentStatus, Option<String>)>,
+}
+
+impl Loaded {
+    fn given(&self) -> Vec<Consent> {
+        self.consents
+            .iter()
+            .filter(|(_, s, _)| *s == ConsentStatus::Given)
+            .map(|(c, _, _)| c.clone())
+            .collect()
+    }
+}
+
+fn target(log_id: &str) -> String {
+    format!("relay:{log_id}")
+}
+
+fn services_text(services: &BTreeSet<String>) -> String {
+    // Surrounded by commas so `LIKE '%,slug,%'` finds exactly one service.
+    format!(
+        ",{},",
+        services.iter().cloned().collect::<Vec<_>>().join(",")
+    )
+}
+
+fn services_of_text(text: &str) -> BTreeSet<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn consenter_key(c: Consenter) -> &'static str {
+    match c {
+        Consenter::Guardians => "guardians",
+        Consenter::Youth => "youth",
+        Consenter::PregnantPerson => "pregnant",
+    }
+}
+
+fn consenter_of(key: &str) -> Result<Consenter> {
+    match key {
+        "guardians" => Ok(Consenter::Guardians),
+        "youth" => Ok(Consenter::Youth),
+        "pregnant" => Ok(Consenter::PregnantPerson),
+        other => Err(RelayError::Corrupt(format!("consenter {other}"))),
+    }
+}
+
+fn date_of(text: Option<String>) -> Result<Option<Date>> {
+    text.map(|t| content::parse_date(&t).ok_or_else(|| RelayError::Corrupt(format!("date {t}"))))
+        .transpose()
+}
+
+fn now_text() -> String {
+    clock::to_text(clock::now())
+}
+
+impl Relay {
+    pub fn new(store: Store) -> Relay {
+        Relay { store }
+    }
+
+    /// The person asking, as their session and the store know them, in `tenant`.
+    pub async fn requester(
+        &self,
+        actor: &Actor,
+        tenant: &TenantRecord,
+        address: &str,
+    ) -> Result<Requester> {
+        let roles: Vec<Role> = actor.roles_in(Some(tenant.id.as_str())).collect();
+        let services = self
+            .store
+            .services_of(&actor.account_id, &tenant.id)
+            .await?;
+        let pid_key: Option<String> = sqlx::query_scalar("SELECT pid FROM accounts WHERE id = $1")
+            .bind(&actor.account_id)
+            .fetch_optional(self.store.pool())
+            .await?
+            .flatten();
+        Ok(Requester {
+            account_id: actor.account_id.clone(),
+            roles,
+            services,
+            pid_key,
+            address: address.to_string(),
+            tenant: tenant.id.clone(),
+            settings: tenant.tenant.relay.clone(),
+        })
+    }
+
+    // -----------------------------------------------------------------------------
+    // Loading and deciding
+
+    async fn load(
+        &self,
+        conn: &mut AnyConnection,
+        who: &Requester,
+        id: &str,
+    ) -> Result<Option<Loaded>> {
+        let secrets = self.store.secrets();
+        let Some(row) = sqlx::query(
+            "SELECT id, state, child, child_pid_key, concern, level, holder_id, holder_service, \
+             coordinator_id, revision, created_at FROM relay_logs WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(who.tenant.as_str())
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let id: String = row.try_get("id")?;
+        let state_key: String = row.try_get("state")?;
+        let state = LogState::from_key(&state_key)
+            .ok_or_else(|| RelayError::Corrupt(format!("log state {state_key}")))?;
+        let child: Child = seal::open_json(
+            secrets,
+            &place(&id, "child"),
+            &row.try_get::<String, _>("child")?,
+        )?;
+        let guardians = sqlx::query(
+            "SELECT position, person, pid_key FROM relay_guardians WHERE log_id = $1 ORDER BY position",
+        )
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let position: i64 = r.try_get("position")?;
+            let person: Guardian = seal::open_json(
+                secrets,
+                &place(&id, &format!("guardian/{position}")),
+                &r.try_get::<String, _>("person")?,
+            )?;
+            Ok((person, r.try_get::<String, _>("pid_key")?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let participants = sqlx::query(
+            "SELECT account_id, service_slug, can_write FROM relay_participants WHERE log_id = $1 \
+             ORDER BY added_at",
+        )
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Participant {
+                account_id: r.try_get("account_id")?,
+                service: r.try_get("service_slug")?,
+                can_write: r.try_get::<i64, _>("can_write")? == 1,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let consents = self.load_consents(conn, &id).await?;
+        Ok(Some(Loaded {
+            state,
+            child,
+            child_pid_key: row.try_get("child_pid_key")?,
+            concern_sealed: row.try_get("concern")?,
+            level: u8::try_from(row.try_get::<i64, _>("level")?).unwrap_or(1),
+            holder_id: row.try_get("holder_id")?,
+            holder_service: row.try_get("holder_service")?,
+            coordinator_id: row.try_get("coordinator_id")?,
+            revision: row.try_get("revision")?,
+            created_at: row.try_get("created_at")?,
+            guardians,
+            participants,
+            consents,
+            id,
+        }))
+    }
+
+    async fn load_consents(
+        &self,
+        conn: &mut AnyConnection,
+        id: &str,
+    ) -> Result<Vec<(Consent, ConsentStatus, Option<String>)>> {
+        let secrets = self.store.secrets();
+        let rows = sqlx::query(
+            "SELECT c.version, c.status, c.consenter, c.services, c.covers, c.given_how, c.signed_by, \
+             c.scan_file_id, c.given_on, c.ends_on, c.withdrawn_on, c.requested_at, a.name AS given_by_name \
+             FROM relay_consents c LEFT JOIN accounts a ON a.id = c.given_by \
+             WHERE c.log_id = $1 ORDER BY c.version DESC",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let version: i64 = r.try_get("version")?;
+                let base = format!("consent/{version}");
+                let covers = seal::open(
+                    secrets,
+                    &place(id, &format!("{base}/covers")),
+                    &r.try_get::<String, _>("covers")?,
+                )?;
+                let signed_by: Option<String> = r
+                    .try_get::<Option<String>, _>("signed_by")?
+                    .map(|s| seal::open(secrets, &place(id, &format!("{base}/signed-by")), &s))
+                    .transpose()?;
+                let given = match r.try_get::<Option<String>, _>("given_how")?.as_deref() {
+                    Some("paper") => Given::OnPaper {
+                        scanned_file: r
+                            .try_get::<Option<String>, _>("scan_file_id")?
+                            .unwrap_or_default(),
+                    },
+                    _ => Given::Digitally,
+                };
+                let requested_at: String = r.try_get("requested_at")?;
+                let given_on = date_of(r.try_get("given_on")?)?.unwrap_or_else(|| {
+                    clock::from_text(&requested_at).map_or(clock::today(), |t| t.date())
+                });
+                let consent = Consent {
+                    version: u32::try_from(version).unwrap_or(0),
+                    consenter: consenter_of(&r.try_get::<String, _>("consenter")?)?,
+                    services: services_of_text(&r.try_get::<String, _>("services")?),
+                    covers,
+                    given,
+                    given_on,
+                    ends_on: date_of(r.try_get("ends_on")?)?,
+                    withdrawn_on: date_of(r.try_get("withdrawn_on")?)?,
+                };
+                let status = ConsentStatus::from_key(&r.try_get::<String, _>("status")?)?;
+                let given_by = signed_by.or(r.try_get("given_by_name")?);
+                Ok((consent, status, given_by))
+            })
+            .collect()
+    }
+
+    fn viewer<'a>(&self, who: &'a Requester, log: &Loaded) -> Viewer<'a> {
+        let pid_key = who.pid_key.as_deref();
+        Viewer {
+            account_id: &who.account_id,
+            roles: &who.roles,
+            services: &who.services,
+            is_guardian: pid_key.is_some_and(|k| log.guardians.iter().any(|(_, g)| g == k)),
+            is_child: pid_key.is_some() && log.child_pid_key.as_deref() == pid_key,
+        }
+    }
+
+    fn decide(&self, who: &Requester, log: &Loaded, action: RelayAction) -> Option<Basis> {
+        let given = log.given();
+        let facts = LogFacts {
+            state: log.state,
+            holder_id: &log.holder_id,
+            holder_service: &log.holder_service,
+            coordinator_id: log.coordinator_id.as_deref(),
+            participants: &log.participants,
+            consents: &given,
+            child_birth: log.child.birth_date,
+            pregnant: log.child.pregnant,
+            youth_consent_age: policy::youth_consent_age(who.settings.youth_consent_age),
+        };
+        policy::decide(&self.viewer(who, log), &facts, action, clock::today())
+    }
+
+    /// Loads the log and asks the policy. A refusal of a log that exists is audited
+    /// (in its own transaction, since the caller's will not commit).
+    async fn authorise(
+        &self,
+        conn: &mut AnyConnection,
+        who: &Requester,
+        id: &str,
+        action: RelayAction,
+    ) -> Result<Option<(Loaded, Basis)>> {
+        let Some(log) = self.load(conn, who, id).await? else {
+            return Ok(None);
+        };
+        match self.decide(who, &log, action) {
+            Some(basis) => Ok(Some((log, basis))),
+            None => {
+                let mut tx = self.store.pool().begin().await?;
+                append_audit(
+                    &mut tx,
+                    self.store.secrets(),
+                    &who.audit(who.roles.first().map_or("none", |r| r.key())),
+                    AuditAction::RelayDenied,
+                    &target(id),
+                    Outcome::Failure,
+                    &format!("action={}", action_key(action)),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn audit(
+        &self,
+        conn: &mut AnyConnection,
+        who: &Requester,
+        basis: &Basis,
+        action: AuditAction,
+        log_id: &str,
+        extra: &str,
+    ) -> Result<()> {
+        let mut details = basis.audit_details();
+        if !extra.is_empty() {
+            details.push(';');
+            details.push_str(extra);
+        }
+        append_audit(
+            conn,
+            self.store.secrets(),
+            &who.audit(who.acting_role(basis)),
+            action,
+            &target(log_id),
+            Outcome::Success,
+            &details,
+        )
+        .await?;
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------
+    // Opening and reading
+
+    /// Opens a log as a draft, with the first consent requested. The opener becomes
+    /// the relay holder, in one of their own services.
+    pub async fn open(
+        &self,
+        who: &Requester,
+        new: &NewLog,
+        tenant_services: &[String],
+    ) -> Result<std::result::Result<String, Vec<Problem>>> {
+        if !who.is_professional() {
+            return Ok(Err(vec![Problem {
+                field: "holder-service",
+                message: "relay-problem-not-professional",
+            }]));
+        }
+        let today = clock::today();
+        let mut problems = Vec::new();
+        let child = content::check_child(
+            &mut problems,
+            &new.child_name,
+            &new.child_birth,
+            &new.child_pid,
+            new.pregnant,
+            today,
+        );
+        let mut guardians = Vec::new();
+        for (i, (name, pid)) in new
+            .guardians
+            .iter()
+            .enumerate()
+            .take(content::MAX_GUARDIANS)
+        {
+            if name.trim().is_empty() && pid.trim().is_empty() {
+                continue;
+            }
+            let (name_field, pid_field) = GUARDIAN_FIELDS[i];
+            let name = content::required_text(&mut problems, name_field, name, content::MAX_NAME);
+            let pid = content::optional_pid(&mut problems, pid_field, pid, None);
+            guardians.push(Guardian { name, pid });
+        }
+        let concern =
+            content::required_text(&mut problems, "concern", &new.concern, content::MAX_TEXT);
+        let level = match new.level.trim() {
+            "1" => 1,
+            "2" => 2,
+            "3" => 3,
+            _ => {
+                problems.push(Problem {
+                    field: "level",
+                    message: "relay-problem-level",
+                });
+                0
+            }
+        };
+        if !who.services.contains(&new.holder_service) {
+            problems.push(Problem {
+                field: "holder-service",
+                message: "relay-problem-holder-service",
+            });
+        }
+        let mut services: BTreeSet<String> = new
+            .services
+            .iter()
+            .filter(|s| tenant_services.contains(s))
+            .cloned()
+            .collect();
+        if new.services.iter().any(|s| !tenant_services.contains(s)) {
+            problems.push(Problem {
+                field: "services",
+                message: "relay-problem-services",
+            });
+        }
+        services.insert(new.holder_service.clone());
+        if let Some(c) = &child
+            && guardians.is_empty()
+            && crate::consent::who_consents(
+                c.birth_date,
+                today,
+                policy::youth_consent_age(who.settings.youth_consent_age),
+                c.pregnant,
+            ) == Consenter::Guardians
+        {
+            problems.push(Problem {
+                field: "guardian-1-name",
+                message: "relay-problem-guardian",
+            });
+        }
+        let (Some(child), true) = (child, problems.is_empty()) else {
+            return Ok(Err(problems));
+        };
+
+        let secrets = self.store.secrets();
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_text();
+        let consenter = crate::consent::who_consents(
+            child.birth_date,
+            today,
+            policy::youth_consent_age(who.settings.youth_consent_age),
+            child.pregnant,
+        );
+        let child_pid_key = child.pid.as_deref().map(|p| self.store.pid_key(p));
+        let mut tx = self.store.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO relay_logs (id, tenant_id, state, kind, child, child_pid_key, concern, level, \
+             holder_id, holder_service, created_by, created_at, updated_at, revision) \
+             VALUES ($1, $2, 'draft', 'relay', $3, $4, $5, $6, $7, $8, $7, $9, $9, 1)",
+        )
+        .bind(&id)
+        .bind(who.tenant.as_str())
+        .bind(seal::seal_json(secrets, &place(&id, "child"), &child))
+        .bind(&child_pid_key)
+        .bind(seal::seal(secrets, &place(&id, "concern"), &concern))
+        .bind(i64::from(level))
+        .bind(&who.account_id)
+        .bind(&new.holder_service)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        for (position, guardian) in guardians.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO relay_guardians (log_id, tenant_id, position, person, pid_key) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&id)
+            .bind(who.tenant.as_str())
+            .bind(position as i64)
+            .bind(seal::seal_json(secrets, &place(&id, &format!("guardian/{position}")), guardian))
+            .bind(guardian.pid.as_deref().map(|p| self.store.pid_key(p)).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+        }
+        insert_consent_request(
+            &mut tx, secrets, who, &id, 1, consenter, &services, &concern, None,
+        )
+        .await?;
+        let basis = Basis::Holder {
+            service: new.holder_service.clone(),
+            consent: None,
+        };
+        self.audit(&mut tx, who, &basis, AuditAction::RelayOpened, &id, "")
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(id))
+    }
+
+    /// Reads a log, if this person may; the read is audited with its basis.
+    pub async fn log(&self, who: &Requester, id: &str) -> Result<Option<LogView>> {
+        let mut tx = self.store.pool().begin().await?;
+        // The child under the consent age reads only their own voice: that is a "voice"
+        // view of the log, allowed by the Voice action.
+        let (log, basis, reads_all) =
+            match self.authorise(&mut tx, who, id, RelayAction::Read).await? {
+                Some((log, basis)) => (log, basis, true),
+                None => {
+                    let Some(log) = self.load(&mut tx, who, id).await? else {
+                        return Ok(None);
+                    };
+                    match self.decide(who, &log, RelayAction::Voice) {
+                        Some(basis @ Basis::Youth) => (log, basis, false),
+                        _ => return Ok(None),
+                    }
+                }
+            };
+        let secrets = self.store.secrets();
+        let concern = if reads_all {
+            seal::open(secrets, &place(&log.id, "concern"), &log.concern_sealed)?
+        } else {
+            String::new()
+        };
+        let mut entries = self.entries(&mut tx, &log.id).await?;
+        if !reads_all {
+            entries.retain(|e| {
+                matches!(e.content, Content::Voice { .. }) && e.author_role == Role::Youth.key()
+            });
+        }
+        let names = |ids: Vec<String>| async {
+            let mut out = Vec::new();
+            for id in ids {
+                let name: Option<String> =
+                    sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+                        .bind(&id)
+                        .fetch_optional(self.store.pool())
+                        .await?;
+                out.push(name.unwrap_or_default());
+            }
+            Ok::<_, RelayError>(out)
+        };
+        let holder_name = names(vec![log.holder_id.clone()]).await?.remove(0);
+        let participant_names = names(
+            log.participants
+                .iter()
+                .map(|p| p.account_id.clone())
+                .collect(),
+        )
+        .await?;
+        let participants = log
+            .participants
+            .iter()
+            .zip(participant_names)
+            .map(|(p, name)| ParticipantView {
+                account_id: p.account_id.clone(),
+                name,
+                service: p.service.clone(),
+                can_write: p.can_write,
+            })
+            .collect();
+        let today = clock::today();
+        let allowed = RelayAction::ALL
+            .into_iter()
+            .filter(|a| self.decide(who, &log, *a).is_some())
+            .map(action_key)
+            .collect();
+        let consenter = crate::consent::who_consents(
+            log.child.birth_date,
+            today,
+            policy::youth_consent_age(who.settings.youth_consent_age),
+            log.child.pregnant,
+        );
+        self.audit(
+            &mut tx,
+            who,
+            &basis,
+            AuditAction::RelayRead,
+            &log.id,
+            if reads_all { "" } else { "view=voice" },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(LogView {
+            consents: if reads_all {
+                log.consents
+                    .iter()
+                    .map(|(c, status, given_by)| ConsentView {
+                        state: c.state(today),
+                        consent: c.clone(),
+                        status: *status,
+                        given_by: given_by.clone(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            guardians: if reads_all {
+                log.guardians.iter().map(|(g, _)| g.clone()).collect()
+            } else {
+                Vec::new()
+            },
+            id: log.id,
+            state: log.state,
+            child: log.child,
+            concern,
+            level: log.level,
+            holder_id: log.holder_id,
+            holder_name,
+            holder_service: log.holder_service,
+            participants,
+            entries,
+            revision: log.revision,
+            created_at: log.created_at,
+            consenter,
+            basis,
+            allowed,
+            reads_all,
+        }))
+    }
+
+    async fn entries(&self, conn: &mut AnyConnection, log_id: &str) -> Result<Vec<EntryView>> {
+        let secrets = self.store.secrets();
+        sqlx::query(
+            "SELECT e.id, e.parent_id, e.author_role, e.author_service, e.body, e.created_at, \
+             COALESCE(a.name, '') AS author_name FROM relay_entries e LEFT JOIN accounts a ON a.id = e.author_id \
+             WHERE e.log_id = $1 ORDER BY e.created_at, e.id",
+        )
+        .bind(log_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let id: String = r.try_get("id")?;
+            let content: Content = seal::open_json(
+                secrets,
+                &place(log_id, &format!("entry/{id}")),
+                &r.try_get::<String, _>("body")?,
+            )?;
+            Ok(EntryView {
+                parent_id: r.try_get("parent_id")?,
+                author_name: r.try_get("author_name")?,
+                author_role: r.try_get("author_role")?,
+                author_service: r.try_get("author_service")?,
+                created_at: r.try_get("created_at")?,
+                content,
+                id,
+            })
+        })
+        .collect()
+    }
+
+    /// The logs this person takes part in or holds, their family's logs, and (for a
+    /// service leader) the logs held in their services. Each line shown is audited.
+    pub async fn my_logs(&self, who: &Requester) -> Result<Vec<LogSummary>> {
+        let mut candidates: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM relay_logs WHERE tenant_id = $1 AND (holder_id = $2 OR coordinator_id = $2 \
+             OR id IN (SELECT log_id FROM relay_participants WHERE tenant_id = $1 AND account_id = $2)) \
+             ORDER BY updated_at DESC",
+        )
+        .bind(who.tenant.as_str())
+        .bind(&who.account_id)
+        .fetch_all(self.store.pool())
+        .await?;
+        if let Some(key) = &who.pid_key {
+            let family: Vec<String> = sqlx::query_scalar(
+                "SELECT id FROM relay_logs WHERE tenant_id = $1 AND (child_pid_key = $2 \
+                 OR id IN (SELECT log_id FROM relay_guardians WHERE tenant_id = $1 AND pid_key = $2)) \
+                 ORDER BY updated_at DESC",
+            )
+            .bind(who.tenant.as_str())
+            .bind(key)
+            .fetch_all(self.store.pool())
+            .await?;
+            candidates.extend(family);
+        }
+        if who.roles.contains(&Role::ServiceLeader) {
+            for service in &who.services {
+                let held: Vec<String> = sqlx::query_scalar(
+                    "SELECT id FROM relay_logs WHERE tenant_id = $1 AND state <> 'closed' AND (holder_service = $2 \
+                     OR id IN (SELECT log_id FROM relay_consents WHERE tenant_id = $1 AND status = 'given' \
+                     AND services LIKE $3)) ORDER BY updated_at DESC",
+                )
+                .bind(who.tenant.as_str())
+                .bind(service)
+                .bind(format!("%,{service},%"))
+                .fetch_all(self.store.pool())
+                .await?;
+                candidates.extend(held);
+            }
+        }
+        let mut seen = BTreeSet::new();
+        candidates.retain(|id| seen.insert(id.clone()));
+
+        let today = clock::today();
+        let mut out = Vec::new();
+        let mut tx = self.store.pool().begin().await?;
+        for id in candidates {
+            let Some(log) = self.load(&mut tx, who, &id).await? else {
+                continue;
+            };
+            let Some(basis) = self.decide(who, &log, RelayAction::SeeExistence) else {
+                continue;
+            };
+            let reads = self.decide(who, &log, RelayAction::Read).is_some();
+            let given = log.given();
+            let current = crate::consent::current(&given);
+            let overdue = if reads {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM relay_entries m WHERE m.log_id = $1 AND m.kind = 'measure' \
+                     AND m.due_on < $2 AND NOT EXISTS (SELECT 1 FROM relay_entries e WHERE e.parent_id = m.id \
+                     AND e.kind = 'evaluation')",
+                )
+                .bind(&id)
+                .bind(content::date_text(today))
+                .fetch_one(&mut *tx)
+                .await? as usize
+            } else {
+                0
+            };
+            let holder_name: String = sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+                .bind(&log.holder_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            self.audit(
+                &mut tx,
+                who,
+                &basis,
+                AuditAction::RelayRead,
+                &id,
+                "view=list",
+            )
+            .await?;
+            out.push(LogSummary {
+                id: log.id.clone(),
+                state: log.state,
+                child_name: (reads || matches!(basis, Basis::Youth | Basis::Guardian))
+                    .then(|| log.child.name.clone()),
+                holder_name,
+                holder_service: log.holder_service.clone(),
+                level: log.level,
+                consent: current.map(|c| c.state(today)),
+                consent_requested: log
+                    .consents
+                    .iter()
+                    .any(|(_, s, _)| *s == ConsentStatus::Requested),
+                overdue,
+                basis,
+            });
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    // -----------------------------------------------------------------------------
+    // Consent
+
+    /// Asks for a new consent version (more services, another period, a renewal). It
+    /// gives nothing until the consenter gives it.
+    pub async fn request_consent(
+        &self,
+        who: &Requester,
+        id: &str,
+        form: &ConsentForm,
+        tenant_services: &[String],
+    ) -> Result<Change> {
+        let mut tx = self.store.pool().begin().await?;
+        let Some((log, basis)) = self
+            .authorise(&mut tx, who, id, RelayAction::ManageConsent)
+            .await?
+        else {
+            return Ok(Change::NotFound);
+        };
+        let mut problems = Vec::new();
+        let services = check_services(
+            &mut problems,
+            &form.services,
+            tenant_services,
+            &log.holder_service,
+        );
+        let covers =
+            content::required_text(&mut problems, "covers", &form.covers, content::MAX_TEXT);
+        let ends_on = check_ends_on(&mut problems, &form.ends_on);
+        if !problems.is_empty() {
+            return Ok(Change::Invalid(problems));
+        }
+        let version = next_version(&log);
+        // A newer request replaces one still waiting.
+        sqlx::query("UPDATE relay_consents SET status = 'declined' WHERE log_id = $1 AND status = 'requested'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let consenter = self.consenter(who, &log);
+        insert_consent_request(
+            &mut tx,
+            self.store.secrets(),
+            who,
+            id,
+            version,
+            consenter,
+            &services,
+            &covers,
+            ends_on,
+        )
+        .await?;
+        touch(&mut tx, id).await?;
+        self.audit(
+            &mut tx,
+            who,
+            &basis,
+            AuditAction::RelayConsentRequested,
+            id,
+            &format!("version={version}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Change::Done)
+    }
+
+    fn consenter(&self, who: &Requester, log: &Loaded) -> Consenter {
+        crate::consent::who_consents(
+            log.child.birth_date,
+            clock::today(),
+            policy::youth_consent_age(who.settings.youth_consent_age),
+            log.child.pregnant,
+        )
+    }
+
+    /// Records a consent given on a signed paper form, with its scan.
+    pub async fn record_paper_consent(
+        &self,
+        who: &Requester,
+        id: &str,
+        form: &ConsentForm,
+        tenant_services: &[String],
+    ) -> Result<Change> {
+        let mut tx = self.store.pool().begin().await?;
+        let Some((log, basis)) = self
+            .authorise(&mut tx, who, id, RelayAction::ManageConsent)
+            .await?
+        else {
+            return Ok(Change::NotFound);
+        };
+        let mut problems = Vec::new();
+        let services = check_services(
+            &mut problems,
+            &form.services,
+            tenant_services,
+            &log.holder_service,
+        );
+        let covers =
+            content::required_text(&mut problems, "covers", &form.covers, content::MAX_TEXT);
+        let ends_on = check_ends_on(&mut problems, &form.ends_on);
+        let signed_by = content::required_text(
+            &mut problems,
+            "signed-by",
+            &form.signed_by,
+            content::MAX_NAME,
+        );
+        let given_on = content::required_date(&mut problems, "given-on", &form.given_on);
+        if given_on.is_some_and(|d| d > clock::today()) {
+            problems.push(Problem {
+                field: "given-on",
+                message: "relay-problem-future",
+            });
+        }
+        let scan = match &form.scan {
+            Some((name, bytes)) if !bytes.is_empty() => match scan_type(bytes) {
+                Some(content_type) => Some((name.clone(), bytes.clone(), content_type)),
+                None => {
+                    problems.push(Problem {
+                        field: "scan",
+                        message: "relay-problem-scan-type",
+                    });
+                    None
+                }
+            },
+            _ => {
+                problems.push(Problem {
+                    field: "scan",
+                    message: "relay-problem-scan",
+                });
+                None
+            }
+        };
+        let (Some(given_on), Some((scan_name, scan_bytes, content_type)), true) =
+            (given_on, scan, problems.is_empty())
+        else {
+            return Ok(Change::Invalid(problems));
+        };
+        let secrets = self.store.secrets();
+        let version = next_version(&log);
+        let file_id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO relay_files (id, log_id, tenant_id, purpose, name, content, content_type, sha256, created_at) \
+             VALUES ($1, $2, $3, 'consent-scan', $4, $5, $6, $7, $8)",
+        )
+        .bind(&file_id)
+        .bind(id)
+        .bind(who.tenant.as_str())
+        .bind(seal::seal(secrets, &place(id, &format!("file/{file_id}/name")), &scan_name))
+        .bind(seal::seal(secrets, &place(id, &format!("file/{file_id}/content")), &base64_of(&scan_bytes)))
+        .bind(content_type)
+        .bind(saman_domain::auth::secret::sha256_hex(&scan_bytes))
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE relay_consents SET status = 'declined' WHERE log_id = $1 AND status = 'requested'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let consenter = self.consenter(who, &log);
+        insert_consent_request(
+            &mut tx, secrets, who, id, version, consenter, &services, &covers, ends_on,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE relay_consents SET status = 'given', given_how = 'paper', signed_by = $1, scan_file_id = $2, \
+             given_on = $3 WHERE log_id = $4 AND version = $5",
+        )
+        .bind(seal::seal(secrets, &place(id, &format!("consent/{version}/signed-by")), &signed_by))
+        .bind(&file_id)
+        .bind(content::date_text(given_on))
+        .bind(id)
+        .bind(i64::from(version))
+        .execute(&mut *tx)
+        .await?;
+        activate(&mut tx, id).await?;
+        self.audit(
+            &mut tx,
+            who,
+            &basis,
+            AuditAction::RelayConsentGiven,
+            id,
+            &format!("version={version};given=paper"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Change::Done)
+    }
+
+    /// The consenter gives (or declines) the consent waiting for them, logged in.
+    pub async fn answer_consent(
+        &self,
+        who: &Requester,
+        id: &str,
+        version: u32,
+        give: bool,
+    ) -> Result<Change> {
+        let mut tx = self.store.pool().begin().await?;
+        let Some((log, basis)) = self
+            .authorise(&mut tx, who, id, RelayAction::AnswerConsent)
+            .await?
+        else {
+            return Ok(Change::NotFound);
+        };
+        let waiting = log
+            .consents
+            .iter()
+            .any(|(c, s, _)| c.version == version && *s == ConsentStatus::Requested);
+        if !waiting {
+            // Answered already, or replaced by a newer request.
+            return Ok(Change::Conflict);
+        }
+        let today = content::date_text(clock::today());
+        sqlx::query(
+            "UPDATE relay_consents SET status = $1, given_how = 'digital', given_by = $2, given_on = $3, \
+             consenter = $4 WHERE log_id = $5 AND version = $6 AND status = 'requested'",
+        )
+        .bind(if give { "given" } else { "declined" })
+        .bind(&who.account_id)
+        .bind(&today)
+        .bind(consenter_key(self.consenter(who, &log)))
+        .bind(id)
+        .bind(i64::from(version))
+        .execute(&mut *tx)
+        .await?;
+        if give {
+            activate(&mut tx, id).await?;
+        } else {
+            touch(&mut tx, id).await?;
+        }
+        let action = if give {
+            AuditAction::RelayConsentGiven
+        } else {
+            AuditAction::RelayConsentDeclined
+        };
+        self.audit(
+            &mut tx,
+            who,
+            &basis,
+            action,
+            id,
+            &format!("version={version};given=digital"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Change::Done)
+    }
+
+    /// Withdraws consent: for some services (a new version without them, given at once
+    /// by whoever withdraws), or for all (the consent ends today). Each service no
+    /// longer covered loses access on its next request.
+    pub async fn withdraw_consent(
+        &self,
+        who: &Requester,
+        id: &str,
+        services: &[String],
+    ) -> Result<Change> {
+        let mut tx = self.store.pool().begin().await?;
+        let Some((log, basis)) = self
+            .authorise(&mut tx, who, id, RelayAction::WithdrawConsent)
+            .await?
+        else {
+            return Ok(Change::NotFound);
+        };
+        let given = log.given();
+        let Some(current) = crate::consent::current(&given).filter(|c| c.withdrawn_on.is_none())
+        else {
+            return Ok(Change::Invalid(vec![Problem {
+                field: "withdraw",
+                message: "relay-problem-no-consent",
+            }]));
+        };
+        let today = content::date_text(clock::today());
+        let remaining: BTreeSet<String> = current
+            .services
+            .iter()
+            .filter(|s| !services.contains(s))
+            .cloned()
+            .collect();
+        let all =
+            services.is_empty() || remaining.is_empty() || !remaining.contains(&log.holder_service);
+        if services.iter().any(|s| !current.services.contains(s)) {
+            return Ok(Change::Invalid(vec![Problem {
+                field: "withdraw",
+                message: "relay-problem-services",
+            }]));
+        }
+        if all {
+            sqlx::query(
+                "UPDATE relay_consents SET withdrawn_on = $1, withdrawn_by = $2 WHERE log_id = $3 AND version = $4",
+            )
+            .bind(&today)
+            .bind(&who.account_id)
+            .bind(id)
+            .bind(i64::from(current.version))
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            let version = next_version(&log);
+            insert_consent_request(
+                &mut tx,
+                self.store.secrets(),
+                who,
+                id,
+                version,
+                current.consenter,
+                &remaining,
+                &current.covers,
+                current.ends_on,
+            )
+            .await?;
+            sqlx::query(
+                "UPDATE relay_consents SET status = 'given', given_how = 'digital', given_by = $1, given_on = $2 \
+                 WHERE log_id = $3 AND version = $4",
+            )
+            .bind(&who.account_id)
+            .bind(&today)
+            .bind(id)
+            .bind(i64::from(version))
+            .execute(&mut *tx)
+            .await?;
+        }
+        touch(&mut tx, id).await?;
+        let withdrawn: Vec<&str> = if all {
+            current.services.iter().map(String::as_str).collect()
+        } else {
+            services.iter().map(String::as_str).collect()
+        };
+        self.audit(
+            &mut tx,
+            who,
+            &basis,
+            AuditAction::RelayConsentWithdrawn,
+            id,
+            &format!("services={}", withdrawn.join(",")),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Change::Done)
+    }
+
+    // -----------------------------------------------------------------------------
+    // Taking part and writing
+
+    /// Adds a professional of a service the consent covers, reading or also writing.
+    pub async fn add_participant(
+        &self,
+        who: &Requester,
+        id: &str,
+        email: &str,
+        can_write: bool,
+    ) -> Result<Change> {
+        let mut tx = self.store.pool().begin().await?;
+        let Some((log, basis)) = self
+            .authorise(&mut tx, who, id, RelayAction::Manage)
+            .await?
+        else {
+            return Ok(Change::NotFound);
+        };
+        let invalid = |message| {
+            Ok(Change::Invalid(vec![Problem {
+                field: "participant-email",
+                message,
+            }]))
+        };
+        let email = saman_store::normalize_email(email);
+        let Some(account) = self
+            .store
+            .account_by_email(&email)
+            .await?
+            .filter(|a| a.active)
+        else {
+            return invalid("relay-problem-participant");
+        };
+        let roles: Vec<String> = sqlx::query_scalar(
+            "SELECT role FROM account_roles WHERE account_id = $1 AND tenant_id = $2",
+        )
+        .bind(&account.id)
+        .bind(who.tenant.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        if !roles
+            .iter()
+            .any(|r| r == Role::Employee.key() || r == Role::ServiceLeader.key())
+        {
+            return invalid("relay-problem-participant");
+        }
+        let given = log.given();
+        let current = crate::consent::current(&given);
+        let services = self.store.services_of(&account.id, &who.tenant).await?;
+        let Some(service) = services
+            .iter()
+            .find(|s| current.is_some_and(|c| c.covers_service(s)))
+        else {
+            return invalid("relay-problem-participant-service");
+        };
+        if account.id == log.holder_id
+            || log.participants.iter().any(|p| p.account_id == account.id)
+        {
+            return invalid("relay-problem-participant-already");
+        }
+        sqlx::query(
+            "INSERT INTO relay_participants (log_id, tenant_id, account_id, service_slug, can_write, added_by, added_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(who.tenant.as_str())
+        .bind(&account.id)
+        .bind(service)
+        .bind(i64::from(can_write))
+        .bind(&who.account_id)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        touch(&mut tx, id).await?;
+        self.audit(
+            &mut tx,
+            who,
+            &basis,
+            AuditAction::RelayParticipantAdded,
+            id,
+            &format!("participant={};write={can_write}", account.id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Change::Done)
+    }
+
+    /// Adds an entry. What kind of entry one may add follows from the policy: a
+    /// guardian's note, the youth's voice, a professional's goals and measures.
+    pub async fn add_entry(&self, who: &Requester, id: &str, entry: &NewEntry) -> Result<Change> {
+        let mut tx = self.store.pool().begin().await?;
+        let action = match entry.kind.as_str() {
+            "voice" => RelayAction::Voice,
+            "message" => RelayAction::Message,
+            "note" if who.roles.contains(&Role::Guardian) && !who.is_professional() => {
+                RelayAction::GuardianNote
+            }
+            _ => RelayAction::WriteEntry,
+        };
+        let Some((log, basis)) = self.authorise(&mut tx, who, id, action).await? else {
+            return Ok(Change::NotFound);
+        };
+        let existing = self.entries(&mut tx, id).await?;
+        let (content, parent) = match check_entry(entry, &existing) {
+            Ok(checked) => checked,
+            Err(problems) => return Ok(Change::Invalid(problems)),
+        };
+        let entry_id = uuid::Uuid::new_v4().to_string();
+        insert_entry(
+            &mut tx,
+            self.store.secrets(),
+            who,
+            &log.id,
+            &entry_id,
+            parent.as_deref(),
+            who.acting_role(&basis),
+            basis.service().unwrap_or(""),
+            &content,
+        )
+        .await?;
+        touch(&mut tx, id).await?;
+        self.audit(
+            &mut tx,
+            who,
+            &basis,
+            AuditAction::RelayEntryAdded,
+            id,
+            &format!("entry={entry_id};kind={}", content.kind()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Change::Done)
+    }
+
+    /// Changes the BTI level; the form's revision must still be the log's.
+    pub async fn change_level(
+        &self,
+        who: &Requester,
+        id: &str,
+        revision: i64,
+        level: &str,
+    ) -> Result<Change> {
+        let mut tx = self.store.pool().begin().await?;
+        let Some((log, basis)) = self
+            .authorise(&mut tx, who, id, RelayAction::Manage)
+            .await?
+        else {
+            return Ok(Change::NotFound);
+        };
+        let to = match level.trim() {
+            "1" => 1u8,
+            "2" => 2,
+            "3" => 3,
+            _ => {
+                return Ok(Change::Invalid(vec![Problem {
+                    field: "level",
+                    message: "relay-problem-level",
+                }]));
+            }
+        };
+        if to == log.level {
+            return Ok(Change::Done);
+        }
+        let changed = sqlx::query(
+            "UPDATE relay_logs SET level = $1, revision = revision + 1, updated_at = $2 \
+             WHERE id = $3 AND revision = $4",
+        )
+        .bind(i64::from(to))
+        .bind(now_text())
+        .bind(id)
+        .bind(revision)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(Change::Conflict);
+        }
+        let content = Content::Level {
+            from: log.level,
+            to,
+        };
+        insert_entry(
+            &mut tx,
+            self.store.secrets(),
+            who,
+            id,
+            &uuid::Uuid::new_v4().to_string(),
+            None,
+            who.acting_role(&basis),
+            basis.service().unwrap_or(""),
+            &content,
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            who,
+            &basis,
+            AuditAction::RelayLevelChanged,
+            id,
+            &format!("level={to}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Change::Done)
+    }
+
+    /// The scanned paper consent, for those who read the log.
+    pub async fn consent_scan(
+        &self,
+        who: &Requester,
+        id: &str,
+        file_id: &str,
+    ) -> Result<Option<(String, String, Vec<u8>)>> {
+        let mut tx = self.store.pool().begin().await?;
+        let Some((_, basis)) = self.authorise(&mut tx, who, id, RelayAction::Read).await? else {
+            return Ok(None);
+        };
+        let Some(row) = sqlx::query(
+            "SELECT name, content, content_type FROM relay_files WHERE log_id = $1 AND id = $2 AND tenant_id = $3",
+        )
+        .bind(id)
+        .bind(file_id)
+        .bind(who.tenant.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let secrets = self.store.secrets();
+        let name = seal::open(
+            secrets,
+            &place(id, &format!("file/{file_id}/name")),
+            &row.try_get::<String, _>("name")?,
+        )?;
+        let content = seal::open(
+            secrets,
+            &place(id, &format!("file/{file_id}/content")),
+            &row.try_get::<String, _>("content")?,
+        )?;
+        let bytes = bytes_of_base64(&content)?;
+        self.audit(
+            &mut tx,
+            who,
+            &basis,
+            AuditAction::RelayFileRead,
+            id,
+            &format!("file={file_id}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some((name, row.try_get("content_type")?, bytes)))
+    }
+
+    /// Who read or changed the log, when, on which basis: for the guardians and the
+    /// youth. Reading it is itself audited.
+    pub async fn access_log(&self, who: &Requester, id: &str) -> Result<Option<Vec<AccessRow>>> {
+        let mut tx = self.store.pool().begin().await?;
+        let Some((_, basis)) = self
+            .authorise(&mut tx, who, id, RelayAction::ReadAccessLog)
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.audit(
+            &mut tx,
+            who,
+            &basis,
+            AuditAction::RelayAccessLogRead,
+            id,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        let filter = saman_store::AuditFilter {
+            target: Some(target(id)),
+            limit: 10_000,
+            ..Default::default()
+        };
+        let entries = self.store.audit_entries(Some(&who.tenant), &filter).await?;
+        Ok(Some(
+            entries
+                .into_iter()
+                .map(|e| {
+                    let field = |name: &str| {
+                        e.details
+                            .split(';')
+                            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                            .map(String::from)
+                    };
+                    AccessRow {
+                        at: e.at.clone(),
+                        who: e.actor_name.clone().unwrap_or_default(),
+                        role: e.actor_role.clone().unwrap_or_default(),
+                        service: field("service"),
+                        consent: field("consent"),
+                        basis: field("basis").unwrap_or_default(),
+                        what: field("kind").or_else(|| field("view")),
+                        refused: e.outcome == Outcome::Failure.key(),
+                        action: e.action,
+                    }
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// An entry as typed on one of the log page's forms.
+#[derive(Debug, Clone, Default)]
+pub struct NewEntry {
+    pub kind: String,
+    pub text: String,
+    pub parent_id: String,
+    pub responsible: String,
+    pub starts_on: String,
+    pub evaluate_on: String,
+    pub achieved: String,
+    pub next_step: String,
+    pub held_on: String,
+    pub present: String,
+    pub decisions: String,
+}
+
+const GUARDIAN_FIELDS: [(&str, &str); content::MAX_GUARDIANS] = [
+    ("guardian-1-name", "guardian-1-pid"),
+    ("guardian-2-name", "guardian-2-pid"),
+    ("guardian-3-name", "guardian-3-pid"),
+    ("guardian-4-name", "guardian-4-pid"),
+];
+
+/// Checks an entry as typed, against the entries it may refer to.
+fn check_entry(
+    entry: &NewEntry,
+    existing: &[EntryView],
+) -> std::result::Result<(Content, Option<String>), Vec<Problem>> {
+    use content::{MAX_TEXT, optional_text, required_date, required_text};
+    let mut p = Vec::new();
+    let parent_of_kind = |p: &mut Vec<Problem>, kind: &str, field: &'static str| {
+        let found = existing
+            .iter()
+            .find(|e| e.id == entry.parent_id && e.content.kind() == kind)
+            .map(|e| e.id.clone());
+        if found.is_none() {
+            p.push(Problem {
+                field,
+                message: "relay-problem-parent",
+            });
+        }
+        found
+    };
+    let (content, parent) = match entry.kind.as_str() {
+        "goal" => (
+            Content::Goal {
+                text: required_text(&mut p, "goal-text", &entry.text, MAX_TEXT),
+            },
+            None,
+        ),
+        "measure" => {
+            let parent = parent_of_kind(&mut p, "goal", "measure-goal");
+            let text = required_text(&mut p, "measure-text", &entry.text, MAX_TEXT);
+            let responsible = required_text(
+                &mut p,
+                "measure-responsible",
+                &entry.responsible,
+                content::MAX_NAME,
+            );
+            let starts_on = required_date(&mut p, "measure-starts", &entry.starts_on);
+            let evaluate_on = required_date(&mut p, "measure-evaluate", &entry.evaluate_on);
+            if let (Some(s), Some(e)) = (starts_on, evaluate_on)
+                && e < s
+            {
+                p.push(Problem {
+                    field: "measure-evaluate",
+                    message: "relay-problem-evaluate-before-start",
+                });
+            }
+            match (starts_on, evaluate_on) {
+                (Some(starts_on), Some(evaluate_on)) => (
+                    Content::Measure {
+                        text,
+                        responsible,
+                        starts_on,
+                        evaluate_on,
+                    },
+                    parent,
+                ),
+                _ => return Err(p),
+            }
+        }
+        "evaluation" => {
+            let parent = parent_of_kind(&mut p, "measure", "evaluation-measure");
+            let achieved = content::Achieved::from_key(&entry.achieved);
+            if achieved.is_none() {
+                p.push(Problem {
+                    field: "evaluation-achieved-yes",
+                    message: "relay-problem-achieved",
+                });
+            }
+            let note = required_text(&mut p, "evaluation-text", &entry.text, MAX_TEXT);
+            let next_step = optional_text(&mut p, "evaluation-next", &entry.next_step, MAX_TEXT);
+            match achieved {
+                Some(achieved) => (
+                    Content::Evaluation {
+                        achieved,
+                        note,
+                        next_step,
+                    },
+                    parent,
+                ),
+                None => return Err(p),
+            }
+        }
+        "meeting" => {
+            let held_on = required_date(&mut p, "meeting-date", &entry.held_on);
+            let present = required_text(&mut p, "meeting-present", &entry.present, MAX_TEXT);
+            let summary = required_text(&mut p, "meeting-summary", &entry.text, MAX_TEXT);
+            let decisions = optional_text(&mut p, "meeting-decisions", &entry.decisions, MAX_TEXT);
+            match held_on {
+                Some(held_on) => (
+                    Content::Meeting {
+                        held_on,
+                        present,
+                        summary,
+                        decisions,
+                    },
+                    None,
+                ),
+                None => return Err(p),
+            }
+        }
+        "note" => (
+            Content::Note {
+                text: required_text(&mut p, "note-text", &entry.text, MAX_TEXT),
+            },
+            None,
+        ),
+        "voice" => (
+            Content::Voice {
+                text: required_text(&mut p, "voice-text", &entry.text, MAX_TEXT),
+            },
+            None,
+        ),
+        "message" => (
+            Content::Message {
+                text: required_text(&mut p, "message-text", &entry.text, MAX_TEXT),
+            },
+            None,
+        ),
+        _ => {
+            return Err(vec![Problem {
+                field: "kind",
+                message: "relay-problem-kind",
+            }]);
+        }
+    };
+    if p.is_empty() {
+        Ok((content, parent))
+    } else {
+        Err(p)
+    }
+}
+
+fn check_services(
+    problems: &mut Vec<Problem>,
+    typed: &[String],
+    tenant_services: &[String],
+    holder_service: &str,
+) -> BTreeSet<String> {
+    if typed.iter().any(|s| !tenant_services.contains(s)) {
+        problems.push(Problem {
+            field: "services",
+            message: "relay-problem-services",
+        });
+    }
+    let services: BTreeSet<String> = typed
+        .iter()
+        .filter(|s| tenant_services.contains(s))
+        .cloned()
+        .collect();
+    if !services.contains(holder_service) {
+        problems.push(Problem {
+            field: "services",
+            message: "relay-problem-holder-not-covered",
+        });
+    }
+    services
+}
+
+fn check_ends_on(problems: &mut Vec<Problem>, typed: &str) -> Option<Date> {
+    if typed.trim().is_empty() {
+        return None;
+    }
+    let date = content::parse_date(typed);
+    match date {
+        None => problems.push(Problem {
+            field: "ends-on",
+            message: "relay-problem-date",
+        }),
+        Some(d) if d <= clock::today() => problems.push(Problem {
+            field: "ends-on",
+            message: "relay-problem-past",
+        }),
+        Some(_) => {}
+    }
+    date
+}
+
+fn next_version(log: &Loaded) -> u32 {
+    log.consents
+        .iter()
+        .map(|(c, _, _)| c.version)
+        .max()
+        .unwrap_or(0)
+        + 1
+}
+
+/// What a scanned form may be: PDF, PNG or JPEG, known by its first bytes.
+fn scan_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn bytes_of_base64(text: &str) -> Result<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|_| RelayError::Corrupt("a sealed file is not base64".into()))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_consent_request(
+    conn: &mut AnyConnection,
+    secrets: &saman_domain::auth::keys::Secrets,
+    who: &Requester,
+    log_id: &str,
+    version: u32,
+    consenter: Consenter,
+    services: &BTreeSet<String>,
+    covers: &str,
+    ends_on: Option<Date>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO relay_consents (log_id, tenant_id, version, status, consenter, services, covers, ends_on, \
+         requested_by, requested_at) VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(log_id)
+    .bind(who.tenant.as_str())
+    .bind(i64::from(version))
+    .bind(consenter_key(consenter))
+    .bind(services_text(services))
+    .bind(seal::seal(secrets, &place(log_id, &format!("consent/{version}/covers")), covers))
+    .bind(ends_on.map(content::date_text))
+    .bind(&who.account_id)
+    .bind(now_text())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_entry(
+    conn: &mut AnyConnection,
+    secrets: &saman_domain::auth::keys::Secrets,
+    who: &Requester,
+    log_id: &str,
+    entry_id: &str,
+    parent_id: Option<&str>,
+    role: &str,
+    service: &str,
+    content: &Content,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO relay_entries (id, log_id, tenant_id, kind, parent_id, author_id, author_role, author_service, \
+         body, due_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(entry_id)
+    .bind(log_id)
+    .bind(who.tenant.as_str())
+    .bind(content.kind())
+    .bind(parent_id)
+    .bind(&who.account_id)
+    .bind(role)
+    .bind(service)
+    .bind(seal::seal_json(secrets, &place(log_id, &format!("entry/{entry_id}")), content))
+    .bind(content.due_on().map(content::date_text))
+    .bind(now_text())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks the log changed (for "my logs" order).
+async fn touch(conn: &mut AnyConnection, log_id: &str) -> Result<()> {
+    sqlx::query("UPDATE relay_logs SET updated_at = $1 WHERE id = $2")
+        .bind(now_text())
+        .bind(log_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A draft becomes active with its first given consent.
+async fn activate(conn: &mut AnyConnection, log_id: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE relay_logs SET state = CASE WHEN state = 'draft' THEN 'active' ELSE state END, \
+         updated_at = $1, revision = revision + 1 WHERE id = $2",
+    )
+    .bind(now_text())
+    .bind(log_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
