@@ -529,36 +529,43 @@ impl Relay {
         policy::decide(&self.viewer(who, log), &facts, action, clock::today())
     }
 
-    /// Loads the log and asks the policy. A refusal of a log that exists is audited
-    /// (in its own transaction, since the caller's will not commit).
+    /// Opens a transaction, loads the log and asks the policy for the first of
+    /// `actions` allowed. A refusal of a log that exists is audited after the
+    /// transaction is rolled back, in one of its own.
     async fn authorise(
         &self,
-        conn: &mut AnyConnection,
         who: &Requester,
         id: &str,
-        action: RelayAction,
-    ) -> Result<Option<(Loaded, Basis)>> {
-        let Some(log) = self.load(conn, who, id).await? else {
+        actions: &[RelayAction],
+    ) -> Result<Option<Authorised>> {
+        let mut tx = self.store.pool().begin().await?;
+        let Some(log) = self.load(&mut tx, who, id).await? else {
             return Ok(None);
         };
-        match self.decide(who, &log, action) {
-            Some(basis) => Ok(Some((log, basis))),
-            None => {
-                let mut tx = self.store.pool().begin().await?;
-                append_audit(
-                    &mut tx,
-                    self.store.secrets(),
-                    &who.audit(who.roles.first().map_or("none", |r| r.key())),
-                    AuditAction::RelayDenied,
-                    &target(id),
-                    Outcome::Failure,
-                    &format!("action={}", action_key(action)),
-                )
-                .await?;
-                tx.commit().await?;
-                Ok(None)
+        for action in actions {
+            if let Some(basis) = self.decide(who, &log, *action) {
+                return Ok(Some(Authorised {
+                    tx,
+                    log,
+                    basis,
+                    action: *action,
+                }));
             }
         }
+        tx.rollback().await?;
+        let mut tx = self.store.pool().begin().await?;
+        append_audit(
+            &mut tx,
+            self.store.secrets(),
+            &who.audit(who.roles.first().map_or("none", |r| r.key())),
+            AuditAction::RelayDenied,
+            &target(id),
+            Outcome::Failure,
+            &format!("action={}", action_key(actions[0])),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(None)
     }
 
     async fn audit(
@@ -736,22 +743,20 @@ impl Relay {
 
     /// Reads a log, if this person may; the read is audited with its basis.
     pub async fn log(&self, who: &Requester, id: &str) -> Result<Option<LogView>> {
-        let mut tx = self.store.pool().begin().await?;
         // The child under the consent age reads only their own voice: that is a "voice"
         // view of the log, allowed by the Voice action.
-        let (log, basis, reads_all) =
-            match self.authorise(&mut tx, who, id, RelayAction::Read).await? {
-                Some((log, basis)) => (log, basis, true),
-                None => {
-                    let Some(log) = self.load(&mut tx, who, id).await? else {
-                        return Ok(None);
-                    };
-                    match self.decide(who, &log, RelayAction::Voice) {
-                        Some(basis @ Basis::Youth) => (log, basis, false),
-                        _ => return Ok(None),
-                    }
-                }
-            };
+        let Some(Authorised {
+            mut tx,
+            log,
+            basis,
+            action,
+        }) = self
+            .authorise(who, id, &[RelayAction::Read, RelayAction::Voice])
+            .await?
+        else {
+            return Ok(None);
+        };
+        let reads_all = action == RelayAction::Read;
         let secrets = self.store.secrets();
         let concern = if reads_all {
             seal::open(secrets, &place(&log.id, "concern"), &log.concern_sealed)?
@@ -860,7 +865,7 @@ impl Relay {
         sqlx::query(
             "SELECT e.id, e.parent_id, e.author_role, e.author_service, e.body, e.created_at, \
              COALESCE(a.name, '') AS author_name FROM relay_entries e LEFT JOIN accounts a ON a.id = e.author_id \
-             WHERE e.log_id = $1 ORDER BY e.created_at, e.id",
+             WHERE e.log_id = $1 ORDER BY e.seq",
         )
         .bind(log_id)
         .fetch_all(&mut *conn)
@@ -1000,9 +1005,10 @@ impl Relay {
         form: &ConsentForm,
         tenant_services: &[String],
     ) -> Result<Change> {
-        let mut tx = self.store.pool().begin().await?;
-        let Some((log, basis)) = self
-            .authorise(&mut tx, who, id, RelayAction::ManageConsent)
+        let Some(Authorised {
+            mut tx, log, basis, ..
+        }) = self
+            .authorise(who, id, &[RelayAction::ManageConsent])
             .await?
         else {
             return Ok(Change::NotFound);
@@ -1070,9 +1076,10 @@ impl Relay {
         form: &ConsentForm,
         tenant_services: &[String],
     ) -> Result<Change> {
-        let mut tx = self.store.pool().begin().await?;
-        let Some((log, basis)) = self
-            .authorise(&mut tx, who, id, RelayAction::ManageConsent)
+        let Some(Authorised {
+            mut tx, log, basis, ..
+        }) = self
+            .authorise(who, id, &[RelayAction::ManageConsent])
             .await?
         else {
             return Ok(Change::NotFound);
@@ -1183,9 +1190,10 @@ impl Relay {
         version: u32,
         give: bool,
     ) -> Result<Change> {
-        let mut tx = self.store.pool().begin().await?;
-        let Some((log, basis)) = self
-            .authorise(&mut tx, who, id, RelayAction::AnswerConsent)
+        let Some(Authorised {
+            mut tx, log, basis, ..
+        }) = self
+            .authorise(who, id, &[RelayAction::AnswerConsent])
             .await?
         else {
             return Ok(Change::NotFound);
@@ -1243,9 +1251,10 @@ impl Relay {
         id: &str,
         services: &[String],
     ) -> Result<Change> {
-        let mut tx = self.store.pool().begin().await?;
-        let Some((log, basis)) = self
-            .authorise(&mut tx, who, id, RelayAction::WithdrawConsent)
+        let Some(Authorised {
+            mut tx, log, basis, ..
+        }) = self
+            .authorise(who, id, &[RelayAction::WithdrawConsent])
             .await?
         else {
             return Ok(Change::NotFound);
@@ -1338,10 +1347,9 @@ impl Relay {
         email: &str,
         can_write: bool,
     ) -> Result<Change> {
-        let mut tx = self.store.pool().begin().await?;
-        let Some((log, basis)) = self
-            .authorise(&mut tx, who, id, RelayAction::Manage)
-            .await?
+        let Some(Authorised {
+            mut tx, log, basis, ..
+        }) = self.authorise(who, id, &[RelayAction::Manage]).await?
         else {
             return Ok(Change::NotFound);
         };
@@ -1417,7 +1425,6 @@ impl Relay {
     /// Adds an entry. What kind of entry one may add follows from the policy: a
     /// guardian's note, the youth's voice, a professional's goals and measures.
     pub async fn add_entry(&self, who: &Requester, id: &str, entry: &NewEntry) -> Result<Change> {
-        let mut tx = self.store.pool().begin().await?;
         let action = match entry.kind.as_str() {
             "voice" => RelayAction::Voice,
             "message" => RelayAction::Message,
@@ -1426,7 +1433,10 @@ impl Relay {
             }
             _ => RelayAction::WriteEntry,
         };
-        let Some((log, basis)) = self.authorise(&mut tx, who, id, action).await? else {
+        let Some(Authorised {
+            mut tx, log, basis, ..
+        }) = self.authorise(who, id, &[action]).await?
+        else {
             return Ok(Change::NotFound);
         };
         let existing = self.entries(&mut tx, id).await?;
@@ -1469,10 +1479,9 @@ impl Relay {
         revision: i64,
         level: &str,
     ) -> Result<Change> {
-        let mut tx = self.store.pool().begin().await?;
-        let Some((log, basis)) = self
-            .authorise(&mut tx, who, id, RelayAction::Manage)
-            .await?
+        let Some(Authorised {
+            mut tx, log, basis, ..
+        }) = self.authorise(who, id, &[RelayAction::Manage]).await?
         else {
             return Ok(Change::NotFound);
         };
@@ -1540,8 +1549,13 @@ impl Relay {
         id: &str,
         file_id: &str,
     ) -> Result<Option<(String, String, Vec<u8>)>> {
-        let mut tx = self.store.pool().begin().await?;
-        let Some((_, basis)) = self.authorise(&mut tx, who, id, RelayAction::Read).await? else {
+        let Some(Authorised {
+            mut tx,
+            log: _,
+            basis,
+            ..
+        }) = self.authorise(who, id, &[RelayAction::Read]).await?
+        else {
             return Ok(None);
         };
         let Some(row) = sqlx::query(
@@ -1583,9 +1597,13 @@ impl Relay {
     /// Who read or changed the log, when, on which basis: for the guardians and the
     /// youth. Reading it is itself audited.
     pub async fn access_log(&self, who: &Requester, id: &str) -> Result<Option<Vec<AccessRow>>> {
-        let mut tx = self.store.pool().begin().await?;
-        let Some((_, basis)) = self
-            .authorise(&mut tx, who, id, RelayAction::ReadAccessLog)
+        let Some(Authorised {
+            mut tx,
+            log: _,
+            basis,
+            ..
+        }) = self
+            .authorise(who, id, &[RelayAction::ReadAccessLog])
             .await?
         else {
             return Ok(None);
@@ -1631,6 +1649,15 @@ impl Relay {
                 .collect(),
         ))
     }
+}
+
+/// A request the policy allowed: its transaction, the log, the basis, and which of the
+/// asked actions was allowed.
+struct Authorised {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    log: Loaded,
+    basis: Basis,
+    action: RelayAction,
 }
 
 /// An entry as typed on one of the log page's forms.
@@ -1910,8 +1937,10 @@ async fn insert_entry(
     content: &Content,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO relay_entries (id, log_id, tenant_id, kind, parent_id, author_id, author_role, author_service, \
-         body, due_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO relay_entries (id, log_id, tenant_id, seq, kind, parent_id, author_id, author_role, \
+         author_service, body, due_on, created_at) VALUES ($1, $2, $3, \
+         (SELECT COALESCE(MAX(seq), 0) + 1 FROM relay_entries WHERE log_id = $2), \
+         $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(entry_id)
     .bind(log_id)

@@ -112,6 +112,8 @@ CREATE TABLE relay_entries (
     id TEXT PRIMARY KEY,
     log_id TEXT NOT NULL,
     tenant_id TEXT NOT NULL,
+    -- The entry's place in its log, in the order written.
+    seq BIGINT NOT NULL,
     kind TEXT NOT NULL,
     -- A measure's goal; an evaluation's measure.
     parent_id TEXT,
@@ -126,7 +128,7 @@ CREATE TABLE relay_entries (
     created_at TEXT NOT NULL,
     FOREIGN KEY (tenant_id, log_id) REFERENCES relay_logs(tenant_id, id) ON DELETE CASCADE
 );
-CREATE INDEX relay_entries_log ON relay_entries (log_id, created_at);
+CREATE UNIQUE INDEX relay_entries_log ON relay_entries (log_id, seq);
 
 -- Handing the baton on: the current holder keeps it until the successor accepts.
 CREATE TABLE relay_handovers (

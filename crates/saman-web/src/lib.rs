@@ -110,6 +110,53 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::account::renew_recovery_codes),
         )
         .layer(no_store());
+    // The relay log: every route asks saman_relay, which asks the policy.
+    let relay = Router::new()
+        .route("/{lang}/{tenant}/stafettlogg", get(pages::relay::list))
+        .route(
+            "/{lang}/{tenant}/stafettlogg/ny",
+            get(pages::relay::new_form).post(pages::relay::open),
+        )
+        .route("/{lang}/{tenant}/stafettlogg/{log}", get(pages::relay::log))
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/innslag",
+            post(pages::relay::add_entry),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/niva",
+            post(pages::relay::change_level),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/deltakere",
+            post(pages::relay::add_participant),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/samtykke",
+            post(pages::relay::request_consent),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/samtykke/papir",
+            post(pages::relay::paper_consent).layer(axum::extract::DefaultBodyLimit::max(
+                pages::relay::MAX_SCAN + 64 * 1024,
+            )),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/samtykke/svar",
+            post(pages::relay::answer_consent),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/samtykke/trekk",
+            post(pages::relay::withdraw_consent),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/tilgangslogg",
+            get(pages::relay::access_log),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/filer/{file}",
+            get(pages::relay::scan),
+        )
+        .layer(no_store());
     let administration = Router::new()
         .route("/{lang}/{tenant}/admin/brukere", get(pages::admin::users))
         .route(
@@ -147,6 +194,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(demo)
         .merge(login)
         .merge(signed_in)
+        .merge(relay)
         .merge(administration)
         .fallback(error::fallback);
     let ops = Router::new()

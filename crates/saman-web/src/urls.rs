@@ -95,6 +95,24 @@ impl TenantUrls {
     pub fn admin_user(&self, account_id: &str) -> String {
         self.at(&format!("/admin/brukere/{account_id}"))
     }
+
+    /// "My logs": the relay logs a person takes part in.
+    pub fn relay_list(&self) -> String {
+        self.at("/stafettlogg")
+    }
+
+    pub fn relay_new(&self) -> String {
+        self.at("/stafettlogg/ny")
+    }
+
+    /// A relay log's page. The id is random and says nothing about the child.
+    pub fn relay_log(&self, log_id: &str) -> String {
+        self.at(&format!("/stafettlogg/{log_id}"))
+    }
+
+    pub fn relay_file(&self, log_id: &str, file_id: &str) -> String {
+        self.at(&format!("/stafettlogg/{log_id}/filer/{file_id}"))
+    }
 }
 
 #[cfg(test)]

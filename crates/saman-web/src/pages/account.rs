@@ -33,6 +33,8 @@ struct StartPage {
     roles: Vec<String>,
     links: Vec<Link>,
     family: bool,
+    /// "My logs", for those who can take part in a relay log.
+    relay_href: Option<String>,
 }
 
 pub async fn start(ctx: Ctx, allowed: Allowed<CanEnterTenant>) -> Result<Response, WebError> {
@@ -63,6 +65,15 @@ pub async fn start(ctx: Ctx, allowed: Allowed<CanEnterTenant>) -> Result<Respons
         chrome: Chrome::tenant(lang, tr.t("start-title"), &ctx, &tenant.record, ""),
         name: user.account.name.clone(),
         family: roles.iter().all(|r| r.is_family()),
+        relay_href: roles
+            .iter()
+            .any(|r| {
+                matches!(
+                    r,
+                    Role::Employee | Role::ServiceLeader | Role::Guardian | Role::Youth
+                )
+            })
+            .then(|| urls.relay_list()),
         roles: roles
             .iter()
             .map(|r| tr.t(&format!("role-{}", r.key())))

@@ -11,6 +11,7 @@ pub mod invite;
 pub mod item;
 pub mod login;
 pub mod platform;
+pub mod relay;
 pub mod settings;
 pub mod staff_oidc;
 pub mod tenant;

@@ -13,6 +13,7 @@ mod mail;
 mod model_files;
 mod operations;
 mod people;
+mod relay;
 mod site;
 mod smtp;
 

@@ -1,0 +1,1197 @@
+//! The relay log's pages: "my logs", opening a log, the log page with its forms, consent
+//! for families and professionals, and the access log. Handlers never decide who may do
+//! what, and never touch the log's tables: they hand the request to
+//! [`saman_relay::Relay`], which asks the policy and audits, and show what it answers.
+//! What someone may not see is "not found".
+
+use super::render;
+use crate::AppState;
+use crate::auth::ClientAddress;
+use crate::auth::access::{Allowed, CanEnterTenant};
+use crate::auth::csrf::check_token;
+use crate::error::{WebError, form_with_problems};
+use crate::i18n::Tr;
+use crate::urls::TenantUrls;
+use crate::views::{Chrome, Ctx};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use saman_relay::content::{Achieved, Content, Problem};
+use saman_relay::policy::{Basis, LogState, RelayAction};
+use saman_relay::{
+    Change, ConsentForm, ConsentStatus, LogView, NewEntry, NewLog, Relay, Requester,
+};
+use std::collections::HashMap;
+
+impl From<saman_relay::RelayError> for WebError {
+    fn from(e: saman_relay::RelayError) -> Self {
+        WebError::Internal(e.to_string())
+    }
+}
+
+/// What a relay page needs: the signed-in person in the tenant, as the relay log sees
+/// them, and the tenant's services by slug and name.
+struct Context {
+    allowed: Allowed<CanEnterTenant>,
+    relay: Relay,
+    who: Requester,
+    services: Vec<(String, String)>,
+}
+
+impl Context {
+    async fn new(
+        state: &AppState,
+        allowed: Allowed<CanEnterTenant>,
+        address: &str,
+    ) -> Result<Context, WebError> {
+        let relay = Relay::new(state.store.clone());
+        let who = relay
+            .requester(&allowed.user.actor, &allowed.tenant.record, address)
+            .await?;
+        let services = super::invite::services_of(&allowed.tenant, allowed.lang);
+        Ok(Context {
+            allowed,
+            relay,
+            who,
+            services,
+        })
+    }
+
+    fn tr(&self) -> Tr {
+        Tr::new(self.allowed.lang)
+    }
+
+    fn urls(&self) -> TenantUrls {
+        TenantUrls::new(self.allowed.lang, &self.allowed.tenant.record.tenant.slug)
+    }
+
+    fn chrome(&self, ctx: &Ctx, title: String) -> Chrome {
+        Chrome::tenant(
+            self.allowed.lang,
+            title,
+            ctx,
+            &self.allowed.tenant.record,
+            "",
+        )
+    }
+
+    fn csrf(&self) -> &str {
+        &self.allowed.user.session.csrf_token
+    }
+
+    fn service_slugs(&self) -> Vec<String> {
+        self.services.iter().map(|(s, _)| s.clone()).collect()
+    }
+
+    fn service_name(&self, slug: &str) -> String {
+        self.services
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map_or_else(|| slug.to_string(), |(_, n)| n.clone())
+    }
+
+    fn is_professional(&self) -> bool {
+        self.who.roles.iter().any(|r| {
+            matches!(
+                r,
+                saman_domain::access::Role::Employee | saman_domain::access::Role::ServiceLeader
+            )
+        })
+    }
+}
+
+/// A form's input and problems, so the page can come back with both.
+#[derive(Default)]
+pub struct FormState {
+    /// Which form on the page the input belongs to.
+    form: String,
+    input: HashMap<String, String>,
+    checked: Vec<(String, String)>,
+    /// (field id, message), in the order of the form.
+    problems: Vec<(String, String)>,
+}
+
+impl FormState {
+    fn from_pairs(form: &str, pairs: &[(String, String)]) -> FormState {
+        let mut state = FormState {
+            form: form.to_string(),
+            ..Default::default()
+        };
+        for (k, v) in pairs {
+            state.input.insert(k.clone(), v.clone());
+            state.checked.push((k.clone(), v.clone()));
+        }
+        state
+    }
+
+    fn with_problems(mut self, tr: Tr, prefix: &str, problems: &[Problem]) -> FormState {
+        self.problems = problems
+            .iter()
+            .map(|p| (format!("{prefix}{}", p.field), tr.t(p.message)))
+            .collect();
+        self
+    }
+
+    /// The value typed into `name` on `form`, if that form came back.
+    pub fn val(&self, form: &str, name: &str) -> &str {
+        if self.form == form {
+            self.input.get(name).map_or("", String::as_str)
+        } else {
+            ""
+        }
+    }
+
+    /// Whether a checkbox was checked on `form` when it came back.
+    pub fn was_checked(&self, form: &str, name: &str, value: &str) -> bool {
+        self.form == form && self.checked.iter().any(|(k, v)| k == name && v == value)
+    }
+
+    /// Whether `form` came back (to keep its details open).
+    pub fn is(&self, form: &str) -> bool {
+        self.form == form
+    }
+
+    pub fn err(&self, field: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn problems(&self) -> &[(String, String)] {
+        &self.problems
+    }
+}
+
+fn pairs(body: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(body.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------
+// My logs
+
+pub struct SummaryRow {
+    href: Option<String>,
+    child: String,
+    holder: String,
+    service: String,
+    level: u8,
+    state: String,
+    consent: String,
+    needs: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "relay_list.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<SummaryRow>,
+    overview: Vec<SummaryRow>,
+    new_href: Option<String>,
+    family: bool,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let tr = c.tr();
+    let urls = c.urls();
+    let mut rows = Vec::new();
+    let mut overview = Vec::new();
+    let mut summaries = c.relay.my_logs(&c.who).await?;
+    // What needs doing first: overdue evaluations, consents to answer or renew.
+    summaries.sort_by_key(|s| {
+        (
+            s.overdue == 0,
+            !s.consent_requested,
+            !matches!(
+                s.consent,
+                Some(
+                    saman_relay::consent::ConsentState::EndsSoon { .. }
+                        | saman_relay::consent::ConsentState::Expired
+                )
+            ),
+        )
+    });
+    for s in summaries {
+        let mut needs = Vec::new();
+        if s.overdue > 0 {
+            needs.push(tr.t1("relay-needs-overdue", "count", s.overdue as i64));
+        }
+        if s.consent_requested {
+            needs.push(tr.t("relay-needs-consent"));
+        }
+        let row = SummaryRow {
+            href: s.child_name.is_some().then(|| urls.relay_log(&s.id)),
+            child: s.child_name.clone().unwrap_or_default(),
+            holder: s.holder_name,
+            service: c.service_name(&s.holder_service),
+            level: s.level,
+            state: tr.t(&format!("relay-state-{}", s.state.key())),
+            consent: consent_state_text(tr, s.consent),
+            needs,
+        };
+        if matches!(s.basis, Basis::Overview { .. }) {
+            overview.push(row);
+        } else {
+            rows.push(row);
+        }
+    }
+    Ok(render(ListPage {
+        chrome: c.chrome(&ctx, tr.t("relay-list-title")),
+        rows,
+        overview,
+        new_href: c.is_professional().then(|| urls.relay_new()),
+        family: !c.is_professional(),
+    })?
+    .into_response())
+}
+
+fn consent_state_text(tr: Tr, state: Option<saman_relay::consent::ConsentState>) -> String {
+    use saman_relay::consent::ConsentState::*;
+    match state {
+        None => tr.t("relay-consent-none"),
+        Some(Active) => tr.t("relay-consent-active"),
+        Some(EndsSoon { days_left }) => tr.t1("relay-consent-ends-soon", "days", days_left),
+        Some(Expired) => tr.t("relay-consent-expired"),
+        Some(Withdrawn) => tr.t("relay-consent-withdrawn"),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Opening a log
+
+pub struct Choice {
+    value: String,
+    label: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "relay_new.html")]
+struct NewPage {
+    chrome: Chrome,
+    action: String,
+    csrf: String,
+    form: FormState,
+    holder_services: Vec<Choice>,
+    services: Vec<Choice>,
+    levels: Vec<Choice>,
+    guardian_rows: Vec<usize>,
+}
+
+fn new_page(c: &Context, ctx: &Ctx, form: FormState) -> Result<Html<String>, WebError> {
+    let tr = c.tr();
+    let holder_services = c
+        .who
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Choice {
+            value: s.clone(),
+            label: c.service_name(s),
+            checked: form.was_checked("new", "holder_service", s)
+                || (form.form.is_empty() && i == 0),
+        })
+        .collect();
+    let services = c
+        .services
+        .iter()
+        .map(|(slug, name)| Choice {
+            value: slug.clone(),
+            label: name.clone(),
+            checked: form.was_checked("new", "service", slug),
+        })
+        .collect();
+    let levels = (1..=3)
+        .map(|l| Choice {
+            value: l.to_string(),
+            label: tr.t(&format!("relay-level-{l}")),
+            checked: form.was_checked("new", "level", &l.to_string())
+                || (form.form.is_empty() && l == 2),
+        })
+        .collect();
+    render(NewPage {
+        chrome: c.chrome(ctx, tr.t("relay-new-title")),
+        action: c.urls().relay_new(),
+        csrf: c.csrf().to_string(),
+        form,
+        holder_services,
+        services,
+        levels,
+        guardian_rows: vec![1, 2],
+    })
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    if !c.is_professional() || c.who.services.is_empty() {
+        return Err(WebError::NotFound);
+    }
+    Ok(new_page(&c, &ctx, FormState::default())?.into_response())
+}
+
+pub async fn open(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+    body: String,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let p = pairs(&body);
+    check_token(c.csrf(), field(&p, "csrf"))?;
+    if !c.is_professional() || c.who.services.is_empty() {
+        return Err(WebError::NotFound);
+    }
+    let new = NewLog {
+        child_name: field(&p, "child_name").into(),
+        child_birth: field(&p, "child_birth").into(),
+        child_pid: field(&p, "child_pid").into(),
+        pregnant: field(&p, "pregnant") == "on",
+        guardians: (1..=2)
+            .map(|i| {
+                (
+                    field(&p, &format!("guardian_{i}_name")).to_string(),
+                    field(&p, &format!("guardian_{i}_pid")).to_string(),
+                )
+            })
+            .collect(),
+        concern: field(&p, "concern").into(),
+        level: field(&p, "level").into(),
+        holder_service: field(&p, "holder_service").into(),
+        services: all(&p, "service"),
+    };
+    match c.relay.open(&c.who, &new, &c.service_slugs()).await? {
+        Ok(id) => Ok(Redirect::to(&c.urls().relay_log(&id)).into_response()),
+        Err(problems) => {
+            let form = FormState::from_pairs("new", &p).with_problems(c.tr(), "", &problems);
+            Ok(form_with_problems(new_page(&c, &ctx, form)?))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The log page
+
+pub struct ConsentRow {
+    version: u32,
+    services: String,
+    covers: String,
+    given: String,
+    until: String,
+    state: String,
+    scan_href: Option<String>,
+}
+
+pub struct EvaluationRow {
+    achieved: String,
+    note: String,
+    next_step: String,
+    by: String,
+}
+
+pub struct MeasureRow {
+    text: String,
+    responsible: String,
+    starts: String,
+    evaluate: String,
+    overdue: bool,
+    evaluations: Vec<EvaluationRow>,
+}
+
+pub struct GoalRow {
+    id: String,
+    text: String,
+    by: String,
+    measures: Vec<MeasureRow>,
+}
+
+pub struct EntryRow {
+    kind: String,
+    by: String,
+    at: String,
+    /// The child's or youth's own words.
+    voice: bool,
+    heading: Option<String>,
+    paragraphs: Vec<(String, String)>,
+}
+
+pub struct PersonRow {
+    name: String,
+    service: String,
+    access: String,
+}
+
+#[derive(Template)]
+#[template(path = "relay_log.html")]
+struct LogPage {
+    chrome: Chrome,
+    base: String,
+    csrf: String,
+    revision: i64,
+    message: Option<String>,
+    form: FormState,
+    child: String,
+    facts: Vec<(String, String)>,
+    concern: String,
+    reads_all: bool,
+    pending: Option<ConsentRow>,
+    consents: Vec<ConsentRow>,
+    current_services: Vec<(String, String)>,
+    people: Vec<PersonRow>,
+    goals: Vec<GoalRow>,
+    measures: Vec<(String, String)>,
+    entries: Vec<EntryRow>,
+    services: Vec<Choice>,
+    levels: Vec<Choice>,
+    achieved: Vec<Choice>,
+    privacy_href: Option<String>,
+    may_write: bool,
+    may_voice: bool,
+    may_note: bool,
+    may_message: bool,
+    may_manage: bool,
+    may_manage_consent: bool,
+    may_answer: bool,
+    may_withdraw: bool,
+    may_access_log: bool,
+    is_family: bool,
+}
+
+impl LogPage {
+    fn base_href(&self, rest: &str) -> String {
+        format!("{}{rest}", self.base)
+    }
+}
+
+fn author(tr: Tr, c: &Context, name: &str, role: &str, service: &str) -> String {
+    let role_text = tr.t(&format!("role-{role}"));
+    if service.is_empty() {
+        format!("{name} ({role_text})")
+    } else {
+        format!("{name} ({})", c.service_name(service))
+    }
+}
+
+fn consent_row(tr: Tr, c: &Context, log_id: &str, v: &saman_relay::ConsentView) -> ConsentRow {
+    let consent = &v.consent;
+    let how = match &consent.given {
+        saman_relay::consent::Given::Digitally => tr.t("relay-consent-digital"),
+        saman_relay::consent::Given::OnPaper { .. } => tr.t("relay-consent-paper"),
+    };
+    let given = match (v.status, &v.given_by) {
+        (ConsentStatus::Given, Some(by)) => format!("{how}, {by}, {}", tr.date(consent.given_on)),
+        (ConsentStatus::Given, None) => format!("{how}, {}", tr.date(consent.given_on)),
+        _ => String::new(),
+    };
+    let state = match v.status {
+        ConsentStatus::Given => consent_state_text(tr, Some(v.state)),
+        other => tr.t(&format!("relay-consent-status-{}", other.key())),
+    };
+    let scan_href = match &consent.given {
+        saman_relay::consent::Given::OnPaper { scanned_file } if !scanned_file.is_empty() => {
+            Some(c.urls().relay_file(log_id, scanned_file))
+        }
+        _ => None,
+    };
+    ConsentRow {
+        version: consent.version,
+        services: consent
+            .services
+            .iter()
+            .map(|s| c.service_name(s))
+            .collect::<Vec<_>>()
+            .join(", "),
+        covers: consent.covers.clone(),
+        given,
+        until: consent
+            .ends_on
+            .map_or_else(|| tr.t("relay-consent-no-end"), |d| tr.date(d)),
+        state,
+        scan_href,
+    }
+}
+
+fn log_page(
+    c: &Context,
+    ctx: &Ctx,
+    log: &LogView,
+    form: FormState,
+    message: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let tr = c.tr();
+    let urls = c.urls();
+    let today = saman_store::clock::today();
+    let age = saman_relay::age::age_on(log.child.birth_date, today);
+    let mut facts = vec![(
+        tr.t("relay-born"),
+        format!(
+            "{} ({})",
+            tr.date(log.child.birth_date),
+            tr.t1("relay-age", "years", i64::from(age))
+        ),
+    )];
+    if log.reads_all {
+        facts.push((
+            tr.t("relay-state"),
+            tr.t(&format!("relay-state-{}", log.state.key())),
+        ));
+        facts.push((
+            tr.t("relay-level"),
+            tr.t(&format!("relay-level-{}", log.level)),
+        ));
+        facts.push((
+            tr.t("relay-holder"),
+            format!(
+                "{} ({})",
+                log.holder_name,
+                c.service_name(&log.holder_service)
+            ),
+        ));
+        if !log.guardians.is_empty() {
+            facts.push((
+                tr.t("relay-guardians"),
+                log.guardians
+                    .iter()
+                    .map(|g| g.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
+        }
+        facts.push((
+            tr.t("relay-consenter"),
+            tr.t(match log.consenter {
+                saman_relay::consent::Consenter::Guardians => "relay-consenter-guardians",
+                saman_relay::consent::Consenter::Youth => "relay-consenter-youth",
+                saman_relay::consent::Consenter::PregnantPerson => "relay-consenter-pregnant",
+            }),
+        ));
+    }
+    let consents: Vec<ConsentRow> = log
+        .consents
+        .iter()
+        .map(|v| consent_row(tr, c, &log.id, v))
+        .collect();
+    let pending = log
+        .pending_consent()
+        .map(|v| consent_row(tr, c, &log.id, v));
+    let current_services = log
+        .current_consent()
+        .filter(|v| v.consent.withdrawn_on.is_none())
+        .map(|v| {
+            v.consent
+                .services
+                .iter()
+                .map(|s| (s.clone(), c.service_name(s)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut people = vec![PersonRow {
+        name: log.holder_name.clone(),
+        service: c.service_name(&log.holder_service),
+        access: tr.t("relay-access-holder"),
+    }];
+    people.extend(log.participants.iter().map(|p| PersonRow {
+        name: p.name.clone(),
+        service: c.service_name(&p.service),
+        access: tr.t(if p.can_write {
+            "relay-access-write"
+        } else {
+            "relay-access-read"
+        }),
+    }));
+
+    // Goals with their measures and evaluations; everything else in order.
+    let by = |e: &saman_relay::EntryView| {
+        author(tr, c, &e.author_name, &e.author_role, &e.author_service)
+    };
+    let mut goals = Vec::new();
+    let mut entries = Vec::new();
+    let mut measures = Vec::new();
+    for e in &log.entries {
+        if let Content::Goal { text } = &e.content {
+            goals.push(GoalRow {
+                id: e.id.clone(),
+                text: text.clone(),
+                by: by(e),
+                measures: Vec::new(),
+            });
+        }
+    }
+    for e in &log.entries {
+        match &e.content {
+            Content::Goal { .. } => {}
+            Content::Measure {
+                text,
+                responsible,
+                starts_on,
+                evaluate_on,
+            } => {
+                let evaluations: Vec<EvaluationRow> = log
+                    .entries
+                    .iter()
+                    .filter(|x| x.parent_id.as_deref() == Some(&e.id))
+                    .filter_map(|x| match &x.content {
+                        Content::Evaluation {
+                            achieved,
+                            note,
+                            next_step,
+                        } => Some(EvaluationRow {
+                            achieved: tr.t(&format!("relay-achieved-{}", achieved.key())),
+                            note: note.clone(),
+                            next_step: next_step.clone(),
+                            by: format!("{}, {}", by(x), tr.date_time(&x.created_at)),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                measures.push((e.id.clone(), text.clone()));
+                let row = MeasureRow {
+                    text: text.clone(),
+                    responsible: responsible.clone(),
+                    starts: tr.date(*starts_on),
+                    evaluate: tr.date(*evaluate_on),
+                    overdue: *evaluate_on < today && evaluations.is_empty(),
+                    evaluations,
+                };
+                if let Some(goal) = goals
+                    .iter_mut()
+                    .find(|g| Some(&g.id) == e.parent_id.as_ref())
+                {
+                    goal.measures.push(row);
+                }
+            }
+            Content::Evaluation { .. } => {}
+            other => entries.push(entry_row(tr, other, by(e), tr.date_time(&e.created_at))),
+        }
+    }
+    let services = c
+        .services
+        .iter()
+        .map(|(slug, name)| Choice {
+            value: slug.clone(),
+            label: name.clone(),
+            checked: if form.form.starts_with("consent-") {
+                form.was_checked(&form.form, "service", slug)
+            } else {
+                log.current_consent()
+                    .or(log.pending_consent())
+                    .is_some_and(|v| v.consent.services.contains(slug))
+            },
+        })
+        .collect();
+    let levels = (1..=3)
+        .map(|l| Choice {
+            value: l.to_string(),
+            label: tr.t(&format!("relay-level-{l}")),
+            checked: l == log.level,
+        })
+        .collect();
+    let achieved = Achieved::ALL
+        .iter()
+        .map(|a| Choice {
+            value: a.key().into(),
+            label: tr.t(&format!("relay-achieved-{}", a.key())),
+            checked: form.was_checked("evaluation", "achieved", a.key()),
+        })
+        .collect();
+    let tenant = &c.allowed.tenant.record.tenant;
+    let privacy_href = tenant
+        .relay
+        .privacy_page
+        .as_deref()
+        .map(|slug| urls.item(slug));
+    let is_family = matches!(log.basis, Basis::Guardian | Basis::Youth);
+    render(LogPage {
+        chrome: c.chrome(ctx, log.child.name.clone()),
+        base: urls.relay_log(&log.id),
+        csrf: c.csrf().to_string(),
+        revision: log.revision,
+        message,
+        form,
+        child: log.child.name.clone(),
+        facts,
+        concern: log.concern.clone(),
+        reads_all: log.reads_all,
+        pending,
+        consents,
+        current_services,
+        people,
+        goals,
+        measures,
+        entries,
+        services,
+        levels,
+        achieved,
+        privacy_href,
+        may_write: log.may(RelayAction::WriteEntry),
+        may_voice: log.may(RelayAction::Voice),
+        may_note: log.may(RelayAction::GuardianNote),
+        may_message: log.may(RelayAction::Message),
+        may_manage: log.may(RelayAction::Manage),
+        may_manage_consent: log.may(RelayAction::ManageConsent),
+        may_answer: log.may(RelayAction::AnswerConsent),
+        may_withdraw: log.may(RelayAction::WithdrawConsent) && log.state != LogState::Draft,
+        may_access_log: log.may(RelayAction::ReadAccessLog),
+        is_family,
+    })
+}
+
+fn entry_row(tr: Tr, content: &Content, by: String, at: String) -> EntryRow {
+    let p = |key: &str, text: &str| (tr.t(key), text.to_string());
+    let (heading, paragraphs, voice) = match content {
+        Content::Meeting {
+            held_on,
+            present,
+            summary,
+            decisions,
+        } => (
+            Some(tr.t1("relay-meeting-heading", "date", tr.date(*held_on))),
+            vec![
+                p("relay-meeting-present", present),
+                p("relay-meeting-summary", summary),
+                p("relay-meeting-decisions", decisions),
+            ],
+            false,
+        ),
+        Content::Note { text } | Content::Message { text } => {
+            (None, vec![(String::new(), text.clone())], false)
+        }
+        Content::Voice { text } => (None, vec![(String::new(), text.clone())], true),
+        Content::Level { from, to } => (
+            None,
+            vec![(
+                String::new(),
+                format!(
+                    "{} → {}",
+                    tr.t(&format!("relay-level-{from}")),
+                    tr.t(&format!("relay-level-{to}"))
+                ),
+            )],
+            false,
+        ),
+        Content::Holder { from, to } => {
+            (None, vec![(String::new(), format!("{from} → {to}"))], false)
+        }
+        Content::Goal { .. } | Content::Measure { .. } | Content::Evaluation { .. } => {
+            (None, Vec::new(), false)
+        }
+    };
+    EntryRow {
+        kind: tr.t(&format!("relay-entry-{}", content.kind())),
+        by,
+        at,
+        voice,
+        heading,
+        paragraphs: paragraphs
+            .into_iter()
+            .filter(|(_, t)| !t.is_empty())
+            .collect(),
+    }
+}
+
+pub async fn log(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let log = c.relay.log(&c.who, &id).await?.ok_or(WebError::NotFound)?;
+    let message = ctx
+        .query
+        .as_deref()
+        .and_then(|q| q.strip_prefix("lagret="))
+        .and_then(|key| SAVED.iter().find(|k| **k == key))
+        .map(|key| c.tr().t(&format!("relay-saved-{key}")));
+    Ok(log_page(&c, &ctx, &log, FormState::default(), message)?.into_response())
+}
+
+/// The confirmations a change redirects with (`?lagret=…`).
+const SAVED: [&str; 6] = [
+    "entry",
+    "consent",
+    "withdrawn",
+    "participant",
+    "level",
+    "declined",
+];
+
+/// After a change: back to the log (303), with a confirmation; or the page again with
+/// the problems (422) or a conflict (409); or not found.
+async fn after_change(
+    c: &Context,
+    ctx: &Ctx,
+    id: &str,
+    change: Change,
+    form: FormState,
+    prefix: &str,
+    saved: &str,
+) -> Result<Response, WebError> {
+    let tr = c.tr();
+    match change {
+        Change::Done => {
+            Ok(Redirect::to(&format!("{}?lagret={saved}", c.urls().relay_log(id))).into_response())
+        }
+        Change::NotFound => Err(WebError::NotFound),
+        Change::Invalid(problems) => {
+            let log = c.relay.log(&c.who, id).await?.ok_or(WebError::NotFound)?;
+            let form = form.with_problems(tr, prefix, &problems);
+            Ok(form_with_problems(log_page(c, ctx, &log, form, None)?))
+        }
+        Change::Conflict => {
+            let log = c.relay.log(&c.who, id).await?.ok_or(WebError::NotFound)?;
+            let page = log_page(c, ctx, &log, form, Some(tr.t("relay-conflict")))?;
+            Ok((axum::http::StatusCode::CONFLICT, page).into_response())
+        }
+    }
+}
+
+pub async fn add_entry(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    body: String,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let p = pairs(&body);
+    check_token(c.csrf(), field(&p, "csrf"))?;
+    let entry = NewEntry {
+        kind: field(&p, "kind").into(),
+        text: field(&p, "text").into(),
+        parent_id: field(&p, "parent").into(),
+        responsible: field(&p, "responsible").into(),
+        starts_on: field(&p, "starts_on").into(),
+        evaluate_on: field(&p, "evaluate_on").into(),
+        achieved: field(&p, "achieved").into(),
+        next_step: field(&p, "next_step").into(),
+        held_on: field(&p, "held_on").into(),
+        present: field(&p, "present").into(),
+        decisions: field(&p, "decisions").into(),
+    };
+    let change = c.relay.add_entry(&c.who, &id, &entry).await?;
+    let form = FormState::from_pairs(&entry.kind, &p);
+    after_change(&c, &ctx, &id, change, form, "", "entry").await
+}
+
+pub async fn change_level(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    body: String,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let p = pairs(&body);
+    check_token(c.csrf(), field(&p, "csrf"))?;
+    let revision = field(&p, "revision").parse().unwrap_or(-1);
+    let change = c
+        .relay
+        .change_level(&c.who, &id, revision, field(&p, "level"))
+        .await?;
+    let form = FormState::from_pairs("level", &p);
+    after_change(&c, &ctx, &id, change, form, "", "level").await
+}
+
+pub async fn add_participant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    body: String,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let p = pairs(&body);
+    check_token(c.csrf(), field(&p, "csrf"))?;
+    let change = c
+        .relay
+        .add_participant(
+            &c.who,
+            &id,
+            field(&p, "email"),
+            field(&p, "can_write") == "on",
+        )
+        .await?;
+    let form = FormState::from_pairs("participant", &p);
+    after_change(&c, &ctx, &id, change, form, "", "participant").await
+}
+
+pub async fn request_consent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    body: String,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let p = pairs(&body);
+    check_token(c.csrf(), field(&p, "csrf"))?;
+    let form = ConsentForm {
+        services: all(&p, "service"),
+        covers: field(&p, "covers").into(),
+        ends_on: field(&p, "ends_on").into(),
+        ..Default::default()
+    };
+    let change = c
+        .relay
+        .request_consent(&c.who, &id, &form, &c.service_slugs())
+        .await?;
+    let state = FormState::from_pairs("consent-request", &p);
+    after_change(&c, &ctx, &id, change, state, "consent-request-", "consent").await
+}
+
+/// Largest scanned consent form, in bytes.
+pub const MAX_SCAN: usize = 10 * 1024 * 1024;
+
+pub async fn paper_consent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    mut multipart: Multipart,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let mut p = Vec::new();
+    let mut scan = None;
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|_| WebError::BadRequest(c.tr().t("relay-problem-upload")))?
+    {
+        let name = part.name().unwrap_or_default().to_string();
+        if name == "scan" {
+            let file_name = part.file_name().unwrap_or("skjema").to_string();
+            let bytes = part
+                .bytes()
+                .await
+                .map_err(|_| WebError::BadRequest(c.tr().t("relay-problem-upload")))?;
+            scan = Some((file_name, bytes.to_vec()));
+        } else {
+            let value = part
+                .text()
+                .await
+                .map_err(|_| WebError::BadRequest(c.tr().t("relay-problem-upload")))?;
+            p.push((name, value));
+        }
+    }
+    check_token(c.csrf(), field(&p, "csrf"))?;
+    let form = ConsentForm {
+        services: all(&p, "service"),
+        covers: field(&p, "covers").into(),
+        ends_on: field(&p, "ends_on").into(),
+        signed_by: field(&p, "signed_by").into(),
+        given_on: field(&p, "given_on").into(),
+        scan,
+    };
+    let change = c
+        .relay
+        .record_paper_consent(&c.who, &id, &form, &c.service_slugs())
+        .await?;
+    let state = FormState::from_pairs("consent-paper", &p);
+    after_change(&c, &ctx, &id, change, state, "consent-paper-", "consent").await
+}
+
+pub async fn answer_consent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    body: String,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let p = pairs(&body);
+    check_token(c.csrf(), field(&p, "csrf"))?;
+    let version = field(&p, "version").parse().unwrap_or(0);
+    let give = field(&p, "answer") == "give";
+    let change = c.relay.answer_consent(&c.who, &id, version, give).await?;
+    let saved = if give { "consent" } else { "declined" };
+    after_change(&c, &ctx, &id, change, FormState::default(), "", saved).await
+}
+
+pub async fn withdraw_consent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    body: String,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let p = pairs(&body);
+    check_token(c.csrf(), field(&p, "csrf"))?;
+    // "all" withdraws the whole consent; otherwise the services ticked.
+    let services = if field(&p, "scope") == "all" {
+        Vec::new()
+    } else {
+        all(&p, "service")
+    };
+    if field(&p, "scope") != "all" && services.is_empty() {
+        let problems = [Problem {
+            field: "withdraw",
+            message: "relay-problem-withdraw-choose",
+        }];
+        return after_change(
+            &c,
+            &ctx,
+            &id,
+            Change::Invalid(problems.to_vec()),
+            FormState::from_pairs("withdraw", &p),
+            "",
+            "withdrawn",
+        )
+        .await;
+    }
+    let change = c.relay.withdraw_consent(&c.who, &id, &services).await?;
+    after_change(
+        &c,
+        &ctx,
+        &id,
+        change,
+        FormState::from_pairs("withdraw", &p),
+        "",
+        "withdrawn",
+    )
+    .await
+}
+
+pub async fn scan(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+    Path((_lang, _slug, id, file)): Path<(String, String, String, String)>,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let (_, content_type, bytes) = c
+        .relay
+        .consent_scan(&c.who, &id, &file)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    // The file name may hold a name: it stays out of the headers.
+    let extension = match content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        _ => "jpg",
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"samtykke.{extension}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------
+// The access log
+
+pub struct AccessLine {
+    at: String,
+    who: String,
+    what: String,
+    basis: String,
+    refused: bool,
+}
+
+#[derive(Template)]
+#[template(path = "relay_access.html")]
+struct AccessPage {
+    chrome: Chrome,
+    back: String,
+    lines: Vec<AccessLine>,
+}
+
+pub async fn access_log(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Allowed<CanEnterTenant>,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+) -> Result<Response, WebError> {
+    let c = Context::new(&state, allowed, &address).await?;
+    let rows = c
+        .relay
+        .access_log(&c.who, &id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let tr = c.tr();
+    let lines = rows
+        .into_iter()
+        .map(|r| {
+            let who = match (&r.service, r.who.is_empty()) {
+                (Some(s), false) => format!("{} ({})", r.who, c.service_name(s)),
+                (None, false) => format!("{} ({})", r.who, tr.t(&format!("role-{}", r.role))),
+                (_, true) => tr.t("relay-access-unknown"),
+            };
+            let mut what = tr.t(&format!("relay-did-{}", r.action));
+            if let Some(kind) = &r.what {
+                let detail = tr.t(&format!("relay-what-{kind}"));
+                what = format!("{what} ({detail})");
+            }
+            let basis = match (r.basis.as_str(), &r.consent) {
+                (_, _) if r.refused => tr.t("relay-basis-refused"),
+                ("guardian", _) => tr.t("relay-basis-guardian"),
+                ("youth", _) => tr.t("relay-basis-youth"),
+                ("overview", _) => tr.t("relay-basis-overview"),
+                (_, Some(v)) => tr.t1(
+                    "relay-basis-consent",
+                    "version",
+                    v.parse::<i64>().unwrap_or(0),
+                ),
+                (_, None) => tr.t("relay-basis-holder-draft"),
+            };
+            AccessLine {
+                at: tr.date_time(&r.at),
+                who,
+                what,
+                basis,
+                refused: r.refused,
+            }
+        })
+        .collect();
+    Ok(render(AccessPage {
+        chrome: c.chrome(&ctx, tr.t("relay-access-title")),
+        back: c.urls().relay_log(&id),
+        lines,
+    })?
+    .into_response())
+}

@@ -1,0 +1,559 @@
+//! The relay log over HTTP: opened by an employee, consented to by a guardian logged in
+//! as a family, written in by a participant and by the youth, narrowed by withdrawal,
+//! read in the access log; everyone else gets "not found"; every read is audited; and a
+//! dump of the database holds none of the child's data.
+
+use crate::common::*;
+use crate::on_both_backends;
+use saman_domain::access::Role;
+use saman_store::{AuditContext, NewUser};
+
+on_both_backends!(
+    a_log_lives_by_consent_and_families_see_who_read_it,
+    a_form_with_problems_comes_back_with_its_input
+);
+
+/// The child of these tests: fictional, with a synthetic identity number (14 years old
+/// on 2026-11-26; Fjordvik's youth consent age is 16, so the guardian consents).
+const CHILD_NAME: &str = "Ida Testesen";
+const CHILD_PID: &str = "09831255029";
+const CHILD_BIRTH: &str = "09.03.2012";
+const GUARDIAN_PID: &str = "15898512379";
+const CONCERN: &str = "Uro for skolefravær og søvnvansker hos Ida";
+const GOAL: &str = "Ida skal trives og gå på skolen hver dag";
+
+struct Actor {
+    id: String,
+    cookie: String,
+}
+
+async fn staff(app: &TestApp, email: &str, role: Role, services: &[&str]) -> Actor {
+    let record = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
+    let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
+    let id = app
+        .store
+        .add_user(
+            &NewUser {
+                email,
+                name: &format!("Navn {email}"),
+                language: saman_domain::Lang::Nb,
+                password_hash: None,
+                role,
+                tenant: Some(&record.id),
+                services: &services,
+            },
+            &AuditContext::command_line(Some(record.id.clone())),
+        )
+        .await
+        .unwrap();
+    let cookie = session_cookie(&app.store, &id, record.id.as_str()).await;
+    Actor { id, cookie }
+}
+
+async fn family(app: &TestApp, pid: &str, name: &str, role: Role) -> Actor {
+    let record = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
+    let id = match app.store.account_by_pid(pid).await.unwrap() {
+        Some(a) => a.id,
+        None => app
+            .store
+            .create_pid_account(pid, name, saman_domain::Lang::Nb)
+            .await
+            .unwrap(),
+    };
+    app.store
+        .grant_role(
+            &id,
+            &record.id,
+            role,
+            &AuditContext::command_line(Some(record.id.clone())),
+        )
+        .await
+        .unwrap();
+    let cookie = session_cookie(&app.store, &id, record.id.as_str()).await;
+    Actor { id, cookie }
+}
+
+async fn get(app: &TestApp, who: &Actor, path: &str) -> (u16, String) {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .header("cookie", &who.cookie)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// Posts a form as `who`, with their session's form token.
+async fn post(
+    app: &TestApp,
+    who: &Actor,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let token = who.cookie.split('=').nth(1).unwrap();
+    let csrf = app
+        .store
+        .session(token, Default::default())
+        .await
+        .unwrap()
+        .unwrap()
+        .csrf_token;
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+    form.extend_from_slice(fields);
+    let response = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("cookie", &who.cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, location, response.text().await.unwrap())
+}
+
+async fn count_audit(app: &TestApp, action: &str, actor: &str, log_id: &str) -> i64 {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = $1 AND actor_id = $2 AND target = $3",
+    )
+    .bind(action)
+    .bind(actor)
+    .bind(format!("relay:{log_id}"))
+    .fetch_one(&mut conn)
+    .await
+    .unwrap()
+}
+
+async fn open_log(app: &TestApp, holder: &Actor) -> String {
+    let (status, location, body) = post(
+        app,
+        holder,
+        "/nb/fjordvik/stafettlogg/ny",
+        &[
+            ("child_name", CHILD_NAME),
+            ("child_birth", CHILD_BIRTH),
+            ("child_pid", CHILD_PID),
+            ("guardian_1_name", "Hanne Haugland"),
+            ("guardian_1_pid", GUARDIAN_PID),
+            ("concern", CONCERN),
+            ("level", "2"),
+            ("holder_service", "skolene"),
+            ("service", "skolene"),
+            ("service", "ppt"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    location.rsplit('/').next().unwrap().to_string()
+}
+
+async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let holder = staff(&app, "laerer@test.example", Role::Employee, &["skolene"]).await;
+    let ppt = staff(&app, "ppt@test.example", Role::Employee, &["ppt"]).await;
+    let nav = staff(&app, "nav@test.example", Role::Employee, &["nav"]).await;
+    let leader = staff(
+        &app,
+        "leder@test.example",
+        Role::ServiceLeader,
+        &["skolene"],
+    )
+    .await;
+    let admin = staff(&app, "admin@test.example", Role::TenantAdmin, &[]).await;
+    let guardian = family(&app, GUARDIAN_PID, "Hanne Haugland", Role::Guardian).await;
+    let other_guardian = family(&app, "22881178986", "Marit Lien", Role::Guardian).await;
+    // The youth's own account keeps the name ID-porten gives, in the clear, like every
+    // account name (not yet sealed: see the note on issue 7); it is not the name the
+    // holder typed, so the scan below finds the log's copy if it leaks.
+    let youth = family(&app, CHILD_PID, "Ida T.", Role::Youth).await;
+
+    // Opened: a draft, which only the holder reads, with the consent requested.
+    let id = open_log(&app, &holder).await;
+    let log = format!("/nb/fjordvik/stafettlogg/{id}");
+    let (status, page) = get(&app, &holder, &log).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(CHILD_NAME) && page.contains(CONCERN),
+        "{page}"
+    );
+    assert!(page.contains("Venter på samtykke"));
+    for (who, actor) in [
+        ("ppt before consent", &ppt),
+        ("nav", &nav),
+        ("admin", &admin),
+        ("another family", &other_guardian),
+    ] {
+        assert_eq!(get(&app, actor, &log).await.0, 404, "{who}");
+    }
+    // The leader of the holder's service sees that it exists, not the child.
+    let (_, overview) = get(&app, &leader, "/nb/fjordvik/stafettlogg").await;
+    assert!(
+        overview.contains("Logger i tjenesten din") && !overview.contains(CHILD_NAME),
+        "{overview}"
+    );
+    assert_eq!(get(&app, &leader, &log).await.0, 404);
+    // Nobody writes in a draft.
+    let (status, _, _) = post(
+        &app,
+        &holder,
+        &format!("{log}/innslag"),
+        &[("kind", "goal"), ("text", GOAL)],
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // The guardian, logged in as a family, sees the request and consents.
+    let (status, page) = get(&app, &guardian, &log).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Samtykke venter på deg") && page.contains("PPT"),
+        "{page}"
+    );
+    let version = hidden(&page, "version");
+    let (status, _, _) = post(
+        &app,
+        &other_guardian,
+        &format!("{log}/samtykke/svar"),
+        &[("version", &version), ("answer", "give")],
+    )
+    .await;
+    assert_eq!(status, 404, "another family cannot consent");
+    let (status, location, _) = post(
+        &app,
+        &guardian,
+        &format!("{log}/samtykke/svar"),
+        &[("version", &version), ("answer", "give")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(location.ends_with("?lagret=consent"));
+    // Replaying the same answer changes nothing.
+    let (status, _, _) = post(
+        &app,
+        &guardian,
+        &format!("{log}/samtykke/svar"),
+        &[("version", &version), ("answer", "decline")],
+    )
+    .await;
+    assert_eq!(status, 409);
+
+    // The holder adds the PPT employee, who writes a goal, a measure and an evaluation.
+    let (status, _, body) = post(
+        &app,
+        &holder,
+        &format!("{log}/deltakere"),
+        &[("email", "nav@test.example"), ("can_write", "on")],
+    )
+    .await;
+    assert_eq!(status, 422, "NAV is not covered by the consent");
+    assert!(body.contains("Personen jobber ikke i en tjeneste samtykket omfatter"));
+    let (status, _, _) = post(
+        &app,
+        &holder,
+        &format!("{log}/deltakere"),
+        &[("email", "ppt@test.example"), ("can_write", "on")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, _, _) = post(
+        &app,
+        &ppt,
+        &format!("{log}/innslag"),
+        &[("kind", "goal"), ("text", GOAL)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, page) = get(&app, &ppt, &log).await;
+    let goal_id = page
+        .split("id=\"goal-")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, _, body) = post(
+        &app,
+        &ppt,
+        &format!("{log}/innslag"),
+        &[
+            ("kind", "measure"),
+            ("parent", &goal_id),
+            ("text", "Samtaler med helsesykepleier hver uke"),
+            ("responsible", "PPT"),
+            ("starts_on", "2026-11-01"),
+            ("evaluate_on", "2026-11-20"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let (_, page) = get(&app, &holder, "/nb/fjordvik/stafettlogg").await;
+    assert!(
+        page.contains("én evaluering er forfalt"),
+        "the overdue evaluation comes first: {page}"
+    );
+    let (_, page) = get(&app, &ppt, &log).await;
+    let measure_id = page
+        .split("<option value=\"")
+        .filter(|s| !s.starts_with(&goal_id))
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, _, body) = post(
+        &app,
+        &ppt,
+        &format!("{log}/innslag"),
+        &[
+            ("kind", "evaluation"),
+            ("parent", &measure_id),
+            ("achieved", "partly"),
+            ("text", "Ida sover bedre, men fraværet er som før"),
+            ("next_step", "Møte med fastlegen"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let (_, page) = get(&app, &guardian, &log).await;
+    assert!(
+        page.contains("Delvis nådd") && page.contains("Ida sover bedre"),
+        "{page}"
+    );
+
+    // The youth (14) writes in "my voice", and reads only that.
+    let (status, _, _) = post(
+        &app,
+        &youth,
+        &format!("{log}/innslag"),
+        &[("kind", "voice"), ("text", "Jeg vil ha fri fra gym")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, page) = get(&app, &youth, &log).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Jeg vil ha fri fra gym") && !page.contains(CONCERN) && !page.contains(GOAL),
+        "{page}"
+    );
+    let (_, page) = get(&app, &holder, &log).await;
+    assert!(page.contains("Med egne ord") && page.contains("Jeg vil ha fri fra gym"));
+    // Families and employees cannot write what is not theirs.
+    let (status, _, _) = post(
+        &app,
+        &guardian,
+        &format!("{log}/innslag"),
+        &[("kind", "goal"), ("text", "x")],
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _, _) = post(
+        &app,
+        &youth,
+        &format!("{log}/samtykke/trekk"),
+        &[("scope", "all")],
+    )
+    .await;
+    assert_eq!(status, 404, "the 14-year-old does not consent here");
+
+    // The guardian withdraws consent for PPT: PPT's next request is not found.
+    let (status, _, _) = post(
+        &app,
+        &guardian,
+        &format!("{log}/samtykke/trekk"),
+        &[("scope", "some"), ("service", "ppt")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(get(&app, &ppt, &log).await.0, 404);
+    let (status, _, _) = post(
+        &app,
+        &ppt,
+        &format!("{log}/innslag"),
+        &[("kind", "note"), ("text", "x")],
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        get(&app, &holder, &log).await.0,
+        200,
+        "the school is still covered"
+    );
+
+    // The access log shows the guardian who read what, on which basis.
+    let (status, access) = get(&app, &guardian, &format!("{log}/tilgangslogg")).await;
+    assert_eq!(status, 200);
+    assert!(
+        access.contains("Navn ppt@test.example (Pedagogisk-psykologisk tjeneste (PPT))"),
+        "{access}"
+    );
+    assert!(access.contains("leste loggen") && access.contains("samtykke versjon 1"));
+    assert!(
+        access.contains("forsøkte å åpne loggen") && access.contains("ingen rett"),
+        "refusals show too"
+    );
+    assert!(access.contains("trakk tilbake samtykke"));
+    assert_eq!(get(&app, &ppt, &format!("{log}/tilgangslogg")).await.0, 404);
+    assert_eq!(
+        get(&app, &holder, &format!("{log}/tilgangslogg")).await.0,
+        404
+    );
+
+    // Every page view of the log is one audited read.
+    let ppt_reads = count_audit(&app, "relay-read", &ppt.id, &id).await;
+    assert_eq!(ppt_reads, 2, "PPT opened the log page twice while covered");
+    assert!(count_audit(&app, "relay-denied", &nav.id, &id).await >= 1);
+    assert_eq!(count_audit(&app, "relay-read", &admin.id, &id).await, 0);
+    assert_eq!(app.store.verify_audit(None).await.unwrap(), None);
+
+    // The database holds none of the child's data in the clear.
+    let dump = database_text(&app, backend).await;
+    for secret in [
+        CHILD_NAME,
+        CHILD_PID,
+        GUARDIAN_PID,
+        CONCERN,
+        GOAL,
+        "Jeg vil ha fri fra gym",
+        "Ida sover bedre",
+    ] {
+        assert!(
+            !dump.contains(secret),
+            "{secret} is in the database in the clear"
+        );
+    }
+    assert!(dump.contains("relay:"), "the dump is real");
+}
+
+/// Everything the database holds, as text: the SQLite files' bytes (with the
+/// write-ahead log), or every row of every table of the PostgreSQL database.
+async fn database_text(app: &TestApp, backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let path = app.db.url.trim_start_matches("sqlite:").to_string();
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            let mut out = String::new();
+            for table in tables {
+                let rows: Vec<String> =
+                    sqlx::query_scalar(&format!("SELECT t::text FROM {table} t"))
+                        .fetch_all(&mut conn)
+                        .await
+                        .unwrap();
+                out.push_str(&rows.join("\n"));
+            }
+            out
+        }
+    }
+}
+
+async fn a_form_with_problems_comes_back_with_its_input(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let holder = staff(&app, "laerer@test.example", Role::Employee, &["skolene"]).await;
+    let guardian_only = family(&app, GUARDIAN_PID, "Hanne Haugland", Role::Guardian).await;
+    let (status, _, body) = post(
+        &app,
+        &holder,
+        "/nb/fjordvik/stafettlogg/ny",
+        &[
+            ("child_name", "Ola Uklar"),
+            ("child_birth", "30.02.2012"),
+            ("child_pid", "12345678901"),
+            ("concern", "Bekymring som skal stå igjen"),
+            ("level", "7"),
+            ("holder_service", "nav"),
+            ("service", "finnes-ikke"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    for message in [
+        "Skriv en gyldig dato",
+        "Fødselsnummeret er ikke gyldig",
+        "Velg nivå 1, 2 eller 3",
+        "Velg en av tjenestene du jobber i",
+        "Velg bare tjenester i kommunens modell",
+    ] {
+        assert!(body.contains(message), "{message}: {body}");
+    }
+    assert!(body.contains("value=\"Ola Uklar\"") && body.contains("Bekymring som skal stå igjen"));
+    assert!(
+        body.contains("href=\"#child-birth\""),
+        "the summary links to the field"
+    );
+    // Only professionals open logs.
+    assert_eq!(
+        get(&app, &guardian_only, "/nb/fjordvik/stafettlogg/ny")
+            .await
+            .0,
+        404
+    );
+    let (status, _, _) = post(
+        &app,
+        &guardian_only,
+        "/nb/fjordvik/stafettlogg/ny",
+        &[("child_name", "x")],
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // A measure with problems keeps what was typed, and saves nothing.
+    let id = open_log(&app, &holder).await;
+    let log = format!("/nb/fjordvik/stafettlogg/{id}");
+    let (status, _, body) = post(
+        &app,
+        &holder,
+        &format!("{log}/innslag"),
+        &[("kind", "goal"), ("text", GOAL)],
+    )
+    .await;
+    assert_eq!(status, 404, "a draft takes no entries: {body}");
+    // A forged form (no token) is refused.
+    let response = app
+        .client
+        .post(format!("{}{log}/innslag", app.base))
+        .header("cookie", &holder.cookie)
+        .form(&[("kind", "goal"), ("text", GOAL)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    // Unknown and malformed ids are simply not there.
+    assert_eq!(
+        get(&app, &holder, "/nb/fjordvik/stafettlogg/finnes-ikke")
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        get(
+            &app,
+            &holder,
+            &format!("/nb/lauvdal-strandheim/stafettlogg/{id}")
+        )
+        .await
+        .0,
+        404
+    );
+}
