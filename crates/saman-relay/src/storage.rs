@@ -56,7 +56,22 @@ impl Requester {
         }
     }
 
-    fn is_professional(&self) -> bool {
+    /// Who consents for `child` today, under this tenant's age rule.
+    fn consenter_for(&self, child: &Child) -> Consenter {
+        crate::consent::who_consents(
+            child.birth_date,
+            clock::today(),
+            self.youth_consent_age(),
+            child.pregnant,
+        )
+    }
+
+    fn youth_consent_age(&self) -> crate::age::YouthConsentAge {
+        policy::youth_consent_age(self.settings.youth_consent_age)
+    }
+
+    /// Employees and service leaders: those who open logs and take part in them.
+    pub fn is_professional(&self) -> bool {
         self.roles
             .iter()
             .any(|r| matches!(r, Role::Employee | Role::ServiceLeader))
@@ -183,7 +198,7 @@ pub struct LogView {
     /// The basis on which this person reads it.
     pub basis: Basis,
     /// What this person may do with it.
-    pub allowed: BTreeSet<&'static str>,
+    pub allowed: Vec<RelayAction>,
     /// Whether the person reads the whole log, or only what is theirs (a child under
     /// the consent age sees their own voice).
     pub reads_all: bool,
@@ -191,7 +206,7 @@ pub struct LogView {
 
 impl LogView {
     pub fn may(&self, action: RelayAction) -> bool {
-        self.allowed.contains(action_key(action))
+        self.allowed.contains(&action)
     }
 
     /// The newest given consent, if any.
@@ -524,7 +539,7 @@ impl Relay {
             consents: &given,
             child_birth: log.child.birth_date,
             pregnant: log.child.pregnant,
-            youth_consent_age: policy::youth_consent_age(who.settings.youth_consent_age),
+            youth_consent_age: who.youth_consent_age(),
         };
         policy::decide(&self.viewer(who, log), &facts, action, clock::today())
     }
@@ -672,12 +687,7 @@ impl Relay {
         services.insert(new.holder_service.clone());
         if let Some(c) = &child
             && guardians.is_empty()
-            && crate::consent::who_consents(
-                c.birth_date,
-                today,
-                policy::youth_consent_age(who.settings.youth_consent_age),
-                c.pregnant,
-            ) == Consenter::Guardians
+            && who.consenter_for(c) == Consenter::Guardians
         {
             problems.push(Problem {
                 field: "guardian-1-name",
@@ -691,12 +701,7 @@ impl Relay {
         let secrets = self.store.secrets();
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_text();
-        let consenter = crate::consent::who_consents(
-            child.birth_date,
-            today,
-            policy::youth_consent_age(who.settings.youth_consent_age),
-            child.pregnant,
-        );
+        let consenter = who.consenter_for(&child);
         let child_pid_key = child.pid.as_deref().map(|p| self.store.pid_key(p));
         let mut tx = self.store.pool().begin().await?;
         sqlx::query(
@@ -804,14 +809,8 @@ impl Relay {
         let allowed = RelayAction::ALL
             .into_iter()
             .filter(|a| self.decide(who, &log, *a).is_some())
-            .map(action_key)
             .collect();
-        let consenter = crate::consent::who_consents(
-            log.child.birth_date,
-            today,
-            policy::youth_consent_age(who.settings.youth_consent_age),
-            log.child.pregnant,
-        );
+        let consenter = who.consenter_for(&log.child);
         self.audit(
             &mut tx,
             who,
@@ -1014,15 +1013,8 @@ impl Relay {
             return Ok(Change::NotFound);
         };
         let mut problems = Vec::new();
-        let services = check_services(
-            &mut problems,
-            &form.services,
-            tenant_services,
-            &log.holder_service,
-        );
-        let covers =
-            content::required_text(&mut problems, "covers", &form.covers, content::MAX_TEXT);
-        let ends_on = check_ends_on(&mut problems, &form.ends_on);
+        let (services, covers, ends_on) =
+            check_terms(&mut problems, form, tenant_services, &log.holder_service);
         if !problems.is_empty() {
             return Ok(Change::Invalid(problems));
         }
@@ -1032,7 +1024,7 @@ impl Relay {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let consenter = self.consenter(who, &log);
+        let consenter = who.consenter_for(&log.child);
         insert_consent_request(
             &mut tx,
             self.store.secrets(),
@@ -1059,15 +1051,6 @@ impl Relay {
         Ok(Change::Done)
     }
 
-    fn consenter(&self, who: &Requester, log: &Loaded) -> Consenter {
-        crate::consent::who_consents(
-            log.child.birth_date,
-            clock::today(),
-            policy::youth_consent_age(who.settings.youth_consent_age),
-            log.child.pregnant,
-        )
-    }
-
     /// Records a consent given on a signed paper form, with its scan.
     pub async fn record_paper_consent(
         &self,
@@ -1085,15 +1068,8 @@ impl Relay {
             return Ok(Change::NotFound);
         };
         let mut problems = Vec::new();
-        let services = check_services(
-            &mut problems,
-            &form.services,
-            tenant_services,
-            &log.holder_service,
-        );
-        let covers =
-            content::required_text(&mut problems, "covers", &form.covers, content::MAX_TEXT);
-        let ends_on = check_ends_on(&mut problems, &form.ends_on);
+        let (services, covers, ends_on) =
+            check_terms(&mut problems, form, tenant_services, &log.holder_service);
         let signed_by = content::required_text(
             &mut problems,
             "signed-by",
@@ -1152,7 +1128,7 @@ impl Relay {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let consenter = self.consenter(who, &log);
+        let consenter = who.consenter_for(&log.child);
         insert_consent_request(
             &mut tx, secrets, who, id, version, consenter, &services, &covers, ends_on,
         )
@@ -1214,7 +1190,7 @@ impl Relay {
         .bind(if give { "given" } else { "declined" })
         .bind(&who.account_id)
         .bind(&today)
-        .bind(consenter_key(self.consenter(who, &log)))
+        .bind(consenter_key(who.consenter_for(&log.child)))
         .bind(id)
         .bind(i64::from(version))
         .execute(&mut *tx)
@@ -1815,19 +1791,22 @@ fn check_entry(
     }
 }
 
-fn check_services(
+/// What a consent names, covers, and how long it lasts, as typed: the services must be
+/// the model's and include the holder's.
+fn check_terms(
     problems: &mut Vec<Problem>,
-    typed: &[String],
+    form: &ConsentForm,
     tenant_services: &[String],
     holder_service: &str,
-) -> BTreeSet<String> {
-    if typed.iter().any(|s| !tenant_services.contains(s)) {
+) -> (BTreeSet<String>, String, Option<Date>) {
+    if form.services.iter().any(|s| !tenant_services.contains(s)) {
         problems.push(Problem {
             field: "services",
             message: "relay-problem-services",
         });
     }
-    let services: BTreeSet<String> = typed
+    let services: BTreeSet<String> = form
+        .services
         .iter()
         .filter(|s| tenant_services.contains(s))
         .cloned()
@@ -1838,26 +1817,26 @@ fn check_services(
             message: "relay-problem-holder-not-covered",
         });
     }
-    services
-}
-
-fn check_ends_on(problems: &mut Vec<Problem>, typed: &str) -> Option<Date> {
-    if typed.trim().is_empty() {
-        return None;
-    }
-    let date = content::parse_date(typed);
-    match date {
-        None => problems.push(Problem {
-            field: "ends-on",
-            message: "relay-problem-date",
-        }),
-        Some(d) if d <= clock::today() => problems.push(Problem {
-            field: "ends-on",
-            message: "relay-problem-past",
-        }),
-        Some(_) => {}
-    }
-    date
+    let covers = content::required_text(problems, "covers", &form.covers, content::MAX_TEXT);
+    let ends_on = match form.ends_on.trim() {
+        "" => None,
+        typed => {
+            let date = content::parse_date(typed);
+            match date {
+                None => problems.push(Problem {
+                    field: "ends-on",
+                    message: "relay-problem-date",
+                }),
+                Some(d) if d <= clock::today() => problems.push(Problem {
+                    field: "ends-on",
+                    message: "relay-problem-past",
+                }),
+                Some(_) => {}
+            }
+            date
+        }
+    };
+    (services, covers, ends_on)
 }
 
 fn next_version(log: &Loaded) -> u32 {

@@ -14,8 +14,9 @@ use crate::i18n::Tr;
 use crate::urls::TenantUrls;
 use crate::views::{Chrome, Ctx};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request};
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use saman_relay::content::{Achieved, Content, Problem};
 use saman_relay::policy::{Basis, LogState, RelayAction};
@@ -32,23 +33,31 @@ impl From<saman_relay::RelayError> for WebError {
 
 /// What a relay page needs: the signed-in person in the tenant, as the relay log sees
 /// them, and the tenant's services by slug and name.
-struct Context {
+pub struct Context {
     allowed: Allowed<CanEnterTenant>,
     relay: Relay,
     who: Requester,
     services: Vec<(String, String)>,
 }
 
-impl Context {
-    async fn new(
-        state: &AppState,
-        allowed: Allowed<CanEnterTenant>,
-        address: &str,
-    ) -> Result<Context, WebError> {
+/// Any signed-in person in the tenant of the path; what they may do with a log is the
+/// relay log's policy's to decide.
+impl FromRequestParts<AppState> for Context {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let allowed = Allowed::<CanEnterTenant>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let ClientAddress(address) = match ClientAddress::from_request_parts(parts, state).await {
+            Ok(address) => address,
+            Err(never) => match never {},
+        };
         let relay = Relay::new(state.store.clone());
         let who = relay
-            .requester(&allowed.user.actor, &allowed.tenant.record, address)
-            .await?;
+            .requester(&allowed.user.actor, &allowed.tenant.record, &address)
+            .await
+            .map_err(|e| WebError::from(e).into_response())?;
         let services = super::invite::services_of(&allowed.tenant, allowed.lang);
         Ok(Context {
             allowed,
@@ -57,7 +66,31 @@ impl Context {
             services,
         })
     }
+}
 
+/// A posted form of a relay page: the [`Context`], and the form's fields once its
+/// token has been checked.
+pub struct Posted {
+    c: Context,
+    fields: Vec<(String, String)>,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let c = Context::from_request_parts(&mut parts, state).await?;
+        let body = String::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let fields = pairs(&body);
+        check_token(c.csrf(), field(&fields, "csrf")).map_err(IntoResponse::into_response)?;
+        Ok(Posted { c, fields })
+    }
+}
+
+impl Context {
     fn tr(&self) -> Tr {
         Tr::new(self.allowed.lang)
     }
@@ -89,15 +122,6 @@ impl Context {
             .iter()
             .find(|(s, _)| s == slug)
             .map_or_else(|| slug.to_string(), |(_, n)| n.clone())
-    }
-
-    fn is_professional(&self) -> bool {
-        self.who.roles.iter().any(|r| {
-            matches!(
-                r,
-                saman_domain::access::Role::Employee | saman_domain::access::Role::ServiceLeader
-            )
-        })
     }
 }
 
@@ -209,13 +233,7 @@ struct ListPage {
     family: bool,
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
-) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
+pub async fn list(ctx: Ctx, c: Context) -> Result<Response, WebError> {
     let tr = c.tr();
     let urls = c.urls();
     let mut rows = Vec::new();
@@ -263,8 +281,8 @@ pub async fn list(
         chrome: c.chrome(&ctx, tr.t("relay-list-title")),
         rows,
         overview,
-        new_href: c.is_professional().then(|| urls.relay_new()),
-        family: !c.is_professional(),
+        new_href: c.who.is_professional().then(|| urls.relay_new()),
+        family: !c.who.is_professional(),
     })?
     .into_response())
 }
@@ -345,30 +363,15 @@ fn new_page(c: &Context, ctx: &Ctx, form: FormState) -> Result<Html<String>, Web
     })
 }
 
-pub async fn new_form(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
-) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
-    if !c.is_professional() || c.who.services.is_empty() {
+pub async fn new_form(ctx: Ctx, c: Context) -> Result<Response, WebError> {
+    if !c.who.is_professional() || c.who.services.is_empty() {
         return Err(WebError::NotFound);
     }
     Ok(new_page(&c, &ctx, FormState::default())?.into_response())
 }
 
-pub async fn open(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
-    body: String,
-) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
-    let p = pairs(&body);
-    check_token(c.csrf(), field(&p, "csrf"))?;
-    if !c.is_professional() || c.who.services.is_empty() {
+pub async fn open(ctx: Ctx, Posted { c, fields: p }: Posted) -> Result<Response, WebError> {
+    if !c.who.is_professional() || c.who.services.is_empty() {
         return Err(WebError::NotFound);
     }
     let new = NewLog {
@@ -819,13 +822,10 @@ fn entry_row(tr: Tr, content: &Content, by: String, at: String) -> EntryRow {
 }
 
 pub async fn log(
-    State(state): State<AppState>,
     ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
+    c: Context,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
 ) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
     let log = c.relay.log(&c.who, &id).await?.ok_or(WebError::NotFound)?;
     let message = ctx
         .query
@@ -877,16 +877,10 @@ async fn after_change(
 }
 
 pub async fn add_entry(
-    State(state): State<AppState>,
     ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
-    body: String,
+    Posted { c, fields: p }: Posted,
 ) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
-    let p = pairs(&body);
-    check_token(c.csrf(), field(&p, "csrf"))?;
     let entry = NewEntry {
         kind: field(&p, "kind").into(),
         text: field(&p, "text").into(),
@@ -906,16 +900,10 @@ pub async fn add_entry(
 }
 
 pub async fn change_level(
-    State(state): State<AppState>,
     ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
-    body: String,
+    Posted { c, fields: p }: Posted,
 ) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
-    let p = pairs(&body);
-    check_token(c.csrf(), field(&p, "csrf"))?;
     let revision = field(&p, "revision").parse().unwrap_or(-1);
     let change = c
         .relay
@@ -926,16 +914,10 @@ pub async fn change_level(
 }
 
 pub async fn add_participant(
-    State(state): State<AppState>,
     ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
-    body: String,
+    Posted { c, fields: p }: Posted,
 ) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
-    let p = pairs(&body);
-    check_token(c.csrf(), field(&p, "csrf"))?;
     let change = c
         .relay
         .add_participant(
@@ -950,16 +932,10 @@ pub async fn add_participant(
 }
 
 pub async fn request_consent(
-    State(state): State<AppState>,
     ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
-    body: String,
+    Posted { c, fields: p }: Posted,
 ) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
-    let p = pairs(&body);
-    check_token(c.csrf(), field(&p, "csrf"))?;
     let form = ConsentForm {
         services: all(&p, "service"),
         covers: field(&p, "covers").into(),
@@ -978,14 +954,11 @@ pub async fn request_consent(
 pub const MAX_SCAN: usize = 10 * 1024 * 1024;
 
 pub async fn paper_consent(
-    State(state): State<AppState>,
     ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
+    c: Context,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
     mut multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
     let mut p = Vec::new();
     let mut scan = None;
     while let Some(part) = multipart
@@ -1027,16 +1000,10 @@ pub async fn paper_consent(
 }
 
 pub async fn answer_consent(
-    State(state): State<AppState>,
     ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
-    body: String,
+    Posted { c, fields: p }: Posted,
 ) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
-    let p = pairs(&body);
-    check_token(c.csrf(), field(&p, "csrf"))?;
     let version = field(&p, "version").parse().unwrap_or(0);
     let give = field(&p, "answer") == "give";
     let change = c.relay.answer_consent(&c.who, &id, version, give).await?;
@@ -1045,16 +1012,10 @@ pub async fn answer_consent(
 }
 
 pub async fn withdraw_consent(
-    State(state): State<AppState>,
     ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
-    body: String,
+    Posted { c, fields: p }: Posted,
 ) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
-    let p = pairs(&body);
-    check_token(c.csrf(), field(&p, "csrf"))?;
     // "all" withdraws the whole consent; otherwise the services ticked.
     let services = if field(&p, "scope") == "all" {
         Vec::new()
@@ -1091,12 +1052,9 @@ pub async fn withdraw_consent(
 }
 
 pub async fn scan(
-    State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
+    c: Context,
     Path((_lang, _slug, id, file)): Path<(String, String, String, String)>,
 ) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
     let (_, content_type, bytes) = c
         .relay
         .consent_scan(&c.who, &id, &file)
@@ -1141,13 +1099,10 @@ struct AccessPage {
 }
 
 pub async fn access_log(
-    State(state): State<AppState>,
     ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Allowed<CanEnterTenant>,
+    c: Context,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
 ) -> Result<Response, WebError> {
-    let c = Context::new(&state, allowed, &address).await?;
     let rows = c
         .relay
         .access_log(&c.who, &id)

@@ -539,6 +539,39 @@ async fn a_form_with_problems_comes_back_with_its_input(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
+    // An anonymous visitor is sent to the login page, from every relay address.
+    for path in [
+        "/nb/fjordvik/stafettlogg".to_string(),
+        "/nn/fjordvik/stafettlogg/ny".to_string(),
+        log.clone(),
+        format!("{log}/tilgangslogg"),
+    ] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "{path}");
+        assert!(
+            response.headers()["location"]
+                .to_str()
+                .unwrap()
+                .ends_with("/fjordvik/logg-inn")
+        );
+    }
+    let response = app
+        .client
+        .post(format!("{}{log}/samtykke/svar", app.base))
+        .form(&[("version", "1"), ("answer", "give")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        303,
+        "an anonymous answer goes to the login page"
+    );
     // Unknown and malformed ids are simply not there.
     assert_eq!(
         get(&app, &holder, "/nb/fjordvik/stafettlogg/finnes-ikke")
