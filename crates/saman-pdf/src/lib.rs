@@ -93,14 +93,37 @@ impl FormDocument {
     /// Typesets the form as a tagged PDF. A panic in the typesetter comes back as
     /// [`PdfError::Panicked`].
     pub fn render(&self) -> Result<Vec<u8>, PdfError> {
+        self.render_with(typst_pdf::PdfOptions::default())
+    }
+
+    /// Typesets the document for an archive: PDF/A-2b (tagged, fonts embedded, XMP
+    /// metadata), with a stable identifier and its time of making (UTC).
+    pub fn render_archive(
+        &self,
+        ident: &str,
+        made_at: (i32, u8, u8, u8, u8, u8),
+    ) -> Result<Vec<u8>, PdfError> {
+        let (y, mo, d, h, mi, s) = made_at;
+        let datetime = typst::foundations::Datetime::from_ymd_hms(y, mo, d, h, mi, s)
+            .ok_or_else(|| PdfError::Export("not a time".into()))?;
+        let standards = typst_pdf::PdfStandards::new(&[typst_pdf::PdfStandard::A_2b])
+            .map_err(|e| PdfError::Export(format!("{e:?}")))?;
+        self.render_with(typst_pdf::PdfOptions {
+            ident: typst::foundations::Smart::Custom(ident.to_string()),
+            timestamp: Some(typst_pdf::Timestamp::new_utc(datetime)),
+            standards,
+            ..Default::default()
+        })
+    }
+
+    fn render_with(&self, options: typst_pdf::PdfOptions) -> Result<Vec<u8>, PdfError> {
         let inputs = self.inputs();
         let typeset = move || {
             let document = FORM_ENGINE
                 .compile_with_input(inputs)
                 .output
                 .map_err(|e| PdfError::Typeset(format!("{e:?}")))?;
-            typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-                .map_err(|e| PdfError::Export(format!("{e:?}")))
+            typst_pdf::pdf(&document, &options).map_err(|e| PdfError::Export(format!("{e:?}")))
         };
         // The engine holds only caches that a failed run leaves usable, so it is safe to
         // go on after a panic.
@@ -152,6 +175,29 @@ mod tests {
         }
         let raw = String::from_utf8_lossy(&pdf);
         assert!(raw.contains("/StructTreeRoot"), "the PDF is tagged");
+    }
+
+    #[test]
+    fn archives_are_pdf_a() {
+        let doc = FormDocument {
+            lang: "nb".into(),
+            title: "Stafettlogg".into(),
+            subtitle: "Fjordvik kommune".into(),
+            intro: String::new(),
+            fields: vec![("Mål".into(), "Trives på skolen".into())],
+            signatures: Vec::new(),
+            footer: "Laget med Saman".into(),
+        };
+        let pdf = doc
+            .render_archive("log-1", (2026, 11, 26, 9, 5, 0))
+            .unwrap();
+        let raw = String::from_utf8_lossy(&pdf);
+        assert!(raw.contains("pdfaid:part") && raw.contains("/StructTreeRoot"));
+        assert!(
+            pdf_extract::extract_text_from_mem(&pdf)
+                .unwrap()
+                .contains("Trives på skolen")
+        );
     }
 
     /// Every Unicode class the typesetter must survive, at and beyond the lengths the

@@ -120,6 +120,10 @@ pub enum Content {
         from: String,
         to: String,
     },
+    /// The log became an individual plan, with this child coordinator.
+    Plan {
+        coordinator: String,
+    },
 }
 
 impl Content {
@@ -134,6 +138,7 @@ impl Content {
             Content::Message { .. } => "message",
             Content::Level { .. } => "level",
             Content::Holder { .. } => "holder",
+            Content::Plan { .. } => "plan",
         }
     }
 

@@ -16,8 +16,9 @@ pub mod seal;
 pub mod storage;
 
 pub use storage::{
-    AccessRow, Change, ConsentForm, ConsentStatus, ConsentView, EntryView, LogSummary, LogView,
-    NewEntry, NewLog, ParticipantView, Relay, Requester,
+    AccessRow, ArchiveMeta, Change, CloseReason, Closed, ConsentForm, ConsentStatus, ConsentView,
+    EntryView, HandoverView, LogKind, LogSummary, LogView, NewEntry, NewLog, ParticipantView,
+    Relay, Requester,
 };
 
 /// What can go wrong in the relay log's storage. Details are for the logs, and never
@@ -30,6 +31,8 @@ pub enum RelayError {
     Database(#[from] sqlx::Error),
     #[error("stored relay data does not fit: {0}")]
     Corrupt(String),
+    #[error("the archive could not be made: {0}")]
+    Archive(String),
 }
 
 pub type Result<T> = std::result::Result<T, RelayError>;

@@ -62,6 +62,8 @@ pub enum RelayAction {
     GuardianNote,
     /// The child's or youth's own words.
     Voice,
+    /// Accept or decline the baton, as the successor named.
+    AnswerHandover,
     /// Ask for a new consent, or record one given on paper.
     ManageConsent,
     /// Give or decline a requested consent, logged in.
@@ -74,13 +76,14 @@ pub enum RelayAction {
 }
 
 impl RelayAction {
-    pub const ALL: [RelayAction; 12] = [
+    pub const ALL: [RelayAction; 13] = [
         RelayAction::SeeExistence,
         RelayAction::Read,
         RelayAction::WriteEntry,
         RelayAction::Message,
         RelayAction::GuardianNote,
         RelayAction::Voice,
+        RelayAction::AnswerHandover,
         RelayAction::ManageConsent,
         RelayAction::AnswerConsent,
         RelayAction::WithdrawConsent,
@@ -119,6 +122,9 @@ pub struct LogFacts<'a> {
     pub holder_id: &'a str,
     pub holder_service: &'a str,
     pub coordinator_id: Option<&'a str>,
+    pub coordinator_service: Option<&'a str>,
+    /// The successor named in a handover waiting for an answer: account and service.
+    pub successor: Option<(&'a str, &'a str)>,
     pub participants: &'a [Participant],
     /// The given versions of the consent (requested ones give nothing).
     pub consents: &'a [Consent],
@@ -234,7 +240,7 @@ pub fn decide(viewer: &Viewer, log: &LogFacts, action: RelayAction, today: Date)
             GuardianNote | Message => log.state == LogState::Active,
             AnswerConsent | WithdrawConsent => consents && open,
             Close => open,
-            WriteEntry | Voice | ManageConsent | Manage => false,
+            WriteEntry | Voice | ManageConsent | Manage | AnswerHandover => false,
         };
         return allowed.then_some(Basis::Guardian);
     }
@@ -248,7 +254,7 @@ pub fn decide(viewer: &Viewer, log: &LogFacts, action: RelayAction, today: Date)
             }
             Voice => age >= VOICE_AGE && log.state == LogState::Active,
             AnswerConsent | WithdrawConsent | Close => consents && open,
-            WriteEntry | GuardianNote | ManageConsent | Manage => false,
+            WriteEntry | GuardianNote | ManageConsent | Manage | AnswerHandover => false,
         };
         return allowed.then_some(Basis::Youth);
     }
@@ -259,20 +265,47 @@ pub fn decide(viewer: &Viewer, log: &LogFacts, action: RelayAction, today: Date)
     // The holder (or the child coordinator of an individual plan) keeps the log going
     // whatever the consent says, but reads its content only while the consent covers
     // their service.
-    let holds = viewer.account_id == log.holder_id || log.coordinator_id == Some(viewer.account_id);
-    if holds {
-        let covered = log.covers(log.holder_service, today);
+    let service = if viewer.account_id == log.holder_id {
+        Some(log.holder_service)
+    } else if log.coordinator_id == Some(viewer.account_id) {
+        log.coordinator_service
+    } else {
+        None
+    };
+    if let Some(service) = service {
+        let covered = log.covers(service, today);
         let basis = Basis::Holder {
-            service: log.holder_service.to_string(),
+            service: service.to_string(),
             consent: consent_version,
         };
         let allowed = match action {
-            SeeExistence | ManageConsent | Close => open || action == SeeExistence,
+            SeeExistence => true,
+            ManageConsent | Close => open,
             Read => covered || log.state == LogState::Draft,
             WriteEntry | Message | Manage => covered && log.state == LogState::Active,
             // What the child said, recorded by the holder on the child's behalf.
             Voice => covered && log.state == LogState::Active,
-            GuardianNote | AnswerConsent | WithdrawConsent | ReadAccessLog => false,
+            GuardianNote | AnswerConsent | WithdrawConsent | ReadAccessLog | AnswerHandover => {
+                false
+            }
+        };
+        return allowed.then_some(basis);
+    }
+
+    // The successor named in a waiting handover reads the log to decide, and answers.
+    if let Some((successor, service)) = log.successor
+        && successor == viewer.account_id
+        && viewer.services.iter().any(|s| s == service)
+        && log.covers(service, today)
+    {
+        let basis = Basis::Participant {
+            service: service.to_string(),
+            consent: consent_version.unwrap_or(0),
+        };
+        let allowed = match action {
+            SeeExistence | Read => true,
+            AnswerHandover => log.state == LogState::Active,
+            _ => false,
         };
         return allowed.then_some(basis);
     }
@@ -355,6 +388,8 @@ mod tests {
             holder_id: "holder",
             holder_service: "skolen",
             coordinator_id: None,
+            coordinator_service: None,
+            successor: None,
             participants,
             consents,
             child_birth: date!(2012 - 03 - 09),
@@ -503,6 +538,33 @@ mod tests {
             decide(&guardian, &log, RelayAction::WithdrawConsent, later),
             None
         );
+    }
+
+    #[test]
+    fn the_successor_reads_and_answers_only_while_named_and_covered() {
+        let consents = [consent(&["skolen", "ppt"])];
+        let mut log = facts(LogState::Active, &consents, &[]);
+        let services = vec!["ppt".to_string()];
+        let next = viewer("next", &[Role::Employee], &services);
+        assert_eq!(decide(&next, &log, RelayAction::Read, TODAY), None);
+        log.successor = Some(("next", "ppt"));
+        assert!(decide(&next, &log, RelayAction::AnswerHandover, TODAY).is_some());
+        assert!(decide(&next, &log, RelayAction::Read, TODAY).is_some());
+        assert_eq!(decide(&next, &log, RelayAction::WriteEntry, TODAY), None);
+        log.successor = Some(("next", "barnevernet"));
+        assert_eq!(decide(&next, &log, RelayAction::Read, TODAY), None);
+    }
+
+    #[test]
+    fn the_coordinator_works_through_their_own_service() {
+        let consents = [consent(&["skolen", "koordinerende"])];
+        let mut log = facts(LogState::Active, &consents, &[]);
+        log.coordinator_id = Some("coord");
+        log.coordinator_service = Some("koordinerende");
+        let coordinator = viewer("coord", &[Role::Employee], &[]);
+        assert!(decide(&coordinator, &log, RelayAction::WriteEntry, TODAY).is_some());
+        log.coordinator_service = Some("nav");
+        assert_eq!(decide(&coordinator, &log, RelayAction::Read, TODAY), None);
     }
 
     #[test]

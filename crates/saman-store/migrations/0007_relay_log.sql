@@ -28,7 +28,9 @@ CREATE TABLE relay_logs (
     level BIGINT NOT NULL,
     holder_id TEXT NOT NULL REFERENCES accounts(id),
     holder_service TEXT NOT NULL,
+    -- The child coordinator of an individual plan, and the service they work in.
     coordinator_id TEXT REFERENCES accounts(id),
+    coordinator_service TEXT,
     created_by TEXT NOT NULL REFERENCES accounts(id),
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
@@ -90,6 +92,8 @@ CREATE TABLE relay_consents (
     services TEXT NOT NULL,
     -- Sealed: what the consent covers.
     covers TEXT NOT NULL,
+    -- 1 if it also covers moving the log to an individual plan.
+    covers_plan BIGINT NOT NULL DEFAULT 0,
     -- digital or paper
     given_how TEXT,
     given_by TEXT REFERENCES accounts(id),

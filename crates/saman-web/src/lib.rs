@@ -153,6 +153,30 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             get(pages::relay::access_log),
         )
         .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/stafett",
+            post(pages::relay::request_handover),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/stafett/svar",
+            post(pages::relay::answer_handover),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/individuell-plan",
+            post(pages::relay::move_to_plan),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/avslutt",
+            post(pages::relay::close),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/arkiv",
+            get(pages::relay::archive),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/arkiv.json",
+            get(pages::relay::archive_meta),
+        )
+        .route(
             "/{lang}/{tenant}/stafettlogg/{log}/filer/{file}",
             get(pages::relay::scan),
         )

@@ -77,6 +77,9 @@ pub enum Command {
         #[command(subcommand)]
         command: people::AuditCommand,
     },
+    /// Delete the closed relay logs whose retention period has ended (the server also
+    /// does this once a day). Each deletion is audited, without the log's data.
+    Purge,
 }
 
 pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
@@ -171,6 +174,11 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => {
             let store = connect(&settings).await?;
             return people::audit(&store, command).await;
+        }
+        Command::Purge => {
+            let store = connect(&settings).await?;
+            let purged = saman_relay::Relay::new(store).purge_due().await?;
+            println!("Slettet {purged} stafettlogg(er) med utløpt oppbevaringstid.");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -52,6 +52,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     // Links in mails point here unless a public address is set.
     web.public_url
         .get_or_insert_with(|| format!("http://{addr}"));
+    tokio::spawn(purge_daily(store.clone()));
     let app = saman_web::app(store.clone(), web);
     axum::serve(
         listener,
@@ -85,4 +86,18 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Deletes relay logs whose retention period has ended: at start, then once a day.
+async fn purge_daily(store: saman_store::Store) {
+    let relay = saman_relay::Relay::new(store);
+    let mut every_day = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    loop {
+        every_day.tick().await;
+        match relay.purge_due().await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged relay logs after their retention period"),
+            Err(e) => tracing::error!("purging relay logs failed: {e}"),
+        }
+    }
 }

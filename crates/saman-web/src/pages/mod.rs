@@ -12,6 +12,7 @@ pub mod item;
 pub mod login;
 pub mod platform;
 pub mod relay;
+mod relay_archive;
 pub mod settings;
 pub mod staff_oidc;
 pub mod tenant;

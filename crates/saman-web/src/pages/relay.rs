@@ -243,7 +243,7 @@ pub async fn list(ctx: Ctx, c: Context) -> Result<Response, WebError> {
     summaries.sort_by_key(|s| {
         (
             s.overdue == 0,
-            !s.consent_requested,
+            !s.consent_requested && !s.handover_to_me,
             !matches!(
                 s.consent,
                 Some(
@@ -260,6 +260,15 @@ pub async fn list(ctx: Ctx, c: Context) -> Result<Response, WebError> {
         }
         if s.consent_requested {
             needs.push(tr.t("relay-needs-consent"));
+        }
+        if s.handover_to_me {
+            needs.push(tr.t("relay-needs-handover"));
+        }
+        if let Some(days) = s
+            .handover_waiting
+            .filter(|d| *d >= saman_relay::storage::baton::HANDOVER_WAITS_TOO_LONG_DAYS)
+        {
+            needs.push(tr.t1("relay-needs-handover-waiting", "days", days));
         }
         let row = SummaryRow {
             href: s.child_name.is_some().then(|| urls.relay_log(&s.id)),
@@ -486,7 +495,23 @@ struct LogPage {
     may_answer: bool,
     may_withdraw: bool,
     may_access_log: bool,
+    may_close: bool,
+    may_answer_handover: bool,
     is_family: bool,
+    is_holder: bool,
+    is_plan: bool,
+    /// "waiting for X (service) since …", while a handover waits.
+    handover: Option<String>,
+    plan_parts: Vec<(String, bool)>,
+    closed: Option<ClosedView>,
+    close_reasons: Vec<Choice>,
+}
+
+pub struct ClosedView {
+    summary: String,
+    note: String,
+    archive_href: String,
+    meta_href: String,
 }
 
 impl LogPage {
@@ -733,6 +758,14 @@ fn log_page(
         .as_deref()
         .map(|slug| urls.item(slug));
     let is_family = matches!(log.basis, Basis::Guardian | Basis::Youth);
+    let close_reasons = saman_relay::CloseReason::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.key().into(),
+            label: tr.t(&format!("relay-close-{}", r.key())),
+            checked: form.was_checked("close", "reason", r.key()),
+        })
+        .collect();
     render(LogPage {
         chrome: c.chrome(ctx, log.child.name.clone()),
         base: urls.relay_log(&log.id),
@@ -765,6 +798,45 @@ fn log_page(
         may_withdraw: log.may(RelayAction::WithdrawConsent) && log.state != LogState::Draft,
         may_access_log: log.may(RelayAction::ReadAccessLog),
         is_family,
+        may_close: log.may(RelayAction::Close),
+        may_answer_handover: log.may(RelayAction::AnswerHandover),
+        is_holder: log.holder_id == c.who.account_id,
+        is_plan: log.kind == saman_relay::LogKind::Plan,
+        handover: log.handover.as_ref().map(|h| {
+            tr.ta(
+                "relay-handover-waiting",
+                [
+                    ("name", h.to_name.clone().into()),
+                    ("service", c.service_name(&h.to_service).into()),
+                    ("since", tr.date_time(&h.requested_at).into()),
+                ],
+            )
+        }),
+        plan_parts: if log.kind == saman_relay::LogKind::Plan {
+            saman_relay::storage::baton::plan_parts(log)
+                .into_iter()
+                .map(|(key, present)| (tr.t(key), present))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        closed: log.closed.as_ref().map(|closed| ClosedView {
+            summary: tr.ta(
+                "relay-closed-summary",
+                [
+                    ("date", tr.date_time(&closed.at).into()),
+                    (
+                        "reason",
+                        tr.t(&format!("relay-close-{}", closed.reason)).into(),
+                    ),
+                    ("purge", tr.date_time(&closed.purge_after).into()),
+                ],
+            ),
+            note: closed.note.clone(),
+            archive_href: format!("{}/arkiv", urls.relay_log(&log.id)),
+            meta_href: format!("{}/arkiv.json", urls.relay_log(&log.id)),
+        }),
+        close_reasons,
     })
 }
 
@@ -804,6 +876,11 @@ fn entry_row(tr: Tr, content: &Content, by: String, at: String) -> EntryRow {
         Content::Holder { from, to } => {
             (None, vec![(String::new(), format!("{from} → {to}"))], false)
         }
+        Content::Plan { coordinator } => (
+            None,
+            vec![(tr.t("relay-coordinator"), coordinator.clone())],
+            false,
+        ),
         Content::Goal { .. } | Content::Measure { .. } | Content::Evaluation { .. } => {
             (None, Vec::new(), false)
         }
@@ -837,13 +914,16 @@ pub async fn log(
 }
 
 /// The confirmations a change redirects with (`?lagret=…`).
-const SAVED: [&str; 6] = [
+const SAVED: [&str; 9] = [
     "entry",
     "consent",
     "withdrawn",
     "participant",
     "level",
     "declined",
+    "handover",
+    "plan",
+    "closed",
 ];
 
 /// After a change: back to the log (303), with a confirmation; or the page again with
@@ -939,6 +1019,7 @@ pub async fn request_consent(
     let form = ConsentForm {
         services: all(&p, "service"),
         covers: field(&p, "covers").into(),
+        covers_plan: field(&p, "covers_plan") == "on",
         ends_on: field(&p, "ends_on").into(),
         ..Default::default()
     };
@@ -986,6 +1067,7 @@ pub async fn paper_consent(
     let form = ConsentForm {
         services: all(&p, "service"),
         covers: field(&p, "covers").into(),
+        covers_plan: field(&p, "covers_plan") == "on",
         ends_on: field(&p, "ends_on").into(),
         signed_by: field(&p, "signed_by").into(),
         given_on: field(&p, "given_on").into(),
@@ -1149,4 +1231,252 @@ pub async fn access_log(
         lines,
     })?
     .into_response())
+}
+
+// ---------------------------------------------------------------------------------
+// The baton, the individual plan, closing
+
+pub async fn request_handover(
+    ctx: Ctx,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    Posted { c, fields: p }: Posted,
+) -> Result<Response, WebError> {
+    let change = c
+        .relay
+        .request_handover(&c.who, &id, field(&p, "email"))
+        .await?;
+    let form = FormState::from_pairs("handover", &p);
+    after_change(&c, &ctx, &id, change, form, "", "handover").await
+}
+
+pub async fn answer_handover(
+    ctx: Ctx,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    Posted { c, fields: p }: Posted,
+) -> Result<Response, WebError> {
+    let accept = field(&p, "answer") == "accept";
+    let change = c.relay.answer_handover(&c.who, &id, accept).await?;
+    if !accept && change == Change::Done {
+        // Declined: the log is no longer for this person to read.
+        return Ok(Redirect::to(&c.urls().relay_list()).into_response());
+    }
+    after_change(&c, &ctx, &id, change, FormState::default(), "", "handover").await
+}
+
+pub async fn move_to_plan(
+    ctx: Ctx,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    Posted { c, fields: p }: Posted,
+) -> Result<Response, WebError> {
+    let revision = field(&p, "revision").parse().unwrap_or(-1);
+    let change = c
+        .relay
+        .move_to_plan(&c.who, &id, revision, field(&p, "email"))
+        .await?;
+    let form = FormState::from_pairs("plan", &p);
+    after_change(&c, &ctx, &id, change, form, "", "plan").await
+}
+
+pub async fn close(
+    ctx: Ctx,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    Posted { c, fields: p }: Posted,
+) -> Result<Response, WebError> {
+    let tr = c.tr();
+    let municipality = c
+        .allowed
+        .tenant
+        .record
+        .tenant
+        .name(c.allowed.lang)
+        .to_string();
+    let render = |log: &LogView| {
+        super::relay_archive::document(tr, &municipality, log, |s| c.service_name(s))
+            .render_archive(&log.id, archive_time())
+            .map_err(|e| e.to_string())
+    };
+    let change = c
+        .relay
+        .close(&c.who, &id, field(&p, "reason"), field(&p, "note"), render)
+        .await?;
+    let form = FormState::from_pairs("close", &p);
+    after_change(&c, &ctx, &id, change, form, "", "closed").await
+}
+
+/// Now, as the PDF's time of making.
+fn archive_time() -> (i32, u8, u8, u8, u8, u8) {
+    let now = saman_store::clock::now();
+    (
+        now.year(),
+        now.month() as u8,
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+    )
+}
+
+pub async fn archive(
+    c: Context,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+) -> Result<Response, WebError> {
+    let slug = c.allowed.tenant.record.tenant.slug.clone();
+    let (pdf, _) = c
+        .relay
+        .archive(&c.who, &id, &slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    saman_relay::storage::ARCHIVE_FILE_NAME
+                ),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+pub async fn archive_meta(
+    c: Context,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+) -> Result<Response, WebError> {
+    let slug = c.allowed.tenant.record.tenant.slug.clone();
+    let (_, meta) = c
+        .relay
+        .archive(&c.who, &id, &slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"stafettlogg.json\"".to_string(),
+            ),
+        ],
+        serde_json::to_string_pretty(&meta).map_err(|e| WebError::Internal(e.to_string()))?,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::Tr;
+    use saman_domain::Lang;
+
+    /// Every text key the relay pages use, literally or made from the relay log's own
+    /// vocabulary, has a text in both languages.
+    #[test]
+    fn every_relay_text_exists_in_bokmal_and_nynorsk() {
+        let sources = [
+            include_str!("relay.rs"),
+            include_str!("relay_archive.rs"),
+            include_str!("../../templates/relay_log.html"),
+            include_str!("../../templates/relay_list.html"),
+            include_str!("../../templates/relay_new.html"),
+            include_str!("../../templates/relay_access.html"),
+            include_str!("../../../saman-relay/src/content.rs"),
+            include_str!("../../../saman-relay/src/storage/mod.rs"),
+            include_str!("../../../saman-relay/src/storage/baton.rs"),
+            include_str!("../../../saman-relay/src/storage/closing.rs"),
+        ];
+        let mut keys: Vec<String> = Vec::new();
+        for source in sources {
+            for piece in source.split('"').skip(1).step_by(2) {
+                if piece.starts_with("relay-")
+                    && piece.len() > "relay-".len()
+                    && piece
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !piece.ends_with('-')
+                {
+                    keys.push(piece.to_string());
+                }
+            }
+        }
+        use saman_relay::content::{Achieved, Content};
+        for state in ["draft", "active", "closed"] {
+            keys.push(format!("relay-state-{state}"));
+        }
+        for level in 1..=3 {
+            keys.push(format!("relay-level-{level}"));
+        }
+        for a in Achieved::ALL {
+            keys.push(format!("relay-achieved-{}", a.key()));
+        }
+        for status in ["requested", "given", "declined"] {
+            keys.push(format!("relay-consent-status-{status}"));
+        }
+        let kinds = [
+            Content::Goal {
+                text: String::new(),
+            }
+            .kind(),
+            "measure",
+            "evaluation",
+            "meeting",
+            "note",
+            "voice",
+            "message",
+            "level",
+            "holder",
+            "plan",
+        ];
+        for kind in kinds {
+            keys.push(format!("relay-entry-{kind}"));
+        }
+        for r in saman_relay::CloseReason::ALL {
+            keys.push(format!("relay-close-{}", r.key()));
+        }
+        for key in super::SAVED {
+            keys.push(format!("relay-saved-{key}"));
+        }
+        for action in saman_domain::audit::AuditAction::ALL {
+            if action.key().starts_with("relay-") {
+                keys.push(format!("relay-did-{}", action.key()));
+            }
+        }
+        // Class names and ids in the templates that look like keys.
+        let not_texts = [
+            "relay-box",
+            "relay-form",
+            "relay-goal",
+            "relay-measure",
+            "relay-evaluation",
+            "relay-entries",
+            "relay-entry",
+            "relay-log",
+            "relay-archive",
+            "relay-problem",
+        ];
+        keys.retain(|k| !not_texts.contains(&k.as_str()));
+        for lang in Lang::ALL {
+            let tr = Tr::new(lang);
+            for key in &keys {
+                // Every argument any relay text takes, so texts with arguments resolve.
+                let text = tr.ta(
+                    key,
+                    [
+                        ("count", 1.into()),
+                        ("days", 1.into()),
+                        ("years", 1.into()),
+                        ("version", 1.into()),
+                        ("date", "x".into()),
+                        ("name", "x".into()),
+                        ("service", "x".into()),
+                        ("since", "x".into()),
+                        ("reason", "x".into()),
+                        ("purge", "x".into()),
+                    ],
+                );
+                assert_ne!(text, *key, "{lang}: {key}");
+            }
+        }
+    }
 }

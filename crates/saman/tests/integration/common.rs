@@ -352,3 +352,27 @@ pub async fn signed_in_page(app: &TestApp, path: &str, cookie: &str) -> String {
         .await
         .unwrap()
 }
+
+/// Runs the `saman` binary with a command, on a test database, with the test key.
+pub fn run_saman(db: &TestDb, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_saman"))
+        .args(args)
+        .env("SAMAN_SECRET_KEY", test_secret_key())
+        .env("SAMAN_DATABASE_URL", &db.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .as_mut()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}

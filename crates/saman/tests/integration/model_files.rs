@@ -1,10 +1,9 @@
 //! The model as files: import, export, round trips and validation, through the store
 //! and through the real `saman import` and `saman export` commands.
 
-use crate::common::{Backend, TestApp, TestDb, examples, fixture, import_folder};
+use crate::common::{Backend, TestApp, TestDb, examples, fixture, import_folder, run_saman};
 use saman_store::ImportOutcome;
 use std::path::Path;
-use std::process::Command;
 
 crate::on_both_backends!(
     import_is_idempotent,
@@ -14,15 +13,6 @@ crate::on_both_backends!(
     a_changed_file_updates_the_site,
     an_import_through_another_instance_shows_at_once,
 );
-
-fn saman(db: &TestDb, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_saman"))
-        .args(args)
-        .env("SAMAN_SECRET_KEY", crate::common::test_secret_key())
-        .env("SAMAN_DATABASE_URL", &db.url)
-        .output()
-        .unwrap()
-}
 
 fn copy_dir(from: &Path, to: &Path) {
     for file in saman::folder::read(from).unwrap() {
@@ -81,7 +71,7 @@ async fn a_failed_import_changes_nothing(backend: Backend) {
     )
     .unwrap();
 
-    let output = saman(&app.db, &["import", dir.path().to_str().unwrap()]);
+    let output = run_saman(&app.db, &["import", dir.path().to_str().unwrap()], None);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -99,9 +89,10 @@ async fn a_failed_import_changes_nothing(backend: Backend) {
     let html = app.page("/nb/testvik/innhold/oppvekstplan").await;
     assert!(html.contains("Oppvekstplan") && !html.contains("Ny tittel"));
 
-    let output = saman(
+    let output = run_saman(
         &app.db,
         &["import", "--check", fixture("testvik").to_str().unwrap()],
+        None,
     );
     assert!(output.status.success());
 }
@@ -112,29 +103,31 @@ async fn export_import_export_is_identical_through_the_commands(backend: Backend
     for tenant in ["testvik", "fjordvik", "lauvdal-strandheim"] {
         let first = out.path().join(format!("{tenant}-1"));
         let second = out.path().join(format!("{tenant}-2"));
-        let exported = saman(
+        let exported = run_saman(
             &app.db,
             &["export", "--tenant", tenant, first.to_str().unwrap()],
+            None,
         );
         assert!(exported.status.success(), "{exported:?}");
         // Into a fresh database, then out again.
         let fresh = TestDb::new(backend).await;
-        let imported = saman(&fresh, &["import", first.to_str().unwrap()]);
+        let imported = run_saman(&fresh, &["import", first.to_str().unwrap()], None);
         assert!(imported.status.success(), "{imported:?}");
         assert!(String::from_utf8_lossy(&imported.stdout).contains("opprettet"));
-        let again = saman(&fresh, &["import", first.to_str().unwrap()]);
+        let again = run_saman(&fresh, &["import", first.to_str().unwrap()], None);
         assert!(
             String::from_utf8_lossy(&again.stdout).contains("uendret"),
             "{again:?}"
         );
-        let exported = saman(
+        let exported = run_saman(
             &fresh,
             &["export", "--tenant", tenant, second.to_str().unwrap()],
+            None,
         );
         assert!(exported.status.success(), "{exported:?}");
         assert_same_folders(&first, &second);
     }
-    let refused = saman(
+    let refused = run_saman(
         &app.db,
         &[
             "export",
@@ -142,12 +135,13 @@ async fn export_import_export_is_identical_through_the_commands(backend: Backend
             "testvik",
             out.path().to_str().unwrap(),
         ],
+        None,
     );
     assert!(
         !refused.status.success(),
         "a folder with files is not overwritten without --replace"
     );
-    let unknown = saman(
+    let unknown = run_saman(
         &app.db,
         &[
             "export",
@@ -155,6 +149,7 @@ async fn export_import_export_is_identical_through_the_commands(backend: Backend
             "finnes-ikke",
             out.path().join("x").to_str().unwrap(),
         ],
+        None,
     );
     assert!(!unknown.status.success());
 }
@@ -165,9 +160,10 @@ async fn demo_models_export_exactly_as_shipped(backend: Backend) {
     for tenant in ["fjordvik", "lauvdal-strandheim"] {
         let dir = out.path().join(tenant);
         assert!(
-            saman(
+            run_saman(
                 &app.db,
-                &["export", "--tenant", tenant, dir.to_str().unwrap()]
+                &["export", "--tenant", tenant, dir.to_str().unwrap()],
+                None,
             )
             .status
             .success()
@@ -181,7 +177,7 @@ async fn sqlite_backup_is_a_working_database() {
     let app = TestApp::spawn(Backend::Sqlite, false).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("kopi.db");
-    let output = saman(&app.db, &["backup", file.to_str().unwrap()]);
+    let output = run_saman(&app.db, &["backup", file.to_str().unwrap()], None);
     assert!(output.status.success(), "{output:?}");
     let copy = saman_store::Store::connect(
         &format!("sqlite:{}", file.display()),
@@ -190,7 +186,7 @@ async fn sqlite_backup_is_a_working_database() {
     .await
     .unwrap();
     assert!(copy.tenant_by_slug("testvik").await.unwrap().is_some());
-    let again = saman(&app.db, &["backup", file.to_str().unwrap()]);
+    let again = run_saman(&app.db, &["backup", file.to_str().unwrap()], None);
     assert!(
         !again.status.success(),
         "an existing file is not overwritten"

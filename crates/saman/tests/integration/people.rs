@@ -3,12 +3,12 @@
 //! the audit log's chain found broken when a row is edited in the database.
 
 use crate::common::{
-    Backend, PASSWORD, TestApp, TestDb, add_person, hidden, session_cookie, signed_in_page,
+    Backend, PASSWORD, TestApp, TestDb, add_person, hidden, run_saman, session_cookie,
+    signed_in_page,
 };
 use saman_domain::access::Role;
 use saman_domain::auth::totp;
 use saman_store::AuditContext;
-use std::process::Command;
 
 crate::on_both_backends!(
     a_tenant_admin_logs_in_with_two_steps_and_it_is_all_audited,
@@ -637,33 +637,10 @@ async fn login_answers_do_not_tell_whether_an_account_exists(backend: Backend) {
     );
 }
 
-fn saman(db: &TestDb, args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_saman"))
-        .args(args)
-        .env("SAMAN_SECRET_KEY", crate::common::test_secret_key())
-        .env("SAMAN_DATABASE_URL", &db.url)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .as_mut()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
-
 async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Backend) {
     let app = TestApp::spawn(backend, false).await;
     let db = &app.db;
-    let out = saman(
+    let out = run_saman(
         db,
         &[
             "user",
@@ -736,10 +713,10 @@ async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Back
             None,
         ),
     ] {
-        let out = saman(db, &args, stdin);
+        let out = run_saman(db, &args, stdin);
         assert!(!out.status.success(), "{args:?} should fail");
     }
-    let out = saman(
+    let out = run_saman(
         db,
         &[
             "user",
@@ -758,8 +735,9 @@ async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Back
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let list = String::from_utf8(saman(db, &["user", "list", "--tenant", "testvik"], None).stdout)
-        .unwrap();
+    let list =
+        String::from_utf8(run_saman(db, &["user", "list", "--tenant", "testvik"], None).stdout)
+            .unwrap();
     assert!(
         list.contains(
             "kari@testvik.example\tKari Nordmann\ttestvik\temployee\thelsestasjon\taktiv"
@@ -775,7 +753,7 @@ async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Back
         .await;
     assert!(to.ends_with("/logg-inn/totrinn"));
     assert!(
-        saman(
+        run_saman(
             db,
             &["user", "reset-two-step", "--email", "kari@testvik.example"],
             None
@@ -784,7 +762,7 @@ async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Back
         .success()
     );
     assert!(
-        saman(
+        run_saman(
             db,
             &["user", "deactivate", "--email", "kari@testvik.example"],
             None
@@ -797,12 +775,12 @@ async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Back
         303,
         "deactivation ends the session"
     );
-    let list = String::from_utf8(saman(db, &["user", "list"], None).stdout).unwrap();
+    let list = String::from_utf8(run_saman(db, &["user", "list"], None).stdout).unwrap();
     assert!(list.contains("deaktivert"), "{list}");
 
     // Families by identity number (checked), for the login with ID-porten.
     let family = |email: &str, role: &str, pid: &str| {
-        saman(
+        run_saman(
             db,
             &[
                 "user", "add", "--tenant", "testvik", "--email", email, "--name", "Mor", "--role",
@@ -841,14 +819,15 @@ async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Back
         .unwrap()
         .unwrap();
     assert_eq!(mother.email.as_deref(), Some("mor@testvik.example"));
-    let list = String::from_utf8(saman(db, &["user", "list", "--tenant", "testvik"], None).stdout)
-        .unwrap();
+    let list =
+        String::from_utf8(run_saman(db, &["user", "list", "--tenant", "testvik"], None).stdout)
+            .unwrap();
     assert!(
         !list.contains("15898512379"),
         "the identity number is never printed"
     );
 
-    let out = saman(db, &["audit", "verify"], None);
+    let out = run_saman(db, &["audit", "verify"], None);
     assert!(
         out.status.success(),
         "{}",
@@ -856,7 +835,7 @@ async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Back
     );
     let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
     tamper(db, backend, record.id.as_str()).await;
-    let out = saman(db, &["audit", "verify", "--tenant", "testvik"], None);
+    let out = run_saman(db, &["audit", "verify", "--tenant", "testvik"], None);
     assert_eq!(out.status.code(), Some(1));
     let message = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -348,12 +348,13 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     );
     let (_, page) = get(&app, &holder, &log).await;
     assert!(page.contains("Med egne ord") && page.contains("Jeg vil ha fri fra gym"));
-    // Families and employees cannot write what is not theirs.
+    // Families cannot write what is the professionals' (they write notes and their own
+    // goals).
     let (status, _, _) = post(
         &app,
         &guardian,
         &format!("{log}/innslag"),
-        &[("kind", "goal"), ("text", "x")],
+        &[("kind", "evaluation"), ("text", "x")],
     )
     .await;
     assert_eq!(status, 404);
@@ -409,11 +410,276 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         404
     );
 
+    // The baton: only to someone the consent covers, only by the holder, and the
+    // holder keeps it until the successor accepts.
+    let colleague = staff(&app, "kollega@test.example", Role::Employee, &["skolene"]).await;
+    let (status, _, body) = post(
+        &app,
+        &holder,
+        &format!("{log}/stafett"),
+        &[("email", "nav@test.example")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("Be om nytt samtykke som omfatter tjenesten først"),
+        "{body}"
+    );
+    let (status, _, _) = post(
+        &app,
+        &colleague,
+        &format!("{log}/stafett"),
+        &[("email", "kollega@test.example")],
+    )
+    .await;
+    assert_eq!(status, 404, "only the holder hands the baton on");
+    let (status, _, _) = post(
+        &app,
+        &holder,
+        &format!("{log}/stafett"),
+        &[("email", "kollega@test.example")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, page) = get(&app, &holder, &log).await;
+    assert!(
+        page.contains("Stafetten er sendt til Navn kollega@test.example"),
+        "{page}"
+    );
+    let (_, list) = get(&app, &colleague, "/nb/fjordvik/stafettlogg").await;
+    assert!(
+        list.contains("stafetten venter på deg") && list.contains(CHILD_NAME),
+        "{list}"
+    );
+    let (status, page) = get(&app, &colleague, &log).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Ta imot stafetten"));
+    let (status, _, _) = post(
+        &app,
+        &colleague,
+        &format!("{log}/innslag"),
+        &[("kind", "note"), ("text", "x")],
+    )
+    .await;
+    assert_eq!(
+        status, 404,
+        "the successor writes only once they hold the baton"
+    );
+    let (status, _, _) = post(
+        &app,
+        &colleague,
+        &format!("{log}/stafett/svar"),
+        &[("answer", "accept")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, page) = get(&app, &colleague, &log).await;
+    assert!(
+        page.contains("Navn laerer@test.example → Navn kollega@test.example"),
+        "the holder's history is in the log: {page}"
+    );
+    let (status, _, _) = post(
+        &app,
+        &colleague,
+        &format!("{log}/stafett/svar"),
+        &[("answer", "accept")],
+    )
+    .await;
+    assert_eq!(status, 404, "an answered handover cannot be answered again");
+    assert_eq!(
+        get(&app, &holder, &log).await.0,
+        200,
+        "the former holder takes part still"
+    );
+    let new_holder = colleague;
+
+    // The move to an individual plan needs a consent that covers it.
+    let coordinator = staff(
+        &app,
+        "koordinator@test.example",
+        Role::Employee,
+        &["koordinerende-enhet"],
+    )
+    .await;
+    let revision = hidden(&page, "revision");
+    let (status, _, body) = post(
+        &app,
+        &new_holder,
+        &format!("{log}/individuell-plan"),
+        &[
+            ("revision", &revision),
+            ("email", "koordinator@test.example"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("omfatter ikke individuell plan"), "{body}");
+    let (status, _, _) = post(
+        &app,
+        &new_holder,
+        &format!("{log}/samtykke"),
+        &[
+            ("service", "skolene"),
+            ("service", "koordinerende-enhet"),
+            ("covers", "Samarbeid om Ida, også i en individuell plan"),
+            ("covers_plan", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, page) = get(&app, &guardian, &log).await;
+    let version = hidden(&page, "version");
+    let (status, _, _) = post(
+        &app,
+        &guardian,
+        &format!("{log}/samtykke/svar"),
+        &[("version", &version), ("answer", "give")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, page) = get(&app, &new_holder, &log).await;
+    let revision = hidden(&page, "revision");
+    let (status, _, body) = post(
+        &app,
+        &new_holder,
+        &format!("{log}/individuell-plan"),
+        &[
+            ("revision", &revision),
+            ("email", "koordinator@test.example"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let (status, page) = get(&app, &coordinator, &log).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Individuell plan") && page.contains(GOAL),
+        "the history carries over"
+    );
+    assert!(
+        page.contains("Mangler:</strong> barnets og familiens egne mål"),
+        "{page}"
+    );
+    let (status, _, _) = post(
+        &app,
+        &guardian,
+        &format!("{log}/innslag"),
+        &[("kind", "goal"), ("text", "At Ida har en venn på skolen")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, page) = get(&app, &coordinator, &log).await;
+    assert!(page.contains("✓ barnets og familiens egne mål"));
+
+    // Closing makes a PDF/A for the child's file, with its checksum in the metadata.
+    let (status, _, body) = post(
+        &app,
+        &new_holder,
+        &format!("{log}/avslutt"),
+        &[("note", "Ida trives")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Velg grunnen til at loggen avsluttes") && body.contains("Ida trives"));
+    let (status, _, _) = post(
+        &app,
+        &new_holder,
+        &format!("{log}/avslutt"),
+        &[
+            ("reason", "goal-reached"),
+            ("note", "Ida trives og går på skolen"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let archive = app
+        .client
+        .get(format!("{}{log}/arkiv", app.base))
+        .header("cookie", &new_holder.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(archive.status(), 200);
+    assert_eq!(archive.headers()["content-type"], "application/pdf");
+    let pdf = archive.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-") && String::from_utf8_lossy(&pdf).contains("pdfaid:part"));
+    let (status, meta) = get(&app, &guardian, &format!("{log}/arkiv.json")).await;
+    assert_eq!(status, 200);
+    let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    assert_eq!(
+        meta["document"]["sha256"],
+        saman_domain::auth::secret::sha256_hex(&pdf)
+    );
+    assert_eq!(meta["child"]["name"], CHILD_NAME);
+    assert_eq!(meta["close_reason"], "goal-reached");
+    let (_, page) = get(&app, &guardian, &log).await;
+    assert!(
+        page.contains("Loggen ble avsluttet") && !page.contains("name=\"kind\""),
+        "read only"
+    );
+    let (status, _, _) = post(
+        &app,
+        &new_holder,
+        &format!("{log}/innslag"),
+        &[("kind", "note"), ("text", "x")],
+    )
+    .await;
+    assert_eq!(status, 404, "a closed log takes nothing more");
+    assert_eq!(get(&app, &ppt, &format!("{log}/arkiv")).await.0, 404);
+    assert_eq!(get(&app, &admin, &format!("{log}/arkiv.json")).await.0, 404);
+
     // Every page view of the log is one audited read.
     let ppt_reads = count_audit(&app, "relay-read", &ppt.id, &id).await;
     assert_eq!(ppt_reads, 2, "PPT opened the log page twice while covered");
     assert!(count_audit(&app, "relay-denied", &nav.id, &id).await >= 1);
     assert_eq!(count_audit(&app, "relay-read", &admin.id, &id).await, 0);
+    assert_eq!(app.store.verify_audit(None).await.unwrap(), None);
+
+    // After the retention period, `saman purge` leaves no row of the log behind, and
+    // records that it deleted it (by its id alone).
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+        sqlx::query("UPDATE relay_logs SET purge_after = '2000-01-01T00:00:00Z' WHERE id = $1")
+            .bind(&id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let purged = run_saman(&app.db, &["purge"], None);
+        assert!(purged.status.success(), "{purged:?}");
+        assert!(String::from_utf8_lossy(&purged.stdout).contains("Slettet 1"));
+        for table in [
+            "relay_logs",
+            "relay_guardians",
+            "relay_participants",
+            "relay_consents",
+            "relay_entries",
+            "relay_handovers",
+            "relay_files",
+        ] {
+            let column = if table == "relay_logs" {
+                "id"
+            } else {
+                "log_id"
+            };
+            let left: i64 =
+                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1"))
+                    .bind(&id)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+            assert_eq!(left, 0, "{table}");
+        }
+        let purges: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'relay-purged' AND target = $1 AND details = ''",
+        )
+        .bind(format!("relay:{id}"))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(purges, 1);
+    }
+    assert_eq!(get(&app, &guardian, &log).await.0, 404);
     assert_eq!(app.store.verify_audit(None).await.unwrap(), None);
 
     // The database holds none of the child's data in the clear.
@@ -426,6 +692,8 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         GOAL,
         "Jeg vil ha fri fra gym",
         "Ida sover bedre",
+        "Ida trives og går på skolen",
+        "At Ida har en venn på skolen",
     ] {
         assert!(
             !dump.contains(secret),

@@ -8,6 +8,11 @@ use crate::content::{self, Child, Content, Guardian, Problem};
 use crate::policy::{self, Basis, LogFacts, LogState, Participant, RelayAction, Viewer};
 use crate::seal::{self, place};
 use crate::{RelayError, Result};
+
+pub mod baton;
+mod closing;
+
+pub use closing::{ARCHIVE_FILE_NAME, ArchiveMeta, CloseReason};
 use saman_domain::access::{Actor, Role};
 use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::model::RelaySettings;
@@ -112,6 +117,8 @@ pub struct NewLog {
 pub struct ConsentForm {
     pub services: Vec<String>,
     pub covers: String,
+    /// It also covers moving the log to an individual plan.
+    pub covers_plan: bool,
     pub ends_on: String,
     /// For a paper consent: who signed it, and when.
     pub signed_by: String,
@@ -126,6 +133,8 @@ pub struct ConsentView {
     pub consent: Consent,
     pub status: ConsentStatus,
     pub state: ConsentState,
+    /// It also covers moving the log to an individual plan.
+    pub covers_plan: bool,
     /// Who signed a paper consent, or the name of who gave it digitally.
     pub given_by: Option<String>,
 }
@@ -194,6 +203,12 @@ pub struct LogView {
     pub entries: Vec<EntryView>,
     pub revision: i64,
     pub created_at: String,
+    pub kind: LogKind,
+    /// The child coordinator of an individual plan: name and service.
+    pub coordinator: Option<(String, String)>,
+    /// A handover waiting for the successor's answer.
+    pub handover: Option<HandoverView>,
+    pub closed: Option<Closed>,
     pub consenter: Consenter,
     /// The basis on which this person reads it.
     pub basis: Basis,
@@ -232,6 +247,7 @@ fn action_key(action: RelayAction) -> &'static str {
         RelayAction::Message => "message",
         RelayAction::GuardianNote => "guardian-note",
         RelayAction::Voice => "voice",
+        RelayAction::AnswerHandover => "answer-handover",
         RelayAction::ManageConsent => "manage-consent",
         RelayAction::AnswerConsent => "answer-consent",
         RelayAction::WithdrawConsent => "withdraw-consent",
@@ -239,6 +255,64 @@ fn action_key(action: RelayAction) -> &'static str {
         RelayAction::Close => "close",
         RelayAction::ReadAccessLog => "access-log",
     }
+}
+
+/// Whether a log is a relay log or has become an individual plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    Relay,
+    /// An individual plan (individuell plan) with a child coordinator.
+    Plan,
+}
+
+impl LogKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            LogKind::Relay => "relay",
+            LogKind::Plan => "plan",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<LogKind> {
+        [LogKind::Relay, LogKind::Plan]
+            .into_iter()
+            .find(|k| k.key() == key)
+    }
+}
+
+/// How and when a log was closed.
+#[derive(Debug, Clone)]
+pub struct Closed {
+    /// When (UTC, as stored).
+    pub at: String,
+    pub reason: String,
+    pub note: String,
+    /// When `saman purge` deletes it (UTC, as stored).
+    pub purge_after: String,
+}
+
+/// A handover of the baton as stored: the successor and their service.
+#[derive(Debug, Clone)]
+struct Handover {
+    id: String,
+    to_id: String,
+    to_service: String,
+    requested_at: String,
+}
+
+impl Handover {
+    fn waiting_days(&self) -> i64 {
+        clock::from_text(&self.requested_at).map_or(0, |t| (clock::now() - t).whole_days())
+    }
+}
+
+/// A handover waiting for the successor, as the pages show it.
+#[derive(Debug, Clone)]
+pub struct HandoverView {
+    pub to_name: String,
+    pub to_service: String,
+    pub requested_at: String,
+    pub waiting_days: i64,
 }
 
 /// A line of "my logs".
@@ -253,6 +327,10 @@ pub struct LogSummary {
     pub level: u8,
     pub consent: Option<ConsentState>,
     pub consent_requested: bool,
+    /// The baton waits for this person to accept it.
+    pub handover_to_me: bool,
+    /// For the holder: days their handover has waited for the successor.
+    pub handover_waiting: Option<i64>,
     /// Measures whose evaluation date has passed.
     pub overdue: usize,
     pub basis: Basis,
@@ -283,21 +361,42 @@ struct Loaded {
     holder_id: String,
     holder_service: String,
     coordinator_id: Option<String>,
+    coordinator_service: Option<String>,
+    kind: LogKind,
     revision: i64,
     created_at: String,
+    closed: Option<Closed>,
     guardians: Vec<(Guardian, String)>,
     participants: Vec<Participant>,
-    consents: Vec<(Consent, ConsentStatus, Option<String>)>,
+    /// Newest first.
+    consents: Vec<ConsentView>,
+    handover: Option<Handover>,
 }
 
 impl Loaded {
     fn given(&self) -> Vec<Consent> {
         self.consents
             .iter()
-            .filter(|(_, s, _)| *s == ConsentStatus::Given)
-            .map(|(c, _, _)| c.clone())
+            .filter(|c| c.status == ConsentStatus::Given)
+            .map(|c| c.consent.clone())
             .collect()
     }
+
+    /// The newest given consent.
+    fn current_consent(&self) -> Option<&ConsentView> {
+        self.consents
+            .iter()
+            .find(|c| c.status == ConsentStatus::Given)
+    }
+}
+
+/// An account's name, for the pages ("" if it is gone).
+async fn account_name(conn: &mut AnyConnection, account_id: &str) -> Result<String> {
+    let name: Option<String> = sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(name.unwrap_or_default())
 }
 
 fn target(log_id: &str) -> String {
@@ -389,8 +488,9 @@ impl Relay {
     ) -> Result<Option<Loaded>> {
         let secrets = self.store.secrets();
         let Some(row) = sqlx::query(
-            "SELECT id, state, child, child_pid_key, concern, level, holder_id, holder_service, \
-             coordinator_id, revision, created_at FROM relay_logs WHERE tenant_id = $1 AND id = $2",
+            "SELECT id, state, kind, child, child_pid_key, concern, level, holder_id, holder_service, \
+             coordinator_id, coordinator_service, revision, created_at, closed_at, close_reason, \
+             closing_note, purge_after FROM relay_logs WHERE tenant_id = $1 AND id = $2",
         )
         .bind(who.tenant.as_str())
         .bind(id)
@@ -442,7 +542,31 @@ impl Relay {
         })
         .collect::<Result<Vec<_>>>()?;
         let consents = self.load_consents(conn, &id).await?;
+        let handover = self.load_handover(conn, &id).await?;
+        let closed = match row.try_get::<Option<String>, _>("closed_at")? {
+            None => None,
+            Some(at) => Some(Closed {
+                at,
+                reason: row
+                    .try_get::<Option<String>, _>("close_reason")?
+                    .unwrap_or_default(),
+                note: row
+                    .try_get::<Option<String>, _>("closing_note")?
+                    .map(|n| seal::open(secrets, &place(&id, "closing-note"), &n))
+                    .transpose()?
+                    .unwrap_or_default(),
+                purge_after: row
+                    .try_get::<Option<String>, _>("purge_after")?
+                    .unwrap_or_default(),
+            }),
+        };
+        let kind_key: String = row.try_get("kind")?;
         Ok(Some(Loaded {
+            kind: LogKind::from_key(&kind_key)
+                .ok_or_else(|| RelayError::Corrupt(format!("log kind {kind_key}")))?,
+            coordinator_service: row.try_get("coordinator_service")?,
+            closed,
+            handover,
             state,
             child,
             child_pid_key: row.try_get("child_pid_key")?,
@@ -460,14 +584,10 @@ impl Relay {
         }))
     }
 
-    async fn load_consents(
-        &self,
-        conn: &mut AnyConnection,
-        id: &str,
-    ) -> Result<Vec<(Consent, ConsentStatus, Option<String>)>> {
+    async fn load_consents(&self, conn: &mut AnyConnection, id: &str) -> Result<Vec<ConsentView>> {
         let secrets = self.store.secrets();
         let rows = sqlx::query(
-            "SELECT c.version, c.status, c.consenter, c.services, c.covers, c.given_how, c.signed_by, \
+            "SELECT c.version, c.status, c.consenter, c.services, c.covers, c.covers_plan, c.given_how, c.signed_by, \
              c.scan_file_id, c.given_on, c.ends_on, c.withdrawn_on, c.requested_at, a.name AS given_by_name \
              FROM relay_consents c LEFT JOIN accounts a ON a.id = c.given_by \
              WHERE c.log_id = $1 ORDER BY c.version DESC",
@@ -511,8 +631,13 @@ impl Relay {
                     withdrawn_on: date_of(r.try_get("withdrawn_on")?)?,
                 };
                 let status = ConsentStatus::from_key(&r.try_get::<String, _>("status")?)?;
-                let given_by = signed_by.or(r.try_get("given_by_name")?);
-                Ok((consent, status, given_by))
+                Ok(ConsentView {
+                    state: consent.state(clock::today()),
+                    consent,
+                    status,
+                    covers_plan: r.try_get::<i64, _>("covers_plan")? == 1,
+                    given_by: signed_by.or(r.try_get("given_by_name")?),
+                })
             })
             .collect()
     }
@@ -535,6 +660,11 @@ impl Relay {
             holder_id: &log.holder_id,
             holder_service: &log.holder_service,
             coordinator_id: log.coordinator_id.as_deref(),
+            coordinator_service: log.coordinator_service.as_deref(),
+            successor: log
+                .handover
+                .as_ref()
+                .map(|h| (h.to_id.as_str(), h.to_service.as_str())),
             participants: &log.participants,
             consents: &given,
             child_birth: log.child.birth_date,
@@ -732,10 +862,13 @@ impl Relay {
             .execute(&mut *tx)
             .await?;
         }
-        insert_consent_request(
-            &mut tx, secrets, who, &id, 1, consenter, &services, &concern, None,
-        )
-        .await?;
+        let terms = Terms {
+            services,
+            covers: concern.clone(),
+            covers_plan: false,
+            ends_on: None,
+        };
+        insert_consent_request(&mut tx, secrets, who, &id, 1, consenter, &terms).await?;
         let basis = Basis::Holder {
             service: new.holder_service.clone(),
             consent: None,
@@ -762,55 +895,6 @@ impl Relay {
             return Ok(None);
         };
         let reads_all = action == RelayAction::Read;
-        let secrets = self.store.secrets();
-        let concern = if reads_all {
-            seal::open(secrets, &place(&log.id, "concern"), &log.concern_sealed)?
-        } else {
-            String::new()
-        };
-        let mut entries = self.entries(&mut tx, &log.id).await?;
-        if !reads_all {
-            entries.retain(|e| {
-                matches!(e.content, Content::Voice { .. }) && e.author_role == Role::Youth.key()
-            });
-        }
-        let names = |ids: Vec<String>| async {
-            let mut out = Vec::new();
-            for id in ids {
-                let name: Option<String> =
-                    sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
-                        .bind(&id)
-                        .fetch_optional(self.store.pool())
-                        .await?;
-                out.push(name.unwrap_or_default());
-            }
-            Ok::<_, RelayError>(out)
-        };
-        let holder_name = names(vec![log.holder_id.clone()]).await?.remove(0);
-        let participant_names = names(
-            log.participants
-                .iter()
-                .map(|p| p.account_id.clone())
-                .collect(),
-        )
-        .await?;
-        let participants = log
-            .participants
-            .iter()
-            .zip(participant_names)
-            .map(|(p, name)| ParticipantView {
-                account_id: p.account_id.clone(),
-                name,
-                service: p.service.clone(),
-                can_write: p.can_write,
-            })
-            .collect();
-        let today = clock::today();
-        let allowed = RelayAction::ALL
-            .into_iter()
-            .filter(|a| self.decide(who, &log, *a).is_some())
-            .collect();
-        let consenter = who.consenter_for(&log.child);
         self.audit(
             &mut tx,
             who,
@@ -820,21 +904,67 @@ impl Relay {
             if reads_all { "" } else { "view=voice" },
         )
         .await?;
+        let view = self.view(&mut tx, who, log, basis, reads_all).await?;
         tx.commit().await?;
-        Ok(Some(LogView {
-            consents: if reads_all {
-                log.consents
-                    .iter()
-                    .map(|(c, status, given_by)| ConsentView {
-                        state: c.state(today),
-                        consent: c.clone(),
-                        status: *status,
-                        given_by: given_by.clone(),
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            },
+        Ok(Some(view))
+    }
+
+    /// The log as `who` may see it on `basis`: everything, or (for a child under the
+    /// consent age) only their own voice.
+    async fn view(
+        &self,
+        tx: &mut AnyConnection,
+        who: &Requester,
+        log: Loaded,
+        basis: Basis,
+        reads_all: bool,
+    ) -> Result<LogView> {
+        let secrets = self.store.secrets();
+        let concern = if reads_all {
+            seal::open(secrets, &place(&log.id, "concern"), &log.concern_sealed)?
+        } else {
+            String::new()
+        };
+        let mut entries = self.entries(&mut *tx, &log.id).await?;
+        if !reads_all {
+            entries.retain(|e| {
+                matches!(e.content, Content::Voice { .. }) && e.author_role == Role::Youth.key()
+            });
+        }
+        let holder_name = account_name(&mut *tx, &log.holder_id).await?;
+        let mut participants = Vec::new();
+        for p in &log.participants {
+            participants.push(ParticipantView {
+                account_id: p.account_id.clone(),
+                name: account_name(&mut *tx, &p.account_id).await?,
+                service: p.service.clone(),
+                can_write: p.can_write,
+            });
+        }
+        let coordinator = match (&log.coordinator_id, &log.coordinator_service) {
+            (Some(id), Some(service)) => Some((account_name(&mut *tx, id).await?, service.clone())),
+            _ => None,
+        };
+        let handover = match &log.handover {
+            Some(h) => Some(HandoverView {
+                to_name: account_name(&mut *tx, &h.to_id).await?,
+                to_service: h.to_service.clone(),
+                requested_at: h.requested_at.clone(),
+                waiting_days: h.waiting_days(),
+            }),
+            None => None,
+        };
+        let allowed = RelayAction::ALL
+            .into_iter()
+            .filter(|a| self.decide(who, &log, *a).is_some())
+            .collect();
+        let consenter = who.consenter_for(&log.child);
+        Ok(LogView {
+            consents: if reads_all { log.consents } else { Vec::new() },
+            kind: log.kind,
+            coordinator,
+            handover: handover.filter(|_| reads_all),
+            closed: log.closed,
             guardians: if reads_all {
                 log.guardians.iter().map(|(g, _)| g.clone()).collect()
             } else {
@@ -856,7 +986,7 @@ impl Relay {
             basis,
             allowed,
             reads_all,
-        }))
+        })
     }
 
     async fn entries(&self, conn: &mut AnyConnection, log_id: &str) -> Result<Vec<EntryView>> {
@@ -895,7 +1025,8 @@ impl Relay {
     pub async fn my_logs(&self, who: &Requester) -> Result<Vec<LogSummary>> {
         let mut candidates: Vec<String> = sqlx::query_scalar(
             "SELECT id FROM relay_logs WHERE tenant_id = $1 AND (holder_id = $2 OR coordinator_id = $2 \
-             OR id IN (SELECT log_id FROM relay_participants WHERE tenant_id = $1 AND account_id = $2)) \
+             OR id IN (SELECT log_id FROM relay_participants WHERE tenant_id = $1 AND account_id = $2) \
+             OR id IN (SELECT log_id FROM relay_handovers WHERE tenant_id = $1 AND to_id = $2 AND outcome IS NULL)) \
              ORDER BY updated_at DESC",
         )
         .bind(who.tenant.as_str())
@@ -958,10 +1089,7 @@ impl Relay {
             } else {
                 0
             };
-            let holder_name: String = sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
-                .bind(&log.holder_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let holder_name = account_name(&mut tx, &log.holder_id).await?;
             self.audit(
                 &mut tx,
                 who,
@@ -983,7 +1111,16 @@ impl Relay {
                 consent_requested: log
                     .consents
                     .iter()
-                    .any(|(_, s, _)| *s == ConsentStatus::Requested),
+                    .any(|c| c.status == ConsentStatus::Requested),
+                handover_to_me: log
+                    .handover
+                    .as_ref()
+                    .is_some_and(|h| h.to_id == who.account_id),
+                handover_waiting: log
+                    .handover
+                    .as_ref()
+                    .filter(|_| log.holder_id == who.account_id)
+                    .map(Handover::waiting_days),
                 overdue,
                 basis,
             });
@@ -1013,8 +1150,7 @@ impl Relay {
             return Ok(Change::NotFound);
         };
         let mut problems = Vec::new();
-        let (services, covers, ends_on) =
-            check_terms(&mut problems, form, tenant_services, &log.holder_service);
+        let terms = check_terms(&mut problems, form, tenant_services, &log.holder_service);
         if !problems.is_empty() {
             return Ok(Change::Invalid(problems));
         }
@@ -1032,9 +1168,7 @@ impl Relay {
             id,
             version,
             consenter,
-            &services,
-            &covers,
-            ends_on,
+            &terms,
         )
         .await?;
         touch(&mut tx, id).await?;
@@ -1068,8 +1202,7 @@ impl Relay {
             return Ok(Change::NotFound);
         };
         let mut problems = Vec::new();
-        let (services, covers, ends_on) =
-            check_terms(&mut problems, form, tenant_services, &log.holder_service);
+        let terms = check_terms(&mut problems, form, tenant_services, &log.holder_service);
         let signed_by = content::required_text(
             &mut problems,
             "signed-by",
@@ -1129,10 +1262,7 @@ impl Relay {
             .execute(&mut *tx)
             .await?;
         let consenter = who.consenter_for(&log.child);
-        insert_consent_request(
-            &mut tx, secrets, who, id, version, consenter, &services, &covers, ends_on,
-        )
-        .await?;
+        insert_consent_request(&mut tx, secrets, who, id, version, consenter, &terms).await?;
         sqlx::query(
             "UPDATE relay_consents SET status = 'given', given_how = 'paper', signed_by = $1, scan_file_id = $2, \
              given_on = $3 WHERE log_id = $4 AND version = $5",
@@ -1177,7 +1307,7 @@ impl Relay {
         let waiting = log
             .consents
             .iter()
-            .any(|(c, s, _)| c.version == version && *s == ConsentStatus::Requested);
+            .any(|c| c.consent.version == version && c.status == ConsentStatus::Requested);
         if !waiting {
             // Answered already, or replaced by a newer request.
             return Ok(Change::Conflict);
@@ -1277,9 +1407,12 @@ impl Relay {
                 id,
                 version,
                 current.consenter,
-                &remaining,
-                &current.covers,
-                current.ends_on,
+                &Terms {
+                    services: remaining,
+                    covers: current.covers.clone(),
+                    covers_plan: log.current_consent().is_some_and(|c| c.covers_plan),
+                    ends_on: current.ends_on,
+                },
             )
             .await?;
             sqlx::query(
@@ -1329,47 +1462,17 @@ impl Relay {
         else {
             return Ok(Change::NotFound);
         };
-        let invalid = |message| {
-            Ok(Change::Invalid(vec![Problem {
-                field: "participant-email",
-                message,
-            }]))
+        let (account_id, service) = match self.covered_staff(&mut tx, who, &log, email).await? {
+            Ok(found) => found,
+            Err(message) => return Ok(invalid("participant-email", message)),
         };
-        let email = saman_store::normalize_email(email);
-        let Some(account) = self
-            .store
-            .account_by_email(&email)
-            .await?
-            .filter(|a| a.active)
-        else {
-            return invalid("relay-problem-participant");
-        };
-        let roles: Vec<String> = sqlx::query_scalar(
-            "SELECT role FROM account_roles WHERE account_id = $1 AND tenant_id = $2",
-        )
-        .bind(&account.id)
-        .bind(who.tenant.as_str())
-        .fetch_all(&mut *tx)
-        .await?;
-        if !roles
-            .iter()
-            .any(|r| r == Role::Employee.key() || r == Role::ServiceLeader.key())
+        if account_id == log.holder_id
+            || log.participants.iter().any(|p| p.account_id == account_id)
         {
-            return invalid("relay-problem-participant");
-        }
-        let given = log.given();
-        let current = crate::consent::current(&given);
-        let services = self.store.services_of(&account.id, &who.tenant).await?;
-        let Some(service) = services
-            .iter()
-            .find(|s| current.is_some_and(|c| c.covers_service(s)))
-        else {
-            return invalid("relay-problem-participant-service");
-        };
-        if account.id == log.holder_id
-            || log.participants.iter().any(|p| p.account_id == account.id)
-        {
-            return invalid("relay-problem-participant-already");
+            return Ok(invalid(
+                "participant-email",
+                "relay-problem-participant-already",
+            ));
         }
         sqlx::query(
             "INSERT INTO relay_participants (log_id, tenant_id, account_id, service_slug, can_write, added_by, added_at) \
@@ -1377,8 +1480,8 @@ impl Relay {
         )
         .bind(id)
         .bind(who.tenant.as_str())
-        .bind(&account.id)
-        .bind(service)
+        .bind(&account_id)
+        .bind(&service)
         .bind(i64::from(can_write))
         .bind(&who.account_id)
         .bind(now_text())
@@ -1391,11 +1494,52 @@ impl Relay {
             &basis,
             AuditAction::RelayParticipantAdded,
             id,
-            &format!("participant={};write={can_write}", account.id),
+            &format!("participant={account_id};write={can_write}"),
         )
         .await?;
         tx.commit().await?;
         Ok(Change::Done)
+    }
+
+    /// A professional of this tenant, found by e-mail, who works in a service the log's
+    /// consent names: their account and that service, or the problem's message key.
+    async fn covered_staff(
+        &self,
+        conn: &mut AnyConnection,
+        who: &Requester,
+        log: &Loaded,
+        email: &str,
+    ) -> Result<std::result::Result<(String, String), &'static str>> {
+        let email = saman_store::normalize_email(email);
+        let Some(account) = self
+            .store
+            .account_by_email(&email)
+            .await?
+            .filter(|a| a.active)
+        else {
+            return Ok(Err("relay-problem-participant"));
+        };
+        let roles: Vec<String> = sqlx::query_scalar(
+            "SELECT role FROM account_roles WHERE account_id = $1 AND tenant_id = $2",
+        )
+        .bind(&account.id)
+        .bind(who.tenant.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+        if !roles
+            .iter()
+            .any(|r| r == Role::Employee.key() || r == Role::ServiceLeader.key())
+        {
+            return Ok(Err("relay-problem-participant"));
+        }
+        let given = log.given();
+        let current = crate::consent::current(&given).filter(|c| c.holds(clock::today()));
+        let services = self.store.services_of(&account.id, &who.tenant).await?;
+        Ok(services
+            .into_iter()
+            .find(|s| current.is_some_and(|c| c.covers_service(s)))
+            .map(|service| (account.id, service))
+            .ok_or("relay-problem-participant-service"))
     }
 
     /// Adds an entry. What kind of entry one may add follows from the policy: a
@@ -1404,9 +1548,11 @@ impl Relay {
         let action = match entry.kind.as_str() {
             "voice" => RelayAction::Voice,
             "message" => RelayAction::Message,
-            "note" if who.roles.contains(&Role::Guardian) && !who.is_professional() => {
+            // A family's own notes and goals (the goals an individual plan must hold).
+            "note" | "goal" if who.roles.contains(&Role::Guardian) && !who.is_professional() => {
                 RelayAction::GuardianNote
             }
+            "goal" if !who.is_professional() => RelayAction::Voice,
             _ => RelayAction::WriteEntry,
         };
         let Some(Authorised {
@@ -1420,19 +1566,9 @@ impl Relay {
             Ok(checked) => checked,
             Err(problems) => return Ok(Change::Invalid(problems)),
         };
-        let entry_id = uuid::Uuid::new_v4().to_string();
-        insert_entry(
-            &mut tx,
-            self.store.secrets(),
-            who,
-            &log.id,
-            &entry_id,
-            parent.as_deref(),
-            who.acting_role(&basis),
-            basis.service().unwrap_or(""),
-            &content,
-        )
-        .await?;
+        let entry_id = self
+            .write_entry(&mut tx, who, &log.id, parent.as_deref(), &basis, &content)
+            .await?;
         touch(&mut tx, id).await?;
         self.audit(
             &mut tx,
@@ -1445,6 +1581,44 @@ impl Relay {
         .await?;
         tx.commit().await?;
         Ok(Change::Done)
+    }
+
+    /// Writes an entry as `who`, on `basis` (which gives its author's role and service),
+    /// sealed, as the log's next in order. Returns its id.
+    async fn write_entry(
+        &self,
+        conn: &mut AnyConnection,
+        who: &Requester,
+        log_id: &str,
+        parent_id: Option<&str>,
+        basis: &Basis,
+        content: &Content,
+    ) -> Result<String> {
+        let entry_id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO relay_entries (id, log_id, tenant_id, seq, kind, parent_id, author_id, author_role, \
+             author_service, body, due_on, created_at) VALUES ($1, $2, $3, \
+             (SELECT COALESCE(MAX(seq), 0) + 1 FROM relay_entries WHERE log_id = $2), \
+             $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&entry_id)
+        .bind(log_id)
+        .bind(who.tenant.as_str())
+        .bind(content.kind())
+        .bind(parent_id)
+        .bind(&who.account_id)
+        .bind(who.acting_role(basis))
+        .bind(basis.service().unwrap_or(""))
+        .bind(seal::seal_json(
+            self.store.secrets(),
+            &place(log_id, &format!("entry/{entry_id}")),
+            content,
+        ))
+        .bind(content.due_on().map(content::date_text))
+        .bind(now_text())
+        .execute(&mut *conn)
+        .await?;
+        Ok(entry_id)
     }
 
     /// Changes the BTI level; the form's revision must still be the log's.
@@ -1493,18 +1667,8 @@ impl Relay {
             from: log.level,
             to,
         };
-        insert_entry(
-            &mut tx,
-            self.store.secrets(),
-            who,
-            id,
-            &uuid::Uuid::new_v4().to_string(),
-            None,
-            who.acting_role(&basis),
-            basis.service().unwrap_or(""),
-            &content,
-        )
-        .await?;
+        self.write_entry(&mut tx, who, id, None, &basis, &content)
+            .await?;
         self.audit(
             &mut tx,
             who,
@@ -1798,7 +1962,7 @@ fn check_terms(
     form: &ConsentForm,
     tenant_services: &[String],
     holder_service: &str,
-) -> (BTreeSet<String>, String, Option<Date>) {
+) -> Terms {
     if form.services.iter().any(|s| !tenant_services.contains(s)) {
         problems.push(Problem {
             field: "services",
@@ -1836,13 +2000,31 @@ fn check_terms(
             date
         }
     };
-    (services, covers, ends_on)
+    Terms {
+        services,
+        covers,
+        covers_plan: form.covers_plan,
+        ends_on,
+    }
+}
+
+/// What a consent version names and covers, and until when.
+struct Terms {
+    services: BTreeSet<String>,
+    covers: String,
+    covers_plan: bool,
+    ends_on: Option<Date>,
+}
+
+/// A form's one problem, at `field`.
+fn invalid(field: &'static str, message: &'static str) -> Change {
+    Change::Invalid(vec![Problem { field, message }])
 }
 
 fn next_version(log: &Loaded) -> u32 {
     log.consents
         .iter()
-        .map(|(c, _, _)| c.version)
+        .map(|c| c.consent.version)
         .max()
         .unwrap_or(0)
         + 1
@@ -1873,7 +2055,6 @@ fn bytes_of_base64(text: &str) -> Result<Vec<u8>> {
         .map_err(|_| RelayError::Corrupt("a sealed file is not base64".into()))
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn insert_consent_request(
     conn: &mut AnyConnection,
     secrets: &saman_domain::auth::keys::Secrets,
@@ -1881,56 +2062,26 @@ async fn insert_consent_request(
     log_id: &str,
     version: u32,
     consenter: Consenter,
-    services: &BTreeSet<String>,
-    covers: &str,
-    ends_on: Option<Date>,
+    terms: &Terms,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO relay_consents (log_id, tenant_id, version, status, consenter, services, covers, ends_on, \
-         requested_by, requested_at) VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO relay_consents (log_id, tenant_id, version, status, consenter, services, covers, \
+         covers_plan, ends_on, requested_by, requested_at) \
+         VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(log_id)
     .bind(who.tenant.as_str())
     .bind(i64::from(version))
     .bind(consenter_key(consenter))
-    .bind(services_text(services))
-    .bind(seal::seal(secrets, &place(log_id, &format!("consent/{version}/covers")), covers))
-    .bind(ends_on.map(content::date_text))
+    .bind(services_text(&terms.services))
+    .bind(seal::seal(
+        secrets,
+        &place(log_id, &format!("consent/{version}/covers")),
+        &terms.covers,
+    ))
+    .bind(i64::from(terms.covers_plan))
+    .bind(terms.ends_on.map(content::date_text))
     .bind(&who.account_id)
-    .bind(now_text())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_entry(
-    conn: &mut AnyConnection,
-    secrets: &saman_domain::auth::keys::Secrets,
-    who: &Requester,
-    log_id: &str,
-    entry_id: &str,
-    parent_id: Option<&str>,
-    role: &str,
-    service: &str,
-    content: &Content,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO relay_entries (id, log_id, tenant_id, seq, kind, parent_id, author_id, author_role, \
-         author_service, body, due_on, created_at) VALUES ($1, $2, $3, \
-         (SELECT COALESCE(MAX(seq), 0) + 1 FROM relay_entries WHERE log_id = $2), \
-         $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(entry_id)
-    .bind(log_id)
-    .bind(who.tenant.as_str())
-    .bind(content.kind())
-    .bind(parent_id)
-    .bind(&who.account_id)
-    .bind(role)
-    .bind(service)
-    .bind(seal::seal_json(secrets, &place(log_id, &format!("entry/{entry_id}")), content))
-    .bind(content.due_on().map(content::date_text))
     .bind(now_text())
     .execute(&mut *conn)
     .await?;
