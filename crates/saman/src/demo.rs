@@ -4,7 +4,9 @@
 use include_dir::{Dir, include_dir};
 use saman_domain::Lang;
 use saman_domain::access::Role;
+use saman_domain::access::{Actor, Assurance};
 use saman_domain::files::SourceFile;
+use saman_relay::{Change, NewEntry, NewLog, Relay, Requester};
 use saman_store::{AuditContext, NewUser, Store};
 
 static EXAMPLES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../examples");
@@ -55,6 +57,7 @@ pub async fn load_demo_if_empty(store: &Store) -> anyhow::Result<()> {
         tracing::info!(tenant = bundle.tenant.slug, "loaded demo model");
     }
     load_demo_people(store).await?;
+    load_demo_relay_logs(store).await?;
     Ok(())
 }
 
@@ -143,7 +146,7 @@ const DEMO_PEOPLE: &[DemoPerson] = &[
 /// name, role.
 const DEMO_FAMILIES: &[(&str, &str, &str, Role)] = &[
     ("fjordvik", "15898512379", "Hanne Haugland", Role::Guardian),
-    ("fjordvik", "03889245602", "Tobias Haugland", Role::Youth),
+    ("fjordvik", "17021356042", "Tobias Haugland", Role::Youth),
     (
         "lauvdal-strandheim",
         "22881178986",
@@ -152,7 +155,7 @@ const DEMO_FAMILIES: &[(&str, &str, &str, Role)] = &[
     ),
     (
         "lauvdal-strandheim",
-        "07901223453",
+        "25081157009",
         "Eirik Lien",
         Role::Youth,
     ),
@@ -205,5 +208,240 @@ async fn load_demo_people(store: &Store) -> anyhow::Result<()> {
             .await?;
     }
     tracing::info!("loaded demo people");
+    Ok(())
+}
+
+/// A demo person as the relay log sees them, found by e-mail or identity number.
+async fn demo_requester(
+    relay: &Relay,
+    store: &Store,
+    tenant: &saman_store::TenantRecord,
+    email_or_pid: &str,
+) -> anyhow::Result<Requester> {
+    let account = if email_or_pid.contains('@') {
+        store.account_by_email(email_or_pid).await?
+    } else {
+        store.account_by_pid(email_or_pid).await?
+    }
+    .ok_or_else(|| anyhow::anyhow!("demo person {email_or_pid} is missing"))?;
+    let actor = Actor {
+        grants: store.grants(&account.id).await?,
+        account_id: account.id,
+        assurance: Assurance::Strong,
+    };
+    Ok(relay.requester(&actor, tenant, "demo").await?)
+}
+
+/// Checks that a demo change went through.
+fn done(change: Change, what: &str) -> anyhow::Result<()> {
+    match change {
+        Change::Done => Ok(()),
+        other => anyhow::bail!("demo relay log: {what}: {other:?}"),
+    }
+}
+
+fn entry(kind: &str, text: &str) -> NewEntry {
+    NewEntry {
+        kind: kind.into(),
+        text: text.into(),
+        ..Default::default()
+    }
+}
+
+/// Fictional children's relay logs, made as the demo's people would make them: in
+/// Fjordvik an active log (the guardian consented; goals, measures, a meeting, the
+/// child's own words) and one waiting for a paper consent; in Lauvdal og Strandheim a
+/// log the 15-year-old consented to himself (the municipality's age is 15).
+async fn load_demo_relay_logs(store: &Store) -> anyhow::Result<()> {
+    let relay = Relay::new(store.clone());
+    let fjordvik = store
+        .tenant_by_slug("fjordvik")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo tenant fjordvik is missing"))?;
+    let holder = demo_requester(&relay, store, &fjordvik, "ansatt@fjordvik.example").await?;
+    let fjordvik_services = ["skolene", "ppt", "helsestasjon"]
+        .map(String::from)
+        .to_vec();
+    let opened = relay
+        .open(
+            &holder,
+            &NewLog {
+                child_name: "Tobias Haugland".into(),
+                child_birth: "17.02.2013".into(),
+                child_pid: "17021356042".into(),
+                guardians: vec![("Hanne Haugland".into(), "15898512379".into())],
+                concern: "(Fiktivt eksempel.) Tobias har vært mye borte fra skolen dette \
+                          høsthalvåret, sover dårlig og trekker seg unna venner."
+                    .into(),
+                level: "2".into(),
+                holder_service: "skolene".into(),
+                services: fjordvik_services.clone(),
+                ..Default::default()
+            },
+            &fjordvik_services,
+        )
+        .await?
+        .map_err(|problems| anyhow::anyhow!("demo relay log: {problems:?}"))?;
+    let guardian = demo_requester(&relay, store, &fjordvik, "15898512379").await?;
+    done(
+        relay.answer_consent(&guardian, &opened, 1, true).await?,
+        "consent",
+    )?;
+    done(
+        relay
+            .add_entry(
+                &holder,
+                &opened,
+                &entry(
+                    "goal",
+                    "Tobias er på skolen hver dag og har noen å være sammen med i friminuttene.",
+                ),
+            )
+            .await?,
+        "goal",
+    )?;
+    let view = relay
+        .log(&holder, &opened)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo relay log is not readable"))?;
+    let goal = view.entries[0].id.clone();
+    let today = saman_store::clock::today();
+    let date = |days: i64| saman_relay::content::date_text(today + time::Duration::days(days));
+    done(
+        relay
+            .add_entry(
+                &holder,
+                &opened,
+                &NewEntry {
+                    kind: "measure".into(),
+                    parent_id: goal.clone(),
+                    text: "Fast samtale med kontaktlærer hver mandag.".into(),
+                    responsible: "Kontaktlærer, Fjordvik skole".into(),
+                    starts_on: date(-40),
+                    evaluate_on: date(-5),
+                    ..Default::default()
+                },
+            )
+            .await?,
+        "measure",
+    )?;
+    done(
+        relay
+            .add_entry(
+                &holder,
+                &opened,
+                &NewEntry {
+                    kind: "measure".into(),
+                    parent_id: goal,
+                    text: "Samtaler om søvn hos helsesykepleier.".into(),
+                    responsible: "Helsestasjon for ungdom".into(),
+                    starts_on: date(-30),
+                    evaluate_on: date(30),
+                    ..Default::default()
+                },
+            )
+            .await?,
+        "measure",
+    )?;
+    done(
+        relay
+            .add_entry(
+                &holder,
+                &opened,
+                &NewEntry {
+                    kind: "meeting".into(),
+                    held_on: date(-35),
+                    present: "Hanne Haugland (mor), Tobias, kontaktlærer, helsesykepleier".into(),
+                    text: "Vi snakket om fraværet og søvnen. Tobias sier det er lettere når han vet hva som skjer i timene.".into(),
+                    decisions: "Fast samtale hver mandag. Helsesykepleier tar samtaler om søvn. Ny vurdering om seks uker.".into(),
+                    ..Default::default()
+                },
+            )
+            .await?,
+        "meeting",
+    )?;
+    let youth = demo_requester(&relay, store, &fjordvik, "17021356042").await?;
+    done(
+        relay
+            .add_entry(&youth, &opened, &entry("voice", "Det hjelper å vite hva vi skal gjøre på skolen. Jeg vil ikke snakke om det foran klassen."))
+            .await?,
+        "voice",
+    )?;
+
+    // A log waiting for the family's signed paper form.
+    relay
+        .open(
+            &holder,
+            &NewLog {
+                child_name: "Sara Nilsen".into(),
+                child_birth: "02.05.2018".into(),
+                guardians: vec![("Per Nilsen".into(), String::new())],
+                concern: "(Fiktivt eksempel.) Sara er ofte lei seg i barnehagen og på SFO, og \
+                          familien ønsker hjelp til å forstå hvorfor."
+                    .into(),
+                level: "1".into(),
+                holder_service: "skolene".into(),
+                services: vec!["skolene".into(), "ppt".into()],
+                ..Default::default()
+            },
+            &fjordvik_services,
+        )
+        .await?
+        .map_err(|problems| anyhow::anyhow!("demo relay log: {problems:?}"))?;
+
+    // Lauvdal og Strandheim: the youth is 15 and consents himself.
+    let lauvdal = store
+        .tenant_by_slug("lauvdal-strandheim")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo tenant lauvdal-strandheim is missing"))?;
+    let holder = demo_requester(
+        &relay,
+        store,
+        &lauvdal,
+        "tilsett@lauvdal-strandheim.example",
+    )
+    .await?;
+    let lauvdal_services = ["lauvdal-skule", "helsestasjon-lauvdal"]
+        .map(String::from)
+        .to_vec();
+    let opened = relay
+        .open(
+            &holder,
+            &NewLog {
+                child_name: "Eirik Lien".into(),
+                child_birth: "25.08.2011".into(),
+                child_pid: "25081157009".into(),
+                guardians: vec![("Marit Lien".into(), "22881178986".into())],
+                concern: "(Fiktivt døme.) Eirik har mista motivasjonen for skulen og seier \
+                          sjølv at han treng nokon å snakke med."
+                    .into(),
+                level: "2".into(),
+                holder_service: "lauvdal-skule".into(),
+                services: lauvdal_services.clone(),
+                ..Default::default()
+            },
+            &lauvdal_services,
+        )
+        .await?
+        .map_err(|problems| anyhow::anyhow!("demo relay log: {problems:?}"))?;
+    let eirik = demo_requester(&relay, store, &lauvdal, "25081157009").await?;
+    done(
+        relay.answer_consent(&eirik, &opened, 1, true).await?,
+        "consent",
+    )?;
+    done(
+        relay
+            .add_entry(
+                &holder,
+                &opened,
+                &entry(
+                    "goal",
+                    "Eirik finn att motivasjonen og fullfører 10. trinn.",
+                ),
+            )
+            .await?,
+        "goal",
+    )?;
+    tracing::info!("loaded demo relay logs");
     Ok(())
 }

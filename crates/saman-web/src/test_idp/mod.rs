@@ -34,7 +34,7 @@ pub const PERSONS: [TestPerson; 4] = [
         name: "Hanne Haugland",
     },
     TestPerson {
-        pid: "03889245602",
+        pid: "17021356042",
         name: "Tobias Haugland",
     },
     TestPerson {
@@ -42,7 +42,7 @@ pub const PERSONS: [TestPerson; 4] = [
         name: "Marit Lien",
     },
     TestPerson {
-        pid: "07901223453",
+        pid: "25081157009",
         name: "Eirik Lien",
     },
 ];

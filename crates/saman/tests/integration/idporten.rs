@@ -311,12 +311,12 @@ async fn a_guardian_logs_in_at_level_high_and_every_bad_answer_is_refused(backen
 async fn the_demo_has_its_test_id_porten_on_the_same_site(backend: Backend) {
     let app = TestApp::spawn(backend, false).await;
     let browser = cookie_client();
-    let outcome = login(&app, &browser, "07901223453", IDPORTEN_HIGH).await;
+    let outcome = login(&app, &browser, "25081157009", IDPORTEN_HIGH).await;
     assert_eq!(outcome.status, 401, "{}", outcome.body);
     assert!(outcome.body.contains("Vi finner deg ikke her"));
     assert!(
         app.store
-            .account_by_pid("07901223453")
+            .account_by_pid("25081157009")
             .await
             .unwrap()
             .is_none(),
@@ -465,7 +465,7 @@ async fn staff_log_in_with_their_municipalitys_directory_and_get_only_given_role
         ("fjordvik@fjordvik.example", true),
     ] {
         set(Some((email, verified)), None);
-        let (status, _, body) = directory_login(&app, &cookie_client(), "03889245602").await;
+        let (status, _, body) = directory_login(&app, &cookie_client(), "17021356042").await;
         assert_eq!(status, 401, "{email}: {body}");
     }
 

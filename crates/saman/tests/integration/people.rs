@@ -801,7 +801,7 @@ async fn the_command_line_provisions_people_and_verifies_the_chain(backend: Back
         "check digits"
     );
     assert!(
-        !family("far@testvik.example", "editor", "03889245602")
+        !family("far@testvik.example", "editor", "17021356042")
             .status
             .success(),
         "staff have no pid"
