@@ -18,7 +18,7 @@ pub mod storage;
 pub use storage::{
     AccessRow, ArchiveMeta, Change, CloseReason, Closed, ConsentForm, ConsentStatus, ConsentView,
     EntryView, HandoverView, LogKind, LogSummary, LogView, NewEntry, NewLog, ParticipantView,
-    Relay, Requester,
+    Relay, Requester, Scope,
 };
 
 /// What can go wrong in the relay log's storage. Details are for the logs, and never

@@ -249,7 +249,9 @@ pub fn decide(viewer: &Viewer, log: &LogFacts, action: RelayAction, today: Date)
         let reads = age >= log.youth_consent_age.years() || log.pregnant;
         let consents = consenter != Consenter::Guardians;
         let allowed = match action {
-            SeeExistence | Read | ReadAccessLog | Message => {
+            // From 12 the child finds their log, to write in it.
+            SeeExistence => reads || age >= VOICE_AGE,
+            Read | ReadAccessLog | Message => {
                 reads && (action != Message || log.state == LogState::Active)
             }
             Voice => age >= VOICE_AGE && log.state == LogState::Active,

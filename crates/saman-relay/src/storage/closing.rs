@@ -132,7 +132,9 @@ impl Relay {
             ),
         };
         // The archive holds everything, whoever closes it: it goes to the child's file.
-        let mut view = self.view(&mut tx, who, log, basis.clone(), true).await?;
+        let mut view = self
+            .view(&mut tx, who, log, basis.clone(), super::Scope::All)
+            .await?;
         view.state = LogState::Closed;
         view.closed = Some(closed.clone());
         let pdf = render(&view).map_err(RelayError::Archive)?;

@@ -214,9 +214,8 @@ pub struct LogView {
     pub basis: Basis,
     /// What this person may do with it.
     pub allowed: Vec<RelayAction>,
-    /// Whether the person reads the whole log, or only what is theirs (a child under
-    /// the consent age sees their own voice).
-    pub reads_all: bool,
+    /// How much of it this person sees.
+    pub scope: Scope,
 }
 
 impl LogView {
@@ -254,6 +253,27 @@ fn action_key(action: RelayAction) -> &'static str {
         RelayAction::Manage => "manage",
         RelayAction::Close => "close",
         RelayAction::ReadAccessLog => "access-log",
+    }
+}
+
+/// How much of a log a person sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// A child under the consent age: their own voice.
+    OwnVoice,
+    /// The holder while the consent does not cover their service (expired or
+    /// withdrawn): who the log is about and its consent, to renew it or close the log.
+    Suspended,
+}
+
+impl Scope {
+    fn audit_details(self) -> &'static str {
+        match self {
+            Scope::All => "",
+            Scope::OwnVoice => "view=voice",
+            Scope::Suspended => "view=suspended",
+        }
     }
 }
 
@@ -889,36 +909,48 @@ impl Relay {
             basis,
             action,
         }) = self
-            .authorise(who, id, &[RelayAction::Read, RelayAction::Voice])
+            .authorise(
+                who,
+                id,
+                &[
+                    RelayAction::Read,
+                    RelayAction::Voice,
+                    RelayAction::ManageConsent,
+                ],
+            )
             .await?
         else {
             return Ok(None);
         };
-        let reads_all = action == RelayAction::Read;
+        let scope = match action {
+            RelayAction::Read => Scope::All,
+            RelayAction::Voice => Scope::OwnVoice,
+            _ => Scope::Suspended,
+        };
         self.audit(
             &mut tx,
             who,
             &basis,
             AuditAction::RelayRead,
             &log.id,
-            if reads_all { "" } else { "view=voice" },
+            scope.audit_details(),
         )
         .await?;
-        let view = self.view(&mut tx, who, log, basis, reads_all).await?;
+        let view = self.view(&mut tx, who, log, basis, scope).await?;
         tx.commit().await?;
         Ok(Some(view))
     }
 
-    /// The log as `who` may see it on `basis`: everything, or (for a child under the
-    /// consent age) only their own voice.
+    /// The log as `who` may see it on `basis`, within `scope`.
     async fn view(
         &self,
         tx: &mut AnyConnection,
         who: &Requester,
         log: Loaded,
         basis: Basis,
-        reads_all: bool,
+        scope: Scope,
     ) -> Result<LogView> {
+        let reads_all = scope == Scope::All;
         let secrets = self.store.secrets();
         let concern = if reads_all {
             seal::open(secrets, &place(&log.id, "concern"), &log.concern_sealed)?
@@ -926,11 +958,15 @@ impl Relay {
             String::new()
         };
         let mut entries = self.entries(&mut *tx, &log.id).await?;
-        if !reads_all {
-            entries.retain(|e| {
+        match scope {
+            Scope::All => {}
+            Scope::OwnVoice => entries.retain(|e| {
                 matches!(e.content, Content::Voice { .. }) && e.author_role == Role::Youth.key()
-            });
+            }),
+            Scope::Suspended => entries.clear(),
         }
+        // While suspended the holder sees the consent and whom to ask, to renew it.
+        let sees_consent = scope != Scope::OwnVoice;
         let holder_name = account_name(&mut *tx, &log.holder_id).await?;
         let mut participants = Vec::new();
         for p in &log.participants {
@@ -960,12 +996,16 @@ impl Relay {
             .collect();
         let consenter = who.consenter_for(&log.child);
         Ok(LogView {
-            consents: if reads_all { log.consents } else { Vec::new() },
+            consents: if sees_consent {
+                log.consents
+            } else {
+                Vec::new()
+            },
             kind: log.kind,
             coordinator,
             handover: handover.filter(|_| reads_all),
             closed: log.closed,
-            guardians: if reads_all {
+            guardians: if sees_consent {
                 log.guardians.iter().map(|(g, _)| g.clone()).collect()
             } else {
                 Vec::new()
@@ -985,7 +1025,7 @@ impl Relay {
             consenter,
             basis,
             allowed,
-            reads_all,
+            scope,
         })
     }
 

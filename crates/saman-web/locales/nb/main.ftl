@@ -868,3 +868,4 @@ relay-problem-handover-self = Du holder allerede stafetten.
 relay-problem-plan-already = Loggen er allerede en individuell plan.
 relay-problem-plan-consent = Det gjeldende samtykket omfatter ikke individuell plan. Be om nytt samtykke først.
 relay-problem-close-reason = Velg grunnen til at loggen avsluttes.
+relay-suspended = Tilgangen til innholdet er stengt fordi samtykket ikke lenger omfatter tjenesten din (det er utløpt eller trukket tilbake). Be om nytt samtykke, eller avslutt loggen.

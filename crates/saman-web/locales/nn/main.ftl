@@ -868,3 +868,4 @@ relay-problem-handover-self = Du held allereie stafetten.
 relay-problem-plan-already = Loggen er allereie ein individuell plan.
 relay-problem-plan-consent = Det gjeldande samtykket omfattar ikkje individuell plan. Be om nytt samtykke først.
 relay-problem-close-reason = Vel grunnen til at loggen blir avslutta.
+relay-suspended = Tilgangen til innhaldet er stengd fordi samtykket ikkje lenger omfattar tenesta di (det har gått ut eller er trekt tilbake). Be om nytt samtykke, eller avslutt loggen.

@@ -475,6 +475,8 @@ struct LogPage {
     facts: Vec<(String, String)>,
     concern: String,
     reads_all: bool,
+    /// The consent no longer covers the holder: only renewal or closing.
+    suspended: bool,
     pending: Option<ConsentRow>,
     consents: Vec<ConsentRow>,
     current_services: Vec<(String, String)>,
@@ -587,7 +589,7 @@ fn log_page(
             tr.t1("relay-age", "years", i64::from(age))
         ),
     )];
-    if log.reads_all {
+    if log.scope != saman_relay::Scope::OwnVoice {
         facts.push((
             tr.t("relay-state"),
             tr.t(&format!("relay-state-{}", log.state.key())),
@@ -776,7 +778,8 @@ fn log_page(
         child: log.child.name.clone(),
         facts,
         concern: log.concern.clone(),
-        reads_all: log.reads_all,
+        reads_all: log.scope == saman_relay::Scope::All,
+        suspended: log.scope == saman_relay::Scope::Suspended,
         pending,
         consents,
         current_services,

@@ -10,7 +10,8 @@ use saman_store::{AuditContext, NewUser};
 
 on_both_backends!(
     a_log_lives_by_consent_and_families_see_who_read_it,
-    a_form_with_problems_comes_back_with_its_input
+    a_form_with_problems_comes_back_with_its_input,
+    an_expired_or_withdrawn_consent_suspends_the_log_until_renewed
 );
 
 /// The child of these tests: fictional, with a synthetic identity number (14 years old
@@ -857,4 +858,118 @@ async fn a_form_with_problems_comes_back_with_its_input(backend: Backend) {
         .0,
         404
     );
+}
+
+async fn an_expired_or_withdrawn_consent_suspends_the_log_until_renewed(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let holder = staff(&app, "laerer@test.example", Role::Employee, &["skolene"]).await;
+    let ppt = staff(&app, "ppt@test.example", Role::Employee, &["ppt"]).await;
+    let guardian = family(&app, GUARDIAN_PID, "Hanne Haugland", Role::Guardian).await;
+    let id = open_log(&app, &holder).await;
+    let log = format!("/nb/fjordvik/stafettlogg/{id}");
+    let give = |version: String| {
+        let (app, guardian, log) = (&app, &guardian, log.clone());
+        async move {
+            let (status, _, _) = post(
+                app,
+                guardian,
+                &format!("{log}/samtykke/svar"),
+                &[("version", &version), ("answer", "give")],
+            )
+            .await;
+            assert_eq!(status, 303);
+        }
+    };
+    give("1".into()).await;
+    post(
+        &app,
+        &holder,
+        &format!("{log}/deltakere"),
+        &[("email", "ppt@test.example")],
+    )
+    .await;
+    post(
+        &app,
+        &holder,
+        &format!("{log}/innslag"),
+        &[("kind", "goal"), ("text", GOAL)],
+    )
+    .await;
+    assert_eq!(get(&app, &ppt, &log).await.0, 200);
+
+    // The consent ends: every service is suspended; the holder sees only whom to ask.
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+        sqlx::query("UPDATE relay_consents SET ends_on = '2020-01-01' WHERE log_id = $1")
+            .bind(&id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    assert_eq!(get(&app, &ppt, &log).await.0, 404);
+    let (status, page) = get(&app, &holder, &log).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Tilgangen til innholdet er stengt") && page.contains("Utløpt"),
+        "{page}"
+    );
+    assert!(
+        !page.contains(GOAL) && !page.contains(CONCERN),
+        "no content while suspended"
+    );
+    let (status, _, _) = post(
+        &app,
+        &holder,
+        &format!("{log}/innslag"),
+        &[("kind", "note"), ("text", "x")],
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Renewed digitally: no paper again.
+    let (status, _, _) = post(
+        &app,
+        &holder,
+        &format!("{log}/samtykke"),
+        &[
+            ("service", "skolene"),
+            ("service", "ppt"),
+            ("covers", "Fornyet samarbeid"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    give("2".into()).await;
+    let (_, page) = get(&app, &ppt, &log).await;
+    assert!(page.contains(GOAL), "access is back for the services named");
+
+    // Withdrawn in full: the same, until the holder closes the log.
+    let (status, _, _) = post(
+        &app,
+        &guardian,
+        &format!("{log}/samtykke/trekk"),
+        &[("scope", "all")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(get(&app, &ppt, &log).await.0, 404);
+    let (_, page) = get(&app, &holder, &log).await;
+    assert!(page.contains("Tilgangen til innholdet er stengt") && !page.contains(GOAL));
+    let (status, _, _) = post(
+        &app,
+        &holder,
+        &format!("{log}/avslutt"),
+        &[
+            ("reason", "consent-withdrawn"),
+            ("note", "Familien trakk samtykket"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        get(&app, &holder, &format!("{log}/arkiv")).await.0,
+        404,
+        "the archive is for those who read the log"
+    );
+    assert_eq!(get(&app, &guardian, &format!("{log}/arkiv")).await.0, 200);
 }
