@@ -11,7 +11,8 @@ use saman_store::{AuditContext, NewUser};
 on_both_backends!(
     a_log_lives_by_consent_and_families_see_who_read_it,
     a_form_with_problems_comes_back_with_its_input,
-    an_expired_or_withdrawn_consent_suspends_the_log_until_renewed
+    an_expired_or_withdrawn_consent_suspends_the_log_until_renewed,
+    who_may_do_what_in_each_state_of_a_log
 );
 
 /// The child of these tests: fictional, with a synthetic identity number (14 years old
@@ -972,4 +973,249 @@ async fn an_expired_or_withdrawn_consent_suspends_the_log_until_renewed(backend:
         "the archive is for those who read the log"
     );
     assert_eq!(get(&app, &guardian, &format!("{log}/arkiv")).await.0, 200);
+}
+
+/// Every kind of person × every state a log can be in × what they try: the expected
+/// answer for each cell. What someone may not do is "not found"; an anonymous visitor
+/// is sent to the login page.
+async fn who_may_do_what_in_each_state_of_a_log(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let fjordvik = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
+    let lauvdal = app
+        .store
+        .tenant_by_slug("lauvdal-strandheim")
+        .await
+        .unwrap()
+        .unwrap();
+    let holder = staff(&app, "laerer@test.example", Role::Employee, &["skolene"]).await;
+    let ppt = staff(&app, "ppt@test.example", Role::Employee, &["ppt"]).await;
+    let school_leader = staff(
+        &app,
+        "rektor@test.example",
+        Role::ServiceLeader,
+        &["skolene"],
+    )
+    .await;
+    let health_leader = staff(
+        &app,
+        "helse@test.example",
+        Role::ServiceLeader,
+        &["helsestasjon"],
+    )
+    .await;
+    let admin = staff(&app, "admin@test.example", Role::TenantAdmin, &[]).await;
+    let guardian = family(&app, GUARDIAN_PID, "Hanne Haugland", Role::Guardian).await;
+    let other_guardian = family(&app, "22881178986", "Marit Lien", Role::Guardian).await;
+    let youth = family(&app, CHILD_PID, "Ida T.", Role::Youth).await;
+    let platform_id = add_person(
+        &app.store,
+        None,
+        "plattform@test.example",
+        Role::PlatformAdmin,
+    )
+    .await;
+    let platform = Actor {
+        cookie: session_cookie(&app.store, &platform_id, fjordvik.id.as_str()).await,
+        id: platform_id,
+    };
+    let elsewhere_id = add_person(
+        &app.store,
+        Some("lauvdal-strandheim"),
+        "annen@test.example",
+        Role::Employee,
+    )
+    .await;
+    let elsewhere = Actor {
+        cookie: session_cookie(&app.store, &elsewhere_id, lauvdal.id.as_str()).await,
+        id: elsewhere_id,
+    };
+    let anonymous = Actor {
+        id: String::new(),
+        cookie: String::new(),
+    };
+
+    let answer = |id: String, how: &'static str| {
+        let (app, guardian) = (&app, &guardian);
+        async move {
+            let log = format!("/nb/fjordvik/stafettlogg/{id}");
+            let (status, _, _) = post(
+                app,
+                guardian,
+                &format!("{log}/samtykke/svar"),
+                &[("version", "1"), ("answer", how)],
+            )
+            .await;
+            assert_eq!(status, 303);
+        }
+    };
+    let active = || async {
+        let id = open_log(&app, &holder).await;
+        answer(id.clone(), "give").await;
+        let (status, _, _) = post(
+            &app,
+            &holder,
+            &format!("/nb/fjordvik/stafettlogg/{id}/deltakere"),
+            &[("email", "ppt@test.example"), ("can_write", "on")],
+        )
+        .await;
+        assert_eq!(status, 303);
+        id
+    };
+    let sql = |statement: &'static str, id: String| {
+        let url = app.db.url.clone();
+        async move {
+            use sqlx::Connection;
+            let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+            sqlx::query(statement)
+                .bind(id)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    };
+    let mut states: Vec<(&str, String)> = Vec::new();
+    let draft = open_log(&app, &holder).await;
+    answer(draft.clone(), "decline").await;
+    states.push(("draft", draft));
+    states.push(("awaiting", open_log(&app, &holder).await));
+    states.push(("active", active().await));
+    let expired = active().await;
+    sql(
+        "UPDATE relay_consents SET ends_on = '2020-01-01' WHERE log_id = $1",
+        expired.clone(),
+    )
+    .await;
+    states.push(("expired", expired));
+    let narrowed = active().await;
+    let (status, _, _) = post(
+        &app,
+        &guardian,
+        &format!("/nb/fjordvik/stafettlogg/{narrowed}/samtykke/trekk"),
+        &[("scope", "some"), ("service", "ppt")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    states.push(("withdrawn-ppt", narrowed));
+    let closed = active().await;
+    let (status, _, _) = post(
+        &app,
+        &holder,
+        &format!("/nb/fjordvik/stafettlogg/{closed}/avslutt"),
+        &[("reason", "goal-reached"), ("note", "Ferdig")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    states.push(("closed", closed));
+    let purged = active().await;
+    let (status, _, _) = post(
+        &app,
+        &holder,
+        &format!("/nb/fjordvik/stafettlogg/{purged}/avslutt"),
+        &[("reason", "moved-away"), ("note", "Flyttet")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    sql(
+        "UPDATE relay_logs SET purge_after = '2000-01-01T00:00:00Z' WHERE id = $1",
+        purged.clone(),
+    )
+    .await;
+    assert_eq!(
+        saman_relay::Relay::new(app.store.clone())
+            .purge_due()
+            .await
+            .unwrap(),
+        1
+    );
+    states.push(("purged", purged));
+
+    let actors: [(&str, &Actor); 12] = [
+        ("holder", &holder),
+        ("ppt", &ppt),
+        ("school-leader", &school_leader),
+        ("health-leader", &health_leader),
+        ("guardian", &guardian),
+        ("other-guardian", &other_guardian),
+        ("youth", &youth),
+        ("tenant-admin", &admin),
+        ("platform-admin", &platform),
+        ("other-tenant", &elsewhere),
+        ("anonymous", &anonymous),
+        ("ppt-nn", &ppt),
+    ];
+    for (state, id) in &states {
+        for (who, actor) in actors {
+            let lang = if who.ends_with("-nn") { "nn" } else { "nb" };
+            let who = who.trim_end_matches("-nn");
+            let log = format!("/{lang}/fjordvik/stafettlogg/{id}");
+            for action in ["read", "access-log", "note", "archive"] {
+                let expected = expected(who, state, action);
+                let status = if actor.cookie.is_empty() {
+                    let request = if action == "note" {
+                        app.client
+                            .post(format!("{}{log}/innslag", app.base))
+                            .form(&[("kind", "note"), ("text", "x")])
+                    } else {
+                        app.client
+                            .get(format!("{}{log}{}", app.base, path_of(action)))
+                    };
+                    request.send().await.unwrap().status().as_u16()
+                } else if action == "note" {
+                    post(
+                        &app,
+                        actor,
+                        &format!("{log}/innslag"),
+                        &[("kind", "note"), ("text", "Et notat")],
+                    )
+                    .await
+                    .0
+                } else {
+                    get(&app, actor, &format!("{log}{}", path_of(action)))
+                        .await
+                        .0
+                };
+                assert_eq!(status, expected, "{who} {action} on a log that is {state}");
+            }
+        }
+    }
+}
+
+fn path_of(action: &str) -> &'static str {
+    match action {
+        "access-log" => "/tilgangslogg",
+        "archive" => "/arkiv",
+        _ => "",
+    }
+}
+
+/// The expected answer in each cell: 200 (or 303 for a form that saved), 404, or 303
+/// to the login page for an anonymous visitor.
+fn expected(who: &str, state: &str, action: &str) -> u16 {
+    const OK: u16 = 200;
+    const SAVED: u16 = 303;
+    const NO: u16 = 404;
+    if who == "anonymous" {
+        return 303;
+    }
+    if state == "purged" {
+        return NO;
+    }
+    let active = matches!(state, "active" | "withdrawn-ppt");
+    match (who, action) {
+        ("holder", "read") => OK,
+        ("holder", "note") if active => SAVED,
+        ("holder", "archive") if state == "closed" => OK,
+        ("ppt", "read") if matches!(state, "active" | "closed") => OK,
+        ("ppt", "note") if state == "active" => SAVED,
+        ("ppt", "archive") if state == "closed" => OK,
+        // The consent names the school (the holder's service) whenever it holds.
+        ("school-leader", "read") if active || state == "closed" => OK,
+        ("school-leader", "archive") if state == "closed" => OK,
+        ("guardian", "read" | "access-log") => OK,
+        ("guardian", "note") if active || state == "expired" => SAVED,
+        ("guardian", "archive") if state == "closed" => OK,
+        // At 14 the youth finds the log to write in "my voice" while it is open.
+        ("youth", "read") if active || state == "expired" => OK,
+        _ => NO,
+    }
 }
