@@ -852,3 +852,32 @@ async fn end_access(
         .await?;
     Ok(())
 }
+
+impl Store {
+    /// Seals again, under the current key, every two-step secret sealed with an earlier
+    /// one (`saman keys rotate`). Returns how many.
+    pub async fn reseal_account_secrets(&self) -> Result<usize> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, totp_secret FROM accounts WHERE totp_secret IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut count = 0;
+        for (id, sealed) in rows {
+            if !self.secrets.sealed_with_older_key(&sealed) {
+                continue;
+            }
+            let secret = self
+                .secrets
+                .open(TOTP_PURPOSE, &sealed)
+                .map_err(|e| StoreError::Corrupt(format!("two-step secret of {id}: {e}")))?;
+            sqlx::query("UPDATE accounts SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+                .bind(self.secrets.seal(TOTP_PURPOSE, &secret))
+                .bind(&id)
+                .bind(&sealed)
+                .execute(&self.pool)
+                .await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}

@@ -80,6 +80,20 @@ pub enum Command {
     /// Delete the closed relay logs whose retention period has ended (the server also
     /// does this once a day). Each deletion is audited, without the log's data.
     Purge,
+    /// The platform's secret key: make a new one, or seal everything again under it.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Print a new random key (base64), for `secret_key`.
+    Generate,
+    /// Seal again, under `secret_key`, everything sealed with a key in
+    /// `previous_secret_keys` (two-step secrets, every relay log's data).
+    Rotate,
 }
 
 pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
@@ -174,6 +188,32 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => {
             let store = connect(&settings).await?;
             return people::audit(&store, command).await;
+        }
+        Command::Keys {
+            command: KeysCommand::Generate,
+        } => {
+            println!("{}", saman_domain::auth::keys::Secrets::generate_base64());
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            if settings
+                .previous_secret_keys
+                .as_deref()
+                .is_none_or(|k| k.trim().is_empty())
+            {
+                bail!(
+                    "sett previous_secret_keys til nøkkelen (eller nøklene) som secret_key erstatter, \
+                     og secret_key til den nye"
+                );
+            }
+            let store = connect(&settings).await?;
+            let accounts = store.reseal_account_secrets().await?;
+            let relay = saman_relay::Relay::new(store).reseal_all().await?;
+            println!(
+                "Forseglet på nytt med gjeldende nøkkel: {accounts} totrinnshemmelighet(er), \
+                 {relay} verdi(er) i stafettlogger."
+            );
         }
         Command::Purge => {
             let store = connect(&settings).await?;

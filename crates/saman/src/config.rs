@@ -46,6 +46,10 @@ pub struct Settings {
     /// Or a file holding it; with SQLite, `saman.key` beside the database is made at the
     /// first start if there is none.
     pub secret_key_file: Option<String>,
+    /// The keys `secret_key` replaced, newest first, comma-separated: what they sealed
+    /// still opens until `saman keys rotate` has sealed it again, and keyed hashes stay
+    /// under the oldest (so keep that one here).
+    pub previous_secret_keys: Option<String>,
     /// Each tenant's own directory for staff (OpenID Connect, e.g. Entra ID), by tenant
     /// slug; set in the settings file as `[tenant_oidc.SLUG]`.
     #[serde(default)]
@@ -87,6 +91,7 @@ impl Default for Settings {
             tenant_oidc: Default::default(),
             secret_key: None,
             secret_key_file: None,
+            previous_secret_keys: None,
         }
     }
 }
@@ -115,6 +120,7 @@ impl Settings {
             "idporten_client_secret",
             "secret_key",
             "secret_key_file",
+            "previous_secret_keys",
         ]));
         if let Some(url) = &cli.database_url {
             figment = figment.merge(("database_url", url));
@@ -168,6 +174,20 @@ impl Settings {
     /// The platform's secret key: `secret_key`, or the file `secret_key_file`, or (with
     /// SQLite) `saman.key` beside the database, made with a new random key if missing.
     pub fn secrets(&self) -> anyhow::Result<saman_domain::auth::keys::Secrets> {
+        let previous = self
+            .previous_secret_keys
+            .iter()
+            .flat_map(|keys| keys.split(','))
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| {
+                saman_domain::auth::keys::Secrets::from_base64(k)
+                    .map_err(|e| anyhow::anyhow!("previous_secret_keys: {e}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(self.current_secret()?.with_previous(previous))
+    }
+
+    fn current_secret(&self) -> anyhow::Result<saman_domain::auth::keys::Secrets> {
         use saman_domain::auth::keys::Secrets;
         if let Some(key) = &self.secret_key {
             return Secrets::from_base64(key).map_err(|e| anyhow::anyhow!("secret_key: {e}"));

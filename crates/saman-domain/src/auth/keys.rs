@@ -12,11 +12,18 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::fmt;
 
-/// The secret key and its id.
+/// The secret key and its id, and the keys it replaced (for opening what they sealed
+/// until `saman keys rotate` has sealed it again).
 #[derive(Clone)]
 pub struct Secrets {
     key_id: String,
     master: [u8; 32],
+    /// Earlier keys, newest first: (id, key).
+    previous: Vec<(String, [u8; 32])>,
+    /// Keyed hashes (the audit chain, recovery codes, identity-number lookups) stay
+    /// under the first key ever configured, the last of the earlier keys: they cannot
+    /// be made again from what is stored.
+    hash_master: [u8; 32],
 }
 
 /// The key is never shown.
@@ -44,10 +51,46 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+fn key_id_of(master: &[u8; 32]) -> String {
+    super::secret::hex(&hmac(master, b"saman key id")[..4])
+}
+
 impl Secrets {
     pub fn from_bytes(master: [u8; 32]) -> Secrets {
-        let key_id = super::secret::hex(&hmac(&master, b"saman key id")[..4]);
-        Secrets { key_id, master }
+        Secrets {
+            key_id: key_id_of(&master),
+            master,
+            previous: Vec::new(),
+            hash_master: master,
+        }
+    }
+
+    /// This key, with the keys it replaced (newest first): what they sealed still opens,
+    /// and keyed hashes stay under the oldest.
+    pub fn with_previous(self, previous: Vec<Secrets>) -> Secrets {
+        let hash_master = previous.last().map_or(self.master, |oldest| oldest.master);
+        Secrets {
+            previous: previous.into_iter().map(|p| (p.key_id, p.master)).collect(),
+            hash_master,
+            ..self
+        }
+    }
+
+    /// Whether a sealed value was sealed with another key than the current one.
+    pub fn sealed_with_older_key(&self, sealed: &str) -> bool {
+        sealed.split('.').nth(1).is_some_and(|id| id != self.key_id)
+    }
+
+    /// The key with this id: the current one or an earlier one.
+    fn master_of(&self, key_id: &str) -> Result<&[u8; 32], KeyError> {
+        if key_id == self.key_id {
+            return Ok(&self.master);
+        }
+        self.previous
+            .iter()
+            .find(|(id, _)| id == key_id)
+            .map(|(_, master)| master)
+            .ok_or(KeyError::OtherKey("not a configured key"))
     }
 
     /// A key as configuration holds it: 32 bytes in standard base64.
@@ -73,7 +116,8 @@ impl Secrets {
     /// A keyed hash (HMAC-SHA256) for one purpose, as hex: without the key, nobody can
     /// make or check one.
     pub fn mac_hex(&self, purpose: &str, data: &[u8]) -> String {
-        super::secret::hex(&hmac(&self.subkey(purpose), data))
+        let key = hmac(&self.hash_master, purpose.as_bytes());
+        super::secret::hex(&hmac(&key, data))
     }
 
     /// Seals a value for one purpose: `v1.<key id>.<nonce and ciphertext>`.
@@ -95,9 +139,7 @@ impl Secrets {
         else {
             return Err(KeyError::Malformed);
         };
-        if key_id != self.key_id {
-            return Err(KeyError::OtherKey("not the configured key"));
-        }
+        let master = self.master_of(key_id)?;
         let bytes = URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|_| KeyError::Malformed)?;
@@ -105,7 +147,7 @@ impl Secrets {
             return Err(KeyError::Malformed);
         }
         let (nonce, ciphertext) = bytes.split_at(12);
-        ChaCha20Poly1305::new(&self.subkey(purpose).into())
+        ChaCha20Poly1305::new(&hmac(master, purpose.as_bytes()).into())
             .decrypt(Nonce::from_slice(nonce), ciphertext)
             .map_err(|_| KeyError::Tampered)
     }
@@ -140,9 +182,7 @@ impl Secrets {
         else {
             return Err(KeyError::Malformed);
         };
-        if key_id != self.key_id {
-            return Err(KeyError::OtherKey("not the configured key"));
-        }
+        let master = self.master_of(key_id)?;
         let bytes = URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|_| KeyError::Malformed)?;
@@ -150,7 +190,7 @@ impl Secrets {
             return Err(KeyError::Malformed);
         }
         let (nonce, ciphertext) = bytes.split_at(24);
-        XChaCha20Poly1305::new(&self.subkey(purpose).into())
+        XChaCha20Poly1305::new(&hmac(master, purpose.as_bytes()).into())
             .decrypt(
                 XNonce::from_slice(nonce),
                 Payload {
@@ -221,6 +261,27 @@ mod tests {
             key.open_at("relay", "log-1:child", "v1.x.y"),
             Err(KeyError::Malformed)
         );
+    }
+
+    #[test]
+    fn earlier_keys_open_what_they_sealed_and_keep_the_hashes() {
+        let old = Secrets::from_bytes([1; 32]);
+        let sealed = old.seal_at("relay-log", "log-1/child", b"Ida");
+        let hash = old.mac_hex("pid", b"09831255029");
+        let new = Secrets::from_bytes([2; 32]);
+        assert!(new.open_at("relay-log", "log-1/child", &sealed).is_err());
+        let rotated = Secrets::from_bytes([2; 32]).with_previous(vec![old]);
+        assert!(rotated.sealed_with_older_key(&sealed));
+        assert_eq!(
+            rotated
+                .open_at("relay-log", "log-1/child", &sealed)
+                .unwrap(),
+            b"Ida"
+        );
+        let resealed = rotated.seal_at("relay-log", "log-1/child", b"Ida");
+        assert!(!rotated.sealed_with_older_key(&resealed));
+        assert!(resealed.starts_with(&format!("x1.{}.", new.key_id())));
+        assert_eq!(rotated.mac_hex("pid", b"09831255029"), hash, "hashes stay");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::{RelayError, Result};
 
 pub mod baton;
 mod closing;
+mod rotation;
 
 pub use closing::{ARCHIVE_FILE_NAME, ArchiveMeta, CloseReason};
 use saman_domain::access::{Actor, Role};

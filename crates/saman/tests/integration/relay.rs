@@ -12,7 +12,8 @@ on_both_backends!(
     a_log_lives_by_consent_and_families_see_who_read_it,
     a_form_with_problems_comes_back_with_its_input,
     an_expired_or_withdrawn_consent_suspends_the_log_until_renewed,
-    who_may_do_what_in_each_state_of_a_log
+    who_may_do_what_in_each_state_of_a_log,
+    keys_rotate_seals_every_log_again
 );
 
 /// The child of these tests: fictional, with a synthetic identity number (14 years old
@@ -1218,4 +1219,117 @@ fn expected(who: &str, state: &str, action: &str) -> u16 {
         ("youth", "read") if active || state == "expired" => OK,
         _ => NO,
     }
+}
+
+/// `saman keys rotate` seals every log's data again under the new key: afterwards no
+/// value sealed with the old key is left, and the new key alone opens the log.
+async fn keys_rotate_seals_every_log_again(backend: Backend) {
+    use saman_domain::auth::keys::Secrets;
+    let app = TestApp::spawn(backend, true).await;
+    let holder = staff(&app, "laerer@test.example", Role::Employee, &["skolene"]).await;
+    let guardian = family(&app, GUARDIAN_PID, "Hanne Haugland", Role::Guardian).await;
+    let id = open_log(&app, &holder).await;
+    let log = format!("/nb/fjordvik/stafettlogg/{id}");
+    post(
+        &app,
+        &guardian,
+        &format!("{log}/samtykke/svar"),
+        &[("version", "1"), ("answer", "give")],
+    )
+    .await;
+    post(
+        &app,
+        &holder,
+        &format!("{log}/innslag"),
+        &[("kind", "goal"), ("text", GOAL)],
+    )
+    .await;
+    app.store
+        .enable_two_step(
+            &holder.id,
+            "JBSWY3DPEHPK3PXP",
+            1,
+            &[],
+            &AuditContext::default(),
+        )
+        .await
+        .unwrap();
+    let old = test_secrets();
+    let new_key = Secrets::generate_base64();
+    let new = Secrets::from_base64(&new_key).unwrap();
+
+    let rotate = std::process::Command::new(env!("CARGO_BIN_EXE_saman"))
+        .args(["keys", "rotate"])
+        .env("SAMAN_DATABASE_URL", &app.db.url)
+        .env("SAMAN_SECRET_KEY", &new_key)
+        .env("SAMAN_PREVIOUS_SECRET_KEYS", test_secret_key())
+        .output()
+        .unwrap();
+    assert!(rotate.status.success(), "{rotate:?}");
+    let said = String::from_utf8_lossy(&rotate.stdout);
+    assert!(said.contains("verdi(er) i stafettlogger"), "{said}");
+    // Every sealed column, as a dump of the rows shows it (the SQLite file keeps old
+    // pages in its write-ahead log until a checkpoint).
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+        for (table, column) in [
+            ("relay_logs", "child"),
+            ("relay_logs", "concern"),
+            ("relay_guardians", "person"),
+            ("relay_consents", "covers"),
+            ("relay_entries", "body"),
+            ("accounts", "totp_secret"),
+        ] {
+            let statement = format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE $1");
+            for (key, at_least) in [(old.key_id(), None), (new.key_id(), Some(1))] {
+                let found: i64 = sqlx::query_scalar(&statement)
+                    .bind(format!("_1.{key}.%"))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+                match at_least {
+                    None => assert_eq!(found, 0, "{table}.{column} sealed with the old key"),
+                    Some(n) => assert!(found >= n, "{table}.{column} sealed with the new key"),
+                }
+            }
+        }
+    }
+    // Running it again finds nothing to do.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_saman"))
+        .args(["keys", "rotate"])
+        .env("SAMAN_DATABASE_URL", &app.db.url)
+        .env("SAMAN_SECRET_KEY", &new_key)
+        .env("SAMAN_PREVIOUS_SECRET_KEYS", test_secret_key())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains(": 0 totrinnshemmelighet(er), 0 verdi(er)")
+    );
+
+    // The new key alone opens the log (a store without the old key).
+    let store = saman_store::Store::connect(&app.db.url, Secrets::from_base64(&new_key).unwrap())
+        .await
+        .unwrap();
+    let fjordvik = store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
+    let actor = saman_domain::access::Actor {
+        account_id: holder.id.clone(),
+        grants: store.grants(&holder.id).await.unwrap(),
+        assurance: saman_domain::access::Assurance::Strong,
+    };
+    let relay = saman_relay::Relay::new(store);
+    let who = relay.requester(&actor, &fjordvik, "test").await.unwrap();
+    let view = relay.log(&who, &id).await.unwrap().unwrap();
+    assert_eq!(view.child.name, CHILD_NAME);
+    assert_eq!(view.concern, CONCERN);
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_saman"))
+        .args(["keys", "rotate"])
+        .env("SAMAN_DATABASE_URL", &app.db.url)
+        .env("SAMAN_SECRET_KEY", &new_key)
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "rotate needs the keys it replaces"
+    );
 }
