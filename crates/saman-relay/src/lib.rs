@@ -9,6 +9,7 @@
 
 pub mod age;
 pub mod consent;
+pub mod consent_form;
 pub mod content;
 pub mod pid;
 pub mod policy;

@@ -119,6 +119,22 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         )
         .route("/{lang}/{tenant}/stafettlogg/{log}", get(pages::relay::log))
         .route(
+            "/{lang}/{tenant}/stafettlogg/samtykkeskjema",
+            get(pages::relay::empty_consent_form),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/tom-utskrift",
+            get(pages::relay::empty_log),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/samtykkeskjema",
+            get(pages::relay::filled_consent_form),
+        )
+        .route(
+            "/{lang}/{tenant}/stafettlogg/{log}/utskrift",
+            get(pages::relay::printout),
+        )
+        .route(
             "/{lang}/{tenant}/stafettlogg/{log}/innslag",
             post(pages::relay::add_entry),
         )

@@ -109,6 +109,10 @@ impl Context {
         )
     }
 
+    fn municipality(&self) -> &str {
+        self.allowed.tenant.record.tenant.name(self.allowed.lang)
+    }
+
     fn csrf(&self) -> &str {
         &self.allowed.user.session.csrf_token
     }
@@ -231,6 +235,9 @@ struct ListPage {
     overview: Vec<SummaryRow>,
     new_href: Option<String>,
     family: bool,
+    /// For professionals: the empty consent form per language, and an empty log.
+    consent_forms: Vec<(String, String, String)>,
+    empty_log_href: Option<String>,
 }
 
 pub async fn list(ctx: Ctx, c: Context) -> Result<Response, WebError> {
@@ -292,6 +299,15 @@ pub async fn list(ctx: Ctx, c: Context) -> Result<Response, WebError> {
         overview,
         new_href: c.who.is_professional().then(|| urls.relay_new()),
         family: !c.who.is_professional(),
+        consent_forms: if c.who.is_professional() {
+            consent_form_links(&urls.at("/stafettlogg/samtykkeskjema"))
+        } else {
+            Vec::new()
+        },
+        empty_log_href: c
+            .who
+            .is_professional()
+            .then(|| urls.at("/stafettlogg/tom-utskrift")),
     })?
     .into_response())
 }
@@ -507,6 +523,17 @@ struct LogPage {
     plan_parts: Vec<(String, bool)>,
     closed: Option<ClosedView>,
     close_reasons: Vec<Choice>,
+    /// The consent form to print, per language: (address, language code, its name).
+    consent_forms: Vec<(String, String, String)>,
+    print_href: Option<String>,
+}
+
+/// The consent form's languages, as links to `base` with `?sprak=`.
+fn consent_form_links(base: &str) -> Vec<(String, String, String)> {
+    saman_relay::consent_form::languages()
+        .into_iter()
+        .map(|f| (format!("{base}?sprak={}", f.language), f.language, f.name))
+        .collect()
 }
 
 pub struct ClosedView {
@@ -840,6 +867,13 @@ fn log_page(
             meta_href: format!("{}/arkiv.json", urls.relay_log(&log.id)),
         }),
         close_reasons,
+        consent_forms: if log.may(RelayAction::ManageConsent) {
+            consent_form_links(&format!("{}/samtykkeskjema", urls.relay_log(&log.id)))
+        } else {
+            Vec::new()
+        },
+        print_href: (log.scope == saman_relay::Scope::All)
+            .then(|| format!("{}/utskrift", urls.relay_log(&log.id))),
     })
 }
 
@@ -1329,20 +1363,7 @@ pub async fn archive(
         .archive(&c.who, &id, &slug)
         .await?
         .ok_or(WebError::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}\"",
-                    saman_relay::storage::ARCHIVE_FILE_NAME
-                ),
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(pdf_download(pdf, saman_relay::storage::ARCHIVE_FILE_NAME))
 }
 
 pub async fn archive_meta(
@@ -1366,6 +1387,106 @@ pub async fn archive_meta(
         serde_json::to_string_pretty(&meta).map_err(|e| WebError::Internal(e.to_string()))?,
     )
         .into_response())
+}
+
+// ---------------------------------------------------------------------------------
+// On paper: the consent form and printouts
+
+/// A PDF to download, with a file name that names no one.
+fn pdf_download(bytes: Vec<u8>, file_name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+fn render_pdf(doc: saman_pdf::FormDocument) -> Result<Vec<u8>, WebError> {
+    doc.render().map_err(|e| WebError::Internal(e.to_string()))
+}
+
+/// The language of the consent form asked for (`?sprak=en`), or the page's.
+fn consent_form_text(
+    ctx: &Ctx,
+    c: &Context,
+) -> Result<saman_relay::consent_form::ConsentFormText, WebError> {
+    let asked = ctx
+        .query
+        .as_deref()
+        .and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "sprak")
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_else(|| c.allowed.lang.code().to_string());
+    saman_relay::consent_form::in_language(&asked).ok_or(WebError::NotFound)
+}
+
+/// The empty consent form, to print for a family that consents on paper.
+pub async fn empty_consent_form(ctx: Ctx, c: Context) -> Result<Response, WebError> {
+    if !c.who.is_professional() {
+        return Err(WebError::NotFound);
+    }
+    let text = consent_form_text(&ctx, &c)?;
+    let tr = c.tr();
+    let doc = super::relay_archive::consent_form(&text, c.municipality(), |d| tr.date(d), None);
+    Ok(pdf_download(
+        render_pdf(doc)?,
+        &format!("samtykke-{}.pdf", text.language),
+    ))
+}
+
+/// The consent form filled from a log, to print and sign.
+pub async fn filled_consent_form(
+    ctx: Ctx,
+    c: Context,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+) -> Result<Response, WebError> {
+    let text = consent_form_text(&ctx, &c)?;
+    let log = c.relay.log(&c.who, &id).await?.ok_or(WebError::NotFound)?;
+    if log.scope == saman_relay::Scope::OwnVoice || !log.may(RelayAction::ManageConsent) {
+        return Err(WebError::NotFound);
+    }
+    let tr = c.tr();
+    let service_name = |s: &str| c.service_name(s);
+    let doc = super::relay_archive::consent_form(
+        &text,
+        c.municipality(),
+        |d| tr.date(d),
+        Some((&log, &service_name)),
+    );
+    Ok(pdf_download(
+        render_pdf(doc)?,
+        &format!("samtykke-{}.pdf", text.language),
+    ))
+}
+
+/// The log as it stands, printed, for those who read it.
+pub async fn printout(
+    c: Context,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+) -> Result<Response, WebError> {
+    let log = c.relay.log(&c.who, &id).await?.ok_or(WebError::NotFound)?;
+    if log.scope != saman_relay::Scope::All {
+        return Err(WebError::NotFound);
+    }
+    let doc = super::relay_archive::printout(c.tr(), c.municipality(), &log, |s| c.service_name(s));
+    Ok(pdf_download(render_pdf(doc)?, "stafettlogg-utskrift.pdf"))
+}
+
+/// An empty log to fill in by hand.
+pub async fn empty_log(c: Context) -> Result<Response, WebError> {
+    if !c.who.is_professional() {
+        return Err(WebError::NotFound);
+    }
+    let doc = super::relay_archive::empty_log(c.tr(), c.municipality());
+    Ok(pdf_download(render_pdf(doc)?, "stafettlogg-tom.pdf"))
 }
 
 #[cfg(test)]

@@ -187,3 +187,124 @@ fn entry_text(tr: Tr, content: &Content) -> String {
         Content::Plan { coordinator } => format!("{}: {coordinator}", tr.t("relay-coordinator")),
     }
 }
+
+/// A printout of the log as it stands (not an archive), for a meeting or a family that
+/// reads on paper.
+pub fn printout(
+    tr: Tr,
+    municipality: &str,
+    log: &LogView,
+    service_name: impl Fn(&str) -> String,
+) -> FormDocument {
+    FormDocument {
+        intro: tr.t("relay-print-intro"),
+        ..document(tr, municipality, log, service_name)
+    }
+}
+
+/// An empty log to fill in by hand, for a family that declines a digital one: the
+/// relay holder records in Saman what was written, on the family's behalf.
+pub fn empty_log(tr: Tr, municipality: &str) -> FormDocument {
+    let blank = "\n\n\n\n".to_string();
+    let fields = [
+        "relay-child",
+        "relay-born",
+        "relay-guardians",
+        "relay-concern",
+        "relay-level",
+        "relay-holder",
+        "relay-consent-services",
+        "relay-entry-goal",
+        "relay-entry-measure",
+        "relay-measure-responsible",
+        "relay-measure-evaluate",
+        "relay-entry-evaluation",
+        "relay-entry-meeting",
+        "relay-entry-voice",
+    ]
+    .iter()
+    .map(|key| (tr.t(key), blank.clone()))
+    .collect();
+    FormDocument {
+        lang: tr.lang.code().into(),
+        title: tr.t("relay-archive-title"),
+        subtitle: municipality.to_string(),
+        intro: tr.t("relay-print-empty-intro"),
+        fields,
+        signatures: vec![
+            tr.t("relay-print-signature-holder"),
+            tr.t("relay-print-signature-family"),
+        ],
+        footer: tr.t("relay-archive-footer"),
+    }
+}
+
+/// The consent form in one of its languages: empty, or filled from a log's consent
+/// waiting for an answer (or its current one).
+pub fn consent_form(
+    text: &saman_relay::consent_form::ConsentFormText,
+    municipality: &str,
+    date: impl Fn(time::Date) -> String,
+    log: Option<(&LogView, &dyn Fn(&str) -> String)>,
+) -> FormDocument {
+    let mut fields = Vec::new();
+    let blank = "\n\n".to_string();
+    match log {
+        None => {
+            fields.push((text.child.clone(), blank.clone()));
+            fields.push((text.born.clone(), blank.clone()));
+            fields.push((text.guardians.clone(), blank.clone()));
+            fields.push((text.services.clone(), "\n\n\n".into()));
+            fields.push((text.covers.clone(), "\n\n\n".into()));
+            fields.push((text.until.clone(), blank));
+        }
+        Some((log, service_name)) => {
+            let consent = log.pending_consent().or(log.current_consent());
+            fields.push((text.child.clone(), log.child.name.clone()));
+            fields.push((text.born.clone(), date(log.child.birth_date)));
+            fields.push((
+                text.guardians.clone(),
+                log.guardians
+                    .iter()
+                    .map(|g| g.name.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ));
+            fields.push((
+                text.services.clone(),
+                consent
+                    .map(|c| {
+                        c.consent
+                            .services
+                            .iter()
+                            .map(|s| service_name(s))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })
+                    .unwrap_or_default(),
+            ));
+            fields.push((
+                text.covers.clone(),
+                consent
+                    .map(|c| c.consent.covers.clone())
+                    .unwrap_or_default(),
+            ));
+            fields.push((
+                text.until.clone(),
+                consent
+                    .and_then(|c| c.consent.ends_on)
+                    .map_or_else(|| text.no_end.clone(), date),
+            ));
+        }
+    }
+    fields.push((text.rights_label.clone(), text.rights.clone()));
+    FormDocument {
+        lang: text.language.clone(),
+        title: text.title.clone(),
+        subtitle: municipality.to_string(),
+        intro: text.intro.clone(),
+        fields,
+        signatures: text.signatures.clone(),
+        footer: text.footer.clone(),
+    }
+}

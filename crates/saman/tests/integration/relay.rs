@@ -13,7 +13,8 @@ on_both_backends!(
     a_form_with_problems_comes_back_with_its_input,
     an_expired_or_withdrawn_consent_suspends_the_log_until_renewed,
     who_may_do_what_in_each_state_of_a_log,
-    keys_rotate_seals_every_log_again
+    keys_rotate_seals_every_log_again,
+    the_paper_path_prints_forms_and_logs
 );
 
 /// The child of these tests: fictional, with a synthetic identity number (14 years old
@@ -1331,5 +1332,85 @@ async fn keys_rotate_seals_every_log_again(backend: Backend) {
     assert!(
         !refused.status.success(),
         "rotate needs the keys it replaces"
+    );
+}
+
+/// The paper path: the consent form in each of its languages, empty or filled from a
+/// log, and the log printed, empty or as it stands; each only for those it is for.
+async fn the_paper_path_prints_forms_and_logs(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let holder = staff(&app, "laerer@test.example", Role::Employee, &["skolene"]).await;
+    let guardian = family(&app, GUARDIAN_PID, "Hanne Haugland", Role::Guardian).await;
+    let youth = family(&app, CHILD_PID, "Ida T.", Role::Youth).await;
+    let id = open_log(&app, &holder).await;
+    let log = format!("/nb/fjordvik/stafettlogg/{id}");
+    let pdf = |who: &'static str, actor: &Actor, path: String| {
+        let (app, cookie) = (&app, actor.cookie.clone());
+        async move {
+            let response = app
+                .client
+                .get(format!("{}{path}", app.base))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let is_pdf = response
+                .headers()
+                .get("content-type")
+                .is_some_and(|t| t == "application/pdf");
+            let body = response.bytes().await.unwrap();
+            assert!(
+                status != 200 || (is_pdf && body.starts_with(b"%PDF-")),
+                "{who} {path}"
+            );
+            status
+        }
+    };
+    for lang in ["nb", "nn", "en"] {
+        let empty = format!("/nb/fjordvik/stafettlogg/samtykkeskjema?sprak={lang}");
+        assert_eq!(pdf("holder", &holder, empty.clone()).await, 200, "{lang}");
+        assert_eq!(pdf("guardian", &guardian, empty).await, 404);
+        let filled = format!("{log}/samtykkeskjema?sprak={lang}");
+        assert_eq!(pdf("holder", &holder, filled.clone()).await, 200, "{lang}");
+        assert_eq!(
+            pdf("guardian", &guardian, filled).await,
+            404,
+            "families consent in Saman or sign"
+        );
+    }
+    assert_eq!(
+        pdf("holder", &holder, format!("{log}/samtykkeskjema?sprak=se")).await,
+        404
+    );
+    assert_eq!(
+        pdf(
+            "holder",
+            &holder,
+            "/nn/fjordvik/stafettlogg/tom-utskrift".into()
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        pdf(
+            "youth",
+            &youth,
+            "/nb/fjordvik/stafettlogg/tom-utskrift".into()
+        )
+        .await,
+        404
+    );
+    assert_eq!(pdf("holder", &holder, format!("{log}/utskrift")).await, 200);
+    assert_eq!(
+        pdf("guardian", &guardian, format!("{log}/utskrift")).await,
+        200
+    );
+    assert_eq!(pdf("youth", &youth, format!("{log}/utskrift")).await, 404);
+    // The page links to each language of the form, marked with its language.
+    let (_, page) = get(&app, &holder, &log).await;
+    assert!(
+        page.contains("samtykkeskjema?sprak=en\" hreflang=\"en\" lang=\"en\">English</a>"),
+        "{page}"
     );
 }
