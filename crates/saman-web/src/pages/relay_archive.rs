@@ -239,13 +239,16 @@ pub fn empty_log(tr: Tr, municipality: &str) -> FormDocument {
     }
 }
 
+/// A service's name in the page's language, by its slug.
+pub type ServiceName<'a> = dyn Fn(&str) -> String + 'a;
+
 /// The consent form in one of its languages: empty, or filled from a log's consent
 /// waiting for an answer (or its current one).
 pub fn consent_form(
     text: &saman_relay::consent_form::ConsentFormText,
     municipality: &str,
     date: impl Fn(time::Date) -> String,
-    log: Option<(&LogView, &dyn Fn(&str) -> String)>,
+    log: Option<(&LogView, &ServiceName)>,
 ) -> FormDocument {
     let mut fields = Vec::new();
     let blank = "\n\n".to_string();
