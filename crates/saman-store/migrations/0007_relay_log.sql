@@ -166,5 +166,27 @@ CREATE TABLE relay_files (
     FOREIGN KEY (tenant_id, log_id) REFERENCES relay_logs(tenant_id, id) ON DELETE CASCADE
 );
 
+-- What a person should know about the logs they take part in: on their start page,
+-- and by e-mail (at once, or in a daily digest). Holds no personal data: a kind and a
+-- log's id. One of a kind per person, log and day.
+CREATE TABLE relay_notifications (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    log_id TEXT NOT NULL,
+    -- entry, handover, consent-requested, consent-expiring, consent-expired,
+    -- evaluation-overdue
+    kind TEXT NOT NULL,
+    day TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    seen_at TEXT,
+    mailed_at TEXT,
+    UNIQUE (account_id, log_id, kind, day)
+);
+CREATE INDEX relay_notifications_mail ON relay_notifications (mailed_at, account_id);
+
+-- 1: mail notifications once a day; 0: as they come.
+ALTER TABLE accounts ADD COLUMN relay_digest BIGINT NOT NULL DEFAULT 0;
+
 -- The guardians' and youth's access log reads the audit log by log.
 CREATE INDEX audit_log_target ON audit_log (tenant_id, target);

@@ -24,7 +24,7 @@ pub use bundle::ImportOutcome;
 pub use db::{Backend, Store};
 pub use model::{Model, Visibility};
 pub use oidc::OidcFlow;
-pub use outbox::{Mail, OutboxMail};
+pub use outbox::{Mail, OutboxMail, enqueue as enqueue_mail_in};
 pub use people::{Account, NewUser, TokenPurpose, UserSummary, account_target, normalize_email};
 pub use published::Published;
 pub use sessions::{NewSession, Session, SessionLimits};

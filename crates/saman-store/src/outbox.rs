@@ -36,7 +36,9 @@ pub fn backoff(attempts: i64) -> Duration {
     Duration::seconds(seconds.min(3600))
 }
 
-pub(crate) async fn enqueue(
+/// Puts a mail in the outbox, in the caller's transaction (the relay log's
+/// notifications call this as they are mailed).
+pub async fn enqueue(
     tx: &mut sqlx::AnyConnection,
     tenant: Option<&TenantId>,
     mail: &Mail,

@@ -24,6 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use config::{TenantDirectory, WebConfig};
+pub use mail::relay_notification_mail;
 pub use observe::install_metrics_recorder;
 
 /// What every handler shares.
@@ -104,6 +105,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .route(
             "/{lang}/{tenant}/konto/logg-ut-overalt",
             post(pages::account::logout_everywhere),
+        )
+        .route(
+            "/{lang}/{tenant}/konto/varsler",
+            post(pages::account::set_relay_digest),
         )
         .route(
             "/{lang}/{tenant}/konto/gjenopprettingskoder",

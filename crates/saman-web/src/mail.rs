@@ -78,6 +78,36 @@ pub fn password_reset(tr: Tr, to: &str, tenant_name: &str, link: &str) -> Mail {
     )
 }
 
+/// News in relay logs the person takes part in: a link to "my logs", nothing about
+/// any child.
+pub fn relay_news(tr: Tr, to: &str, tenant_name: &str, link: &str, count: usize) -> Mail {
+    mail(
+        to,
+        tr.t1("mail-relay-subject", "tenant", tenant_name.to_string()),
+        &[
+            tr.t("mail-greeting"),
+            tr.t1("mail-relay-body", "count", count as i64),
+        ],
+        link,
+        tr.t("mail-relay-footer"),
+    )
+}
+
+/// The mail about a person's relay log notifications, with the tenant's name in their
+/// language (`names` by slug) and the link to "my logs" at `base_url`.
+pub fn relay_notification_mail(
+    pending: &saman_relay::storage::notifications::PendingMail,
+    base_url: &str,
+    tenant_name: &str,
+) -> Mail {
+    let tr = Tr::new(pending.language);
+    let link = format!(
+        "{base_url}{}",
+        crate::urls::TenantUrls::new(pending.language, &pending.tenant_slug).relay_list()
+    );
+    relay_news(tr, &pending.email, tenant_name, &link, pending.count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +127,18 @@ mod tests {
         assert!(m.text.contains("http://x/nn/t/invitasjon/abc"));
         assert!(m.html.contains("Lauvdal &lt;og&gt; Strandheim"));
         assert!(!m.html.contains("<og>"));
+    }
+
+    #[test]
+    fn relay_news_carries_a_link_and_nothing_else() {
+        let m = relay_news(
+            Tr::new(Lang::Nb),
+            "a@b.no",
+            "Fjordvik kommune",
+            "http://x/nb/fjordvik/stafettlogg",
+            3,
+        );
+        assert!(m.text.contains("http://x/nb/fjordvik/stafettlogg") && m.text.contains("3"));
+        assert!(m.subject.contains("Fjordvik kommune"));
     }
 }

@@ -53,6 +53,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     web.public_url
         .get_or_insert_with(|| format!("http://{addr}"));
     tokio::spawn(purge_daily(store.clone()));
+    tokio::spawn(mail_relay_notifications(
+        store.clone(),
+        web.base_url().to_string(),
+    ));
     let app = saman_web::app(store.clone(), web);
     axum::serve(
         listener,
@@ -88,12 +92,42 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Deletes relay logs whose retention period has ended: at start, then once a day.
+/// Mails relay log notifications (a link only) every minute, through the outbox.
+async fn mail_relay_notifications(store: saman_store::Store, base_url: String) {
+    let relay = saman_relay::Relay::new(store.clone());
+    let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        let tenants = match store.list_tenants().await {
+            Ok(tenants) => tenants,
+            Err(e) => {
+                tracing::error!("relay notifications: {e}");
+                continue;
+            }
+        };
+        let compose = |pending: &saman_relay::storage::notifications::PendingMail| {
+            let name = tenants
+                .iter()
+                .find(|t| t.slug == pending.tenant_slug)
+                .map_or(pending.tenant_slug.as_str(), |t| t.name(pending.language));
+            saman_web::relay_notification_mail(pending, &base_url, name)
+        };
+        if let Err(e) = relay.mail_notifications(compose).await {
+            tracing::error!("mailing relay notifications failed: {e}");
+        }
+    }
+}
+
+/// Once a day (and at start): reminders of consents ending or ended and evaluations
+/// overdue, and deletion of relay logs whose retention period has ended.
 async fn purge_daily(store: saman_store::Store) {
     let relay = saman_relay::Relay::new(store);
     let mut every_day = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
     loop {
         every_day.tick().await;
+        if let Err(e) = relay.daily_reminders().await {
+            tracing::error!("relay log reminders failed: {e}");
+        }
         match relay.purge_due().await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged relay logs after their retention period"),

@@ -83,6 +83,14 @@ impl Relay {
         .execute(&mut *tx)
         .await?;
         touch(&mut tx, id).await?;
+        super::notifications::notify(
+            &mut tx,
+            who.tenant.as_str(),
+            std::slice::from_ref(&successor),
+            id,
+            "handover",
+        )
+        .await?;
         self.audit(
             &mut tx,
             who,

@@ -303,6 +303,7 @@ impl Relay {
                 "relay_consents",
                 "relay_participants",
                 "relay_guardians",
+                "relay_notifications",
             ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE log_id = $1"))
                     .bind(id)

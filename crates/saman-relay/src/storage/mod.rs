@@ -11,6 +11,7 @@ use crate::{RelayError, Result};
 
 pub mod baton;
 mod closing;
+pub mod notifications;
 mod rotation;
 
 pub use closing::{ARCHIVE_FILE_NAME, ArchiveMeta, CloseReason};
@@ -890,6 +891,8 @@ impl Relay {
             ends_on: None,
         };
         insert_consent_request(&mut tx, secrets, who, &id, 1, consenter, &terms).await?;
+        self.notify_consenters(&mut tx, who, &id, child_pid_key.as_deref(), consenter)
+            .await?;
         let basis = Basis::Holder {
             service: new.holder_service.clone(),
             consent: None,
@@ -937,6 +940,7 @@ impl Relay {
             scope.audit_details(),
         )
         .await?;
+        self.mark_seen(&mut tx, who, &log.id).await?;
         let view = self.view(&mut tx, who, log, basis, scope).await?;
         tx.commit().await?;
         Ok(Some(view))
@@ -1213,6 +1217,8 @@ impl Relay {
         )
         .await?;
         touch(&mut tx, id).await?;
+        self.notify_consenters(&mut tx, who, id, log.child_pid_key.as_deref(), consenter)
+            .await?;
         self.audit(
             &mut tx,
             who,
@@ -1371,6 +1377,7 @@ impl Relay {
         } else {
             touch(&mut tx, id).await?;
         }
+        self.mark_seen(&mut tx, who, id).await?;
         let action = if give {
             AuditAction::RelayConsentGiven
         } else {
@@ -1611,6 +1618,7 @@ impl Relay {
             .write_entry(&mut tx, who, &log.id, parent.as_deref(), &basis, &content)
             .await?;
         touch(&mut tx, id).await?;
+        self.notify_taking_part(&mut tx, who, &log, "entry").await?;
         self.audit(
             &mut tx,
             who,

@@ -879,3 +879,20 @@ relay-print-intro = Utskrift av loggen slik den står nå.
 relay-print-empty-intro = Stafettlogg til utfylling for hånd. Stafettholderen fører inn det som står her, i Saman.
 relay-print-signature-holder = Stafettholder, dato
 relay-print-signature-family = Foresatt eller ungdom, dato
+mail-relay-subject = Nytt i stafettlogger – { $tenant }
+mail-relay-body = Det er { $count ->
+    [one] én ny hendelse
+   *[other] { $count } nye hendelser
+} i stafettlogger du deltar i: et nytt innslag, en stafett, et samtykke eller en evaluering. Logg inn for å se.
+mail-relay-footer = Denne e-posten er sendt fra Saman og sier ingenting om barnet. Du kan velge én e-post om dagen på kontosiden din.
+account-notices = Varsler om stafettlogger
+account-digest = Samle varslene i én e-post om dagen (ellers kommer de med en gang)
+account-digest-save = Lagre valget
+account-digest-saved = Valget for varsler er lagret.
+start-notices = Nytt i stafettloggene dine
+relay-notice-entry = Nytt innslag i en stafettlogg du deltar i
+relay-notice-handover = En stafett venter på at du tar imot den
+relay-notice-consent-requested = Et samtykke venter på svar fra deg
+relay-notice-consent-expiring = Et samtykke går snart ut
+relay-notice-consent-expired = Et samtykke har gått ut: tilgangen er stengt til det fornyes
+relay-notice-evaluation-overdue = En evaluering er forfalt

@@ -879,3 +879,20 @@ relay-print-intro = Utskrift av loggen slik han står no.
 relay-print-empty-intro = Stafettlogg til utfylling for hand. Stafetthaldaren fører inn det som står her, i Saman.
 relay-print-signature-holder = Stafetthaldar, dato
 relay-print-signature-family = Føresett eller ungdom, dato
+mail-relay-subject = Nytt i stafettloggar – { $tenant }
+mail-relay-body = Det er { $count ->
+    [one] éi ny hending
+   *[other] { $count } nye hendingar
+} i stafettloggar du deltek i: eit nytt innslag, ein stafett, eit samtykke eller ei evaluering. Logg inn for å sjå.
+mail-relay-footer = Denne e-posten er send frå Saman og seier ingenting om barnet. Du kan velje éin e-post om dagen på kontosida di.
+account-notices = Varsel om stafettloggar
+account-digest = Samle varsla i éin e-post om dagen (elles kjem dei med ein gong)
+account-digest-save = Lagre valet
+account-digest-saved = Valet for varsel er lagra.
+start-notices = Nytt i stafettloggane dine
+relay-notice-entry = Nytt innslag i ein stafettlogg du deltek i
+relay-notice-handover = Ein stafett ventar på at du tek imot han
+relay-notice-consent-requested = Eit samtykke ventar på svar frå deg
+relay-notice-consent-expiring = Eit samtykke går snart ut
+relay-notice-consent-expired = Eit samtykke har gått ut: tilgangen er stengd til det blir fornya
+relay-notice-evaluation-overdue = Ei evaluering er forfallen

@@ -35,9 +35,15 @@ struct StartPage {
     family: bool,
     /// "My logs", for those who can take part in a relay log.
     relay_href: Option<String>,
+    /// What is new in their logs: text, link, when.
+    notices: Vec<(String, String, String)>,
 }
 
-pub async fn start(ctx: Ctx, allowed: Allowed<CanEnterTenant>) -> Result<Response, WebError> {
+pub async fn start(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Allowed<CanEnterTenant>,
+) -> Result<Response, WebError> {
     let Allowed {
         user, tenant, lang, ..
     } = allowed;
@@ -61,7 +67,31 @@ pub async fn start(ctx: Ctx, allowed: Allowed<CanEnterTenant>) -> Result<Respons
         href: urls.account(),
         label: tr.t("account-title"),
     });
+    let notices = if roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::Employee | Role::ServiceLeader | Role::Guardian | Role::Youth
+        )
+    }) {
+        let relay = saman_relay::Relay::new(state.store.clone());
+        let who = relay.requester(&user.actor, &tenant.record, "").await?;
+        relay
+            .notifications(&who)
+            .await?
+            .into_iter()
+            .map(|n| {
+                (
+                    tr.t(&format!("relay-notice-{}", n.kind)),
+                    urls.relay_log(&n.log_id),
+                    tr.date_time(&n.created_at),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(StartPage {
+        notices,
         chrome: Chrome::tenant(lang, tr.t("start-title"), &ctx, &tenant.record, ""),
         name: user.account.name.clone(),
         family: roles.iter().all(|r| r.is_family()),
@@ -106,6 +136,9 @@ struct AccountPage {
     message: Option<String>,
     /// For the platform administrator: the platform's administration.
     platform_href: Option<String>,
+    /// For those with an e-mail address who may take part in relay logs: whether their
+    /// notifications come in a daily digest.
+    relay_digest: Option<bool>,
 }
 
 /// The tenant of the path, for pages that any signed-in person may see.
@@ -169,6 +202,21 @@ async fn account_view(
         sessions,
         password_error,
         message,
+        relay_digest: if user.account.email.is_some()
+            && user.actor.grants.iter().any(|g| {
+                matches!(
+                    g.role,
+                    Role::Employee | Role::ServiceLeader | Role::Guardian | Role::Youth
+                )
+            }) {
+            Some(
+                saman_relay::Relay::new(state.store.clone())
+                    .digest(&user.account.id)
+                    .await?,
+            )
+        } else {
+            None
+        },
         platform_href: saman_domain::access::may(
             &user.actor,
             saman_domain::access::Action::ManagePlatform,
@@ -365,4 +413,29 @@ pub async fn renew_recovery_codes(
         next: crate::urls::TenantUrls::new(lang, &published.record.tenant.slug).account(),
     })?
     .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DigestForm {
+    csrf: String,
+    #[serde(default)]
+    digest: Option<String>,
+}
+
+/// Chooses whether relay log notifications come by e-mail at once or once a day.
+pub async fn set_relay_digest(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    user: SignedIn,
+    Form(form): Form<DigestForm>,
+) -> Result<Response, WebError> {
+    check_token(&user.session.csrf_token, &form.csrf)?;
+    saman_relay::Relay::new(state.store.clone())
+        .set_digest(&user.account.id, form.digest.as_deref() == Some("on"))
+        .await?;
+    let (lang, _) = path_tenant(&state, &ctx).await?;
+    let message = Tr::new(lang).t("account-digest-saved");
+    Ok(account_view(&state, &ctx, &user, None, Some(message))
+        .await?
+        .into_response())
 }

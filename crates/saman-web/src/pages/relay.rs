@@ -1558,6 +1558,9 @@ mod tests {
         for r in saman_relay::CloseReason::ALL {
             keys.push(format!("relay-close-{}", r.key()));
         }
+        for kind in saman_relay::storage::notifications::KINDS {
+            keys.push(format!("relay-notice-{kind}"));
+        }
         for key in super::SAVED {
             keys.push(format!("relay-saved-{key}"));
         }

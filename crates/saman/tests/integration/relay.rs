@@ -14,7 +14,8 @@ on_both_backends!(
     an_expired_or_withdrawn_consent_suspends_the_log_until_renewed,
     who_may_do_what_in_each_state_of_a_log,
     keys_rotate_seals_every_log_again,
-    the_paper_path_prints_forms_and_logs
+    the_paper_path_prints_forms_and_logs,
+    people_are_told_what_is_new_without_a_word_about_the_child
 );
 
 /// The child of these tests: fictional, with a synthetic identity number (14 years old
@@ -660,6 +661,7 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
             "relay_entries",
             "relay_handovers",
             "relay_files",
+            "relay_notifications",
         ] {
             let column = if table == "relay_logs" {
                 "id"
@@ -1413,4 +1415,170 @@ async fn the_paper_path_prints_forms_and_logs(backend: Backend) {
         page.contains("samtykkeskjema?sprak=en\" hreflang=\"en\" lang=\"en\">English</a>"),
         "{page}"
     );
+}
+
+/// Notifications: on the start page until the log is opened, and by mail through the
+/// outbox (a link, nothing about the child), at once or in a daily digest.
+async fn people_are_told_what_is_new_without_a_word_about_the_child(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let holder = staff(&app, "laerer@test.example", Role::Employee, &["skolene"]).await;
+    let ppt = staff(&app, "ppt@test.example", Role::Employee, &["ppt"]).await;
+    let guardian = family(&app, GUARDIAN_PID, "Hanne Haugland", Role::Guardian).await;
+    let id = open_log(&app, &holder).await;
+    let log = format!("/nb/fjordvik/stafettlogg/{id}");
+    let (_, start) = get(&app, &guardian, "/nb/fjordvik/start").await;
+    assert!(
+        start.contains("Et samtykke venter på svar fra deg") && start.contains(&log),
+        "{start}"
+    );
+    post(
+        &app,
+        &guardian,
+        &format!("{log}/samtykke/svar"),
+        &[("version", "1"), ("answer", "give")],
+    )
+    .await;
+    let (_, start) = get(&app, &guardian, "/nb/fjordvik/start").await;
+    assert!(
+        !start.contains("Et samtykke venter på svar fra deg"),
+        "answered, so seen"
+    );
+    post(
+        &app,
+        &holder,
+        &format!("{log}/deltakere"),
+        &[("email", "ppt@test.example"), ("can_write", "on")],
+    )
+    .await;
+
+    // PPT chooses a daily digest; the school gets mail at once.
+    let token = ppt.cookie.split('=').nth(1).unwrap();
+    let csrf = app
+        .store
+        .session(token, Default::default())
+        .await
+        .unwrap()
+        .unwrap()
+        .csrf_token;
+    let response = app
+        .client
+        .post(format!("{}/nb/fjordvik/konto/varsler", app.base))
+        .header("cookie", &ppt.cookie)
+        .form(&[("csrf", csrf.as_str()), ("digest", "on")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Valget for varsler er lagret")
+    );
+
+    post(
+        &app,
+        &ppt,
+        &format!("{log}/innslag"),
+        &[("kind", "goal"), ("text", GOAL)],
+    )
+    .await;
+    let (_, start) = get(&app, &holder, "/nb/fjordvik/start").await;
+    assert!(start.contains("Nytt innslag i en stafettlogg du deltar i"));
+    let relay = saman_relay::Relay::new(app.store.clone());
+    let mail = |p: &saman_relay::storage::notifications::PendingMail| {
+        saman_web::relay_notification_mail(p, &app.base, "Fjordvik kommune")
+    };
+    let mails_to = |to: &'static str| {
+        let store = app.store.clone();
+        async move {
+            store
+                .outbox(500)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|m| m.mail.to == to && m.mail.subject.starts_with("Nytt i stafettlogger"))
+                .collect::<Vec<_>>()
+        }
+    };
+    relay.mail_notifications(mail).await.unwrap();
+    assert_eq!(
+        mails_to("laerer@test.example").await.len(),
+        1,
+        "the holder, at once"
+    );
+    assert_eq!(
+        mails_to("ppt@test.example").await.len(),
+        0,
+        "nothing new for PPT yet"
+    );
+    post(
+        &app,
+        &holder,
+        &format!("{log}/innslag"),
+        &[("kind", "note"), ("text", "Et notat")],
+    )
+    .await;
+    relay.mail_notifications(mail).await.unwrap();
+    assert_eq!(
+        mails_to("ppt@test.example").await.len(),
+        1,
+        "PPT's first digest"
+    );
+    post(
+        &app,
+        &holder,
+        &format!("{log}/innslag"),
+        &[("kind", "note"), ("text", "Et notat til")],
+    )
+    .await;
+    relay.mail_notifications(mail).await.unwrap();
+    assert_eq!(
+        mails_to("ppt@test.example").await.len(),
+        1,
+        "PPT's next digest waits a day"
+    );
+    let mut sent = mails_to("laerer@test.example").await;
+    sent.extend(mails_to("ppt@test.example").await);
+    for m in sent {
+        assert!(m.mail.text.contains("/nb/fjordvik/stafettlogg"));
+        for secret in [CHILD_NAME, CONCERN, GOAL, "Ida", id.as_str()] {
+            assert!(
+                !m.mail.text.contains(secret) && !m.mail.subject.contains(secret),
+                "{secret}"
+            );
+        }
+    }
+
+    // The baton, and the daily reminders.
+    post(
+        &app,
+        &holder,
+        &format!("{log}/stafett"),
+        &[("email", "ppt@test.example")],
+    )
+    .await;
+    let (_, start) = get(&app, &ppt, "/nb/fjordvik/start").await;
+    assert!(start.contains("En stafett venter på at du tar imot den"));
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+        let soon =
+            saman_relay::content::date_text(saman_store::clock::today() + time::Duration::days(10));
+        sqlx::query("UPDATE relay_consents SET ends_on = $1 WHERE log_id = $2")
+            .bind(soon)
+            .bind(&id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    assert!(
+        relay.daily_reminders().await.unwrap() >= 2,
+        "the holder and the guardian"
+    );
+    let (_, start) = get(&app, &holder, "/nb/fjordvik/start").await;
+    assert!(start.contains("Et samtykke går snart ut"));
+    let (_, start) = get(&app, &guardian, "/nb/fjordvik/start").await;
+    assert!(start.contains("Et samtykke går snart ut"));
 }
