@@ -8,6 +8,7 @@
 //! its tables.
 
 pub mod age;
+pub mod bench_data;
 pub mod consent;
 pub mod consent_form;
 pub mod content;

@@ -118,11 +118,16 @@ async fn mail_relay_notifications(store: saman_store::Store, base_url: String) {
     }
 }
 
-/// Once a day (and at start): reminders of consents ending or ended and evaluations
+/// Once a day (first a minute after start): reminders of consents ending or ended and evaluations
 /// overdue, and deletion of relay logs whose retention period has ended.
 async fn purge_daily(store: saman_store::Store) {
     let relay = saman_relay::Relay::new(store);
-    let mut every_day = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    // First a minute after start, so a start is not slowed by it; then daily.
+    let day = std::time::Duration::from_secs(24 * 60 * 60);
+    let mut every_day = tokio::time::interval_at(
+        tokio::time::Instant::now() + std::time::Duration::from_secs(60),
+        day,
+    );
     loop {
         every_day.tick().await;
         if let Err(e) = relay.daily_reminders().await {

@@ -1,0 +1,117 @@
+//! Makes national-scale relay log data for `bench/relay`: tenants (copies of the demo
+//! model), a holder per twenty logs, and logs with their entries sealed as in
+//! production. Prints shell lines for the benchmark: a session cookie of one holder,
+//! one of their logs, and the tenant.
+//!
+//!   SAMAN_DATABASE_URL=… SAMAN_SECRET_KEY=… saman-bench-data TENANTS LOGS ENTRIES
+//!
+//! For an empty database only: it refuses one that has people in it.
+
+use saman_domain::Lang;
+use saman_domain::access::Role;
+use saman_relay::bench_data::{Rng, generate_logs};
+use saman_store::{AuditContext, NewUser, Store};
+
+const LOGS_PER_HOLDER: usize = 20;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow::anyhow!("usage: saman-bench-data TENANTS LOGS ENTRIES"))?;
+    let [tenants, logs, entries] = args[..] else {
+        anyhow::bail!("usage: saman-bench-data TENANTS LOGS ENTRIES");
+    };
+    let url = std::env::var("SAMAN_DATABASE_URL")?;
+    let key = std::env::var("SAMAN_SECRET_KEY")?;
+    let secrets = saman_domain::auth::keys::Secrets::from_base64(&key)
+        .map_err(|e| anyhow::anyhow!("SAMAN_SECRET_KEY: {e}"))?;
+    let store = Store::connect(&url, secrets).await?;
+    if !store.list_users(None).await?.is_empty() {
+        anyhow::bail!("the database has people in it: use an empty one");
+    }
+    let (_, files) = saman::demo::bundles()
+        .into_iter()
+        .find(|(name, _)| name.ends_with("fjordvik"))
+        .ok_or_else(|| anyhow::anyhow!("the demo model fjordvik is missing"))?;
+    let model = saman_domain::files::read_bundle(&files)
+        .map_err(|p| anyhow::anyhow!("demo model: {}", p[0]))?;
+    let entries_per_log = entries / logs.max(1);
+    let mut rng = Rng::new(20261126);
+    let started = std::time::Instant::now();
+    let mut first: Option<(String, String, String)> = None;
+    for t in 0..tenants {
+        let mut bundle = model.clone();
+        bundle.tenant.slug = format!("bench-{t:03}");
+        store.import_bundle(&bundle).await?;
+        let record = store
+            .tenant_by_slug(&bundle.tenant.slug)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("tenant {t} is missing"))?;
+        // This tenant's share of the logs, spread over holders of twenty.
+        let share = logs / tenants + usize::from(t < logs % tenants);
+        let mut made = 0;
+        let mut h = 0;
+        while made < share {
+            let n = LOGS_PER_HOLDER.min(share - made);
+            let holder = store
+                .add_user(
+                    &NewUser {
+                        email: &format!("holder{h}@{}.example", bundle.tenant.slug),
+                        name: &format!("Holder {h}"),
+                        language: Lang::Nb,
+                        password_hash: None,
+                        role: Role::Employee,
+                        tenant: Some(&record.id),
+                        services: &["skolene".to_string()],
+                    },
+                    &AuditContext::command_line(Some(record.id.clone())),
+                )
+                .await?;
+            let ids = generate_logs(
+                &store,
+                &record.id,
+                &holder,
+                "skolene",
+                n,
+                entries_per_log,
+                &mut rng,
+            )
+            .await?;
+            if first.is_none() {
+                let session = store
+                    .open_session(
+                        &holder,
+                        record.id.as_str(),
+                        true,
+                        "password",
+                        "bench",
+                        Default::default(),
+                    )
+                    .await?;
+                first = Some((session.token, ids[0].clone(), bundle.tenant.slug.clone()));
+            }
+            made += n;
+            h += 1;
+        }
+        if t % 25 == 0 {
+            eprintln!(
+                "{} tenants, {:.0} s",
+                t + 1,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let (token, log, tenant) = first.ok_or_else(|| anyhow::anyhow!("no logs were made"))?;
+    eprintln!(
+        "made {tenants} tenants, {logs} logs, {} entries in {:.0} s",
+        entries_per_log * logs,
+        started.elapsed().as_secs_f64()
+    );
+    println!("COOKIE=saman_session={token}");
+    println!("LOG={log}");
+    println!("TENANT={tenant}");
+    Ok(())
+}
