@@ -65,6 +65,18 @@ fn str_value(s: &str) -> Value {
     Str::from(text).into_value()
 }
 
+impl PdfError {
+    /// What kind of failure, without the typesetter's message (which may quote the
+    /// document's text): for logs of documents with personal data.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PdfError::Typeset(_) => "typesetting failed",
+            PdfError::Export(_) => "PDF export failed",
+            PdfError::Panicked(_) => "the typesetter panicked",
+        }
+    }
+}
+
 impl FormDocument {
     fn inputs(&self) -> Dict {
         let mut dict = Dict::new();

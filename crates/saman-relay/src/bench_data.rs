@@ -61,7 +61,7 @@ pub async fn generate_logs(
     let secrets = store.secrets();
     let now = clock::to_text(clock::now());
     let today = clock::today();
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.begin_write().await?;
     let mut ids = Vec::with_capacity(logs);
     let services: BTreeSet<String> = [service.to_string(), "ppt".to_string()].into();
     let services_text = format!(

@@ -131,6 +131,8 @@ pub struct LogFacts<'a> {
     pub child_birth: Date,
     pub pregnant: bool,
     pub youth_consent_age: YouthConsentAge,
+    /// The day a closed log was closed.
+    pub closed_on: Option<Date>,
 }
 
 impl LogFacts<'_> {
@@ -144,16 +146,23 @@ impl LogFacts<'_> {
         )
     }
 
-    /// Whether a service takes part today. A closed log keeps the services its last
-    /// consent named when it closed (read only), unless that consent was withdrawn.
+    /// Whether a service takes part today. A closed log keeps (read only) the services
+    /// its consent named and held on the day it closed, until that consent is
+    /// withdrawn: a consent that had ended then gives nothing after.
     fn covers(&self, service: &str, today: Date) -> bool {
         match self.state {
             LogState::Draft => false,
             LogState::Active => {
                 crate::consent::service_may_take_part(self.consents, service, today)
             }
-            LogState::Closed => current(self.consents)
-                .is_some_and(|c| c.withdrawn_on.is_none() && c.covers_service(service)),
+            LogState::Closed => {
+                let closed_on = self.closed_on.unwrap_or(today);
+                current(self.consents).is_some_and(|c| {
+                    c.withdrawn_on.is_none_or(|w| w > today)
+                        && c.holds(closed_on)
+                        && c.covers_service(service)
+                })
+            }
         }
     }
 }
@@ -233,12 +242,18 @@ pub fn decide(viewer: &Viewer, log: &LogFacts, action: RelayAction, today: Date)
 
     // The family: the child's guardians, and the child from the ages the law sets.
     let consenter = log.consenter(today);
+    // Guardians take part while they are the ones who consent: once the youth (or a
+    // pregnant person) consents for themself, the log is theirs alone.
     if viewer.is_guardian && viewer.roles.contains(&Role::Guardian) {
-        let consents = consenter == Consenter::Guardians;
+        if consenter != Consenter::Guardians {
+            return None;
+        }
         let allowed = match action {
             SeeExistence | Read | ReadAccessLog => true,
             GuardianNote | Message => log.state == LogState::Active,
-            AnswerConsent | WithdrawConsent => consents && open,
+            AnswerConsent => open,
+            // Withdrawal ends access also to a closed log.
+            WithdrawConsent => true,
             Close => open,
             WriteEntry | Voice | ManageConsent | Manage | AnswerHandover => false,
         };
@@ -255,7 +270,8 @@ pub fn decide(viewer: &Viewer, log: &LogFacts, action: RelayAction, today: Date)
                 reads && (action != Message || log.state == LogState::Active)
             }
             Voice => age >= VOICE_AGE && log.state == LogState::Active,
-            AnswerConsent | WithdrawConsent | Close => consents && open,
+            AnswerConsent | Close => consents && open,
+            WithdrawConsent => consents,
             WriteEntry | GuardianNote | ManageConsent | Manage | AnswerHandover => false,
         };
         return allowed.then_some(Basis::Youth);
@@ -274,7 +290,8 @@ pub fn decide(viewer: &Viewer, log: &LogFacts, action: RelayAction, today: Date)
     } else {
         None
     };
-    if let Some(service) = service {
+    // Only while they still work in that service.
+    if let Some(service) = service.filter(|s| viewer.services.iter().any(|v| v == s)) {
         let covered = log.covers(service, today);
         let basis = Basis::Holder {
             service: service.to_string(),
@@ -309,7 +326,10 @@ pub fn decide(viewer: &Viewer, log: &LogFacts, action: RelayAction, today: Date)
             AnswerHandover => log.state == LogState::Active,
             _ => false,
         };
-        return allowed.then_some(basis);
+        // A participant named as successor keeps what they had meanwhile.
+        if allowed {
+            return Some(basis);
+        }
     }
 
     if let Some(p) = log
@@ -397,6 +417,7 @@ mod tests {
             child_birth: date!(2012 - 03 - 09),
             pregnant: false,
             youth_consent_age: YouthConsentAge::Sixteen,
+            closed_on: Some(TODAY),
         }
     }
 
@@ -451,7 +472,8 @@ mod tests {
         let expired = [expired];
         let log = facts(LogState::Active, &expired, &participants);
         assert_eq!(decide(&p, &log, RelayAction::Read, TODAY), None);
-        let holder = viewer("holder", &[Role::Employee], &[]);
+        let school = vec!["skolen".to_string()];
+        let holder = viewer("holder", &[Role::Employee], &school);
         assert_eq!(decide(&holder, &log, RelayAction::Read, TODAY), None);
         assert!(decide(&holder, &log, RelayAction::ManageConsent, TODAY).is_some());
     }
@@ -536,10 +558,13 @@ mod tests {
         let later = date!(2028 - 03 - 09);
         assert!(decide(&youth, &log, RelayAction::Read, later).is_some());
         assert!(decide(&youth, &log, RelayAction::WithdrawConsent, later).is_some());
-        assert_eq!(
-            decide(&guardian, &log, RelayAction::WithdrawConsent, later),
-            None
-        );
+        for action in RelayAction::ALL {
+            assert_eq!(
+                decide(&guardian, &log, action, later),
+                None,
+                "the log is the youth's once they consent: {action:?}"
+            );
+        }
     }
 
     #[test]
@@ -563,17 +588,36 @@ mod tests {
         let mut log = facts(LogState::Active, &consents, &[]);
         log.coordinator_id = Some("coord");
         log.coordinator_service = Some("koordinerende");
-        let coordinator = viewer("coord", &[Role::Employee], &[]);
+        let services = vec!["koordinerende".to_string()];
+        let coordinator = viewer("coord", &[Role::Employee], &services);
         assert!(decide(&coordinator, &log, RelayAction::WriteEntry, TODAY).is_some());
+        // Moved to another service: the coordinator's access goes with it.
+        let elsewhere = viewer("coord", &[Role::Employee], &[]);
+        assert_eq!(decide(&elsewhere, &log, RelayAction::Read, TODAY), None);
         log.coordinator_service = Some("nav");
         assert_eq!(decide(&coordinator, &log, RelayAction::Read, TODAY), None);
+    }
+
+    #[test]
+    fn closing_does_not_bring_back_an_ended_consent() {
+        let mut ended = consent(&["skolen"]);
+        ended.ends_on = Some(date!(2026 - 06 - 30));
+        let consents = [ended];
+        let mut log = facts(LogState::Closed, &consents, &[]);
+        log.closed_on = Some(date!(2026 - 08 - 01));
+        let school = vec!["skolen".to_string()];
+        let holder = viewer("holder", &[Role::Employee], &school);
+        assert_eq!(decide(&holder, &log, RelayAction::Read, TODAY), None);
+        log.closed_on = Some(date!(2026 - 06 - 01));
+        assert!(decide(&holder, &log, RelayAction::Read, TODAY).is_some());
     }
 
     #[test]
     fn a_closed_log_is_read_only() {
         let consents = [consent(&["skolen"])];
         let log = facts(LogState::Closed, &consents, &[]);
-        let holder = viewer("holder", &[Role::Employee], &[]);
+        let school = vec!["skolen".to_string()];
+        let holder = viewer("holder", &[Role::Employee], &school);
         assert!(decide(&holder, &log, RelayAction::Read, TODAY).is_some());
         for action in [
             RelayAction::WriteEntry,

@@ -5,7 +5,7 @@
 
 use crate::clock;
 use crate::tenants::TenantId;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store};
 use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::auth::keys::Secrets;
 use sqlx::{Any, AnyConnection, Row, Transaction};
@@ -195,7 +195,7 @@ impl Store {
         outcome: Outcome,
         details: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         append(
             &mut tx,
             &self.secrets,
@@ -353,5 +353,5 @@ impl Store {
 
 /// Opens a transaction; a small helper so callers need not name the database type.
 pub(crate) async fn begin(store: &Store) -> Result<Transaction<'static, Any>> {
-    store.pool.begin().await.map_err(StoreError::from)
+    store.begin_write().await
 }

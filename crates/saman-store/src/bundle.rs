@@ -39,7 +39,7 @@ impl Store {
         {
             return Ok(ImportOutcome::Unchanged);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let tenant_id = match &existing {
             Some(record) => record.id.clone(),
             None => TenantId(uuid::Uuid::new_v4().to_string()),

@@ -138,6 +138,17 @@ impl Store {
         &self.pool
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a transaction that read first and then wrote could find
+    /// another writer in between and fail with "database is locked", which waiting
+    /// cannot cure. PostgreSQL locks rows as they are written.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// The platform key, for the relay log's sealing.
     pub fn secrets(&self) -> &saman_domain::auth::keys::Secrets {
         &self.secrets

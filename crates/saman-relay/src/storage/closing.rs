@@ -90,6 +90,9 @@ pub struct ArchiveDocument {
     pub created_at: String,
 }
 
+/// Days a draft waits for its first consent before it is deleted.
+pub const DRAFT_DAYS: i64 = 90;
+
 /// The archive's file name, the same for every log (it holds no name).
 pub const ARCHIVE_FILE_NAME: &str = "stafettlogg.pdf";
 
@@ -131,13 +134,6 @@ impl Relay {
                 now + time::Duration::days(i64::from(who.settings.retention_days)),
             ),
         };
-        // The archive holds everything, whoever closes it: it goes to the child's file.
-        let mut view = self
-            .view(&mut tx, who, log, basis.clone(), super::Scope::All)
-            .await?;
-        view.state = LogState::Closed;
-        view.closed = Some(closed.clone());
-        let pdf = render(&view).map_err(RelayError::Archive)?;
         let secrets = self.store.secrets();
         let closed_rows = sqlx::query(
             "UPDATE relay_logs SET state = 'closed', closed_at = $1, close_reason = $2, closing_note = $3, \
@@ -154,6 +150,15 @@ impl Relay {
         if closed_rows == 0 {
             return Ok(Change::Conflict);
         }
+        // The archive holds everything, whoever closes it: it goes to the child's file.
+        // It is made after the log's row is locked, so nothing written meanwhile is
+        // left out.
+        let mut view = self
+            .view(&mut tx, who, log, basis.clone(), super::Scope::All)
+            .await?;
+        view.state = LogState::Closed;
+        view.closed = Some(closed.clone());
+        let pdf = render(&view).map_err(RelayError::Archive)?;
         // Nothing waits on a closed log.
         sqlx::query(
             "UPDATE relay_consents SET status = 'declined' WHERE log_id = $1 AND status = 'requested'",
@@ -282,11 +287,16 @@ impl Relay {
     /// Deletes every closed log whose retention period has ended, with everything it
     /// holds, and audits each deletion by the log's id alone. Returns how many.
     pub async fn purge_due(&self) -> Result<usize> {
+        // Closed logs after their retention period, and drafts never consented to after
+        // DRAFT_DAYS: a child's data is not kept for a log that never began.
+        let draft_cutoff = clock::to_text(clock::now() - time::Duration::days(DRAFT_DAYS));
         let due: Vec<(String, String)> = sqlx::query_as(
             "SELECT l.id, t.slug FROM relay_logs l JOIN tenants t ON t.id = l.tenant_id \
-             WHERE l.state = 'closed' AND l.purge_after <= $1",
+             WHERE (l.state = 'closed' AND l.purge_after <= $1) \
+             OR (l.state = 'draft' AND l.updated_at <= $2)",
         )
         .bind(now_text())
+        .bind(&draft_cutoff)
         .fetch_all(self.store.pool())
         .await?;
         for (id, slug) in &due {
@@ -295,7 +305,7 @@ impl Relay {
                 .tenant_by_slug(slug)
                 .await?
                 .ok_or_else(|| RelayError::Corrupt(format!("the tenant of log {id}")))?;
-            let mut tx = self.store.pool().begin().await?;
+            let mut tx = self.store.begin_write().await?;
             for table in [
                 "relay_files",
                 "relay_entries",

@@ -692,6 +692,11 @@ impl Relay {
             child_birth: log.child.birth_date,
             pregnant: log.child.pregnant,
             youth_consent_age: who.youth_consent_age(),
+            closed_on: log
+                .closed
+                .as_ref()
+                .and_then(|c| clock::from_text(&c.at))
+                .map(|t| t.to_offset(clock::oslo_offset(t)).date()),
         };
         policy::decide(&self.viewer(who, log), &facts, action, clock::today())
     }
@@ -705,7 +710,7 @@ impl Relay {
         id: &str,
         actions: &[RelayAction],
     ) -> Result<Option<Authorised>> {
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.begin_write().await?;
         let Some(log) = self.load(&mut tx, who, id).await? else {
             return Ok(None);
         };
@@ -720,7 +725,7 @@ impl Relay {
             }
         }
         tx.rollback().await?;
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.begin_write().await?;
         append_audit(
             &mut tx,
             self.store.secrets(),
@@ -855,7 +860,7 @@ impl Relay {
         let now = now_text();
         let consenter = who.consenter_for(&child);
         let child_pid_key = child.pid.as_deref().map(|p| self.store.pid_key(p));
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.begin_write().await?;
         sqlx::query(
             "INSERT INTO relay_logs (id, tenant_id, state, kind, child, child_pid_key, concern, level, \
              holder_id, holder_service, created_by, created_at, updated_at, revision) \
@@ -1110,7 +1115,7 @@ impl Relay {
 
         let today = clock::today();
         let mut out = Vec::new();
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.begin_write().await?;
         for id in candidates {
             let Some(log) = self.load(&mut tx, who, &id).await? else {
                 continue;
@@ -1322,6 +1327,9 @@ impl Relay {
         .execute(&mut *tx)
         .await?;
         activate(&mut tx, id).await?;
+        // Those who consent learn of a consent recorded in their name.
+        self.notify_consenters(&mut tx, who, id, log.child_pid_key.as_deref(), consenter)
+            .await?;
         self.audit(
             &mut tx,
             who,
@@ -1360,7 +1368,7 @@ impl Relay {
             return Ok(Change::Conflict);
         }
         let today = content::date_text(clock::today());
-        sqlx::query(
+        let answered = sqlx::query(
             "UPDATE relay_consents SET status = $1, given_how = 'digital', given_by = $2, given_on = $3, \
              consenter = $4 WHERE log_id = $5 AND version = $6 AND status = 'requested'",
         )
@@ -1371,7 +1379,12 @@ impl Relay {
         .bind(id)
         .bind(i64::from(version))
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if answered != 1 {
+            // Replaced by a newer request meanwhile.
+            return Ok(Change::Conflict);
+        }
         if give {
             activate(&mut tx, id).await?;
         } else {
@@ -1428,8 +1441,18 @@ impl Relay {
             .filter(|s| !services.contains(s))
             .cloned()
             .collect();
-        let all =
-            services.is_empty() || remaining.is_empty() || !remaining.contains(&log.holder_service);
+        // A closed log's consent is withdrawn whole: nothing is given anew.
+        let all = services.is_empty()
+            || remaining.is_empty()
+            || !remaining.contains(&log.holder_service)
+            || log.state == LogState::Closed;
+        // What waited for an answer is answered by the withdrawal.
+        sqlx::query(
+            "UPDATE relay_consents SET status = 'declined' WHERE log_id = $1 AND status = 'requested'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         if services.iter().any(|s| !current.services.contains(s)) {
             return Ok(Change::Invalid(vec![Problem {
                 field: "withdraw",
@@ -1609,6 +1632,10 @@ impl Relay {
         else {
             return Ok(Change::NotFound);
         };
+        // Hold the log while writing: an entry never lands in a log closed meanwhile.
+        if !lock_open(&mut tx, id).await? {
+            return Ok(Change::NotFound);
+        }
         let existing = self.entries(&mut tx, id).await?;
         let (content, parent) = match check_entry(entry, &existing) {
             Ok(checked) => checked,
@@ -2135,6 +2162,19 @@ async fn insert_consent_request(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Marks an active log changed, taking its row's lock for the rest of the transaction;
+/// false if it is no longer active.
+async fn lock_open(conn: &mut AnyConnection, log_id: &str) -> Result<bool> {
+    let locked =
+        sqlx::query("UPDATE relay_logs SET updated_at = $1 WHERE id = $2 AND state = 'active'")
+            .bind(now_text())
+            .bind(log_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    Ok(locked == 1)
 }
 
 /// Marks the log changed (for "my logs" order).

@@ -87,11 +87,22 @@ impl Relay {
         log: &Loaded,
         kind: &str,
     ) -> Result<()> {
+        // Only those who may read it now: participants whose service the consent still
+        // names, and the guardians while they are the ones who consent.
+        let given = log.given();
+        let today = clock::today();
         let mut accounts: Vec<String> = std::iter::once(log.holder_id.clone())
             .chain(log.coordinator_id.clone())
-            .chain(log.participants.iter().map(|p| p.account_id.clone()))
+            .chain(
+                log.participants
+                    .iter()
+                    .filter(|p| crate::consent::service_may_take_part(&given, &p.service, today))
+                    .map(|p| p.account_id.clone()),
+            )
             .collect();
-        accounts.extend(guardian_accounts(conn, &log.id).await?);
+        if who.consenter_for(&log.child) == crate::consent::Consenter::Guardians {
+            accounts.extend(guardian_accounts(conn, &log.id).await?);
+        }
         accounts.retain(|a| *a != who.account_id);
         accounts.sort();
         accounts.dedup();
@@ -221,6 +232,16 @@ impl Relay {
                         .await?,
                 );
             }
+            if kind == "consent-expired" {
+                // Told once, not every day until it is renewed.
+                let told: Vec<String> = sqlx::query_scalar(
+                    "SELECT account_id FROM relay_notifications WHERE log_id = $1 AND kind = 'consent-expired'",
+                )
+                .bind(&log_id)
+                .fetch_all(&mut *conn)
+                .await?;
+                accounts.retain(|a| !told.contains(a));
+            }
             notify(&mut conn, &tenant_id, &accounts, &log_id, kind).await?;
             count += accounts.len();
         }
@@ -257,7 +278,7 @@ impl Relay {
         compose: impl Fn(&PendingMail) -> Mail,
     ) -> Result<usize> {
         let day_ago = clock::to_text(clock::now() - time::Duration::days(1));
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.begin_write().await?;
         let due = sqlx::query(
             "SELECT n.account_id, n.tenant_id, a.email, a.language, t.slug, COUNT(*) AS count \
              FROM relay_notifications n JOIN accounts a ON a.id = n.account_id \

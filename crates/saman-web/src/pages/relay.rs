@@ -1330,7 +1330,8 @@ pub async fn close(
     let render = |log: &LogView| {
         super::relay_archive::document(tr, &municipality, log, |s| c.service_name(s))
             .render_archive(&log.id, archive_time())
-            .map_err(|e| e.to_string())
+            // The typesetter's message may quote the log's text: only its kind is kept.
+            .map_err(|e| e.kind().to_string())
     };
     let change = c
         .relay
@@ -1408,7 +1409,9 @@ fn pdf_download(bytes: Vec<u8>, file_name: &str) -> Response {
 }
 
 fn render_pdf(doc: saman_pdf::FormDocument) -> Result<Vec<u8>, WebError> {
-    doc.render().map_err(|e| WebError::Internal(e.to_string()))
+    // The typesetter's message may quote the log's text: only its kind is logged.
+    doc.render()
+        .map_err(|e| WebError::Internal(format!("pdf: {}", e.kind())))
 }
 
 /// The language of the consent form asked for (`?sprak=en`), or the page's.

@@ -632,6 +632,23 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     assert_eq!(status, 404, "a closed log takes nothing more");
     assert_eq!(get(&app, &ppt, &format!("{log}/arkiv")).await.0, 404);
     assert_eq!(get(&app, &admin, &format!("{log}/arkiv.json")).await.0, 404);
+    // Withdrawing the consent of a closed log ends the professionals' reading of it.
+    assert_eq!(get(&app, &new_holder, &log).await.0, 200);
+    let (status, _, _) = post(
+        &app,
+        &guardian,
+        &format!("{log}/samtykke/trekk"),
+        &[("scope", "all")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(get(&app, &new_holder, &format!("{log}/arkiv")).await.0, 404);
+    assert_eq!(get(&app, &coordinator, &log).await.0, 404);
+    assert_eq!(
+        get(&app, &guardian, &format!("{log}/arkiv")).await.0,
+        200,
+        "the family keeps it"
+    );
 
     // Every page view of the log is one audited read.
     let ppt_reads = count_audit(&app, "relay-read", &ppt.id, &id).await;
