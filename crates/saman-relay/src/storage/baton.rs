@@ -43,7 +43,7 @@ impl Relay {
     pub async fn request_handover(&self, who: &Requester, id: &str, email: &str) -> Result<Change> {
         let Some(Authorised {
             mut tx, log, basis, ..
-        }) = self.authorise(who, id, &[RelayAction::Manage]).await?
+        }) = self.authorise(who, id, RelayAction::Manage).await?
         else {
             return Ok(Change::NotFound);
         };
@@ -109,9 +109,7 @@ impl Relay {
     pub async fn answer_handover(&self, who: &Requester, id: &str, accept: bool) -> Result<Change> {
         let Some(Authorised {
             mut tx, log, basis, ..
-        }) = self
-            .authorise(who, id, &[RelayAction::AnswerHandover])
-            .await?
+        }) = self.authorise(who, id, RelayAction::AnswerHandover).await?
         else {
             return Ok(Change::NotFound);
         };
@@ -208,7 +206,7 @@ impl Relay {
     ) -> Result<Change> {
         let Some(Authorised {
             mut tx, log, basis, ..
-        }) = self.authorise(who, id, &[RelayAction::Manage]).await?
+        }) = self.authorise(who, id, RelayAction::Manage).await?
         else {
             return Ok(Change::NotFound);
         };

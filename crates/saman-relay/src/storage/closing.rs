@@ -109,7 +109,7 @@ impl Relay {
     ) -> Result<Change> {
         let Some(Authorised {
             mut tx, log, basis, ..
-        }) = self.authorise(who, id, &[RelayAction::Close]).await?
+        }) = self.authorise(who, id, RelayAction::Close).await?
         else {
             return Ok(Change::NotFound);
         };
@@ -214,7 +214,7 @@ impl Relay {
     ) -> Result<Option<(Vec<u8>, ArchiveMeta)>> {
         let Some(Authorised {
             mut tx, log, basis, ..
-        }) = self.authorise(who, id, &[RelayAction::Read]).await?
+        }) = self.authorise(who, id, RelayAction::Read).await?
         else {
             return Ok(None);
         };

@@ -701,30 +701,29 @@ impl Relay {
         policy::decide(&self.viewer(who, log), &facts, action, clock::today())
     }
 
-    /// Opens a transaction, loads the log and asks the policy for the first of
-    /// `actions` allowed. A refusal of a log that exists is audited after the
-    /// transaction is rolled back, in one of its own.
+    /// Opens a write transaction, loads the log and asks the policy whether `action` is
+    /// allowed. A refusal of a log that exists is audited after the transaction is
+    /// rolled back, in one of its own.
     async fn authorise(
         &self,
         who: &Requester,
         id: &str,
-        actions: &[RelayAction],
+        action: RelayAction,
     ) -> Result<Option<Authorised>> {
         let mut tx = self.store.begin_write().await?;
         let Some(log) = self.load(&mut tx, who, id).await? else {
             return Ok(None);
         };
-        for action in actions {
-            if let Some(basis) = self.decide(who, &log, *action) {
-                return Ok(Some(Authorised {
-                    tx,
-                    log,
-                    basis,
-                    action: *action,
-                }));
-            }
+        if let Some(basis) = self.decide(who, &log, action) {
+            return Ok(Some(Authorised { tx, log, basis }));
         }
         tx.rollback().await?;
+        self.deny(who, id, action).await?;
+        Ok(None)
+    }
+
+    /// Audits a refused access to a log that exists, in a transaction of its own.
+    async fn deny(&self, who: &Requester, id: &str, action: RelayAction) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
         append_audit(
             &mut tx,
@@ -733,11 +732,11 @@ impl Relay {
             AuditAction::RelayDenied,
             &target(id),
             Outcome::Failure,
-            &format!("action={}", action_key(actions[0])),
+            &format!("action={}", action_key(action)),
         )
         .await?;
         tx.commit().await?;
-        Ok(None)
+        Ok(())
     }
 
     async fn audit(
@@ -912,41 +911,37 @@ impl Relay {
     pub async fn log(&self, who: &Requester, id: &str) -> Result<Option<LogView>> {
         // The child under the consent age reads only their own voice: that is a "voice"
         // view of the log, allowed by the Voice action.
-        let Some(Authorised {
-            mut tx,
-            log,
-            basis,
-            action,
-        }) = self
-            .authorise(
-                who,
-                id,
-                &[
-                    RelayAction::Read,
-                    RelayAction::Voice,
-                    RelayAction::ManageConsent,
-                ],
-            )
-            .await?
-        else {
+        // A read needs no write lock until its audit row: the log is read and shown
+        // from one snapshot, and handed out only once the read is in the audit log.
+        let mut conn = self.store.pool().acquire().await?;
+        let Some(log) = self.load(&mut conn, who, id).await? else {
             return Ok(None);
         };
-        let scope = match action {
-            RelayAction::Read => Scope::All,
-            RelayAction::Voice => Scope::OwnVoice,
-            _ => Scope::Suspended,
+        let allowed = [
+            (RelayAction::Read, Scope::All),
+            (RelayAction::Voice, Scope::OwnVoice),
+            (RelayAction::ManageConsent, Scope::Suspended),
+        ]
+        .into_iter()
+        .find_map(|(action, scope)| self.decide(who, &log, action).map(|b| (b, scope)));
+        let Some((basis, scope)) = allowed else {
+            drop(conn);
+            self.deny(who, id, RelayAction::Read).await?;
+            return Ok(None);
         };
+        let view = self.view(&mut conn, who, log, basis.clone(), scope).await?;
+        drop(conn);
+        let mut tx = self.store.begin_write().await?;
         self.audit(
             &mut tx,
             who,
             &basis,
             AuditAction::RelayRead,
-            &log.id,
+            &view.id,
             scope.audit_details(),
         )
         .await?;
-        self.mark_seen(&mut tx, who, &log.id).await?;
-        let view = self.view(&mut tx, who, log, basis, scope).await?;
+        self.mark_seen(&mut tx, who, &view.id).await?;
         tx.commit().await?;
         Ok(Some(view))
     }
@@ -1115,9 +1110,10 @@ impl Relay {
 
         let today = clock::today();
         let mut out = Vec::new();
-        let mut tx = self.store.begin_write().await?;
+        // Read from one connection; the lines' audit rows are written together after.
+        let mut conn = self.store.pool().acquire().await?;
         for id in candidates {
-            let Some(log) = self.load(&mut tx, who, &id).await? else {
+            let Some(log) = self.load(&mut conn, who, &id).await? else {
                 continue;
             };
             let Some(basis) = self.decide(who, &log, RelayAction::SeeExistence) else {
@@ -1134,21 +1130,12 @@ impl Relay {
                 )
                 .bind(&id)
                 .bind(content::date_text(today))
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *conn)
                 .await? as usize
             } else {
                 0
             };
-            let holder_name = account_name(&mut tx, &log.holder_id).await?;
-            self.audit(
-                &mut tx,
-                who,
-                &basis,
-                AuditAction::RelayRead,
-                &id,
-                "view=list",
-            )
-            .await?;
+            let holder_name = account_name(&mut conn, &log.holder_id).await?;
             out.push(LogSummary {
                 id: log.id.clone(),
                 state: log.state,
@@ -1175,6 +1162,19 @@ impl Relay {
                 basis,
             });
         }
+        drop(conn);
+        let mut tx = self.store.begin_write().await?;
+        for line in &out {
+            self.audit(
+                &mut tx,
+                who,
+                &line.basis,
+                AuditAction::RelayRead,
+                &line.id,
+                "view=list",
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(out)
     }
@@ -1193,9 +1193,7 @@ impl Relay {
     ) -> Result<Change> {
         let Some(Authorised {
             mut tx, log, basis, ..
-        }) = self
-            .authorise(who, id, &[RelayAction::ManageConsent])
-            .await?
+        }) = self.authorise(who, id, RelayAction::ManageConsent).await?
         else {
             return Ok(Change::NotFound);
         };
@@ -1247,9 +1245,7 @@ impl Relay {
     ) -> Result<Change> {
         let Some(Authorised {
             mut tx, log, basis, ..
-        }) = self
-            .authorise(who, id, &[RelayAction::ManageConsent])
-            .await?
+        }) = self.authorise(who, id, RelayAction::ManageConsent).await?
         else {
             return Ok(Change::NotFound);
         };
@@ -1353,9 +1349,7 @@ impl Relay {
     ) -> Result<Change> {
         let Some(Authorised {
             mut tx, log, basis, ..
-        }) = self
-            .authorise(who, id, &[RelayAction::AnswerConsent])
-            .await?
+        }) = self.authorise(who, id, RelayAction::AnswerConsent).await?
         else {
             return Ok(Change::NotFound);
         };
@@ -1421,7 +1415,7 @@ impl Relay {
         let Some(Authorised {
             mut tx, log, basis, ..
         }) = self
-            .authorise(who, id, &[RelayAction::WithdrawConsent])
+            .authorise(who, id, RelayAction::WithdrawConsent)
             .await?
         else {
             return Ok(Change::NotFound);
@@ -1529,7 +1523,7 @@ impl Relay {
     ) -> Result<Change> {
         let Some(Authorised {
             mut tx, log, basis, ..
-        }) = self.authorise(who, id, &[RelayAction::Manage]).await?
+        }) = self.authorise(who, id, RelayAction::Manage).await?
         else {
             return Ok(Change::NotFound);
         };
@@ -1628,7 +1622,7 @@ impl Relay {
         };
         let Some(Authorised {
             mut tx, log, basis, ..
-        }) = self.authorise(who, id, &[action]).await?
+        }) = self.authorise(who, id, action).await?
         else {
             return Ok(Change::NotFound);
         };
@@ -1707,7 +1701,7 @@ impl Relay {
     ) -> Result<Change> {
         let Some(Authorised {
             mut tx, log, basis, ..
-        }) = self.authorise(who, id, &[RelayAction::Manage]).await?
+        }) = self.authorise(who, id, RelayAction::Manage).await?
         else {
             return Ok(Change::NotFound);
         };
@@ -1770,7 +1764,7 @@ impl Relay {
             log: _,
             basis,
             ..
-        }) = self.authorise(who, id, &[RelayAction::Read]).await?
+        }) = self.authorise(who, id, RelayAction::Read).await?
         else {
             return Ok(None);
         };
@@ -1818,9 +1812,7 @@ impl Relay {
             log: _,
             basis,
             ..
-        }) = self
-            .authorise(who, id, &[RelayAction::ReadAccessLog])
-            .await?
+        }) = self.authorise(who, id, RelayAction::ReadAccessLog).await?
         else {
             return Ok(None);
         };
@@ -1867,13 +1859,11 @@ impl Relay {
     }
 }
 
-/// A request the policy allowed: its transaction, the log, the basis, and which of the
-/// asked actions was allowed.
+/// A request the policy allowed: its transaction, the log, and the basis.
 struct Authorised {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     log: Loaded,
     basis: Basis,
-    action: RelayAction,
 }
 
 /// An entry as typed on one of the log page's forms.
