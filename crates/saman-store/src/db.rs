@@ -33,6 +33,9 @@ pub struct Store {
     pub(crate) cache: std::sync::Arc<crate::published::PublishedCache>,
     /// The platform's secret key: keys the audit chain and seals secrets at rest.
     pub(crate) secrets: std::sync::Arc<saman_domain::auth::keys::Secrets>,
+    /// The writer of reads' audit rows, started at the first.
+    pub(crate) audit_writer:
+        std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::audit_batch::Batch>>>,
 }
 
 /// A schema version: the SQL for each backend. Shared migrations are portable SQL in
@@ -122,6 +125,7 @@ impl Store {
             backend,
             cache: Default::default(),
             secrets: std::sync::Arc::new(secrets),
+            audit_writer: Default::default(),
         };
         store.migrate().await?;
         store.key_plain_identity_numbers().await?;

@@ -6,6 +6,7 @@
 //! tenant it has looked up: there is no way to query one tenant's data with another's.
 
 mod audit;
+mod audit_batch;
 mod bundle;
 pub mod clock;
 mod db;
@@ -20,6 +21,7 @@ mod sessions;
 mod tenants;
 
 pub use audit::{AuditContext, AuditEntry, AuditFilter, BrokenChain, append as append_audit};
+pub use audit_batch::AuditRow;
 pub use bundle::ImportOutcome;
 pub use db::{Backend, Store};
 pub use model::{Model, Visibility};
@@ -41,6 +43,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the session ended meanwhile")]
     SessionEnded,
+    #[error("the audit log could not be written: {0}")]
+    Audit(String),
     #[error("not supported: {0}")]
     Unsupported(&'static str),
     #[error("could not create the database folder: {0}")]

@@ -421,6 +421,16 @@ async fn account_name(conn: &mut AnyConnection, account_id: &str) -> Result<Stri
     Ok(name.unwrap_or_default())
 }
 
+/// An audit row's details: the basis, and what else the row says.
+fn audit_details(basis: &Basis, extra: &str) -> String {
+    let mut details = basis.audit_details();
+    if !extra.is_empty() {
+        details.push(';');
+        details.push_str(extra);
+    }
+    details
+}
+
 fn target(log_id: &str) -> String {
     format!("relay:{log_id}")
 }
@@ -722,21 +732,35 @@ impl Relay {
         Ok(None)
     }
 
-    /// Audits a refused access to a log that exists, in a transaction of its own.
+    /// Audits a refused access to a log that exists (with other reads' rows).
     async fn deny(&self, who: &Requester, id: &str, action: RelayAction) -> Result<()> {
-        let mut tx = self.store.begin_write().await?;
-        append_audit(
-            &mut tx,
-            self.store.secrets(),
-            &who.audit(who.roles.first().map_or("none", |r| r.key())),
-            AuditAction::RelayDenied,
-            &target(id),
-            Outcome::Failure,
-            &format!("action={}", action_key(action)),
-        )
-        .await?;
-        tx.commit().await?;
+        self.store
+            .audit_reads(vec![saman_store::AuditRow {
+                ctx: who.audit(who.roles.first().map_or("none", |r| r.key())),
+                action: AuditAction::RelayDenied,
+                target: target(id),
+                outcome: Outcome::Failure,
+                details: format!("action={}", action_key(action)),
+            }])
+            .await?;
         Ok(())
+    }
+
+    /// The audit row of a read, with its basis.
+    fn read_row(
+        &self,
+        who: &Requester,
+        basis: &Basis,
+        log_id: &str,
+        extra: &str,
+    ) -> saman_store::AuditRow {
+        saman_store::AuditRow {
+            ctx: who.audit(who.acting_role(basis)),
+            action: AuditAction::RelayRead,
+            target: target(log_id),
+            outcome: Outcome::Success,
+            details: audit_details(basis, extra),
+        }
     }
 
     async fn audit(
@@ -748,11 +772,7 @@ impl Relay {
         log_id: &str,
         extra: &str,
     ) -> Result<()> {
-        let mut details = basis.audit_details();
-        if !extra.is_empty() {
-            details.push(';');
-            details.push_str(extra);
-        }
+        let details = audit_details(basis, extra);
         append_audit(
             conn,
             self.store.secrets(),
@@ -930,19 +950,25 @@ impl Relay {
             return Ok(None);
         };
         let view = self.view(&mut conn, who, log, basis.clone(), scope).await?;
-        drop(conn);
-        let mut tx = self.store.begin_write().await?;
-        self.audit(
-            &mut tx,
-            who,
-            &basis,
-            AuditAction::RelayRead,
-            &view.id,
-            scope.audit_details(),
+        let unseen: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM relay_notifications WHERE account_id = $1 AND log_id = $2 \
+             AND seen_at IS NULL",
         )
+        .bind(&who.account_id)
+        .bind(&view.id)
+        .fetch_one(&mut *conn)
         .await?;
-        self.mark_seen(&mut tx, who, &view.id).await?;
-        tx.commit().await?;
+        self.store
+            .audit_reads(vec![self.read_row(
+                who,
+                &basis,
+                &view.id,
+                scope.audit_details(),
+            )])
+            .await?;
+        if unseen > 0 {
+            self.mark_seen(&mut conn, who, &view.id).await?;
+        }
         Ok(Some(view))
     }
 
@@ -1163,19 +1189,11 @@ impl Relay {
             });
         }
         drop(conn);
-        let mut tx = self.store.begin_write().await?;
-        for line in &out {
-            self.audit(
-                &mut tx,
-                who,
-                &line.basis,
-                AuditAction::RelayRead,
-                &line.id,
-                "view=list",
-            )
-            .await?;
-        }
-        tx.commit().await?;
+        let rows = out
+            .iter()
+            .map(|line| self.read_row(who, &line.basis, &line.id, "view=list"))
+            .collect();
+        self.store.audit_reads(rows).await?;
         Ok(out)
     }
 

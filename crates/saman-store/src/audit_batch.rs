@@ -1,0 +1,96 @@
+//! Audit rows of reads, written together. Every read of a relay log must be in the
+//! audit log before its data is shown, and each is a write to the tenant's hash chain:
+//! one transaction (and one disk flush) per read would make reads wait in a line for
+//! the write lock. Here one writer takes the rows of all reads waiting at that moment
+//! and writes them in one transaction; each read goes on once its rows are committed.
+
+use crate::audit::{AuditContext, append};
+use crate::{Result, Store, StoreError};
+use saman_domain::audit::{AuditAction, Outcome};
+use tokio::sync::{mpsc, oneshot};
+
+/// An audit row to write.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub ctx: AuditContext,
+    pub action: AuditAction,
+    pub target: String,
+    pub outcome: Outcome,
+    pub details: String,
+}
+
+/// One caller's rows, and where to say they are committed.
+pub(crate) struct Batch {
+    rows: Vec<AuditRow>,
+    done: oneshot::Sender<std::result::Result<(), String>>,
+}
+
+/// At most this many rows in one transaction.
+const MAX_ROWS: usize = 1000;
+
+pub(crate) fn start(store: Store) -> mpsc::Sender<Batch> {
+    let (sender, receiver) = mpsc::channel(4096);
+    tokio::spawn(write_batches(store, receiver));
+    sender
+}
+
+async fn write_batches(store: Store, mut receiver: mpsc::Receiver<Batch>) {
+    while let Some(first) = receiver.recv().await {
+        let mut batches = vec![first];
+        let mut rows = batches[0].rows.len();
+        while rows < MAX_ROWS {
+            match receiver.try_recv() {
+                Ok(batch) => {
+                    rows += batch.rows.len();
+                    batches.push(batch);
+                }
+                Err(_) => break,
+            }
+        }
+        let outcome = write(&store, &batches).await.map_err(|e| e.to_string());
+        for batch in batches {
+            let _ = batch.done.send(outcome.clone());
+        }
+    }
+}
+
+async fn write(store: &Store, batches: &[Batch]) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    for row in batches.iter().flat_map(|b| &b.rows) {
+        append(
+            &mut tx,
+            &store.secrets,
+            &row.ctx,
+            row.action,
+            &row.target,
+            row.outcome,
+            &row.details,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+impl Store {
+    /// Writes audit rows of reads (nothing else changes with them), together with the
+    /// rows of other reads waiting at the same moment; returns once they are committed.
+    pub async fn audit_reads(&self, rows: Vec<AuditRow>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let sender = self
+            .audit_writer
+            .get_or_init(|| start(self.clone()))
+            .clone();
+        let (done, committed) = oneshot::channel();
+        sender
+            .send(Batch { rows, done })
+            .await
+            .map_err(|_| StoreError::Audit("the audit writer has stopped".into()))?;
+        committed
+            .await
+            .map_err(|_| StoreError::Audit("the audit writer has stopped".into()))?
+            .map_err(StoreError::Audit)
+    }
+}
