@@ -133,6 +133,8 @@ CREATE TABLE relay_entries (
     FOREIGN KEY (tenant_id, log_id) REFERENCES relay_logs(tenant_id, id) ON DELETE CASCADE
 );
 CREATE UNIQUE INDEX relay_entries_log ON relay_entries (log_id, seq);
+-- A measure's evaluations, and an evaluation's measure.
+CREATE INDEX relay_entries_parent ON relay_entries (parent_id);
 
 -- Handing the baton on: the current holder keeps it until the successor accepts.
 CREATE TABLE relay_handovers (

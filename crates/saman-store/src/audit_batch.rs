@@ -35,6 +35,9 @@ pub(crate) fn start(store: Store) -> mpsc::Sender<Batch> {
 }
 
 async fn write_batches(store: Store, mut receiver: mpsc::Receiver<Batch>) {
+    // A connection of its own, so the writer never queues behind the reads that wait
+    // for it; taken again if it breaks.
+    let mut connection: Option<sqlx::pool::PoolConnection<sqlx::Any>> = None;
     while let Some(first) = receiver.recv().await {
         let mut batches = vec![first];
         let mut rows = batches[0].rows.len();
@@ -47,15 +50,32 @@ async fn write_batches(store: Store, mut receiver: mpsc::Receiver<Batch>) {
                 Err(_) => break,
             }
         }
-        let outcome = write(&store, &batches).await.map_err(|e| e.to_string());
+        let outcome = write(&store, &mut connection, &batches).await;
+        if outcome.is_err() {
+            connection = None;
+        }
+        let outcome = outcome.map_err(|e| e.to_string());
         for batch in batches {
             let _ = batch.done.send(outcome.clone());
         }
     }
 }
 
-async fn write(store: &Store, batches: &[Batch]) -> Result<()> {
-    let mut tx = store.begin_write().await?;
+async fn write(
+    store: &Store,
+    connection: &mut Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+    batches: &[Batch],
+) -> Result<()> {
+    if connection.is_none() {
+        *connection = Some(store.pool.acquire().await?);
+    }
+    let conn = connection.as_mut().expect("just taken");
+    let mut tx = match store.backend() {
+        crate::Backend::Sqlite => {
+            sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?
+        }
+        crate::Backend::Postgres => sqlx::Connection::begin(&mut **conn).await?,
+    };
     for row in batches.iter().flat_map(|b| &b.rows) {
         append(
             &mut tx,

@@ -958,6 +958,8 @@ impl Relay {
         .bind(&view.id)
         .fetch_one(&mut *conn)
         .await?;
+        // The connection goes back before waiting on the audit writer, which needs one.
+        drop(conn);
         self.store
             .audit_reads(vec![self.read_row(
                 who,
@@ -967,6 +969,7 @@ impl Relay {
             )])
             .await?;
         if unseen > 0 {
+            let mut conn = self.store.pool().acquire().await?;
             self.mark_seen(&mut conn, who, &view.id).await?;
         }
         Ok(Some(view))
