@@ -238,7 +238,15 @@ impl Store {
                     seq: row.try_get("seq")?,
                     at: row.try_get("at")?,
                     actor_id: row.try_get("actor_id")?,
-                    actor_name: row.try_get("actor_name")?,
+                    actor_name: row.try_get::<Option<String>, _>("actor_name")?.map(|n| {
+                        self.open_name(
+                            &row.try_get::<Option<String>, _>("actor_id")
+                                .ok()
+                                .flatten()
+                                .unwrap_or_default(),
+                            &n,
+                        )
+                    }),
                     actor_role: row.try_get("actor_role")?,
                     action: row.try_get("action")?,
                     target: row.try_get("target")?,

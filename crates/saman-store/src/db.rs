@@ -218,7 +218,7 @@ impl Store {
 
     /// Databases from before identity numbers were stored as keyed hashes hold them
     /// plain (eleven digits): replace each by its key. A key is 64 hex digits, so this
-    /// finds nothing the second time.
+    /// finds nothing the second time. Family accounts' names are sealed the same way.
     async fn key_plain_identity_numbers(&self) -> Result<()> {
         let plain: Vec<(String, String)> = sqlx::query_as(
             "SELECT id, pid FROM accounts WHERE pid IS NOT NULL AND length(pid) = 11",
@@ -228,6 +228,19 @@ impl Store {
         for (id, pid) in plain {
             sqlx::query("UPDATE accounts SET pid = $1 WHERE id = $2")
                 .bind(self.pid_key(&pid))
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        }
+        // Family accounts' names likewise (a youth's account bears the child's name).
+        let names: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, name FROM accounts WHERE pid IS NOT NULL AND name NOT LIKE 'x1.%'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, name) in names {
+            sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2")
+                .bind(self.seal_name(&id, &name))
                 .bind(id)
                 .execute(&self.pool)
                 .await?;

@@ -24,6 +24,9 @@ pub struct OidcFlow {
 /// How long a person may take at the provider.
 const FLOW_LIFETIME: Duration = Duration::minutes(10);
 
+/// The purpose family account names are sealed for.
+pub(crate) const NAME_PURPOSE: &str = "account-name";
+
 impl Store {
     pub async fn start_oidc_flow(&self, state: &str, flow: &OidcFlow) -> Result<()> {
         sqlx::query(
@@ -72,6 +75,25 @@ impl Store {
         }))
     }
 
+    /// A family account's name as stored: sealed, bound to the account, since a youth's
+    /// own account bears the child's name. Staff names are stored as they are.
+    pub fn seal_name(&self, account_id: &str, name: &str) -> String {
+        self.secrets
+            .seal_at(NAME_PURPOSE, account_id, name.as_bytes())
+    }
+
+    /// An account's name as shown, from its stored form (sealed for families).
+    pub fn open_name(&self, account_id: &str, stored: &str) -> String {
+        if !stored.starts_with("x1.") {
+            return stored.to_string();
+        }
+        self.secrets
+            .open_at(NAME_PURPOSE, account_id, stored)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+
     /// The keyed hash an identity number is stored and looked up as: the database never
     /// holds the number itself, and without the platform key nobody can test a guess.
     pub fn pid_key(&self, pid: &str) -> String {
@@ -109,7 +131,7 @@ impl Store {
              VALUES ($1, NULL, $2, $3, $4, 1, $5, $5)",
         )
         .bind(&id)
-        .bind(name)
+        .bind(self.seal_name(&id, name))
         .bind(self.pid_key(pid))
         .bind(lang.code())
         .bind(&now)

@@ -70,10 +70,21 @@ fn account_of(secrets: &Secrets, row: &AnyRow) -> Result<Account> {
                 .ok_or_else(|| StoreError::Corrupt("a two-step secret does not open".into()))
         })
         .transpose()?;
+    let id: String = row.try_get("id")?;
+    let stored: String = row.try_get("name")?;
+    let name = if stored.starts_with("x1.") {
+        secrets
+            .open_at(crate::oidc::NAME_PURPOSE, &id, &stored)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| StoreError::Corrupt("an account's name does not open".into()))?
+    } else {
+        stored
+    };
     Ok(Account {
-        id: row.try_get("id")?,
+        id,
         email: row.try_get("email")?,
-        name: row.try_get("name")?,
+        name,
         password_hash: row.try_get("password_hash")?,
         language: crate::model::parse_lang(&row.try_get::<String, _>("language")?)?,
         totp_secret,
@@ -854,9 +865,31 @@ async fn end_access(
 }
 
 impl Store {
-    /// Seals again, under the current key, every two-step secret sealed with an earlier
-    /// one (`saman keys rotate`). Returns how many.
+    /// Seals again, under the current key, every two-step secret and family account
+    /// name sealed with an earlier one (`saman keys rotate`). Returns how many.
     pub async fn reseal_account_secrets(&self) -> Result<usize> {
+        let names: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, name FROM accounts WHERE name LIKE 'x1.%'")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut resealed = 0;
+        for (id, sealed) in names {
+            if !self.secrets.sealed_with_older_key(&sealed) {
+                continue;
+            }
+            let name = self.open_name(&id, &sealed);
+            sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2 AND name = $3")
+                .bind(self.seal_name(&id, &name))
+                .bind(&id)
+                .bind(&sealed)
+                .execute(&self.pool)
+                .await?;
+            resealed += 1;
+        }
+        Ok(resealed + self.reseal_totp_secrets().await?)
+    }
+
+    async fn reseal_totp_secrets(&self) -> Result<usize> {
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT id, totp_secret FROM accounts WHERE totp_secret IS NOT NULL")
                 .fetch_all(&self.pool)

@@ -211,7 +211,7 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
             let accounts = store.reseal_account_secrets().await?;
             let relay = saman_relay::Relay::new(store).reseal_all().await?;
             println!(
-                "Forseglet på nytt med gjeldende nøkkel: {accounts} totrinnshemmelighet(er), \
+                "Forseglet på nytt med gjeldende nøkkel: {accounts} verdi(er) i kontoer, \
                  {relay} verdi(er) i stafettlogger."
             );
         }

@@ -159,8 +159,8 @@ impl Relay {
         handover: &Handover,
         basis: &super::Basis,
     ) -> Result<()> {
-        let from = account_name(tx, &log.holder_id).await?;
-        let to = account_name(tx, &handover.to_id).await?;
+        let from = account_name(&self.store, tx, &log.holder_id).await?;
+        let to = account_name(&self.store, tx, &handover.to_id).await?;
         sqlx::query(
             "UPDATE relay_logs SET holder_id = $1, holder_service = $2, revision = revision + 1, \
              updated_at = $3 WHERE id = $4",
@@ -239,7 +239,7 @@ impl Relay {
             return Ok(Change::Conflict);
         }
         let content = Content::Plan {
-            coordinator: account_name(&mut tx, &coordinator).await?,
+            coordinator: account_name(&self.store, &mut tx, &coordinator).await?,
         };
         self.write_entry(&mut tx, who, id, None, &basis, &content)
             .await?;

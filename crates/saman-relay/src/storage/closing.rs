@@ -244,7 +244,7 @@ impl Relay {
             )));
         }
         let holder = ArchivePerson {
-            name: super::account_name(&mut tx, &log.holder_id).await?,
+            name: super::account_name(&self.store, &mut tx, &log.holder_id).await?,
             service: log.holder_service.clone(),
         };
         let meta = ArchiveMeta {

@@ -412,13 +412,13 @@ impl Loaded {
     }
 }
 
-/// An account's name, for the pages ("" if it is gone).
-async fn account_name(conn: &mut AnyConnection, account_id: &str) -> Result<String> {
+/// An account's name, for the pages ("" if it is gone); family names are stored sealed.
+async fn account_name(store: &Store, conn: &mut AnyConnection, account_id: &str) -> Result<String> {
     let name: Option<String> = sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
         .bind(account_id)
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(name.unwrap_or_default())
+    Ok(name.map_or_else(String::new, |n| store.open_name(account_id, &n)))
 }
 
 /// An audit row's details: the basis, and what else the row says.
@@ -620,7 +620,7 @@ impl Relay {
         let secrets = self.store.secrets();
         let rows = sqlx::query(
             "SELECT c.version, c.status, c.consenter, c.services, c.covers, c.covers_plan, c.given_how, c.signed_by, \
-             c.scan_file_id, c.given_on, c.ends_on, c.withdrawn_on, c.requested_at, a.name AS given_by_name \
+             c.scan_file_id, c.given_on, c.ends_on, c.withdrawn_on, c.requested_at, c.given_by, a.name AS given_by_name \
              FROM relay_consents c LEFT JOIN accounts a ON a.id = c.given_by \
              WHERE c.log_id = $1 ORDER BY c.version DESC",
         )
@@ -668,7 +668,13 @@ impl Relay {
                     consent,
                     status,
                     covers_plan: r.try_get::<i64, _>("covers_plan")? == 1,
-                    given_by: signed_by.or(r.try_get("given_by_name")?),
+                    given_by: match signed_by {
+                        Some(signed) => Some(signed),
+                        None => r.try_get::<Option<String>, _>("given_by_name")?.map(|n| {
+                            let id: Option<String> = r.try_get("given_by").ok().flatten();
+                            self.store.open_name(&id.unwrap_or_default(), &n)
+                        }),
+                    },
                 })
             })
             .collect()
@@ -1001,23 +1007,26 @@ impl Relay {
         }
         // While suspended the holder sees the consent and whom to ask, to renew it.
         let sees_consent = scope != Scope::OwnVoice;
-        let holder_name = account_name(&mut *tx, &log.holder_id).await?;
+        let holder_name = account_name(&self.store, &mut *tx, &log.holder_id).await?;
         let mut participants = Vec::new();
         for p in &log.participants {
             participants.push(ParticipantView {
                 account_id: p.account_id.clone(),
-                name: account_name(&mut *tx, &p.account_id).await?,
+                name: account_name(&self.store, &mut *tx, &p.account_id).await?,
                 service: p.service.clone(),
                 can_write: p.can_write,
             });
         }
         let coordinator = match (&log.coordinator_id, &log.coordinator_service) {
-            (Some(id), Some(service)) => Some((account_name(&mut *tx, id).await?, service.clone())),
+            (Some(id), Some(service)) => Some((
+                account_name(&self.store, &mut *tx, id).await?,
+                service.clone(),
+            )),
             _ => None,
         };
         let handover = match &log.handover {
             Some(h) => Some(HandoverView {
-                to_name: account_name(&mut *tx, &h.to_id).await?,
+                to_name: account_name(&self.store, &mut *tx, &h.to_id).await?,
                 to_service: h.to_service.clone(),
                 requested_at: h.requested_at.clone(),
                 waiting_days: h.waiting_days(),
@@ -1067,7 +1076,8 @@ impl Relay {
         let secrets = self.store.secrets();
         sqlx::query(
             "SELECT e.id, e.parent_id, e.author_role, e.author_service, e.body, e.created_at, \
-             COALESCE(a.name, '') AS author_name FROM relay_entries e LEFT JOIN accounts a ON a.id = e.author_id \
+             e.author_id, COALESCE(a.name, '') AS author_name FROM relay_entries e \
+             LEFT JOIN accounts a ON a.id = e.author_id \
              WHERE e.log_id = $1 ORDER BY e.seq",
         )
         .bind(log_id)
@@ -1083,7 +1093,11 @@ impl Relay {
             )?;
             Ok(EntryView {
                 parent_id: r.try_get("parent_id")?,
-                author_name: r.try_get("author_name")?,
+                author_name: self.store.open_name(
+                    &r.try_get::<Option<String>, _>("author_id")?
+                        .unwrap_or_default(),
+                    &r.try_get::<String, _>("author_name")?,
+                ),
                 author_role: r.try_get("author_role")?,
                 author_service: r.try_get("author_service")?,
                 created_at: r.try_get("created_at")?,
@@ -1164,7 +1178,7 @@ impl Relay {
             } else {
                 0
             };
-            let holder_name = account_name(&mut conn, &log.holder_id).await?;
+            let holder_name = account_name(&self.store, &mut conn, &log.holder_id).await?;
             out.push(LogSummary {
                 id: log.id.clone(),
                 state: log.state,

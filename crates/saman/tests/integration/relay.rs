@@ -176,10 +176,8 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     let admin = staff(&app, "admin@test.example", Role::TenantAdmin, &[]).await;
     let guardian = family(&app, GUARDIAN_PID, "Hanne Haugland", Role::Guardian).await;
     let other_guardian = family(&app, "22881178986", "Marit Lien", Role::Guardian).await;
-    // The youth's own account keeps the name ID-porten gives, in the clear, like every
-    // account name (not yet sealed: see the note on issue 7); it is not the name the
-    // holder typed, so the scan below finds the log's copy if it leaks.
-    let youth = family(&app, CHILD_PID, "Ida T.", Role::Youth).await;
+    // The youth's own account bears the child's name: it is sealed too.
+    let youth = family(&app, CHILD_PID, CHILD_NAME, Role::Youth).await;
 
     // Opened: a draft, which only the holder reads, with the consent requested.
     let id = open_log(&app, &holder).await;
@@ -1324,7 +1322,7 @@ async fn keys_rotate_seals_every_log_again(backend: Backend) {
         .output()
         .unwrap();
     assert!(
-        String::from_utf8_lossy(&again.stdout).contains(": 0 totrinnshemmelighet(er), 0 verdi(er)")
+        String::from_utf8_lossy(&again.stdout).contains(": 0 verdi(er) i kontoer, 0 verdi(er)")
     );
 
     // The new key alone opens the log (a store without the old key).
