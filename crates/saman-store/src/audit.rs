@@ -102,7 +102,7 @@ fn row_hash(
 }
 
 /// Appends a row to the chain of `ctx.tenant`, inside the caller's transaction (the
-/// relay log's storage calls this for every read and write).
+/// relay log's storage calls this for every write).
 pub async fn append(
     tx: &mut AnyConnection,
     secrets: &Secrets,
@@ -112,63 +112,118 @@ pub async fn append(
     outcome: Outcome,
     details: &str,
 ) -> Result<()> {
-    let chain = chain_key(ctx.tenant.as_ref());
-    sqlx::query(
-        "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) \
-         ON CONFLICT (tenant_id) DO NOTHING",
-    )
-    .bind(chain)
-    .bind(GENESIS)
-    .execute(&mut *tx)
-    .await?;
-    // Taking the head row for update orders concurrent writers of one chain.
-    let head = sqlx::query(
-        "UPDATE audit_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq, hash",
-    )
-    .bind(chain)
-    .fetch_one(&mut *tx)
-    .await?;
-    let seq: i64 = head.try_get("seq")?;
-    let prev: String = head.try_get("hash")?;
-    let at = clock::to_text(clock::now());
-    let (actor_id, actor_role) = (ctx.actor_id.as_deref(), ctx.actor_role.as_deref());
-    let hash = row_hash(
-        secrets,
-        &prev,
-        chain,
-        seq,
-        &at,
-        actor_id,
-        actor_role,
-        action.key(),
-        target,
-        outcome.key(),
-        &ctx.address,
-        details,
-    );
-    sqlx::query(
-        "INSERT INTO audit_log (tenant_id, seq, at, actor_id, actor_role, action, target, outcome, \
-         address, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(chain)
-    .bind(seq)
-    .bind(&at)
-    .bind(actor_id)
-    .bind(actor_role)
-    .bind(action.key())
-    .bind(target)
-    .bind(outcome.key())
-    .bind(&ctx.address)
-    .bind(details)
-    .bind(&prev)
-    .bind(&hash)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE audit_heads SET hash = $1 WHERE tenant_id = $2")
-        .bind(&hash)
+    let row = AuditRow {
+        ctx: ctx.clone(),
+        action,
+        target: target.to_string(),
+        outcome,
+        details: details.to_string(),
+    };
+    append_rows(tx, secrets, std::slice::from_ref(&row)).await
+}
+
+/// An audit row to write.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub ctx: AuditContext,
+    pub action: AuditAction,
+    pub target: String,
+    pub outcome: Outcome,
+    pub details: String,
+}
+
+/// Rows in one INSERT: twelve parameters each, well under both databases' limits.
+const ROWS_PER_INSERT: usize = 50;
+
+/// Appends rows, in order, to their tenants' chains inside the caller's transaction:
+/// per chain, the head is taken once for all its rows.
+pub(crate) async fn append_rows(
+    tx: &mut AnyConnection,
+    secrets: &Secrets,
+    rows: &[AuditRow],
+) -> Result<()> {
+    let mut chains: Vec<&str> = rows.iter().map(|r| chain_key(r.ctx.tenant.as_ref())).collect();
+    chains.sort_unstable();
+    chains.dedup();
+    for chain in chains {
+        let of_chain: Vec<&AuditRow> = rows
+            .iter()
+            .filter(|r| chain_key(r.ctx.tenant.as_ref()) == chain)
+            .collect();
+        sqlx::query(
+            "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) \
+             ON CONFLICT (tenant_id) DO NOTHING",
+        )
         .bind(chain)
+        .bind(GENESIS)
         .execute(&mut *tx)
         .await?;
+        // Taking the head row for update orders concurrent writers of one chain.
+        let head = sqlx::query(
+            "UPDATE audit_heads SET seq = seq + $2 WHERE tenant_id = $1 RETURNING seq, hash",
+        )
+        .bind(chain)
+        .bind(of_chain.len() as i64)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut seq: i64 = head.try_get::<i64, _>("seq")? - of_chain.len() as i64;
+        let mut prev: String = head.try_get("hash")?;
+        let at = clock::to_text(clock::now());
+        let mut linked = Vec::with_capacity(of_chain.len());
+        for row in of_chain {
+            seq += 1;
+            let hash = row_hash(
+                secrets,
+                &prev,
+                chain,
+                seq,
+                &at,
+                row.ctx.actor_id.as_deref(),
+                row.ctx.actor_role.as_deref(),
+                row.action.key(),
+                &row.target,
+                row.outcome.key(),
+                &row.ctx.address,
+                &row.details,
+            );
+            linked.push((row, seq, std::mem::replace(&mut prev, hash.clone()), hash));
+        }
+        for part in linked.chunks(ROWS_PER_INSERT) {
+            let values = (0..part.len())
+                .map(|i| {
+                    let p: Vec<String> = (1..=12).map(|k| format!("${}", i * 12 + k)).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO audit_log (tenant_id, seq, at, actor_id, actor_role, action, target, \
+                 outcome, address, details, prev_hash, hash) VALUES {values}"
+            );
+            let mut insert = sqlx::query(&sql);
+            for (row, seq, prev, hash) in part {
+                insert = insert
+                    .bind(chain)
+                    .bind(*seq)
+                    .bind(&at)
+                    .bind(row.ctx.actor_id.as_deref())
+                    .bind(row.ctx.actor_role.as_deref())
+                    .bind(row.action.key())
+                    .bind(&row.target)
+                    .bind(row.outcome.key())
+                    .bind(&row.ctx.address)
+                    .bind(&row.details)
+                    .bind(prev)
+                    .bind(hash);
+            }
+            insert.execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE audit_heads SET hash = $1 WHERE tenant_id = $2")
+            .bind(&prev)
+            .bind(chain)
+            .execute(&mut *tx)
+            .await?;
+    }
     Ok(())
 }
 

@@ -4,20 +4,9 @@
 //! the write lock. Here one writer takes the rows of all reads waiting at that moment
 //! and writes them in one transaction; each read goes on once its rows are committed.
 
-use crate::audit::{AuditContext, append};
+use crate::audit::{AuditRow, append_rows};
 use crate::{Result, Store, StoreError};
-use saman_domain::audit::{AuditAction, Outcome};
 use tokio::sync::{mpsc, oneshot};
-
-/// An audit row to write.
-#[derive(Debug, Clone)]
-pub struct AuditRow {
-    pub ctx: AuditContext,
-    pub action: AuditAction,
-    pub target: String,
-    pub outcome: Outcome,
-    pub details: String,
-}
 
 /// One caller's rows, and where to say they are committed.
 pub(crate) struct Batch {
@@ -76,18 +65,11 @@ async fn write(
         }
         crate::Backend::Postgres => sqlx::Connection::begin(&mut **conn).await?,
     };
-    for row in batches.iter().flat_map(|b| &b.rows) {
-        append(
-            &mut tx,
-            &store.secrets,
-            &row.ctx,
-            row.action,
-            &row.target,
-            row.outcome,
-            &row.details,
-        )
-        .await?;
-    }
+    let rows: Vec<AuditRow> = batches
+        .iter()
+        .flat_map(|b| b.rows.iter().cloned())
+        .collect();
+    append_rows(&mut tx, &store.secrets, &rows).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -86,6 +86,7 @@ const MIGRATIONS: &[Migration] = &[
         "0006_oidc_subjects.sql"
     ),
     shared!(7, "the relay log", "0007_relay_log.sql"),
+    shared!(8, "the relay log's lookups", "0008_relay_lookups.sql"),
 ];
 
 impl Store {
@@ -98,7 +99,7 @@ impl Store {
         let url = match backend {
             Backend::Sqlite => {
                 create_sqlite_folder(url)?;
-                options = options.max_connections(8).after_connect(|conn, _| {
+                options = options.max_connections(std::env::var("XPOOL").ok().and_then(|v| v.parse().ok()).unwrap_or(8)).after_connect(|conn, _| {
                     Box::pin(async move {
                         // WAL lets readers run beside a writer; FULL makes each commit
                         // durable; foreign keys are off by default in SQLite; secure

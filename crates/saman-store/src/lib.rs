@@ -20,8 +20,7 @@ mod published;
 mod sessions;
 mod tenants;
 
-pub use audit::{AuditContext, AuditEntry, AuditFilter, BrokenChain, append as append_audit};
-pub use audit_batch::AuditRow;
+pub use audit::{AuditContext, AuditEntry, AuditFilter, AuditRow, BrokenChain, append as append_audit};
 pub use bundle::ImportOutcome;
 pub use db::{Backend, Store};
 pub use model::{Model, Visibility};
@@ -29,7 +28,7 @@ pub use oidc::OidcFlow;
 pub use outbox::{Mail, OutboxMail, enqueue as enqueue_mail_in};
 pub use people::{Account, NewUser, TokenPurpose, UserSummary, account_target, normalize_email};
 pub use published::Published;
-pub use sessions::{NewSession, Session, SessionLimits};
+pub use sessions::{LiveSession, NewSession, Session, SessionLimits};
 pub use tenants::{TenantId, TenantRecord, TenantSummary};
 
 /// What can go wrong in the store. Details are for the logs, never for a page.

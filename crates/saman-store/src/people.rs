@@ -58,8 +58,21 @@ pub struct NewUser<'a> {
 const ACCOUNT_COLUMNS: &str =
     "id, email, name, password_hash, language, totp_secret, totp_last_step, active";
 
+/// The same columns, of an account joined as `a`.
+pub(crate) const ACCOUNT_COLUMNS_OF_A: &str = "a.id, a.email, a.name, a.password_hash, a.language, \
+     a.totp_secret, a.totp_last_step, a.active";
+
+/// A grant from its stored tenant id ("" for the platform) and role key.
+pub(crate) fn grant_of(tenant: String, role: &str) -> Result<Grant> {
+    Ok(Grant {
+        tenant_id: (!tenant.is_empty()).then_some(tenant),
+        role: Role::from_key(role)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+    })
+}
+
 /// An account from its row; the two-step secret is stored sealed, and opened here.
-fn account_of(secrets: &Secrets, row: &AnyRow) -> Result<Account> {
+pub(crate) fn account_of(secrets: &Secrets, row: &AnyRow) -> Result<Account> {
     let sealed: Option<String> = row.try_get("totp_secret")?;
     let totp_secret = sealed
         .map(|s| {
@@ -132,15 +145,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| {
-                let tenant: String = row.try_get("tenant_id")?;
-                let role: String = row.try_get("role")?;
-                Ok(Grant {
-                    tenant_id: (!tenant.is_empty()).then_some(tenant),
-                    role: Role::from_key(&role)
-                        .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
-                })
-            })
+            .map(|row| grant_of(row.try_get("tenant_id")?, &row.try_get::<String, _>("role")?))
             .collect()
     }
 

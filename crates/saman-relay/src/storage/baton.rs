@@ -9,35 +9,12 @@ use crate::Result;
 use crate::content::Content;
 use crate::policy::RelayAction;
 use saman_domain::audit::AuditAction;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 /// A handover is flagged on "my logs" when it has waited this many days.
 pub const HANDOVER_WAITS_TOO_LONG_DAYS: i64 = 7;
 
 impl Relay {
-    pub(super) async fn load_handover(
-        &self,
-        conn: &mut AnyConnection,
-        log_id: &str,
-    ) -> Result<Option<Handover>> {
-        let row = sqlx::query(
-            "SELECT id, to_id, to_service, requested_at FROM relay_handovers \
-             WHERE log_id = $1 AND outcome IS NULL",
-        )
-        .bind(log_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        row.map(|r| {
-            Ok(Handover {
-                id: r.try_get("id")?,
-                to_id: r.try_get("to_id")?,
-                to_service: r.try_get("to_service")?,
-                requested_at: r.try_get("requested_at")?,
-            })
-        })
-        .transpose()
-    }
-
     /// The holder names a successor in a service the consent covers. A handover to a
     /// service not covered needs a new consent first.
     pub async fn request_handover(&self, who: &Requester, id: &str, email: &str) -> Result<Change> {
@@ -159,8 +136,7 @@ impl Relay {
         handover: &Handover,
         basis: &super::Basis,
     ) -> Result<()> {
-        let from = account_name(&self.store, tx, &log.holder_id).await?;
-        let to = account_name(&self.store, tx, &handover.to_id).await?;
+        let (from, to) = (log.holder_name.clone(), handover.to_name.clone());
         sqlx::query(
             "UPDATE relay_logs SET holder_id = $1, holder_service = $2, revision = revision + 1, \
              updated_at = $3 WHERE id = $4",

@@ -318,6 +318,7 @@ pub struct Closed {
 struct Handover {
     id: String,
     to_id: String,
+    to_name: String,
     to_service: String,
     requested_at: String,
 }
@@ -388,11 +389,26 @@ struct Loaded {
     revision: i64,
     created_at: String,
     closed: Option<Closed>,
+    holder_name: String,
+    coordinator_name: String,
     guardians: Vec<(Guardian, String)>,
     participants: Vec<Participant>,
+    /// The participants' names, in the same order.
+    participant_names: Vec<String>,
     /// Newest first.
     consents: Vec<ConsentView>,
     handover: Option<Handover>,
+    /// The asker's notifications about the log not yet seen.
+    unseen: i64,
+}
+
+/// A log's guardians (with their identity numbers' keys) and participants.
+#[derive(Default)]
+struct People {
+    guardians: Vec<(Guardian, String)>,
+    participants: Vec<Participant>,
+    /// The participants' names, in the same order.
+    participant_names: Vec<String>,
 }
 
 impl Loaded {
@@ -489,15 +505,23 @@ impl Relay {
         address: &str,
     ) -> Result<Requester> {
         let roles: Vec<Role> = actor.roles_in(Some(tenant.id.as_str())).collect();
-        let services = self
-            .store
-            .services_of(&actor.account_id, &tenant.id)
-            .await?;
-        let pid_key: Option<String> = sqlx::query_scalar("SELECT pid FROM accounts WHERE id = $1")
-            .bind(&actor.account_id)
-            .fetch_optional(self.store.pool())
-            .await?
-            .flatten();
+        // The account's identity number's key and its services in the tenant, at once.
+        let rows = sqlx::query(
+            "SELECT a.pid, s.service_slug FROM accounts a LEFT JOIN account_services s \
+             ON s.account_id = a.id AND s.tenant_id = $2 WHERE a.id = $1 ORDER BY s.service_slug",
+        )
+        .bind(&actor.account_id)
+        .bind(tenant.id.as_str())
+        .fetch_all(self.store.pool())
+        .await?;
+        let pid_key: Option<String> = match rows.first() {
+            Some(row) => row.try_get("pid")?,
+            None => None,
+        };
+        let services = rows
+            .iter()
+            .filter_map(|r| r.try_get::<Option<String>, _>("service_slug").transpose())
+            .collect::<std::result::Result<Vec<String>, _>>()?;
         Ok(Requester {
             account_id: actor.account_id.clone(),
             roles,
@@ -512,6 +536,9 @@ impl Relay {
     // -----------------------------------------------------------------------------
     // Loading and deciding
 
+    /// A log with everything the policy and its page need, in three queries: the log
+    /// (with its pending handover, the names of holder, coordinator and successor, and
+    /// the asker's unseen notifications), its people, and its consents.
     async fn load(
         &self,
         conn: &mut AnyConnection,
@@ -520,12 +547,24 @@ impl Relay {
     ) -> Result<Option<Loaded>> {
         let secrets = self.store.secrets();
         let Some(row) = sqlx::query(
-            "SELECT id, state, kind, child, child_pid_key, concern, level, holder_id, holder_service, \
-             coordinator_id, coordinator_service, revision, created_at, closed_at, close_reason, \
-             closing_note, purge_after FROM relay_logs WHERE tenant_id = $1 AND id = $2",
+            "SELECT l.id, l.state, l.kind, l.child, l.child_pid_key, l.concern, l.level, l.holder_id, \
+             l.holder_service, l.coordinator_id, l.coordinator_service, l.revision, l.created_at, \
+             l.closed_at, l.close_reason, l.closing_note, l.purge_after, \
+             holder.name AS holder_name, coordinator.name AS coordinator_name, \
+             h.id AS handover_id, h.to_id AS handover_to, h.to_service AS handover_service, \
+             h.requested_at AS handover_at, successor.name AS successor_name, \
+             (SELECT COUNT(*) FROM relay_notifications n WHERE n.account_id = $3 \
+              AND n.log_id = l.id AND n.seen_at IS NULL) AS unseen \
+             FROM relay_logs l \
+             LEFT JOIN accounts holder ON holder.id = l.holder_id \
+             LEFT JOIN accounts coordinator ON coordinator.id = l.coordinator_id \
+             LEFT JOIN relay_handovers h ON h.log_id = l.id AND h.outcome IS NULL \
+             LEFT JOIN accounts successor ON successor.id = h.to_id \
+             WHERE l.tenant_id = $1 AND l.id = $2",
         )
         .bind(who.tenant.as_str())
         .bind(id)
+        .bind(&who.account_id)
         .fetch_optional(&mut *conn)
         .await?
         else {
@@ -540,41 +579,35 @@ impl Relay {
             &place(&id, "child"),
             &row.try_get::<String, _>("child")?,
         )?;
-        let guardians = sqlx::query(
-            "SELECT position, person, pid_key FROM relay_guardians WHERE log_id = $1 ORDER BY position",
-        )
-        .bind(&id)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| {
-            let position: i64 = r.try_get("position")?;
-            let person: Guardian = seal::open_json(
-                secrets,
-                &place(&id, &format!("guardian/{position}")),
-                &r.try_get::<String, _>("person")?,
-            )?;
-            Ok((person, r.try_get::<String, _>("pid_key")?))
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let participants = sqlx::query(
-            "SELECT account_id, service_slug, can_write FROM relay_participants WHERE log_id = $1 \
-             ORDER BY added_at",
-        )
-        .bind(&id)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| {
-            Ok(Participant {
-                account_id: r.try_get("account_id")?,
-                service: r.try_get("service_slug")?,
-                can_write: r.try_get::<i64, _>("can_write")? == 1,
+        // Family accounts' names are sealed to their account.
+        let name = |account: Option<&str>, column: &str| -> Result<String> {
+            let stored: Option<String> = row.try_get(column)?;
+            Ok(match (account, stored) {
+                (Some(account), Some(stored)) => self.store.open_name(account, &stored),
+                _ => String::new(),
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        };
+        let holder_id: String = row.try_get("holder_id")?;
+        let coordinator_id: Option<String> = row.try_get("coordinator_id")?;
+        let handover = match row.try_get::<Option<String>, _>("handover_id")? {
+            Some(handover_id) => {
+                let to_id: String = row.try_get("handover_to")?;
+                Some(Handover {
+                    id: handover_id,
+                    to_name: name(Some(&to_id), "successor_name")?,
+                    to_id,
+                    to_service: row.try_get("handover_service")?,
+                    requested_at: row.try_get("handover_at")?,
+                })
+            }
+            None => None,
+        };
+        let People {
+            guardians,
+            participants,
+            participant_names,
+        } = self.load_people(conn, &id).await?;
         let consents = self.load_consents(conn, &id).await?;
-        let handover = self.load_handover(conn, &id).await?;
         let closed = match row.try_get::<Option<String>, _>("closed_at")? {
             None => None,
             Some(at) => Some(Closed {
@@ -597,6 +630,9 @@ impl Relay {
             kind: LogKind::from_key(&kind_key)
                 .ok_or_else(|| RelayError::Corrupt(format!("log kind {kind_key}")))?,
             coordinator_service: row.try_get("coordinator_service")?,
+            coordinator_name: name(coordinator_id.as_deref(), "coordinator_name")?,
+            holder_name: name(Some(&holder_id), "holder_name")?,
+            unseen: row.try_get("unseen")?,
             closed,
             handover,
             state,
@@ -604,16 +640,60 @@ impl Relay {
             child_pid_key: row.try_get("child_pid_key")?,
             concern_sealed: row.try_get("concern")?,
             level: u8::try_from(row.try_get::<i64, _>("level")?).unwrap_or(1),
-            holder_id: row.try_get("holder_id")?,
+            holder_id,
             holder_service: row.try_get("holder_service")?,
-            coordinator_id: row.try_get("coordinator_id")?,
+            coordinator_id,
             revision: row.try_get("revision")?,
             created_at: row.try_get("created_at")?,
             guardians,
             participants,
+            participant_names,
             consents,
             id,
         }))
+    }
+
+    /// A log's guardians and participants, in one query.
+    async fn load_people(&self, conn: &mut AnyConnection, id: &str) -> Result<People> {
+        let secrets = self.store.secrets();
+        let rows = sqlx::query(
+            "SELECT 'g' AS part, position, '' AS added_at, person, pid_key, '' AS account_id, \
+             '' AS service_slug, 0 AS can_write, '' AS name FROM relay_guardians WHERE log_id = $1 \
+             UNION ALL \
+             SELECT 'p', 0, p.added_at, '', '', p.account_id, p.service_slug, p.can_write, \
+             COALESCE(a.name, '') FROM relay_participants p LEFT JOIN accounts a ON a.id = p.account_id \
+             WHERE p.log_id = $1 \
+             ORDER BY part, position, added_at",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut people = People::default();
+        for r in rows {
+            if r.try_get::<String, _>("part")? == "g" {
+                let position: i64 = r.try_get("position")?;
+                let person: Guardian = seal::open_json(
+                    secrets,
+                    &place(id, &format!("guardian/{position}")),
+                    &r.try_get::<String, _>("person")?,
+                )?;
+                people
+                    .guardians
+                    .push((person, r.try_get::<String, _>("pid_key")?));
+            } else {
+                let account_id: String = r.try_get("account_id")?;
+                people.participant_names.push(
+                    self.store
+                        .open_name(&account_id, &r.try_get::<String, _>("name")?),
+                );
+                people.participants.push(Participant {
+                    account_id,
+                    service: r.try_get("service_slug")?,
+                    can_write: r.try_get::<i64, _>("can_write")? == 1,
+                });
+            }
+        }
+        Ok(people)
     }
 
     async fn load_consents(&self, conn: &mut AnyConnection, id: &str) -> Result<Vec<ConsentView>> {
@@ -955,15 +1035,8 @@ impl Relay {
             self.deny(who, id, RelayAction::Read).await?;
             return Ok(None);
         };
+        let unseen = log.unseen;
         let view = self.view(&mut conn, who, log, basis.clone(), scope).await?;
-        let unseen: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM relay_notifications WHERE account_id = $1 AND log_id = $2 \
-             AND seen_at IS NULL",
-        )
-        .bind(&who.account_id)
-        .bind(&view.id)
-        .fetch_one(&mut *conn)
-        .await?;
         // The connection goes back before waiting on the audit writer, which needs one.
         drop(conn);
         self.store
@@ -1007,32 +1080,28 @@ impl Relay {
         }
         // While suspended the holder sees the consent and whom to ask, to renew it.
         let sees_consent = scope != Scope::OwnVoice;
-        let holder_name = account_name(&self.store, &mut *tx, &log.holder_id).await?;
-        let mut participants = Vec::new();
-        for p in &log.participants {
-            participants.push(ParticipantView {
+        let participants = log
+            .participants
+            .iter()
+            .zip(&log.participant_names)
+            .map(|(p, name)| ParticipantView {
                 account_id: p.account_id.clone(),
-                name: account_name(&self.store, &mut *tx, &p.account_id).await?,
+                name: name.clone(),
                 service: p.service.clone(),
                 can_write: p.can_write,
-            });
-        }
-        let coordinator = match (&log.coordinator_id, &log.coordinator_service) {
-            (Some(id), Some(service)) => Some((
-                account_name(&self.store, &mut *tx, id).await?,
-                service.clone(),
-            )),
-            _ => None,
-        };
-        let handover = match &log.handover {
-            Some(h) => Some(HandoverView {
-                to_name: account_name(&self.store, &mut *tx, &h.to_id).await?,
-                to_service: h.to_service.clone(),
-                requested_at: h.requested_at.clone(),
-                waiting_days: h.waiting_days(),
-            }),
-            None => None,
-        };
+            })
+            .collect();
+        let coordinator = log
+            .coordinator_service
+            .as_ref()
+            .filter(|_| log.coordinator_id.is_some())
+            .map(|service| (log.coordinator_name.clone(), service.clone()));
+        let handover = log.handover.as_ref().map(|h| HandoverView {
+            to_name: h.to_name.clone(),
+            to_service: h.to_service.clone(),
+            requested_at: h.requested_at.clone(),
+            waiting_days: h.waiting_days(),
+        });
         let allowed = RelayAction::ALL
             .into_iter()
             .filter(|a| self.decide(who, &log, *a).is_some())
@@ -1059,7 +1128,7 @@ impl Relay {
             concern,
             level: log.level,
             holder_id: log.holder_id,
-            holder_name,
+            holder_name: log.holder_name,
             holder_service: log.holder_service,
             participants,
             entries,

@@ -100,13 +100,15 @@ pub async fn load_session(
 }
 
 async fn signed_in_from(state: &AppState, token: &str) -> saman_store::Result<Option<SignedIn>> {
-    let Some(session) = state.store.session(token, state.config.sessions).await? else {
+    let Some(live) = state.store.live_session(token, state.config.sessions).await? else {
         return Ok(None);
     };
-    let Some(account) = state.store.account(&session.account_id).await? else {
-        return Ok(None);
-    };
-    let mut grants = state.store.grants(&account.id).await?;
+    let saman_store::LiveSession {
+        session,
+        account,
+        mut grants,
+        tenant_slug,
+    } = live;
     // A tenant's directory vouches for people in that tenant only.
     if session.method == "oidc" {
         grants.retain(|g| g.tenant_id.as_deref() == Some(session.tenant_id.as_str()));
@@ -116,11 +118,6 @@ async fn signed_in_from(state: &AppState, token: &str) -> saman_store::Result<Op
     } else {
         Assurance::Password
     };
-    let tenant_slug = state
-        .store
-        .tenant_slug(&session.tenant_id)
-        .await?
-        .unwrap_or_default();
     Ok(Some(SignedIn {
         actor: Actor {
             account_id: account.id.clone(),
