@@ -23,6 +23,21 @@ impl Backend {
             None
         }
     }
+
+    /// A query that gives the rows of `SELECT {columns} {from}` as one JSON text, an
+    /// array of arrays (`[]` when there are none), in no particular order. Many small
+    /// rows cost far more one by one than as one value, above all on SQLite, where
+    /// every row crosses from the database's thread to the caller's.
+    pub fn json_rows(self, columns: &str, from: &str) -> String {
+        match self {
+            Backend::Sqlite => {
+                format!("SELECT COALESCE(json_group_array(json_array({columns})), '[]') {from}")
+            }
+            Backend::Postgres => format!(
+                "SELECT COALESCE(json_agg(json_build_array({columns}))::text, '[]') {from}"
+            ),
+        }
+    }
 }
 
 /// The database, shared by all requests. Cheap to clone.
@@ -99,7 +114,7 @@ impl Store {
         let url = match backend {
             Backend::Sqlite => {
                 create_sqlite_folder(url)?;
-                options = options.max_connections(std::env::var("XPOOL").ok().and_then(|v| v.parse().ok()).unwrap_or(8)).after_connect(|conn, _| {
+                options = options.max_connections(8).after_connect(|conn, _| {
                     Box::pin(async move {
                         // WAL lets readers run beside a writer; FULL makes each commit
                         // durable; foreign keys are off by default in SQLite; secure

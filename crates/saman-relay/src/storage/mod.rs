@@ -1141,40 +1141,52 @@ impl Relay {
         })
     }
 
+    /// A log's entries, in the order written: as one JSON value (twenty rows one by one
+    /// cost more than all the rest of a log page).
     async fn entries(&self, conn: &mut AnyConnection, log_id: &str) -> Result<Vec<EntryView>> {
+        type Row = (
+            i64,
+            String,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+        );
         let secrets = self.store.secrets();
-        sqlx::query(
-            "SELECT e.id, e.parent_id, e.author_role, e.author_service, e.body, e.created_at, \
-             e.author_id, COALESCE(a.name, '') AS author_name FROM relay_entries e \
-             LEFT JOIN accounts a ON a.id = e.author_id \
-             WHERE e.log_id = $1 ORDER BY e.seq",
-        )
-        .bind(log_id)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| {
-            let id: String = r.try_get("id")?;
-            let content: Content = seal::open_json(
-                secrets,
-                &place(log_id, &format!("entry/{id}")),
-                &r.try_get::<String, _>("body")?,
-            )?;
-            Ok(EntryView {
-                parent_id: r.try_get("parent_id")?,
-                author_name: self.store.open_name(
-                    &r.try_get::<Option<String>, _>("author_id")?
-                        .unwrap_or_default(),
-                    &r.try_get::<String, _>("author_name")?,
-                ),
-                author_role: r.try_get("author_role")?,
-                author_service: r.try_get("author_service")?,
-                created_at: r.try_get("created_at")?,
-                content,
-                id,
-            })
-        })
-        .collect()
+        let sql = self.store.backend().json_rows(
+            "e.seq, e.id, e.parent_id, e.author_role, e.author_service, e.body, e.created_at, \
+             e.author_id, COALESCE(a.name, '')",
+            "FROM relay_entries e LEFT JOIN accounts a ON a.id = e.author_id WHERE e.log_id = $1",
+        );
+        let text: String = sqlx::query_scalar(&sql)
+            .bind(log_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let mut rows: Vec<Row> = serde_json::from_str(&text)
+            .map_err(|e| RelayError::Corrupt(format!("entries of a log: {e}")))?;
+        rows.sort_unstable_by_key(|r| r.0);
+        rows.into_iter()
+            .map(
+                |(_, id, parent_id, author_role, author_service, body, created_at, author_id, name)| {
+                    let content: Content =
+                        seal::open_json(secrets, &place(log_id, &format!("entry/{id}")), &body)?;
+                    Ok(EntryView {
+                        parent_id,
+                        author_name: self
+                            .store
+                            .open_name(author_id.as_deref().unwrap_or_default(), &name),
+                        author_role,
+                        author_service,
+                        created_at,
+                        content,
+                        id,
+                    })
+                },
+            )
+            .collect()
     }
 
     /// The logs this person takes part in or holds, their family's logs, and (for a
