@@ -142,7 +142,10 @@ pub(crate) async fn append_rows(
     secrets: &Secrets,
     rows: &[AuditRow],
 ) -> Result<()> {
-    let mut chains: Vec<&str> = rows.iter().map(|r| chain_key(r.ctx.tenant.as_ref())).collect();
+    let mut chains: Vec<&str> = rows
+        .iter()
+        .map(|r| chain_key(r.ctx.tenant.as_ref()))
+        .collect();
     chains.sort_unstable();
     chains.dedup();
     for chain in chains {

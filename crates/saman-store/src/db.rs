@@ -33,9 +33,9 @@ impl Backend {
             Backend::Sqlite => {
                 format!("SELECT COALESCE(json_group_array(json_array({columns})), '[]') {from}")
             }
-            Backend::Postgres => format!(
-                "SELECT COALESCE(json_agg(json_build_array({columns}))::text, '[]') {from}"
-            ),
+            Backend::Postgres => {
+                format!("SELECT COALESCE(json_agg(json_build_array({columns}))::text, '[]') {from}")
+            }
         }
     }
 }

@@ -20,7 +20,9 @@ mod published;
 mod sessions;
 mod tenants;
 
-pub use audit::{AuditContext, AuditEntry, AuditFilter, AuditRow, BrokenChain, append as append_audit};
+pub use audit::{
+    AuditContext, AuditEntry, AuditFilter, AuditRow, BrokenChain, append as append_audit,
+};
 pub use bundle::ImportOutcome;
 pub use db::{Backend, Store};
 pub use model::{Model, Visibility};

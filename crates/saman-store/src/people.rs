@@ -145,7 +145,12 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| grant_of(row.try_get("tenant_id")?, &row.try_get::<String, _>("role")?))
+            .map(|row| {
+                grant_of(
+                    row.try_get("tenant_id")?,
+                    &row.try_get::<String, _>("role")?,
+                )
+            })
             .collect()
     }
 

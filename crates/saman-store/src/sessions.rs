@@ -135,7 +135,9 @@ impl Store {
         let mut grants = Vec::new();
         for r in &rows {
             if let Some(role) = r.try_get::<Option<String>, _>("grant_role")? {
-                let tenant: String = r.try_get::<Option<String>, _>("grant_tenant")?.unwrap_or_default();
+                let tenant: String = r
+                    .try_get::<Option<String>, _>("grant_tenant")?
+                    .unwrap_or_default();
                 grants.push(crate::people::grant_of(tenant, &role)?);
             }
         }

@@ -20,7 +20,7 @@ use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::model::RelaySettings;
 use saman_store::{AuditContext, Store, TenantId, TenantRecord, append_audit, clock};
 use sqlx::{AnyConnection, Row};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use time::Date;
 
 /// The relay log, over the platform's store.
@@ -488,6 +488,14 @@ fn date_of(text: Option<String>) -> Result<Option<Date>> {
         .transpose()
 }
 
+/// Numbered parameters `$first, …` for `count` values of an `IN (…)` list.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn now_text() -> String {
     clock::to_text(clock::now())
 }
@@ -536,40 +544,81 @@ impl Relay {
     // -----------------------------------------------------------------------------
     // Loading and deciding
 
-    /// A log with everything the policy and its page need, in three queries: the log
-    /// (with its pending handover, the names of holder, coordinator and successor, and
-    /// the asker's unseen notifications), its people, and its consents.
+    /// A log with everything the policy and its page need.
     async fn load(
         &self,
         conn: &mut AnyConnection,
         who: &Requester,
         id: &str,
     ) -> Result<Option<Loaded>> {
-        let secrets = self.store.secrets();
-        let Some(row) = sqlx::query(
+        Ok(self.load_many(conn, who, &[id.to_string()]).await?.pop())
+    }
+
+    /// Logs of the asker's tenant with everything the policy and their pages need, in
+    /// three queries however many: the logs (with their pending handovers, the names of
+    /// holder, coordinator and successor, and the asker's unseen notifications), their
+    /// people, and their consents. In the order of `ids`; those not found are left out.
+    async fn load_many(
+        &self,
+        conn: &mut AnyConnection,
+        who: &Requester,
+        ids: &[String],
+    ) -> Result<Vec<Loaded>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
             "SELECT l.id, l.state, l.kind, l.child, l.child_pid_key, l.concern, l.level, l.holder_id, \
              l.holder_service, l.coordinator_id, l.coordinator_service, l.revision, l.created_at, \
              l.closed_at, l.close_reason, l.closing_note, l.purge_after, \
              holder.name AS holder_name, coordinator.name AS coordinator_name, \
              h.id AS handover_id, h.to_id AS handover_to, h.to_service AS handover_service, \
              h.requested_at AS handover_at, successor.name AS successor_name, \
-             (SELECT COUNT(*) FROM relay_notifications n WHERE n.account_id = $3 \
+             (SELECT COUNT(*) FROM relay_notifications n WHERE n.account_id = $2 \
               AND n.log_id = l.id AND n.seen_at IS NULL) AS unseen \
              FROM relay_logs l \
              LEFT JOIN accounts holder ON holder.id = l.holder_id \
              LEFT JOIN accounts coordinator ON coordinator.id = l.coordinator_id \
              LEFT JOIN relay_handovers h ON h.log_id = l.id AND h.outcome IS NULL \
              LEFT JOIN accounts successor ON successor.id = h.to_id \
-             WHERE l.tenant_id = $1 AND l.id = $2",
-        )
-        .bind(who.tenant.as_str())
-        .bind(id)
-        .bind(&who.account_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        else {
-            return Ok(None);
-        };
+             WHERE l.tenant_id = $1 AND l.id IN ({})",
+            placeholders(3, ids.len())
+        );
+        let query = sqlx::query(&sql)
+            .bind(who.tenant.as_str())
+            .bind(&who.account_id);
+        let rows = ids
+            .iter()
+            .fold(query, |q, id| q.bind(id))
+            .fetch_all(&mut *conn)
+            .await?;
+        let found: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut people = self.load_people(conn, &found).await?;
+        let mut consents = self.load_consents(conn, &found).await?;
+        let mut loaded = rows
+            .iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                let people = people.remove(&id).unwrap_or_default();
+                let consents = consents.remove(&id).unwrap_or_default();
+                self.loaded_of(row, people, consents)
+            })
+            .collect::<Result<Vec<Loaded>>>()?;
+        loaded.sort_by_key(|l| ids.iter().position(|id| *id == l.id));
+        Ok(loaded)
+    }
+
+    /// A log from its row, people and consents.
+    fn loaded_of(
+        &self,
+        row: &sqlx::any::AnyRow,
+        people: People,
+        consents: Vec<ConsentView>,
+    ) -> Result<Loaded> {
+        let secrets = self.store.secrets();
         let id: String = row.try_get("id")?;
         let state_key: String = row.try_get("state")?;
         let state = LogState::from_key(&state_key)
@@ -606,8 +655,7 @@ impl Relay {
             guardians,
             participants,
             participant_names,
-        } = self.load_people(conn, &id).await?;
-        let consents = self.load_consents(conn, &id).await?;
+        } = people;
         let closed = match row.try_get::<Option<String>, _>("closed_at")? {
             None => None,
             Some(at) => Some(Closed {
@@ -626,7 +674,7 @@ impl Relay {
             }),
         };
         let kind_key: String = row.try_get("kind")?;
-        Ok(Some(Loaded {
+        Ok(Loaded {
             kind: LogKind::from_key(&kind_key)
                 .ok_or_else(|| RelayError::Corrupt(format!("log kind {kind_key}")))?,
             coordinator_service: row.try_get("coordinator_service")?,
@@ -650,26 +698,41 @@ impl Relay {
             participant_names,
             consents,
             id,
-        }))
+        })
     }
 
-    /// A log's guardians and participants, in one query.
-    async fn load_people(&self, conn: &mut AnyConnection, id: &str) -> Result<People> {
+    /// Logs' guardians and participants, in one query, by log.
+    async fn load_people(
+        &self,
+        conn: &mut AnyConnection,
+        ids: &[String],
+    ) -> Result<HashMap<String, People>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
         let secrets = self.store.secrets();
-        let rows = sqlx::query(
-            "SELECT 'g' AS part, position, '' AS added_at, person, pid_key, '' AS account_id, \
-             '' AS service_slug, 0 AS can_write, '' AS name FROM relay_guardians WHERE log_id = $1 \
-             UNION ALL \
-             SELECT 'p', 0, p.added_at, '', '', p.account_id, p.service_slug, p.can_write, \
-             COALESCE(a.name, '') FROM relay_participants p LEFT JOIN accounts a ON a.id = p.account_id \
-             WHERE p.log_id = $1 \
-             ORDER BY part, position, added_at",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut people = People::default();
+        let list = placeholders(1, ids.len());
+        let rows = ids
+            .iter()
+            .fold(
+                sqlx::query(&format!(
+                    "SELECT 'g' AS part, log_id, position, '' AS added_at, person, pid_key, '' AS account_id, \
+                     '' AS service_slug, 0 AS can_write, '' AS name FROM relay_guardians WHERE log_id IN ({list}) \
+                     UNION ALL \
+                     SELECT 'p', p.log_id, 0, p.added_at, '', '', p.account_id, p.service_slug, p.can_write, \
+                     COALESCE(a.name, '') FROM relay_participants p LEFT JOIN accounts a ON a.id = p.account_id \
+                     WHERE p.log_id IN ({list}) \
+                     ORDER BY part, position, added_at"
+                )),
+                |q, id| q.bind(id),
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut by_log: HashMap<String, People> = HashMap::new();
         for r in rows {
+            let id: String = r.try_get("log_id")?;
+            let id = id.as_str();
+            let people = by_log.entry(id.to_string()).or_default();
             if r.try_get::<String, _>("part")? == "g" {
                 let position: i64 = r.try_get("position")?;
                 let person: Guardian = seal::open_json(
@@ -693,22 +756,39 @@ impl Relay {
                 });
             }
         }
-        Ok(people)
+        Ok(by_log)
     }
 
-    async fn load_consents(&self, conn: &mut AnyConnection, id: &str) -> Result<Vec<ConsentView>> {
+    /// Logs' consents, newest first, by log.
+    async fn load_consents(
+        &self,
+        conn: &mut AnyConnection,
+        ids: &[String],
+    ) -> Result<HashMap<String, Vec<ConsentView>>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
         let secrets = self.store.secrets();
-        let rows = sqlx::query(
-            "SELECT c.version, c.status, c.consenter, c.services, c.covers, c.covers_plan, c.given_how, c.signed_by, \
-             c.scan_file_id, c.given_on, c.ends_on, c.withdrawn_on, c.requested_at, c.given_by, a.name AS given_by_name \
-             FROM relay_consents c LEFT JOIN accounts a ON a.id = c.given_by \
-             WHERE c.log_id = $1 ORDER BY c.version DESC",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.into_iter()
-            .map(|r| {
+        let rows = ids
+            .iter()
+            .fold(
+                sqlx::query(&format!(
+                    "SELECT c.log_id, c.version, c.status, c.consenter, c.services, c.covers, c.covers_plan, \
+                     c.given_how, c.signed_by, c.scan_file_id, c.given_on, c.ends_on, c.withdrawn_on, \
+                     c.requested_at, c.given_by, a.name AS given_by_name \
+                     FROM relay_consents c LEFT JOIN accounts a ON a.id = c.given_by \
+                     WHERE c.log_id IN ({}) ORDER BY c.log_id, c.version DESC",
+                    placeholders(1, ids.len())
+                )),
+                |q, id| q.bind(id),
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut by_log: HashMap<String, Vec<ConsentView>> = HashMap::new();
+        for r in rows {
+            let log_id: String = r.try_get("log_id")?;
+            let id = log_id.as_str();
+            let consent = {
                 let version: i64 = r.try_get("version")?;
                 let base = format!("consent/{version}");
                 let covers = seal::open(
@@ -743,7 +823,7 @@ impl Relay {
                     withdrawn_on: date_of(r.try_get("withdrawn_on")?)?,
                 };
                 let status = ConsentStatus::from_key(&r.try_get::<String, _>("status")?)?;
-                Ok(ConsentView {
+                ConsentView {
                     state: consent.state(clock::today()),
                     consent,
                     status,
@@ -755,9 +835,11 @@ impl Relay {
                             self.store.open_name(&id.unwrap_or_default(), &n)
                         }),
                     },
-                })
-            })
-            .collect()
+                }
+            };
+            by_log.entry(log_id.clone()).or_default().push(consent);
+        }
+        Ok(by_log)
     }
 
     fn viewer<'a>(&self, who: &'a Requester, log: &Loaded) -> Viewer<'a> {
@@ -1170,7 +1252,17 @@ impl Relay {
         rows.sort_unstable_by_key(|r| r.0);
         rows.into_iter()
             .map(
-                |(_, id, parent_id, author_role, author_service, body, created_at, author_id, name)| {
+                |(
+                    _,
+                    id,
+                    parent_id,
+                    author_role,
+                    author_service,
+                    body,
+                    created_at,
+                    author_id,
+                    name,
+                )| {
                     let content: Content =
                         seal::open_json(secrets, &place(log_id, &format!("entry/{id}")), &body)?;
                     Ok(EntryView {
@@ -1236,36 +1328,23 @@ impl Relay {
         let mut out = Vec::new();
         // Read from one connection; the lines' audit rows are written together after.
         let mut conn = self.store.pool().acquire().await?;
-        for id in candidates {
-            let Some(log) = self.load(&mut conn, who, &id).await? else {
-                continue;
-            };
+        let logs = self.load_many(&mut conn, who, &candidates).await?;
+        let overdue = self
+            .overdue_evaluations(&mut conn, &candidates, today)
+            .await?;
+        for log in logs {
             let Some(basis) = self.decide(who, &log, RelayAction::SeeExistence) else {
                 continue;
             };
             let reads = self.decide(who, &log, RelayAction::Read).is_some();
             let given = log.given();
             let current = crate::consent::current(&given);
-            let overdue = if reads {
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT COUNT(*) FROM relay_entries m WHERE m.log_id = $1 AND m.kind = 'measure' \
-                     AND m.due_on < $2 AND NOT EXISTS (SELECT 1 FROM relay_entries e WHERE e.parent_id = m.id \
-                     AND e.kind = 'evaluation')",
-                )
-                .bind(&id)
-                .bind(content::date_text(today))
-                .fetch_one(&mut *conn)
-                .await? as usize
-            } else {
-                0
-            };
-            let holder_name = account_name(&self.store, &mut conn, &log.holder_id).await?;
             out.push(LogSummary {
                 id: log.id.clone(),
                 state: log.state,
                 child_name: (reads || matches!(basis, Basis::Youth | Basis::Guardian))
                     .then(|| log.child.name.clone()),
-                holder_name,
+                holder_name: log.holder_name.clone(),
                 holder_service: log.holder_service.clone(),
                 level: log.level,
                 consent: current.map(|c| c.state(today)),
@@ -1282,7 +1361,12 @@ impl Relay {
                     .as_ref()
                     .filter(|_| log.holder_id == who.account_id)
                     .map(Handover::waiting_days),
-                overdue,
+                // Only those who may read the log see what is due in it.
+                overdue: if reads {
+                    overdue.get(&log.id).copied().unwrap_or(0)
+                } else {
+                    0
+                },
                 basis,
             });
         }
@@ -1293,6 +1377,35 @@ impl Relay {
             .collect();
         self.store.audit_reads(rows).await?;
         Ok(out)
+    }
+
+    /// How many measures of each log are past their evaluation date, not evaluated.
+    async fn overdue_evaluations(
+        &self,
+        conn: &mut AnyConnection,
+        ids: &[String],
+        today: Date,
+    ) -> Result<HashMap<String, usize>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT m.log_id, COUNT(*) AS overdue FROM relay_entries m WHERE m.log_id IN ({}) \
+             AND m.kind = 'measure' AND m.due_on < $1 AND NOT EXISTS (SELECT 1 FROM relay_entries e \
+             WHERE e.parent_id = m.id AND e.kind = 'evaluation') GROUP BY m.log_id",
+            placeholders(2, ids.len())
+        );
+        let query = sqlx::query(&sql).bind(content::date_text(today));
+        ids.iter()
+            .fold(query, |q, id| q.bind(id))
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let count: i64 = r.try_get("overdue")?;
+                Ok((r.try_get("log_id")?, count as usize))
+            })
+            .collect()
     }
 
     // -----------------------------------------------------------------------------

@@ -100,7 +100,11 @@ pub async fn load_session(
 }
 
 async fn signed_in_from(state: &AppState, token: &str) -> saman_store::Result<Option<SignedIn>> {
-    let Some(live) = state.store.live_session(token, state.config.sessions).await? else {
+    let Some(live) = state
+        .store
+        .live_session(token, state.config.sessions)
+        .await?
+    else {
         return Ok(None);
     };
     let saman_store::LiveSession {
