@@ -24,7 +24,10 @@ impl Relay {
         else {
             return Ok(Change::NotFound);
         };
+        // Managing is the coordinator's too, but only the holder hands over the baton.
         if log.holder_id != who.account_id {
+            tx.rollback().await?;
+            self.deny(who, id, RelayAction::Manage).await?;
             return Ok(Change::NotFound);
         }
         let (successor, service) = match self.covered_staff(&mut tx, who, &log, email).await? {

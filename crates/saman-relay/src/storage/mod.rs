@@ -1867,7 +1867,6 @@ impl Relay {
         let entry_id = self
             .write_entry(&mut tx, who, &log.id, parent.as_deref(), &basis, &content)
             .await?;
-        touch(&mut tx, id).await?;
         self.notify_taking_part(&mut tx, who, &log, "entry").await?;
         self.audit(
             &mut tx,
@@ -1893,6 +1892,10 @@ impl Relay {
         basis: &Basis,
         content: &Content,
     ) -> Result<String> {
+        // Touching the log first takes its row lock (on PostgreSQL; SQLite's write
+        // transactions are one at a time anyway): two entries written at once to one log
+        // take their places in turn instead of both counting the same next place.
+        touch(conn, log_id).await?;
         let entry_id = uuid::Uuid::new_v4().to_string();
         sqlx::query(
             "INSERT INTO relay_entries (id, log_id, tenant_id, seq, kind, parent_id, author_id, author_role, \

@@ -15,7 +15,8 @@ on_both_backends!(
     who_may_do_what_in_each_state_of_a_log,
     keys_rotate_seals_every_log_again,
     the_paper_path_prints_forms_and_logs,
-    people_are_told_what_is_new_without_a_word_about_the_child
+    people_are_told_what_is_new_without_a_word_about_the_child,
+    entries_written_at_once_each_take_their_own_place
 );
 
 /// The child of these tests: fictional, with a synthetic identity number (14 years old
@@ -562,6 +563,21 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     assert!(
         page.contains("Mangler:</strong> barnets og familiens egne mål"),
         "{page}"
+    );
+    // The coordinator manages the plan, but only the holder hands over the baton: the
+    // refusal is audited like any other.
+    let denied_before = count_audit(&app, "relay-denied", &coordinator.id, &id).await;
+    let (status, _, _) = post(
+        &app,
+        &coordinator,
+        &format!("{log}/stafett"),
+        &[("email", "ppt@test.example")],
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        count_audit(&app, "relay-denied", &coordinator.id, &id).await,
+        denied_before + 1
     );
     let (status, _, _) = post(
         &app,
@@ -1596,4 +1612,56 @@ async fn people_are_told_what_is_new_without_a_word_about_the_child(backend: Bac
     assert!(start.contains("Et samtykke går snart ut"));
     let (_, start) = get(&app, &guardian, "/nb/fjordvik/start").await;
     assert!(start.contains("Et samtykke går snart ut"));
+}
+
+/// Entries posted to one log at the same moment all land, each in a place of its own
+/// (none answered with an error for a place taken meanwhile).
+async fn entries_written_at_once_each_take_their_own_place(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let holder = staff(&app, "laerer@test.example", Role::Employee, &["skolene"]).await;
+    let guardian = family(&app, GUARDIAN_PID, "Hanne Haugland", Role::Guardian).await;
+    let id = open_log(&app, &holder).await;
+    let log = format!("/nb/fjordvik/stafettlogg/{id}");
+    let (status, _, _) = post(
+        &app,
+        &guardian,
+        &format!("{log}/samtykke/svar"),
+        &[("version", "1"), ("answer", "give")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let path = format!("{log}/innslag");
+    let write = |n: usize| {
+        let (app, holder, path) = (&app, &holder, path.clone());
+        async move {
+            let text = format!("Mål nummer {n} for Ida");
+            post(app, holder, &path, &[("kind", "goal"), ("text", &text)])
+                .await
+                .0
+        }
+    };
+    let statuses = tokio::join!(
+        write(1),
+        write(2),
+        write(3),
+        write(4),
+        write(5),
+        write(6),
+        write(7),
+        write(8)
+    );
+    let statuses = [
+        statuses.0, statuses.1, statuses.2, statuses.3, statuses.4, statuses.5, statuses.6,
+        statuses.7,
+    ];
+    assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+    let (places, entries): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(DISTINCT seq), COUNT(*) FROM relay_entries WHERE log_id = $1")
+            .bind(&id)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!((places, entries), (8, 8));
 }
