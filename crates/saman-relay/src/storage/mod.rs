@@ -488,6 +488,10 @@ fn date_of(text: Option<String>) -> Result<Option<Date>> {
         .transpose()
 }
 
+/// At most this many logs' ids in one query's `IN (…)` list (well under SQLite's
+/// limit of parameters; a service leader may see thousands of logs).
+const IDS_PER_QUERY: usize = 500;
+
 /// Numbered parameters `$first, …` for `count` values of an `IN (…)` list.
 fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
@@ -555,10 +559,24 @@ impl Relay {
     }
 
     /// Logs of the asker's tenant with everything the policy and their pages need, in
-    /// three queries however many: the logs (with their pending handovers, the names of
-    /// holder, coordinator and successor, and the asker's unseen notifications), their
-    /// people, and their consents. In the order of `ids`; those not found are left out.
+    /// the order of `ids`; those not found are left out.
     async fn load_many(
+        &self,
+        conn: &mut AnyConnection,
+        who: &Requester,
+        ids: &[String],
+    ) -> Result<Vec<Loaded>> {
+        let mut loaded = Vec::with_capacity(ids.len());
+        for part in ids.chunks(IDS_PER_QUERY) {
+            loaded.extend(self.load_part(conn, who, part).await?);
+        }
+        Ok(loaded)
+    }
+
+    /// Up to [`IDS_PER_QUERY`] logs in three queries: the logs (with their pending
+    /// handovers, the names of holder, coordinator and successor, and the asker's unseen
+    /// notifications), their people, and their consents.
+    async fn load_part(
         &self,
         conn: &mut AnyConnection,
         who: &Requester,
@@ -1329,9 +1347,10 @@ impl Relay {
         // Read from one connection; the lines' audit rows are written together after.
         let mut conn = self.store.pool().acquire().await?;
         let logs = self.load_many(&mut conn, who, &candidates).await?;
-        let overdue = self
-            .overdue_evaluations(&mut conn, &candidates, today)
-            .await?;
+        let mut overdue = HashMap::new();
+        for part in candidates.chunks(IDS_PER_QUERY) {
+            overdue.extend(self.overdue_evaluations(&mut conn, part, today).await?);
+        }
         for log in logs {
             let Some(basis) = self.decide(who, &log, RelayAction::SeeExistence) else {
                 continue;
