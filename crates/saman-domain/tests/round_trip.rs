@@ -63,20 +63,25 @@ fn body() -> impl Strategy<Value = String> {
         1 => Just("[lenke](https://example.org) ![bilde](filer/x/y.png)".to_string()),
         1 => Just(String::new()),
     ];
-    prop::collection::vec(body_line, 0..8).prop_map(|lines| {
-        // Trimming can turn a line into a marker, so drop markers until none is left.
-        let mut body = lines.join("\n").trim().to_string();
-        while body.lines().any(is_language_marker) {
-            body = body
-                .lines()
-                .filter(|l| !is_language_marker(l))
-                .collect::<Vec<_>>()
-                .join("\n")
-                .trim()
-                .to_string();
-        }
-        body
-    })
+    prop::collection::vec(body_line, 0..8)
+        .prop_map(|lines| {
+            // Trimming can turn a line into a marker, so drop markers until none is left.
+            let mut body = lines.join("\n").trim().to_string();
+            while body.lines().any(is_language_marker) {
+                body = body
+                    .lines()
+                    .filter(|l| !is_language_marker(l))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    .trim()
+                    .to_string();
+            }
+            body
+        })
+        // Random characters can make a link with a scheme that is not allowed (`<W.:>`).
+        .prop_filter("a body the rules allow", |body| {
+            saman_domain::rules::check_body(body).is_empty()
+        })
 }
 
 /// Texts to fill a model with, used in turn.
