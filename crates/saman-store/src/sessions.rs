@@ -146,15 +146,8 @@ impl Store {
             grants,
             tenant_slug: row.try_get("tenant_slug")?,
             session: Session {
-                id_hash: hash,
-                account_id: row.try_get("account_id")?,
-                tenant_id: row.try_get("tenant_id")?,
-                complete: row.try_get::<i64, _>("complete")? == 1,
-                method: row.try_get("method")?,
-                csrf_token: row.try_get("csrf_token")?,
-                created_at: row.try_get("created_at")?,
                 last_seen_at: now_text,
-                user_agent: row.try_get("user_agent")?,
+                ..session_of(row)?
             },
         }))
     }
@@ -243,21 +236,7 @@ impl Store {
         .bind(clock::to_text(clock::now()))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Session {
-                    id_hash: row.try_get("id_hash")?,
-                    account_id: row.try_get("account_id")?,
-                    tenant_id: row.try_get("tenant_id")?,
-                    complete: row.try_get::<i64, _>("complete")? == 1,
-                    method: row.try_get("method")?,
-                    csrf_token: row.try_get("csrf_token")?,
-                    created_at: row.try_get("created_at")?,
-                    last_seen_at: row.try_get("last_seen_at")?,
-                    user_agent: row.try_get("user_agent")?,
-                })
-            })
-            .collect()
+        rows.iter().map(session_of).collect()
     }
 }
 
@@ -300,4 +279,19 @@ async fn insert_session(
     .execute(&mut *tx)
     .await?;
     Ok(NewSession { token, session })
+}
+
+/// A session from its row (the columns of `sessions`, as named there).
+fn session_of(row: &sqlx::any::AnyRow) -> Result<Session> {
+    Ok(Session {
+        id_hash: row.try_get("id_hash")?,
+        account_id: row.try_get("account_id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        complete: row.try_get::<i64, _>("complete")? == 1,
+        method: row.try_get("method")?,
+        csrf_token: row.try_get("csrf_token")?,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        user_agent: row.try_get("user_agent")?,
+    })
 }
