@@ -53,7 +53,7 @@ impl FromStr for Lang {
 pub struct UnknownLang;
 
 /// A value that may exist in each language.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ByLang<T> {
     pub nb: Option<T>,
     pub nn: Option<T>,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod files;
 pub mod forms;
+pub mod history;
 pub mod lang;
 pub mod model;
 pub mod rules;

@@ -27,6 +27,22 @@ macro_rules! keyed_enum {
                 Self::ALL.iter().map(|v| v.key()).collect::<Vec<_>>().join(", ")
             }
         }
+
+        /// Stored by its key, as in files and URLs.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.key())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let key = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::from_key(&key).ok_or_else(|| {
+                    serde::de::Error::custom(format!("unknown key {key:?}, expected one of {}", Self::keys()))
+                })
+            }
+        }
     };
 }
 
@@ -219,9 +235,11 @@ pub struct Priority {
 }
 
 /// A named file with its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileContent {
     pub file_name: String,
+    /// Not part of a stored version: versions name their files by content hash.
+    #[serde(skip)]
     pub bytes: Vec<u8>,
 }
 
@@ -252,7 +270,7 @@ pub fn media_type_of(file_name: &str) -> &'static str {
 
 /// One item of the model: a plan, routine, meeting arena, measure, service, tool,
 /// competence programme or document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     pub slug: String,
     pub kind: Kind,
@@ -261,6 +279,7 @@ pub struct Item {
     pub prevention: Vec<Prevention>,
     /// Slug of the owning service.
     pub owner: Option<String>,
+    #[serde(with = "iso_date_option")]
     pub review_date: Option<Date>,
     pub status: Status,
     /// Keys of the tenant's priorities this item serves.
@@ -274,7 +293,7 @@ pub struct Item {
     pub form: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ItemText {
     pub title: String,
     pub summary: String,
@@ -284,7 +303,7 @@ pub struct ItemText {
     pub opening_hours: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Contact {
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -299,14 +318,14 @@ impl Contact {
 }
 
 /// A relation from the item that holds it to the item `to`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Relation {
     pub kind: RelationType,
     pub to: String,
 }
 
 /// A file attached to an item, such as a form to print.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Attachment {
     pub file: FileContent,
     pub title: ByLang<String>,
@@ -441,6 +460,27 @@ pub fn format_iso_date(date: Date) -> String {
 /// Parses `YYYY-MM-DD`.
 pub fn parse_iso_date(s: &str) -> Option<Date> {
     Date::parse(s, ISO_DATE).ok()
+}
+
+/// `Option<Date>` as `YYYY-MM-DD` or null, for serde.
+mod iso_date_option {
+    use super::{Date, format_iso_date, parse_iso_date};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match date {
+            Some(d) => s.serialize_some(&format_iso_date(*d)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| {
+                parse_iso_date(&s).ok_or_else(|| serde::de::Error::custom(format!("bad date {s:?}")))
+            })
+            .transpose()
+    }
 }
 
 const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =

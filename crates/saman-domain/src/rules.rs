@@ -77,6 +77,26 @@ pub enum FieldProblem {
     },
     /// A file type that may not be attached.
     FileType,
+    /// A reference to something the model does not have.
+    UnknownReference {
+        reference: String,
+    },
+    /// A reference to an item that must be a service and is not.
+    NotAService {
+        reference: String,
+    },
+    /// A relation from an item to itself.
+    SelfRelation,
+    /// The same relation twice.
+    DuplicateRelation {
+        reference: String,
+    },
+    /// A slug (an address) not of the allowed form.
+    InvalidSlug,
+    /// A slug another object already has.
+    SlugTaken,
+    /// No text in the tenant's default language.
+    MissingDefaultLanguage,
 }
 
 impl FieldProblem {
@@ -85,6 +105,9 @@ impl FieldProblem {
         match self {
             FieldProblem::ControlCharacter { code } => char::from_u32(*code).map(String::from),
             FieldProblem::UnsafeLink { link } => Some(link.chars().take(40).collect()),
+            FieldProblem::UnknownReference { reference }
+            | FieldProblem::NotAService { reference }
+            | FieldProblem::DuplicateRelation { reference } => Some(format!("\"{reference}\"")),
             _ => None,
         }
     }
@@ -125,6 +148,19 @@ impl fmt::Display for FieldProblem {
             FieldProblem::FileType => f.write_str(
                 "denne filtypen kan ikke legges ved: bruk pdf, png, jpg, txt, md, docx, odt eller xlsx",
             ),
+            FieldProblem::UnknownReference { reference } => write!(f, "«{reference}» finnes ikke"),
+            FieldProblem::NotAService { reference } => {
+                write!(f, "«{reference}» er ikke en tjeneste")
+            }
+            FieldProblem::SelfRelation => f.write_str("en relasjon kan ikke gå til innholdet selv"),
+            FieldProblem::DuplicateRelation { reference } => {
+                write!(f, "relasjonen til «{reference}» står to ganger")
+            }
+            FieldProblem::InvalidSlug => f.write_str(
+                "må ha 2–80 tegn: små bokstaver a–z, sifre og bindestrek, ikke bindestrek først eller sist",
+            ),
+            FieldProblem::SlugTaken => f.write_str("er allerede brukt av annet innhold"),
+            FieldProblem::MissingDefaultLanguage => f.write_str("mangler tekst på standardspråket"),
         }
     }
 }
@@ -570,6 +606,86 @@ pub fn check_item(item: &Item, problems: &mut Vec<ModelProblem>) {
                 check_required_line(title, limits::NAME),
             );
         });
+    }
+}
+
+/// What a model holds that an item may refer to: the items by slug, with their kind,
+/// and the tenant's priorities.
+pub struct References<'a> {
+    kinds: std::collections::HashMap<&'a str, Kind>,
+    priorities: std::collections::BTreeSet<&'a str>,
+}
+
+impl<'a> References<'a> {
+    pub fn new(tenant: &'a Tenant, items: impl IntoIterator<Item = &'a Item>) -> Self {
+        References {
+            kinds: items
+                .into_iter()
+                .map(|i| (i.slug.as_str(), i.kind))
+                .collect(),
+            priorities: tenant.priorities.iter().map(|p| p.key.as_str()).collect(),
+        }
+    }
+
+    pub fn kind_of(&self, slug: &str) -> Option<Kind> {
+        self.kinds.get(slug).copied()
+    }
+}
+
+/// Checks what an item refers to: its owner is a service, its relations go to other
+/// items that exist, once each, and its priorities are the tenant's.
+pub fn check_item_references(item: &Item, refs: &References, problems: &mut Vec<ModelProblem>) {
+    let mut c = Checker {
+        place: Place::Item(item.slug.clone()),
+        problems,
+    };
+    if let Some(owner) = &item.owner {
+        let problem = match refs.kind_of(owner) {
+            Some(Kind::Service) => None,
+            Some(_) => Some(FieldProblem::NotAService {
+                reference: owner.clone(),
+            }),
+            None => Some(FieldProblem::UnknownReference {
+                reference: owner.clone(),
+            }),
+        };
+        c.push(None, "owner", problem);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for relation in &item.relations {
+        let reference = relation.to.clone();
+        let problem = if relation.to == item.slug {
+            Some(FieldProblem::SelfRelation)
+        } else if refs.kind_of(&relation.to).is_none() {
+            Some(FieldProblem::UnknownReference { reference })
+        } else if !seen.insert((relation.kind, relation.to.as_str())) {
+            Some(FieldProblem::DuplicateRelation { reference })
+        } else {
+            None
+        };
+        c.push(None, "relations", problem);
+    }
+    for key in &item.priorities {
+        if !refs.priorities.contains(key.as_str()) {
+            c.push(
+                None,
+                "priorities",
+                Some(FieldProblem::UnknownReference {
+                    reference: key.clone(),
+                }),
+            );
+        }
+    }
+    if let Some(form) = &item.form
+        && crate::forms::form(form).is_none()
+    {
+        c.push(
+            None,
+            "form",
+            Some(FieldProblem::UnknownReference {
+                reference: form.clone(),
+            }),
+        );
     }
 }
 

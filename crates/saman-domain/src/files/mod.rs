@@ -913,18 +913,9 @@ fn read_item<'a>(
     if !is_service && file.contact.is_some() {
         p.near("[contact]", "bare tjenester kan ha [contact]");
     }
-    if let Some(form) = &file.form {
+    if file.form.is_some() {
         if kind != Kind::Tool {
             p.near("form", "bare verktøy kan ha form");
-        } else if crate::forms::form(form).is_none() {
-            let known: Vec<&str> = crate::forms::FORMS.iter().map(|f| f.key).collect();
-            p.near(
-                "form",
-                format!(
-                    "form: ukjent skjema «{form}»; gyldige skjema er {}",
-                    known.join(", ")
-                ),
-            );
         }
     }
     let texts = ByLang {
@@ -1166,56 +1157,17 @@ fn check_references(
             format!("relay_log.privacy_page «{slug}» er ikke en side i modellen"),
         );
     }
-    let priority_keys: BTreeSet<&str> = tenant.priorities.iter().map(|p| p.key.as_str()).collect();
+    let refs = rules::References::new(tenant, items);
+    let mut rule_problems = Vec::new();
     for item in items {
-        let path = item_path(item);
-        let front = files
-            .iter()
-            .find(|f| f.path == path)
-            .and_then(|f| std::str::from_utf8(&f.bytes).ok())
-            .unwrap_or("");
-        let mut p = FileProblems {
-            file: &path,
-            front,
-            front_line: 1,
-            problems,
-        };
-        if let Some(owner) = &item.owner {
-            match kinds.get(owner.as_str()) {
-                Some(Kind::Service) => {}
-                Some(_) => p.near("owner", format!("owner «{owner}» er ikke en tjeneste")),
-                None => p.near("owner", format!("owner «{owner}» finnes ikke")),
-            }
-        }
-        let mut seen = BTreeSet::new();
-        for relation in &item.relations {
-            let needle = format!("\"{}\"", relation.to);
-            if relation.to == item.slug {
-                p.near(&needle, "en relasjon kan ikke gå til innholdet selv");
-            } else if !kinds.contains_key(relation.to.as_str()) {
-                p.near(
-                    &needle,
-                    format!("relasjonen viser til «{}», som ikke finnes", relation.to),
-                );
-            } else if !seen.insert((relation.kind, &relation.to)) {
-                p.near(
-                    &needle,
-                    format!(
-                        "relasjonen {} til «{}» står to ganger",
-                        relation.kind.key(),
-                        relation.to
-                    ),
-                );
-            }
-        }
-        for key in &item.priorities {
-            if !priority_keys.contains(key.as_str()) {
-                p.near(
-                    key,
-                    format!("prioriteten «{key}» finnes ikke i tenant.toml"),
-                );
-            }
-        }
+        rules::check_item_references(item, &refs, &mut rule_problems);
+    }
+    let by_path: BTreeMap<&str, &[u8]> = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .collect();
+    for problem in rule_problems {
+        problems.push(locate(&problem, items, &[], &by_path));
     }
 }
 

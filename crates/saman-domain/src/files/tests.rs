@@ -242,7 +242,7 @@ fn reports_every_problem_with_file_and_line() {
         "innhold/plan/ok-plan.md:5: ugyldig TOML",
         "innhold/rutine/rutine-a.md:2: levels: ukjent verdi «fylke»",
         "innhold/rutine/rutine-a.md:5: review_date «31.01.2027»",
-        "innhold/rutine/rutine-a.md:17: relasjonen viser til «finnes-ikke»",
+        "innhold/rutine/rutine-a.md:17: relations: «finnes-ikke» finnes ikke",
     ];
     for e in expect {
         assert!(
@@ -273,7 +273,7 @@ fn default_language_must_be_complete_and_owners_must_be_services() {
         problems
             .iter()
             .any(|p| p
-                .starts_with("innhold/rutine/rutine-a.md:4: owner «skjema» er ikke en tjeneste")),
+                .starts_with("innhold/rutine/rutine-a.md:4: owner: «skjema» er ikke en tjeneste")),
         "{problems:#?}"
     );
 }
