@@ -42,10 +42,16 @@ pub enum AuditAction {
     RelayAccessLogRead,
     RelayPurged,
     RelayDenied,
+    ContentSaved,
+    ContentRestored,
+    ContentPublished,
+    ContentUnpublished,
+    ContentDeleted,
+    ModelImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 44] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -84,6 +90,12 @@ impl AuditAction {
         AuditAction::RelayAccessLogRead,
         AuditAction::RelayPurged,
         AuditAction::RelayDenied,
+        AuditAction::ContentSaved,
+        AuditAction::ContentRestored,
+        AuditAction::ContentPublished,
+        AuditAction::ContentUnpublished,
+        AuditAction::ContentDeleted,
+        AuditAction::ModelImported,
     ];
 
     pub fn key(self) -> &'static str {
@@ -126,6 +138,12 @@ impl AuditAction {
             AuditAction::RelayAccessLogRead => "relay-access-log-read",
             AuditAction::RelayPurged => "relay-purged",
             AuditAction::RelayDenied => "relay-denied",
+            AuditAction::ContentSaved => "content-saved",
+            AuditAction::ContentRestored => "content-restored",
+            AuditAction::ContentPublished => "content-published",
+            AuditAction::ContentUnpublished => "content-unpublished",
+            AuditAction::ContentDeleted => "content-deleted",
+            AuditAction::ModelImported => "model-imported",
         }
     }
 

@@ -1,11 +1,17 @@
 //! Importing and exporting a tenant's whole model (see `saman_domain::files`).
 
-use crate::model::{join_keys, now};
+use crate::audit::{AuditContext, AuditRow, append_rows};
+use crate::model::now;
 use crate::tenants::{TenantId, TenantRecord};
+use crate::versions::{
+    Change, bump_model_version, item_ids, item_target, record_version, replace_item_parts,
+    upsert_item_row,
+};
 use crate::{Result, Store, Visibility};
+use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::*;
-use sqlx::{Any, Row, Transaction};
-use std::collections::HashMap;
+use sqlx::{Any, Transaction};
+use std::collections::HashSet;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,23 +37,68 @@ impl Store {
     }
 
     /// Creates or updates the tenant named in `bundle` so that its stored model is
-    /// exactly the bundle, in one transaction. Items keep their ids across imports.
-    pub async fn import_bundle(&self, bundle: &ModelBundle) -> Result<ImportOutcome> {
+    /// exactly the bundle, in one transaction. An upsert: items keep their ids, and
+    /// only the items that changed get a new version (live if the file says published),
+    /// with `ctx`'s account or none as author. Importing what is stored changes nothing.
+    pub async fn import_bundle(
+        &self,
+        bundle: &ModelBundle,
+        ctx: &AuditContext,
+    ) -> Result<ImportOutcome> {
         let existing = self.tenant_by_slug(&bundle.tenant.slug).await?;
-        if let Some(record) = &existing
-            && self.export_bundle(record).await? == *bundle
-        {
-            return Ok(ImportOutcome::Unchanged);
-        }
+        let current = match &existing {
+            Some(record) => Some(self.export_bundle(record).await?),
+            None => None,
+        };
         let mut tx = self.begin_write().await?;
         let tenant_id = match &existing {
             Some(record) => record.id.clone(),
             None => TenantId(uuid::Uuid::new_v4().to_string()),
         };
-        write_tenant(&mut tx, &tenant_id, &bundle.tenant, existing.is_none()).await?;
-        write_items(&mut tx, &tenant_id, &bundle.items).await?;
-        write_timeline(&mut tx, &tenant_id, &bundle.timeline).await?;
-        crate::guides::write_guides(&mut tx, &tenant_id, &bundle.guides).await?;
+        let mut changed = false;
+        if current.as_ref().map(|c| &c.tenant) != Some(&bundle.tenant) {
+            write_tenant(&mut tx, &tenant_id, &bundle.tenant, existing.is_none()).await?;
+            changed = true;
+        }
+        let current_items = current.as_ref().map_or(&[][..], |c| &c.items[..]);
+        let items = import_items(&mut tx, &tenant_id, &bundle.items, current_items, ctx).await?;
+        if current.as_ref().map(|c| &c.timeline) != Some(&bundle.timeline) {
+            write_timeline(&mut tx, &tenant_id, &bundle.timeline).await?;
+            changed = true;
+        }
+        if current.as_ref().map(|c| &c.guides) != Some(&bundle.guides) {
+            crate::guides::write_guides(&mut tx, &tenant_id, &bundle.guides).await?;
+            changed = true;
+        }
+        if !changed && items.is_empty() {
+            tx.rollback().await?;
+            return Ok(ImportOutcome::Unchanged);
+        }
+        if existing.is_some() {
+            bump_model_version(&mut tx, &tenant_id).await?;
+        }
+        let ctx = AuditContext {
+            tenant: Some(tenant_id.clone()),
+            ..ctx.clone()
+        };
+        let mut rows: Vec<AuditRow> = items
+            .iter()
+            .map(|(id, action, details)| AuditRow {
+                ctx: ctx.clone(),
+                action: *action,
+                target: item_target(id),
+                outcome: Outcome::Success,
+                details: details.clone(),
+            })
+            .collect();
+        rows.push(AuditRow {
+            ctx: ctx.clone(),
+            action: AuditAction::ModelImported,
+            target: format!("tenant:{}", tenant_id.0),
+            outcome: Outcome::Success,
+            details: format!("{} items changed", items.len()),
+        });
+        append_rows(&mut tx, self.secrets(), &rows).await?;
         tx.commit().await?;
         Ok(if existing.is_some() {
             ImportOutcome::Updated
@@ -84,7 +135,7 @@ async fn write_tenant(
     } else {
         "UPDATE tenants SET slug = $2, default_lang = $3, municipality_numbers = $4, primary_colour = $5, \
          contact_email = $6, logo_file_name = $7, logo = $8, updated_at = $9, \
-         model_version = model_version + 1, child_welfare_slug = $10, child_welfare_out_of_hours_slug = $11, \
+         child_welfare_slug = $10, child_welfare_out_of_hours_slug = $11, \
          relay_youth_consent_age = $12, relay_retention_days = $13, relay_privacy_slug = $14 WHERE id = $1"
     };
     sqlx::query(sql)
@@ -150,120 +201,74 @@ async fn write_tenant(
     Ok(())
 }
 
-async fn write_items(
+/// Brings the tenant's items to `items`: a version for every item that is new or
+/// differs from `current` (or has no history yet), deletion for those no longer there.
+/// Returns an audit row's (item id, action, details) per item changed.
+async fn import_items(
     tx: &mut Transaction<'_, Any>,
     tenant: &TenantId,
     items: &[Item],
-) -> Result<()> {
-    let rows = sqlx::query("SELECT id, slug FROM items WHERE tenant_id = $1")
-        .bind(&tenant.0)
-        .fetch_all(&mut **tx)
-        .await?;
-    let mut ids: HashMap<String, String> = HashMap::new();
-    for row in rows {
-        ids.insert(row.try_get("slug")?, row.try_get("id")?);
+    current: &[Item],
+    ctx: &AuditContext,
+) -> Result<Vec<(String, AuditAction, String)>> {
+    let mut ids = item_ids(tx, tenant).await?;
+    let with_history: HashSet<String> =
+        sqlx::query_scalar("SELECT id FROM model_objects WHERE tenant_id = $1 AND deleted_at IS NULL")
+            .bind(&tenant.0)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect();
+    let mut changed = Vec::new();
+    // Rows first, so that every relation finds the row it points to.
+    for item in items {
+        let id = ids.get(&item.slug).cloned();
+        let unchanged = id.as_ref().is_some_and(|id| with_history.contains(id))
+            && current.iter().any(|c| c == item);
+        if unchanged {
+            continue;
+        }
+        let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        upsert_item_row(tx, tenant, &id, item, item.status).await?;
+        ids.insert(item.slug.clone(), id.clone());
+        changed.push((item, id));
     }
-    for table in ["relations", "attachments", "item_texts"] {
-        delete_for_tenant(tx, table, tenant).await?;
+    let mut audit = Vec::new();
+    for (item, id) in changed {
+        let known: Option<i64> = sqlx::query_scalar("SELECT head FROM model_objects WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let number = record_version(
+            tx,
+            tenant.clone(),
+            &id,
+            item,
+            Change::Import,
+            ctx.actor_id.as_deref(),
+            known.is_none(),
+        )
+        .await?;
+        replace_item_parts(tx, tenant, &id, item, &ids).await?;
+        audit.push((id, AuditAction::ContentSaved, format!("{} v{number}", item.slug)));
     }
     for (slug, id) in &ids {
-        if !items.iter().any(|i| &i.slug == slug) {
-            sqlx::query("DELETE FROM items WHERE tenant_id = $1 AND id = $2")
-                .bind(&tenant.0)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
+        if items.iter().any(|i| &i.slug == slug) {
+            continue;
         }
-    }
-
-    let now = now();
-    for item in items {
-        let existing = ids.get(&item.slug).cloned();
-        let id = existing
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let sql = if existing.is_some() {
-            "UPDATE items SET slug = $3, kind = $4, levels = $5, target_groups = $6, prevention = $7, \
-             owner_slug = $8, review_date = $9, status = $10, priorities = $11, phone = $12, email = $13, \
-             address = $14, web = $15, updated_at = $16, form_key = $17 WHERE id = $1 AND tenant_id = $2"
-        } else {
-            "INSERT INTO items (id, tenant_id, slug, kind, levels, target_groups, prevention, owner_slug, \
-             review_date, status, priorities, phone, email, address, web, updated_at, form_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-        };
-        let contact = item.contact.clone().unwrap_or_default();
-        sqlx::query(sql)
-            .bind(&id)
-            .bind(&tenant.0)
-            .bind(&item.slug)
-            .bind(item.kind.key())
-            .bind(join_keys(&item.levels, Level::key))
-            .bind(join_keys(&item.target_groups, TargetGroup::key))
-            .bind(join_keys(&item.prevention, Prevention::key))
-            .bind(&item.owner)
-            .bind(item.review_date.map(format_iso_date))
-            .bind(item.status.key())
-            .bind(item.priorities.join(","))
-            .bind(contact.phone)
-            .bind(contact.email)
-            .bind(contact.address)
-            .bind(contact.web)
-            .bind(&now)
-            .bind(&item.form)
-            .execute(&mut **tx)
-            .await?;
-        ids.insert(item.slug.clone(), id);
-    }
-
-    for item in items {
-        let id = &ids[&item.slug];
-        for lang in Lang::ALL {
-            let Some(text) = item.text.get(lang) else {
-                continue;
-            };
-            sqlx::query(
-                "INSERT INTO item_texts (item_id, tenant_id, lang, title, summary, body, opening_hours) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(id)
-            .bind(&tenant.0)
-            .bind(lang.code())
-            .bind(&text.title)
-            .bind(&text.summary)
-            .bind(&text.body)
-            .bind(&text.opening_hours)
-            .execute(&mut **tx)
-            .await?;
-        }
-        for (position, relation) in item.relations.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO relations (tenant_id, from_item_id, to_item_id, kind, position) VALUES ($1, $2, $3, $4, $5)",
-            )
+        sqlx::query("DELETE FROM items WHERE tenant_id = $1 AND id = $2")
             .bind(&tenant.0)
             .bind(id)
-            .bind(&ids[&relation.to])
-            .bind(relation.kind.key())
-            .bind(position as i64)
             .execute(&mut **tx)
             .await?;
-        }
-        for (position, attachment) in item.attachments.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO attachments (item_id, tenant_id, file_name, position, title_nb, title_nn, content) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
+        sqlx::query("UPDATE model_objects SET deleted_at = $1, live = NULL WHERE id = $2")
+            .bind(now())
             .bind(id)
-            .bind(&tenant.0)
-            .bind(&attachment.file.file_name)
-            .bind(position as i64)
-            .bind(&attachment.title.nb)
-            .bind(&attachment.title.nn)
-            .bind(&attachment.file.bytes)
             .execute(&mut **tx)
             .await?;
-        }
+        audit.push((id.clone(), AuditAction::ContentDeleted, slug.clone()));
     }
-    Ok(())
+    Ok(audit)
 }
 
 async fn write_timeline(

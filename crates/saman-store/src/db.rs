@@ -102,6 +102,7 @@ const MIGRATIONS: &[Migration] = &[
     ),
     shared!(7, "the relay log", "0007_relay_log.sql"),
     shared!(8, "the relay log's lookups", "0008_relay_lookups.sql"),
+    shared!(9, "versions of the model", "0009_model_versions.sql"),
 ];
 
 impl Store {
@@ -145,6 +146,7 @@ impl Store {
         };
         store.migrate().await?;
         store.key_plain_identity_numbers().await?;
+        store.ensure_item_history().await?;
         Ok(store)
     }
 

@@ -19,6 +19,7 @@ mod people;
 mod published;
 mod sessions;
 mod tenants;
+mod versions;
 
 pub use audit::{
     AuditContext, AuditEntry, AuditFilter, AuditRow, BrokenChain, append as append_audit,
@@ -32,6 +33,7 @@ pub use people::{Account, NewUser, TokenPurpose, UserSummary, account_target, no
 pub use published::Published;
 pub use sessions::{LiveSession, NewSession, Session, SessionLimits};
 pub use tenants::{TenantId, TenantRecord, TenantSummary};
+pub use versions::{Change, Deleted, ItemState, Save, Saved, VersionInfo, item_target};
 
 /// What can go wrong in the store. Details are for the logs, never for a page.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,8 @@ pub enum StoreError {
     UnsupportedUrl,
     #[error("stored data does not fit the model: {0}")]
     Corrupt(String),
+    #[error("no such object")]
+    NotFound,
     #[error("the session ended meanwhile")]
     SessionEnded,
     #[error("the audit log could not be written: {0}")]

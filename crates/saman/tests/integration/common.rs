@@ -205,7 +205,7 @@ impl TestApp {
 pub async fn import_folder(store: &Store, dir: &Path) -> saman_store::ImportOutcome {
     let files = saman::folder::read(dir).unwrap();
     let bundle = read_bundle(&files).unwrap_or_else(|p| panic!("{dir:?} is invalid: {p:?}"));
-    store.import_bundle(&bundle).await.unwrap()
+    store.import_bundle(&bundle, &saman_store::AuditContext::command_line(None)).await.unwrap()
 }
 
 /// The real `saman` binary, serving on a free port with a SQLite database in a folder

@@ -79,7 +79,7 @@ async fn a_failed_import_changes_nothing(backend: Backend) {
         "{stderr}"
     );
     assert!(
-        stderr.contains("innhold/rutine/samtalerutine.md:15: relasjonen viser til «finnes-ikke»"),
+        stderr.contains("innhold/rutine/samtalerutine.md:15: relations: «finnes-ikke» finnes ikke"),
         "{stderr}"
     );
     assert!(
