@@ -38,18 +38,35 @@ pub fn item_fields(item: &Item) -> Vec<Field> {
     let mut push = |name, lang, value: String| fields.push(Field { name, lang, value });
     for lang in Lang::ALL {
         let text = item.text.get(lang);
-        push("title", Some(lang), text.map(|t| t.title.clone()).unwrap_or_default());
-        push("summary", Some(lang), text.map(|t| t.summary.clone()).unwrap_or_default());
-        push("body", Some(lang), text.map(|t| t.body.clone()).unwrap_or_default());
+        push(
+            "title",
+            Some(lang),
+            text.map(|t| t.title.clone()).unwrap_or_default(),
+        );
+        push(
+            "summary",
+            Some(lang),
+            text.map(|t| t.summary.clone()).unwrap_or_default(),
+        );
+        push(
+            "body",
+            Some(lang),
+            text.map(|t| t.body.clone()).unwrap_or_default(),
+        );
         push(
             "opening_hours",
             Some(lang),
-            text.and_then(|t| t.opening_hours.clone()).unwrap_or_default(),
+            text.and_then(|t| t.opening_hours.clone())
+                .unwrap_or_default(),
         );
     }
     push("kind", None, item.kind.key().into());
     push("levels", None, keys(&item.levels, |l| l.key()));
-    push("target_groups", None, keys(&item.target_groups, |t| t.key()));
+    push(
+        "target_groups",
+        None,
+        keys(&item.target_groups, |t| t.key()),
+    );
     push("prevention", None, keys(&item.prevention, |p| p.key()));
     push("owner", None, item.owner.clone().unwrap_or_default());
     push(

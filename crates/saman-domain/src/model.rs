@@ -477,7 +477,8 @@ mod iso_date_option {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
         Option::<String>::deserialize(d)?
             .map(|s| {
-                parse_iso_date(&s).ok_or_else(|| serde::de::Error::custom(format!("bad date {s:?}")))
+                parse_iso_date(&s)
+                    .ok_or_else(|| serde::de::Error::custom(format!("bad date {s:?}")))
             })
             .transpose()
     }

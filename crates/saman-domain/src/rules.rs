@@ -97,6 +97,8 @@ pub enum FieldProblem {
     SlugTaken,
     /// No text in the tenant's default language.
     MissingDefaultLanguage,
+    /// A date not of the form YYYY-MM-DD.
+    NotADate,
 }
 
 impl FieldProblem {
@@ -161,6 +163,7 @@ impl fmt::Display for FieldProblem {
             ),
             FieldProblem::SlugTaken => f.write_str("er allerede brukt av annet innhold"),
             FieldProblem::MissingDefaultLanguage => f.write_str("mangler tekst på standardspråket"),
+            FieldProblem::NotADate => f.write_str("er ikke en dato på formen ÅÅÅÅ-MM-DD"),
         }
     }
 }

@@ -212,13 +212,14 @@ async fn import_items(
     ctx: &AuditContext,
 ) -> Result<Vec<(String, AuditAction, String)>> {
     let mut ids = item_ids(tx, tenant).await?;
-    let with_history: HashSet<String> =
-        sqlx::query_scalar("SELECT id FROM model_objects WHERE tenant_id = $1 AND deleted_at IS NULL")
-            .bind(&tenant.0)
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .collect();
+    let with_history: HashSet<String> = sqlx::query_scalar(
+        "SELECT id FROM model_objects WHERE tenant_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(&tenant.0)
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .collect();
     let mut changed = Vec::new();
     // Rows first, so that every relation finds the row it points to.
     for item in items {
@@ -250,7 +251,11 @@ async fn import_items(
         )
         .await?;
         replace_item_parts(tx, tenant, &id, item, &ids).await?;
-        audit.push((id, AuditAction::ContentSaved, format!("{} v{number}", item.slug)));
+        audit.push((
+            id,
+            AuditAction::ContentSaved,
+            format!("{} v{number}", item.slug),
+        ));
     }
     for (slug, id) in &ids {
         if items.iter().any(|i| &i.slug == slug) {

@@ -286,13 +286,27 @@ impl Store {
         } else {
             AuditAction::ContentSaved
         };
-        audit(&mut tx, self, ctx, tenant, action, &id, &format!("{} v{number}", item.slug)).await?;
+        audit(
+            &mut tx,
+            self,
+            ctx,
+            tenant,
+            action,
+            &id,
+            &format!("{} v{number}", item.slug),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Saved::Version { id, number })
     }
 
     /// Publishes an item's newest version. Returns false if there is no such item.
-    pub async fn publish_item(&self, tenant: &TenantId, id: &str, ctx: &AuditContext) -> Result<bool> {
+    pub async fn publish_item(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        ctx: &AuditContext,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let Some(head) = lock_head(&mut tx, tenant, id).await? else {
             return Ok(false);
@@ -317,13 +331,27 @@ impl Store {
         project_item(&mut tx, tenant, id, &item, Status::Published).await?;
         bump_model_version(&mut tx, tenant).await?;
         let details = format!("{} v{head}", item.slug);
-        audit(&mut tx, self, ctx, tenant, AuditAction::ContentPublished, id, &details).await?;
+        audit(
+            &mut tx,
+            self,
+            ctx,
+            tenant,
+            AuditAction::ContentPublished,
+            id,
+            &details,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
 
     /// Takes an item off the public site; its newest version stays as a draft.
-    pub async fn unpublish_item(&self, tenant: &TenantId, id: &str, ctx: &AuditContext) -> Result<bool> {
+    pub async fn unpublish_item(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        ctx: &AuditContext,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let Some(head) = lock_head(&mut tx, tenant, id).await? else {
             return Ok(false);
@@ -338,22 +366,37 @@ impl Store {
         project_item(&mut tx, tenant, id, &item, Status::Draft).await?;
         bump_model_version(&mut tx, tenant).await?;
         let details = format!("{} v{head}", item.slug);
-        audit(&mut tx, self, ctx, tenant, AuditAction::ContentUnpublished, id, &details).await?;
+        audit(
+            &mut tx,
+            self,
+            ctx,
+            tenant,
+            AuditAction::ContentUnpublished,
+            id,
+            &details,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
 
     /// Deletes an item no other part of the model refers to. Its history is kept.
-    pub async fn delete_item(&self, tenant: &TenantId, id: &str, ctx: &AuditContext) -> Result<Deleted> {
+    pub async fn delete_item(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        ctx: &AuditContext,
+    ) -> Result<Deleted> {
         let mut tx = self.begin_write().await?;
         let Some(_) = lock_head(&mut tx, tenant, id).await? else {
             return Err(StoreError::NotFound);
         };
-        let slug: String = sqlx::query_scalar("SELECT slug FROM items WHERE id = $1 AND tenant_id = $2")
-            .bind(id)
-            .bind(&tenant.0)
-            .fetch_one(&mut *tx)
-            .await?;
+        let slug: String =
+            sqlx::query_scalar("SELECT slug FROM items WHERE id = $1 AND tenant_id = $2")
+                .bind(id)
+                .bind(&tenant.0)
+                .fetch_one(&mut *tx)
+                .await?;
         let users = users_of(&mut tx, tenant, id, &slug).await?;
         if !users.is_empty() {
             tx.rollback().await?;
@@ -370,7 +413,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         bump_model_version(&mut tx, tenant).await?;
-        audit(&mut tx, self, ctx, tenant, AuditAction::ContentDeleted, id, &slug).await?;
+        audit(
+            &mut tx,
+            self,
+            ctx,
+            tenant,
+            AuditAction::ContentDeleted,
+            id,
+            &slug,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Deleted::Deleted)
     }
@@ -395,11 +447,22 @@ impl Store {
                     .fetch_all(&mut *tx)
                     .await?;
             for item in &model.items {
-                let Some(id) = ids.get(&item.slug) else { continue };
+                let Some(id) = ids.get(&item.slug) else {
+                    continue;
+                };
                 if known.contains(id) {
                     continue;
                 }
-                record_version(&mut tx, tenant.clone(), id, item, Change::Baseline, None, true).await?;
+                record_version(
+                    &mut tx,
+                    tenant.clone(),
+                    id,
+                    item,
+                    Change::Baseline,
+                    None,
+                    true,
+                )
+                .await?;
                 created += 1;
             }
             tx.commit().await?;
@@ -438,12 +501,14 @@ pub(crate) async fn record_version(
             .execute(&mut *tx)
             .await?;
     } else {
-        sqlx::query("UPDATE model_objects SET head = $1, live = $2, deleted_at = NULL WHERE id = $3")
-            .bind(number)
-            .bind(live)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE model_objects SET head = $1, live = $2, deleted_at = NULL WHERE id = $3",
+        )
+        .bind(number)
+        .bind(live)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     }
     let mut stored = item.clone();
     let files = store_files(tx, &tenant, id, &mut stored).await?;
@@ -567,12 +632,13 @@ async fn file_bytes(
 ) -> Result<HashMap<String, Vec<u8>>> {
     let mut out = HashMap::new();
     for (name, hash) in files {
-        let bytes: Vec<u8> =
-            sqlx::query_scalar("SELECT content FROM model_files WHERE tenant_id = $1 AND sha256 = $2")
-                .bind(&tenant.0)
-                .bind(hash)
-                .fetch_one(&mut *tx)
-                .await?;
+        let bytes: Vec<u8> = sqlx::query_scalar(
+            "SELECT content FROM model_files WHERE tenant_id = $1 AND sha256 = $2",
+        )
+        .bind(&tenant.0)
+        .bind(hash)
+        .fetch_one(&mut *tx)
+        .await?;
         out.insert(name.clone(), bytes);
     }
     Ok(out)
@@ -680,11 +746,13 @@ async fn users_of(
 }
 
 pub(crate) async fn bump_model_version(tx: &mut AnyConnection, tenant: &TenantId) -> Result<()> {
-    sqlx::query("UPDATE tenants SET model_version = model_version + 1, updated_at = $1 WHERE id = $2")
-        .bind(now())
-        .bind(&tenant.0)
-        .execute(tx)
-        .await?;
+    sqlx::query(
+        "UPDATE tenants SET model_version = model_version + 1, updated_at = $1 WHERE id = $2",
+    )
+    .bind(now())
+    .bind(&tenant.0)
+    .execute(tx)
+    .await?;
     Ok(())
 }
 
@@ -789,11 +857,13 @@ pub(crate) async fn replace_item_parts(
     ids: &HashMap<String, String>,
 ) -> Result<()> {
     for table in ["item_texts", "attachments"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE item_id = $1 AND tenant_id = $2"))
-            .bind(id)
-            .bind(&tenant.0)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE item_id = $1 AND tenant_id = $2"
+        ))
+        .bind(id)
+        .bind(&tenant.0)
+        .execute(&mut *tx)
+        .await?;
     }
     sqlx::query("DELETE FROM relations WHERE from_item_id = $1 AND tenant_id = $2")
         .bind(id)

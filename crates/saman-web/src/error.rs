@@ -30,6 +30,7 @@ impl From<saman_store::StoreError> for WebError {
         match e {
             // A form from a session that ended meanwhile: as a stale form.
             saman_store::StoreError::SessionEnded => WebError::Forbidden,
+            saman_store::StoreError::NotFound => WebError::NotFound,
             e => WebError::Internal(e.to_string()),
         }
     }
@@ -48,7 +49,12 @@ pub struct KeepBody;
 
 /// A form page shown again with its problems: 422, with the page as it is.
 pub fn form_with_problems(page: Html<String>) -> Response {
-    let mut response = (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
+    page_with_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+/// A page of our own with an error status (e.g. 409 for a conflict), kept as it is.
+pub fn page_with_status(status: StatusCode, page: Html<String>) -> Response {
+    let mut response = (status, page).into_response();
     response.extensions_mut().insert(KeepBody);
     response
 }

@@ -221,6 +221,40 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::admin::reactivate),
         )
         .route("/{lang}/{tenant}/admin/revisjon", get(pages::admin::audit))
+        // The living model's editor.
+        .route("/{lang}/{tenant}/rediger", get(pages::editor::list))
+        .route(
+            "/{lang}/{tenant}/rediger/ny",
+            get(pages::editor::new_form).post(pages::editor::create),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innhold/{item}",
+            get(pages::editor::edit_form).post(pages::editor::save),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innhold/{item}/forhandsvisning",
+            get(pages::editor::preview),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innhold/{item}/publiser",
+            post(pages::editor::publish),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innhold/{item}/avpubliser",
+            post(pages::editor::unpublish),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innhold/{item}/slett",
+            get(pages::editor::delete_confirm).post(pages::editor::delete),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innhold/{item}/historikk",
+            get(pages::editor::history),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innhold/{item}/gjenopprett",
+            post(pages::editor::restore),
+        )
         .route("/{lang}/plattform", get(pages::admin::platform))
         .layer(no_store());
     // The demo's mail view exists only in demo mode.

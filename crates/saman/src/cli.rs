@@ -131,7 +131,9 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let store = connect(&settings).await?;
-            let outcome = store.import_bundle(&bundle, &saman_store::AuditContext::command_line(None)).await?;
+            let outcome = store
+                .import_bundle(&bundle, &saman_store::AuditContext::command_line(None))
+                .await?;
             let what = match outcome {
                 ImportOutcome::Created => "opprettet",
                 ImportOutcome::Updated => "oppdatert",

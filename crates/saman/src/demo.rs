@@ -53,7 +53,9 @@ pub async fn load_demo_if_empty(store: &Store) -> anyhow::Result<()> {
     for (name, files) in bundles() {
         let bundle = saman_domain::files::read_bundle(&files)
             .map_err(|problems| anyhow::anyhow!("demo model {name} is invalid: {}", problems[0]))?;
-        store.import_bundle(&bundle, &saman_store::AuditContext::command_line(None)).await?;
+        store
+            .import_bundle(&bundle, &saman_store::AuditContext::command_line(None))
+            .await?;
         tracing::info!(tenant = bundle.tenant.slug, "loaded demo model");
     }
     load_demo_people(store).await?;

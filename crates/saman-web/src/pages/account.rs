@@ -55,6 +55,7 @@ pub async fn start(
     for (action, path, key) in [
         (Action::ManageUsers, "/admin/brukere", "admin-users-title"),
         (Action::ViewAudit, "/admin/revisjon", "admin-audit-title"),
+        (Action::EditContent, "/rediger", "editor-title"),
     ] {
         if may(&user.actor, action, Some(tenant_id)) {
             links.push(Link {

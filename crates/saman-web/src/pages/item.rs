@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use saman_domain::{Item, RelationType, Tenant, media_type_of};
+use saman_store::Published;
 
 pub struct LevelLink {
     pub href: String,
@@ -49,6 +50,8 @@ struct ItemPage {
     attachments: Vec<AttachmentLink>,
     connections: Vec<ConnectionGroup>,
     form_href: Option<String>,
+    /// On an editor's preview of a draft: where the editor goes back to.
+    preview_back: Option<String>,
 }
 
 pub async fn item(
@@ -57,24 +60,37 @@ pub async fn item(
     Path((lang, slug, item_slug)): Path<(String, String, String)>,
 ) -> Result<Html<String>, WebError> {
     let lang = parse_lang(&lang)?;
-    let tr = Tr::new(lang);
     let published = find_tenant(&state, &slug).await?;
-    let (record, model) = (&published.record, &published.model);
-    let tenant = &record.tenant;
-    let item = model
+    let item = published
+        .model
         .items
         .iter()
         .find(|i| i.slug == item_slug)
         .ok_or(WebError::NotFound)?;
+    item_page(&published, item, lang, &ctx, None)
+}
+
+/// An item's page as the public sees it, in `published` (for a preview, a model with
+/// the draft in it, and where the editor goes back to).
+pub fn item_page(
+    published: &Published,
+    item: &Item,
+    lang: saman_domain::Lang,
+    ctx: &Ctx,
+    preview_back: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let tr = Tr::new(lang);
+    let (record, model) = (&published.record, &published.model);
+    let tenant = &record.tenant;
     let text = item.text.pick(lang).ok_or(WebError::NotFound)?;
     let find = |slug: &str| model.items.iter().find(|i| i.slug == slug);
     let urls = crate::urls::TenantUrls::new(lang, &tenant.slug);
     render(ItemPage {
-        chrome: Chrome::tenant(lang, text.value.title.clone(), &ctx, record, ""),
+        chrome: Chrome::tenant(lang, text.value.title.clone(), ctx, record, ""),
         title: text.value.title.clone(),
         kind: tr.t(&format!("kind-{}", item.kind.key())),
         summary: text.value.summary.clone(),
-        body: model_html(&text.value.body, lang, &published),
+        body: model_html(&text.value.body, lang, published),
         text_lang: text.is_fallback(lang).then(|| text.lang.code()),
         levels: item
             .levels
@@ -122,6 +138,7 @@ pub async fn item(
             .collect(),
         connections: connections(tr, tenant, item, &model.items),
         form_href: item_link(tr, tenant, item).form_href,
+        preview_back,
     })
 }
 

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod audience;
 pub mod demo;
+pub mod editor;
 pub mod forms;
 pub mod guide;
 pub mod idporten;

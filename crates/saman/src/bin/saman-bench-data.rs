@@ -45,7 +45,9 @@ async fn main() -> anyhow::Result<()> {
     for t in 0..tenants {
         let mut bundle = model.clone();
         bundle.tenant.slug = format!("bench-{t:03}");
-        store.import_bundle(&bundle, &saman_store::AuditContext::command_line(None)).await?;
+        store
+            .import_bundle(&bundle, &saman_store::AuditContext::command_line(None))
+            .await?;
         let record = store
             .tenant_by_slug(&bundle.tenant.slug)
             .await?

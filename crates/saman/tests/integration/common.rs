@@ -202,10 +202,22 @@ impl TestApp {
     }
 }
 
+/// Copies a model folder.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for file in saman::folder::read(from).unwrap() {
+        let path = to.join(&file.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, file.bytes).unwrap();
+    }
+}
+
 pub async fn import_folder(store: &Store, dir: &Path) -> saman_store::ImportOutcome {
     let files = saman::folder::read(dir).unwrap();
     let bundle = read_bundle(&files).unwrap_or_else(|p| panic!("{dir:?} is invalid: {p:?}"));
-    store.import_bundle(&bundle, &saman_store::AuditContext::command_line(None)).await.unwrap()
+    store
+        .import_bundle(&bundle, &saman_store::AuditContext::command_line(None))
+        .await
+        .unwrap()
 }
 
 /// The real `saman` binary, serving on a free port with a SQLite database in a folder

@@ -172,7 +172,10 @@ async fn unsafe_links_never_reach_a_page(backend: Backend) {
     service.text.nb.as_mut().unwrap().body =
         "[a](javascript:alert(1)) [b]( data:text/html,x) [c](vbscript:x) [d](https://ok.example/)"
             .into();
-    app.store.import_bundle(&bundle, &saman_store::AuditContext::command_line(None)).await.unwrap();
+    app.store
+        .import_bundle(&bundle, &saman_store::AuditContext::command_line(None))
+        .await
+        .unwrap();
     let html = app.page("/nb/testvik/innhold/helsestasjon").await;
     assert_inert("/nb/testvik/innhold/helsestasjon", &html);
     let lower = html.to_lowercase();
@@ -417,7 +420,10 @@ async fn a_name_past_the_limits_still_makes_pdfs(backend: Backend) {
         "{problems:#?}"
     );
     // …and a form still becomes a PDF if one is stored anyway.
-    app.store.import_bundle(&bundle, &saman_store::AuditContext::command_line(None)).await.unwrap();
+    app.store
+        .import_bundle(&bundle, &saman_store::AuditContext::command_line(None))
+        .await
+        .unwrap();
     for lang in ["nb", "nn"] {
         let response = app
             .client

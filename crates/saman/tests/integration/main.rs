@@ -5,6 +5,7 @@
 //! (as in CI) a PostgreSQL test fails instead of being skipped when that is missing.
 
 mod common;
+mod editor;
 mod forms;
 mod guide;
 mod hostile;

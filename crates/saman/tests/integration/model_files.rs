@@ -1,7 +1,9 @@
 //! The model as files: import, export, round trips and validation, through the store
 //! and through the real `saman import` and `saman export` commands.
 
-use crate::common::{Backend, TestApp, TestDb, examples, fixture, import_folder, run_saman};
+use crate::common::{
+    Backend, TestApp, TestDb, copy_dir, examples, fixture, import_folder, run_saman,
+};
 use saman_store::ImportOutcome;
 use std::path::Path;
 
@@ -13,14 +15,6 @@ crate::on_both_backends!(
     a_changed_file_updates_the_site,
     an_import_through_another_instance_shows_at_once,
 );
-
-fn copy_dir(from: &Path, to: &Path) {
-    for file in saman::folder::read(from).unwrap() {
-        let path = to.join(&file.path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, file.bytes).unwrap();
-    }
-}
 
 fn assert_same_folders(a: &Path, b: &Path) {
     let a_files = saman::folder::read(a).unwrap();

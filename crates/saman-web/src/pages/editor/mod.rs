@@ -1,0 +1,1071 @@
+//! The living model's editor: editors and the tenant's administrators create and edit
+//! items in both languages, save drafts, preview, publish, compare versions and restore
+//! one. Every save is a version (saman_store::versions); every change is audited.
+
+mod input;
+
+use super::render;
+use crate::AppState;
+use crate::auth::ClientAddress;
+use crate::auth::access::{Allowed, CanEditContent};
+use crate::auth::csrf::check_token;
+use crate::error::{WebError, form_with_problems, page_with_status};
+use crate::i18n::Tr;
+use crate::urls::TenantUrls;
+use crate::views::{Chrome, Ctx};
+use askama::Template;
+use axum::Form;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use input::{ItemInput, NEW_RELATION_ROWS, field_label, problem_text};
+use saman_domain::access::Role;
+use saman_domain::history::{self, Span};
+use saman_domain::*;
+use saman_store::{AuditContext, Change, Deleted, ItemState, Save, Saved};
+use serde::Deserialize;
+
+type Editor = Allowed<CanEditContent>;
+
+/// Who acts, for the audit log: as the tenant's administrator if they are one.
+fn audit_context(allowed: &Editor, address: String) -> AuditContext {
+    let tenant_id = allowed.tenant.record.id.as_str();
+    let admin = allowed
+        .user
+        .actor
+        .roles_in(Some(tenant_id))
+        .any(|r| r == Role::TenantAdmin);
+    AuditContext {
+        tenant: Some(allowed.tenant.record.id.clone()),
+        actor_id: Some(allowed.user.account.id.clone()),
+        actor_role: Some(
+            if admin {
+                Role::TenantAdmin
+            } else {
+                Role::Editor
+            }
+            .key()
+            .into(),
+        ),
+        address,
+    }
+}
+
+fn urls(allowed: &Editor) -> TenantUrls {
+    TenantUrls::new(allowed.lang, &allowed.tenant.record.tenant.slug)
+}
+
+/// The item's title in the language asked for, or in the other, or its slug.
+fn title_of(item: &Item, lang: Lang) -> String {
+    item.text
+        .pick(lang)
+        .map_or_else(|| item.slug.clone(), |p| p.value.title.clone())
+}
+
+// ---------------------------------------------------------------------------
+// The list
+
+pub struct ItemRow {
+    pub href: String,
+    pub title: String,
+    pub kind: String,
+    pub status: String,
+    pub missing: Vec<String>,
+    pub saved: String,
+}
+
+pub struct KindOption {
+    pub key: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "editor_list.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<ItemRow>,
+    kinds: Vec<KindOption>,
+    new_href: String,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    slettet: Option<String>,
+}
+
+fn status_text(tr: Tr, state: &ItemState) -> String {
+    match state.live {
+        Some(live) if live == state.head => tr.t1("editor-status-published", "version", live),
+        Some(live) => tr.ta(
+            "editor-status-draft-of-published",
+            [("version", state.head.into()), ("live", live.into())],
+        ),
+        None => tr.t1("editor-status-unpublished", "version", state.head),
+    }
+}
+
+fn missing_languages(tr: Tr, item: &Item) -> Vec<String> {
+    Lang::ALL
+        .into_iter()
+        .filter(|l| item.text.get(*l).is_none())
+        .map(|l| tr.t(&format!("editor-missing-{l}")))
+        .collect()
+}
+
+fn kind_options(tr: Tr, selected: &str) -> Vec<KindOption> {
+    Kind::ALL
+        .iter()
+        .map(|k| KindOption {
+            key: k.key(),
+            label: tr.t(&format!("kind-{}", k.key())),
+            selected: k.key() == selected,
+        })
+        .collect()
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Editor,
+    Query(query): Query<ListQuery>,
+) -> Result<Html<String>, WebError> {
+    let tr = Tr::new(allowed.lang);
+    let urls = urls(&allowed);
+    let states = state
+        .store
+        .editable_items(&allowed.tenant.record.id)
+        .await?;
+    let mut rows: Vec<ItemRow> = states
+        .iter()
+        .map(|s| ItemRow {
+            href: urls.at(&format!("/rediger/innhold/{}", s.id)),
+            title: title_of(&s.item, allowed.lang),
+            kind: tr.t(&format!("kind-{}", s.item.kind.key())),
+            status: status_text(tr, s),
+            missing: missing_languages(tr, &s.item),
+            saved: saved_text(tr, s),
+        })
+        .collect();
+    rows.sort_by_cached_key(|r| crate::views::norwegian_sort_key(&r.title));
+    render(ListPage {
+        chrome: Chrome::tenant(
+            allowed.lang,
+            tr.t("editor-title"),
+            &ctx,
+            &allowed.tenant.record,
+            "",
+        ),
+        rows,
+        kinds: kind_options(tr, ""),
+        new_href: urls.at("/rediger/ny"),
+        message: query.slettet.map(|_| tr.t("editor-deleted")),
+    })
+}
+
+fn saved_text(tr: Tr, state: &ItemState) -> String {
+    let at = tr.date_time(&state.saved_at);
+    match &state.saved_by {
+        Some(name) => format!("{at}, {name}"),
+        None => format!("{at}, {}", tr.t("editor-by-import")),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The form
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+pub struct LangColumn {
+    pub code: &'static str,
+    pub name: String,
+    pub fields: Vec<TextField>,
+    pub missing: bool,
+}
+
+/// A text field of one language's column.
+pub struct TextField {
+    pub id: String,
+    pub label: String,
+    pub value: String,
+    pub hint: Option<String>,
+    pub problem: Option<String>,
+    /// 1 for a one-line input.
+    pub rows: usize,
+}
+
+impl TextField {
+    pub fn described_by(&self) -> Option<String> {
+        let ids: Vec<String> = [
+            self.hint.as_ref().map(|_| format!("{}-hint", self.id)),
+            self.problem.as_ref().map(|_| format!("{}-error", self.id)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// A one-line field of the contact details.
+pub struct ContactField {
+    pub name: &'static str,
+    pub label: String,
+    pub value: String,
+    pub kind: &'static str,
+    pub problem: Option<String>,
+}
+
+pub struct RelationRow {
+    pub index: usize,
+    pub kind: String,
+    pub to: String,
+}
+
+/// One field where the stored version and the editor's differ, for the conflict page.
+pub struct ChangeRow {
+    pub label: String,
+    pub old: Vec<Span>,
+    pub new: Vec<Span>,
+}
+
+pub struct Conflict {
+    pub version: i64,
+    pub saved: String,
+    pub changes: Vec<ChangeRow>,
+}
+
+#[derive(Template)]
+#[template(path = "editor_item.html")]
+struct ItemPage {
+    chrome: Chrome,
+    heading: String,
+    action: String,
+    csrf: String,
+    is_new: bool,
+    input: ItemInput,
+    problems: Vec<(String, String)>,
+    columns: Vec<LangColumn>,
+    kinds: Vec<KindOption>,
+    levels: Vec<Choice>,
+    targets: Vec<Choice>,
+    prevention: Vec<Choice>,
+    priorities: Vec<Choice>,
+    owners: Vec<Choice>,
+    contact: Vec<ContactField>,
+    forms: Vec<Choice>,
+    relation_kinds: Vec<Choice>,
+    relation_targets: Vec<Choice>,
+    relations: Vec<RelationRow>,
+    attachments: Vec<String>,
+    state: Option<ItemState>,
+    status: String,
+    base_href: String,
+    public_href: Option<String>,
+    message: Option<String>,
+    conflict: Option<Conflict>,
+}
+
+impl ItemPage {
+    fn problem(&self, field: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+fn choices<T: Copy>(
+    all: &[T],
+    key: fn(T) -> &'static str,
+    label: impl Fn(T) -> String,
+    sent: &[String],
+) -> Vec<Choice> {
+    all.iter()
+        .map(|v| Choice {
+            value: key(*v).into(),
+            label: label(*v),
+            checked: sent.iter().any(|s| s == key(*v)),
+        })
+        .collect()
+}
+
+struct FormView<'a> {
+    allowed: &'a Editor,
+    ctx: &'a Ctx,
+    state: Option<ItemState>,
+    input: ItemInput,
+    problems: Vec<(String, String)>,
+    message: Option<String>,
+    conflict: Option<Conflict>,
+}
+
+async fn item_form(app: &AppState, view: FormView<'_>) -> Result<Html<String>, WebError> {
+    let FormView {
+        allowed,
+        ctx,
+        state,
+        input,
+        problems,
+        message,
+        conflict,
+    } = view;
+    let lang = allowed.lang;
+    let tr = Tr::new(lang);
+    let tenant = &allowed.tenant.record.tenant;
+    let urls = urls(allowed);
+    let all = app.store.editable_items(&allowed.tenant.record.id).await?;
+    let mut others: Vec<&Item> = all
+        .iter()
+        .filter(|s| state.as_ref().is_none_or(|st| st.id != s.id))
+        .map(|s| &s.item)
+        .collect();
+    others.sort_by_cached_key(|i| crate::views::norwegian_sort_key(&title_of(i, lang)));
+    let option = |item: &&Item, selected: &str| Choice {
+        value: item.slug.clone(),
+        label: format!(
+            "{} ({})",
+            title_of(item, lang),
+            tr.t(&format!("kind-{}", item.kind.key()))
+        ),
+        checked: item.slug == selected,
+    };
+    let mut relations: Vec<RelationRow> = input
+        .relations
+        .iter()
+        .enumerate()
+        .map(|(index, (kind, to))| RelationRow {
+            index,
+            kind: kind.clone(),
+            to: to.clone(),
+        })
+        .collect();
+    for _ in 0..NEW_RELATION_ROWS {
+        relations.push(RelationRow {
+            index: relations.len(),
+            kind: String::new(),
+            to: String::new(),
+        });
+    }
+    let columns = Lang::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LangColumn {
+            code: l.code(),
+            name: tr.t(&format!("lang-{l}")),
+            fields: [
+                ("title", &input.title[i], 1, None),
+                ("summary", &input.summary[i], 3, None),
+                ("body", &input.body[i], 14, Some(tr.t("editor-body-hint"))),
+                ("opening_hours", &input.hours[i], 1, None),
+            ]
+            .into_iter()
+            .map(|(name, value, rows, hint)| {
+                let id = format!("{name}-{l}");
+                TextField {
+                    label: tr.t(&format!("field-{name}")),
+                    value: value.clone(),
+                    hint,
+                    problem: problems
+                        .iter()
+                        .find(|(f, _)| *f == id)
+                        .map(|(_, m)| m.clone()),
+                    rows,
+                    id,
+                }
+            })
+            .collect(),
+            missing: input.title[i].trim().is_empty(),
+        })
+        .collect();
+    let (heading, action, status, public_href, attachments) = match &state {
+        Some(s) => (
+            title_of(&s.item, lang),
+            urls.at(&format!("/rediger/innhold/{}", s.id)),
+            status_text(tr, s),
+            s.live.map(|_| urls.item(&s.item.slug)),
+            s.item
+                .attachments
+                .iter()
+                .map(|a| a.file.file_name.clone())
+                .collect(),
+        ),
+        None => (
+            tr.t("editor-new-title"),
+            urls.at("/rediger/ny"),
+            String::new(),
+            None,
+            Vec::new(),
+        ),
+    };
+    let contact = [
+        ("phone", &input.phone, "tel"),
+        ("email", &input.email, "email"),
+        ("address", &input.address, "text"),
+        ("web", &input.web, "url"),
+    ]
+    .into_iter()
+    .map(|(name, value, kind)| ContactField {
+        name,
+        label: tr.t(&format!("field-{name}")),
+        value: value.clone(),
+        kind,
+        problem: problems
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m.clone()),
+    })
+    .collect();
+    let page = ItemPage {
+        chrome: Chrome::tenant(lang, heading.clone(), ctx, &allowed.tenant.record, ""),
+        heading,
+        action: action.clone(),
+        csrf: allowed.user.session.csrf_token.clone(),
+        is_new: state.is_none(),
+        columns,
+        kinds: kind_options(tr, &input.kind),
+        levels: choices(
+            Level::ALL,
+            Level::key,
+            |l| crate::views::level_name(tr, tenant, l),
+            &input.levels,
+        ),
+        targets: choices(
+            TargetGroup::ALL,
+            TargetGroup::key,
+            |t| tr.t(&format!("target-{}", t.key())),
+            &input.targets,
+        ),
+        prevention: choices(
+            Prevention::ALL,
+            Prevention::key,
+            |p| tr.t(&format!("prevention-{}", p.key())),
+            &input.prevention,
+        ),
+        priorities: tenant
+            .priorities
+            .iter()
+            .map(|p| Choice {
+                value: p.key.clone(),
+                label: p
+                    .label
+                    .pick(lang)
+                    .map_or_else(|| p.key.clone(), |l| l.value.clone()),
+                checked: input.priorities.contains(&p.key),
+            })
+            .collect(),
+        owners: others
+            .iter()
+            .filter(|i| i.kind == Kind::Service)
+            .map(|i| option(i, &input.owner))
+            .collect(),
+        contact,
+        forms: saman_domain::forms::FORMS
+            .iter()
+            .map(|f| Choice {
+                value: f.key.into(),
+                label: tr.t(&format!("form-{}-title", f.key)),
+                checked: f.key == input.form,
+            })
+            .collect(),
+        relation_kinds: RelationType::ALL
+            .iter()
+            .map(|k| Choice {
+                value: k.key().into(),
+                label: tr.t(&format!("rel-{}-out", k.key())),
+                checked: false,
+            })
+            .collect(),
+        relation_targets: others.iter().map(|i| option(i, "")).collect(),
+        relations,
+        attachments,
+        base_href: action,
+        status,
+        public_href,
+        state,
+        input,
+        problems,
+        message,
+        conflict,
+    };
+    render(page)
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    #[serde(default, rename = "type")]
+    kind: String,
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Editor,
+    Query(query): Query<NewQuery>,
+) -> Result<Html<String>, WebError> {
+    let kind = Kind::from_key(&query.kind).unwrap_or(Kind::Document);
+    let input = ItemInput {
+        kind: kind.key().into(),
+        ..ItemInput::default()
+    };
+    item_form(
+        &state,
+        FormView {
+            allowed: &allowed,
+            ctx: &ctx,
+            state: None,
+            input,
+            problems: Vec::new(),
+            message: None,
+            conflict: None,
+        },
+    )
+    .await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Editor,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let input = ItemInput::parse(&body);
+    check_token(&allowed.user.session.csrf_token, &input.csrf)?;
+    save_input(&state, &ctx, address, &allowed, None, input).await
+}
+
+async fn current_state(
+    state: &AppState,
+    allowed: &Editor,
+    id: &str,
+) -> Result<ItemState, WebError> {
+    state
+        .store
+        .editable_item(&allowed.tenant.record.id, id)
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+#[derive(Deserialize)]
+pub struct EditQuery {
+    #[serde(default)]
+    lagret: Option<String>,
+    #[serde(default)]
+    publisert: Option<String>,
+    #[serde(default)]
+    avpublisert: Option<String>,
+    #[serde(default)]
+    gjenopprettet: Option<i64>,
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Editor,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    Query(query): Query<EditQuery>,
+) -> Result<Html<String>, WebError> {
+    let tr = Tr::new(allowed.lang);
+    let current = current_state(&state, &allowed, &id).await?;
+    let message = if query.lagret.is_some() {
+        Some(tr.t("editor-saved"))
+    } else if query.publisert.is_some() {
+        Some(tr.t("editor-published"))
+    } else if query.avpublisert.is_some() {
+        Some(tr.t("editor-unpublished"))
+    } else {
+        query
+            .gjenopprettet
+            .map(|v| tr.t1("editor-restored", "version", v))
+    };
+    let input = ItemInput::of(&current.item, current.head);
+    item_form(
+        &state,
+        FormView {
+            allowed: &allowed,
+            ctx: &ctx,
+            state: Some(current),
+            input,
+            problems: Vec::new(),
+            message,
+            conflict: None,
+        },
+    )
+    .await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Editor,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let input = ItemInput::parse(&body);
+    check_token(&allowed.user.session.csrf_token, &input.csrf)?;
+    let current = current_state(&state, &allowed, &id).await?;
+    save_input(&state, &ctx, address, &allowed, Some(current), input).await
+}
+
+/// Checks the input by the model's rules and saves it as a new version; a form with
+/// problems, or a save based on a version someone else has replaced, comes back.
+async fn save_input(
+    state: &AppState,
+    ctx: &Ctx,
+    address: String,
+    allowed: &Editor,
+    current: Option<ItemState>,
+    input: ItemInput,
+) -> Result<Response, WebError> {
+    let tr = Tr::new(allowed.lang);
+    let tenant_id = &allowed.tenant.record.id;
+    let all = state.store.editable_items(tenant_id).await?;
+    let others: Vec<&Item> = all
+        .iter()
+        .filter(|s| current.as_ref().is_none_or(|c| c.id != s.id))
+        .map(|s| &s.item)
+        .collect();
+    let view = |state: Option<ItemState>, input, problems, conflict| FormView {
+        allowed,
+        ctx,
+        state,
+        input,
+        problems,
+        message: None,
+        conflict,
+    };
+    let item = match input.to_item(
+        tr,
+        &allowed.tenant.record.tenant,
+        current.as_ref().map(|c| &c.item),
+        &others,
+    ) {
+        Ok(item) => item,
+        Err(problems) => {
+            let html = item_form(state, view(current, input, problems, None)).await?;
+            return Ok(form_with_problems(html));
+        }
+    };
+    let save = Save {
+        base: input.base.parse().ok(),
+        change: if current.is_some() {
+            Change::Edit
+        } else {
+            Change::Create
+        },
+        restored_from: None,
+        comment: Some(input.comment.as_str()),
+    };
+    let audit = audit_context(allowed, address);
+    let id = current.as_ref().map(|c| c.id.as_str());
+    match state
+        .store
+        .save_item(tenant_id, id, &item, &save, &audit)
+        .await?
+    {
+        Saved::Version { id, .. } => Ok(Redirect::to(
+            &urls(allowed).at(&format!("/rediger/innhold/{id}?lagret=1")),
+        )
+        .into_response()),
+        Saved::SlugTaken => {
+            let problems = vec![(
+                "slug".to_string(),
+                format!(
+                    "{}: {}",
+                    field_label(tr, "slug", None),
+                    problem_text(tr, &rules::FieldProblem::SlugTaken)
+                ),
+            )];
+            let html = item_form(state, view(current, input, problems, None)).await?;
+            Ok(form_with_problems(html))
+        }
+        Saved::Conflict(newer) => {
+            let stored = history::item_fields(&newer.item);
+            let mine = history::item_fields(&item);
+            let changes = history::changes(&stored, &mine)
+                .into_iter()
+                .map(|c| ChangeRow {
+                    label: field_label(tr, c.name, c.lang),
+                    old: c.old,
+                    new: c.new,
+                })
+                .collect();
+            let conflict = Conflict {
+                version: newer.head,
+                saved: saved_text(tr, &newer),
+                changes,
+            };
+            // The form keeps what this editor wrote; saving it now replaces the newer
+            // version, which stays in the history.
+            let mut input = input;
+            input.base = newer.head.to_string();
+            // 409, so that scripts and tests see the save did not happen.
+            let html =
+                item_form(state, view(Some(*newer), input, Vec::new(), Some(conflict))).await?;
+            Ok(page_with_status(StatusCode::CONFLICT, html))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Preview, publish, unpublish, delete
+
+pub async fn preview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Editor,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+) -> Result<Html<String>, WebError> {
+    let current = current_state(&state, &allowed, &id).await?;
+    let published = &allowed.tenant;
+    let mut model = published.model.clone();
+    model.items.retain(|i| i.slug != current.item.slug);
+    model.items.push(current.item.clone());
+    model.items.sort_by(|a, b| a.slug.cmp(&b.slug));
+    let draft = saman_store::Published {
+        record: published.record.clone(),
+        model,
+    };
+    let back = urls(&allowed).at(&format!("/rediger/innhold/{id}"));
+    super::item::item_page(&draft, &current.item, allowed.lang, &ctx, Some(back))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    allowed: Editor,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
+    let audit = audit_context(&allowed, address);
+    if !state
+        .store
+        .publish_item(&allowed.tenant.record.id, &id, &audit)
+        .await?
+    {
+        return Err(WebError::NotFound);
+    }
+    Ok(
+        Redirect::to(&urls(&allowed).at(&format!("/rediger/innhold/{id}?publisert=1")))
+            .into_response(),
+    )
+}
+
+pub async fn unpublish(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    allowed: Editor,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
+    let audit = audit_context(&allowed, address);
+    if !state
+        .store
+        .unpublish_item(&allowed.tenant.record.id, &id, &audit)
+        .await?
+    {
+        return Err(WebError::NotFound);
+    }
+    Ok(
+        Redirect::to(&urls(&allowed).at(&format!("/rediger/innhold/{id}?avpublisert=1")))
+            .into_response(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "editor_delete.html")]
+struct DeletePage {
+    chrome: Chrome,
+    action: String,
+    back: String,
+    csrf: String,
+    in_use: Vec<String>,
+}
+
+pub async fn delete_confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Editor,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+) -> Result<Html<String>, WebError> {
+    let current = current_state(&state, &allowed, &id).await?;
+    delete_page(&ctx, &allowed, &current, Vec::new())
+}
+
+fn delete_page(
+    ctx: &Ctx,
+    allowed: &Editor,
+    current: &ItemState,
+    in_use: Vec<String>,
+) -> Result<Html<String>, WebError> {
+    let tr = Tr::new(allowed.lang);
+    let title = title_of(&current.item, allowed.lang);
+    let back = urls(allowed).at(&format!("/rediger/innhold/{}", current.id));
+    render(DeletePage {
+        chrome: Chrome::tenant(
+            allowed.lang,
+            tr.t1("editor-delete-title", "title", title),
+            ctx,
+            &allowed.tenant.record,
+            "",
+        ),
+        action: format!("{back}/slett"),
+        back,
+        csrf: allowed.user.session.csrf_token.clone(),
+        in_use,
+    })
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Editor,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
+    let current = current_state(&state, &allowed, &id).await?;
+    let audit = audit_context(&allowed, address);
+    match state
+        .store
+        .delete_item(&allowed.tenant.record.id, &id, &audit)
+        .await?
+    {
+        Deleted::Deleted => {
+            Ok(Redirect::to(&urls(&allowed).at("/rediger?slettet=1")).into_response())
+        }
+        Deleted::InUse(users) => {
+            let tr = Tr::new(allowed.lang);
+            let all = state
+                .store
+                .editable_items(&allowed.tenant.record.id)
+                .await?;
+            let names = users
+                .iter()
+                .map(|slug| match all.iter().find(|s| &s.item.slug == slug) {
+                    Some(s) => title_of(&s.item, allowed.lang),
+                    None if slug == "tenant" => tr.t("editor-in-use-settings"),
+                    None => tr.t1("editor-in-use-guide", "guide", slug.clone()),
+                })
+                .collect();
+            let html = delete_page(&ctx, &allowed, &current, names)?;
+            Ok(page_with_status(StatusCode::CONFLICT, html))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// History
+
+pub struct VersionRow {
+    pub number: i64,
+    pub at: String,
+    pub author: String,
+    pub change: String,
+    pub comment: String,
+    pub published: bool,
+    pub is_head: bool,
+    pub is_live: bool,
+    pub from: bool,
+    pub to: bool,
+}
+
+#[derive(Template)]
+#[template(path = "editor_history.html")]
+struct HistoryPage {
+    chrome: Chrome,
+    title: String,
+    back: String,
+    action: String,
+    csrf: String,
+    versions: Vec<VersionRow>,
+    compared: Option<(i64, i64)>,
+    from_heading: String,
+    to_heading: String,
+    changes: Vec<ChangeRow>,
+}
+
+#[derive(Deserialize)]
+pub struct CompareQuery {
+    #[serde(default)]
+    fra: Option<i64>,
+    #[serde(default)]
+    til: Option<i64>,
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Editor,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    Query(query): Query<CompareQuery>,
+) -> Result<Html<String>, WebError> {
+    let tr = Tr::new(allowed.lang);
+    let tenant_id = &allowed.tenant.record.id;
+    let current = current_state(&state, &allowed, &id).await?;
+    let versions = state.store.item_history(tenant_id, &id).await?;
+    // By default, the newest version against the one before it.
+    let to = query.til.unwrap_or(current.head);
+    let from = query.fra.unwrap_or(to - 1);
+    let compared = (from >= 1 && from != to).then_some((from, to));
+    let mut changes = Vec::new();
+    if let Some((from, to)) = compared {
+        let old = state
+            .store
+            .item_version(tenant_id, &id, from)
+            .await?
+            .ok_or(WebError::NotFound)?;
+        let new = state
+            .store
+            .item_version(tenant_id, &id, to)
+            .await?
+            .ok_or(WebError::NotFound)?;
+        changes = history::changes(&history::item_fields(&old), &history::item_fields(&new))
+            .into_iter()
+            .map(|c| ChangeRow {
+                label: field_label(tr, c.name, c.lang),
+                old: c.old,
+                new: c.new,
+            })
+            .collect();
+    }
+    let back = urls(&allowed).at(&format!("/rediger/innhold/{id}"));
+    let title = title_of(&current.item, allowed.lang);
+    render(HistoryPage {
+        chrome: Chrome::tenant(
+            allowed.lang,
+            tr.t1("editor-history-title", "title", title.clone()),
+            &ctx,
+            &allowed.tenant.record,
+            "",
+        ),
+        title,
+        action: format!("{back}/historikk"),
+        back,
+        csrf: allowed.user.session.csrf_token.clone(),
+        versions: versions
+            .iter()
+            .map(|v| VersionRow {
+                number: v.number,
+                at: tr.date_time(&v.created_at),
+                author: v.author.clone().unwrap_or_else(|| tr.t("editor-by-import")),
+                change: match v.restored_from {
+                    Some(n) if v.change == Change::Restore => {
+                        tr.t1("editor-change-restore-of", "version", n)
+                    }
+                    _ => tr.t(&format!("editor-change-{}", v.change.key())),
+                },
+                comment: v.comment.clone().unwrap_or_default(),
+                published: v.published_at.is_some(),
+                is_head: v.number == current.head,
+                is_live: Some(v.number) == current.live,
+                from: compared.is_some_and(|(f, _)| f == v.number),
+                to: compared.is_some_and(|(_, t)| t == v.number),
+            })
+            .collect(),
+        from_heading: compared.map_or_else(String::new, |(f, _)| {
+            tr.t1("editor-version-n", "version", f)
+        }),
+        to_heading: compared.map_or_else(String::new, |(_, t)| {
+            tr.t1("editor-version-n", "version", t)
+        }),
+        compared,
+        changes,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RestoreForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+}
+
+/// Restores a version as a new draft. A version that refers to what is gone since
+/// comes back in the form with the problems shown, for the editor to fix and save.
+pub async fn restore(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Editor,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    Form(form): Form<RestoreForm>,
+) -> Result<Response, WebError> {
+    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
+    let tr = Tr::new(allowed.lang);
+    let tenant_id = &allowed.tenant.record.id;
+    let current = current_state(&state, &allowed, &id).await?;
+    let old = state
+        .store
+        .item_version(tenant_id, &id, form.version)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let all = state.store.editable_items(tenant_id).await?;
+    let others: Vec<&Item> = all.iter().filter(|s| s.id != id).map(|s| &s.item).collect();
+    let mut problems = Vec::new();
+    rules::check_item(&old, &mut problems);
+    let refs = rules::References::new(
+        &allowed.tenant.record.tenant,
+        others.iter().copied().chain([&old]),
+    );
+    rules::check_item_references(&old, &refs, &mut problems);
+    if !problems.is_empty() {
+        let located = problems.iter().map(|p| input::located(tr, p)).collect();
+        let input = ItemInput::of(&old, current.head);
+        let html = item_form(
+            &state,
+            FormView {
+                allowed: &allowed,
+                ctx: &ctx,
+                state: Some(current),
+                input,
+                problems: located,
+                message: None,
+                conflict: None,
+            },
+        )
+        .await?;
+        return Ok(form_with_problems(html));
+    }
+    let save = Save {
+        base: Some(current.head),
+        change: Change::Restore,
+        restored_from: Some(form.version),
+        comment: None,
+    };
+    let audit = audit_context(&allowed, address);
+    match state
+        .store
+        .save_item(tenant_id, Some(&id), &old, &save, &audit)
+        .await?
+    {
+        Saved::Version { .. } => Ok(Redirect::to(&urls(&allowed).at(&format!(
+            "/rediger/innhold/{id}?gjenopprettet={}",
+            form.version
+        )))
+        .into_response()),
+        // Someone saved meanwhile: show the history again, with their version on top.
+        _ => Ok(
+            Redirect::to(&urls(&allowed).at(&format!("/rediger/innhold/{id}/historikk")))
+                .into_response(),
+        ),
+    }
+}

@@ -1,0 +1,539 @@
+//! The living model's editor over HTTP: edit, draft, preview, publish, the conflict of
+//! two editors, history with a word diff, restore, bad input, delete, who may, and
+//! import as an upsert that keeps ids and writes versions only for what changed.
+
+use crate::common::{
+    Backend, TestApp, add_person, copy_dir, fixture, hidden, import_folder, session_cookie,
+};
+use saman_domain::access::Role;
+use saman_domain::{Item, Lang, format_iso_date};
+use saman_store::{AuditFilter, ImportOutcome, ItemState};
+
+crate::on_both_backends!(
+    an_editor_edits_previews_publishes_and_restores,
+    a_stale_save_gets_the_conflict_page_and_loses_nothing,
+    bad_input_comes_back_kept_with_messages_and_nothing_is_saved,
+    only_the_tenants_editors_may_edit_and_forms_need_their_token,
+    items_in_use_are_not_deleted_and_new_ones_are,
+    import_is_an_upsert_that_writes_versions_only_for_what_changed,
+);
+
+struct Editor<'a> {
+    app: &'a TestApp,
+    cookie: String,
+    client: reqwest::Client,
+}
+
+impl Editor<'_> {
+    async fn new<'a>(app: &'a TestApp, tenant: &str, email: &str, role: Role) -> Editor<'a> {
+        let id = add_person(&app.store, Some(tenant), email, role).await;
+        let record = app.store.tenant_by_slug(tenant).await.unwrap().unwrap();
+        Editor {
+            app,
+            cookie: session_cookie(&app.store, &id, record.id.as_str()).await,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.app.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    async fn post(&self, path: &str, form: &[(String, String)]) -> (u16, String, String) {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.app.base))
+            .header("cookie", &self.cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (r.status().as_u16(), r.text().await.unwrap(), location)
+    }
+
+    async fn csrf(&self) -> String {
+        let (_, page) = self.get("/nb/testvik/rediger/ny").await;
+        hidden(&page, "csrf")
+    }
+}
+
+async fn state_of(app: &TestApp, slug: &str) -> ItemState {
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    app.store
+        .editable_items(&tenant.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.item.slug == slug)
+        .unwrap()
+}
+
+/// The editor's form for an item, as a browser would send it unchanged.
+fn form_of(item: &Item, base: i64, csrf: &str) -> Vec<(String, String)> {
+    let mut form = vec![
+        ("csrf".to_string(), csrf.to_string()),
+        ("base".into(), base.to_string()),
+        ("kind".into(), item.kind.key().into()),
+    ];
+    for lang in Lang::ALL {
+        if let Some(t) = item.text.get(lang) {
+            form.push((format!("title-{lang}"), t.title.clone()));
+            form.push((format!("summary-{lang}"), t.summary.clone()));
+            form.push((format!("body-{lang}"), t.body.clone()));
+            form.push((
+                format!("opening_hours-{lang}"),
+                t.opening_hours.clone().unwrap_or_default(),
+            ));
+        }
+    }
+    form.extend(item.levels.iter().map(|l| ("level".into(), l.key().into())));
+    form.extend(
+        item.target_groups
+            .iter()
+            .map(|t| ("target".into(), t.key().into())),
+    );
+    form.extend(
+        item.prevention
+            .iter()
+            .map(|p| ("prevention".into(), p.key().into())),
+    );
+    form.extend(
+        item.priorities
+            .iter()
+            .map(|p| ("priority".into(), p.clone())),
+    );
+    form.push(("owner".into(), item.owner.clone().unwrap_or_default()));
+    form.push((
+        "review_date".into(),
+        item.review_date.map(format_iso_date).unwrap_or_default(),
+    ));
+    if let Some(c) = &item.contact {
+        for (name, value) in [
+            ("phone", &c.phone),
+            ("email", &c.email),
+            ("address", &c.address),
+            ("web", &c.web),
+        ] {
+            form.push((name.into(), value.clone().unwrap_or_default()));
+        }
+    }
+    form.push(("form".into(), item.form.clone().unwrap_or_default()));
+    for (i, r) in item.relations.iter().enumerate() {
+        form.push((format!("relation-type-{i}"), r.kind.key().into()));
+        form.push((format!("relation-to-{i}"), r.to.clone()));
+    }
+    form
+}
+
+fn set(form: &mut [(String, String)], name: &str, value: &str) {
+    form.iter_mut().find(|(k, _)| k == name).unwrap().1 = value.to_string();
+}
+
+async fn an_editor_edits_previews_publishes_and_restores(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let (status, list) = editor.get("/nb/testvik/rediger").await;
+    assert_eq!(status, 200);
+    assert!(
+        list.contains("Helsestasjon") && list.contains("Mangler nynorsk"),
+        "{list}"
+    );
+    let (status, _) = editor.get("/nn/testvik/rediger").await;
+    assert_eq!(status, 200);
+
+    let before = state_of(&app, "helsestasjon").await;
+    let edit = format!("/nb/testvik/rediger/innhold/{}", before.id);
+    let (status, page) = editor.get(&edit).await;
+    assert_eq!(status, 200);
+    let csrf = hidden(&page, "csrf");
+    assert_eq!(hidden(&page, "base"), before.head.to_string());
+
+    let mut form = form_of(&before.item, before.head, &csrf);
+    set(
+        &mut form,
+        "summary-nb",
+        "For gravide, småbarn og foreldre hver tirsdag.",
+    );
+    set(
+        &mut form,
+        "summary-nn",
+        "For gravide, småborn og foreldre kvar tysdag.",
+    );
+    form.push(("comment".into(), "Ny åpningsdag".into()));
+    let (status, _, location) = editor.post(&edit, &form).await;
+    assert_eq!(status, 303, "save");
+    assert!(location.ends_with("?lagret=1"), "{location}");
+    let after = state_of(&app, "helsestasjon").await;
+    assert_eq!(
+        (after.id.as_str(), after.head),
+        (before.id.as_str(), before.head + 1)
+    );
+    assert_eq!(
+        after.live,
+        Some(before.head),
+        "the published version is unchanged"
+    );
+
+    // A draft is not public; the preview shows it as the public will see it.
+    let public = app.page("/nb/testvik/innhold/helsestasjon").await;
+    assert!(public.contains("For gravide og småbarn.") && !public.contains("hver tirsdag"));
+    let (status, preview) = editor.get(&format!("{edit}/forhandsvisning")).await;
+    assert_eq!(status, 200);
+    assert!(preview.contains("hver tirsdag") && preview.contains("Forhåndsvisning av et utkast"));
+
+    // Publish: the public page changes at once.
+    let csrf_form = vec![("csrf".to_string(), csrf.clone())];
+    let (status, _, _) = editor.post(&format!("{edit}/publiser"), &csrf_form).await;
+    assert_eq!(status, 303);
+    let public = app.page("/nb/testvik/innhold/helsestasjon").await;
+    assert!(public.contains("hver tirsdag"), "{public}");
+    let public_nn = app.page("/nn/testvik/innhold/helsestasjon").await;
+    assert!(public_nn.contains("kvar tysdag"));
+
+    // The history shows the words that changed, and who changed them.
+    let (status, history) = editor.get(&format!("{edit}/historikk")).await;
+    assert_eq!(status, 200);
+    assert!(history.contains("Ny åpningsdag") && history.contains("Test editor"));
+    assert!(
+        history.contains("<del>") && history.contains("hver tirsdag"),
+        "{history}"
+    );
+    assert!(history.contains("<ins><span class=\"ds-sr-only\">[lagt til: </span>"));
+
+    // Restore the first version: a new draft; published, the old text is back.
+    let restore = vec![
+        ("csrf".to_string(), csrf.clone()),
+        ("version".to_string(), before.head.to_string()),
+    ];
+    let (status, _, location) = editor.post(&format!("{edit}/gjenopprett"), &restore).await;
+    assert_eq!(status, 303);
+    assert!(location.contains("gjenopprettet="), "{location}");
+    let restored = state_of(&app, "helsestasjon").await;
+    assert_eq!(restored.head, before.head + 2);
+    assert_eq!(restored.item.text, before.item.text);
+    editor.post(&format!("{edit}/publiser"), &csrf_form).await;
+    let public = app.page("/nb/testvik/innhold/helsestasjon").await;
+    assert!(public.contains("For gravide og småbarn.") && !public.contains("hver tirsdag"));
+
+    // Unpublish: gone from the public site, still in the editor.
+    editor.post(&format!("{edit}/avpubliser"), &csrf_form).await;
+    let (status, _) = app.get("/nb/testvik/innhold/helsestasjon").await;
+    assert_eq!(status, 404);
+    assert_eq!(state_of(&app, "helsestasjon").await.live, None);
+
+    // Every change is in the audit log, by the editor.
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let rows = app
+        .store
+        .audit_entries(Some(&tenant.id), &AuditFilter::default())
+        .await
+        .unwrap();
+    let target = format!("item:{}", before.id);
+    for action in [
+        "content-saved",
+        "content-published",
+        "content-restored",
+        "content-unpublished",
+    ] {
+        assert!(
+            rows.iter().any(|r| r.action == action
+                && r.target == target
+                && r.actor_role.as_deref() == Some("editor")),
+            "{action}"
+        );
+    }
+    assert!(
+        app.store
+            .verify_audit(Some(&tenant.id))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn a_stale_save_gets_the_conflict_page_and_loses_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let first = Editor::new(&app, "testvik", "en@testvik.example", Role::Editor).await;
+    let second = Editor::new(&app, "testvik", "to@testvik.example", Role::TenantAdmin).await;
+    let start = state_of(&app, "samtalerutine").await;
+    let edit = format!("/nb/testvik/rediger/innhold/{}", start.id);
+
+    let mut mine = form_of(&start.item, start.head, &first.csrf().await);
+    set(&mut mine, "summary-nb", "Slik snakker vi med barn og unge.");
+    let mut theirs = form_of(&start.item, start.head, &second.csrf().await);
+    set(
+        &mut theirs,
+        "summary-nb",
+        "Slik snakker vi med barn i barnehagen.",
+    );
+
+    let (status, _, _) = first.post(&edit, &mine).await;
+    assert_eq!(status, 303);
+    let (status, page, _) = second.post(&edit, &theirs).await;
+    assert_eq!(status, 409, "the stale save is a conflict");
+    assert!(page.contains("Noen andre har lagret endringer i mellomtiden"));
+    // Both versions, side by side, their different words marked.
+    assert!(page.contains("<del>") && page.contains("<ins>"), "{page}");
+    assert!(
+        page.contains("unge") && page.contains("barnehagen."),
+        "both versions shown"
+    );
+    let now = state_of(&app, "samtalerutine").await;
+    assert_eq!(now.head, start.head + 1, "nothing was written");
+    assert_eq!(
+        now.item.text.nb.as_ref().unwrap().summary,
+        "Slik snakker vi med barn og unge."
+    );
+    // The form came back with their text and the newer version as its base: saving it
+    // now keeps both versions in the history.
+    assert_eq!(hidden(&page, "base"), now.head.to_string());
+    let mut merged = theirs.clone();
+    set(&mut merged, "base", &now.head.to_string());
+    set(
+        &mut merged,
+        "summary-nb",
+        "Slik snakker vi med barn og unge i barnehagen.",
+    );
+    let (status, _, _) = second.post(&edit, &merged).await;
+    assert_eq!(status, 303);
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let history = app.store.item_history(&tenant.id, &start.id).await.unwrap();
+    assert_eq!(history.len() as i64, start.head + 2);
+}
+
+async fn bad_input_comes_back_kept_with_messages_and_nothing_is_saved(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let start = state_of(&app, "helsestasjon").await;
+    let edit = format!("/nn/testvik/rediger/innhold/{}", start.id);
+    let mut form = form_of(&start.item, start.head, &editor.csrf().await);
+    set(&mut form, "title-nb", "");
+    set(&mut form, "summary-nb", "");
+    set(&mut form, "body-nb", "");
+    set(&mut form, "opening_hours-nb", "");
+    set(&mut form, "web", "ftp://helsestasjon.example");
+    set(
+        &mut form,
+        "summary-nn",
+        "Teksten min <script>alert(1)</script>",
+    );
+    set(&mut form, "review_date", "31.12.2027");
+    form.push(("relation-type-0".into(), "se-ogsa".into()));
+    form.push(("relation-to-0".into(), "finst-ikkje".into()));
+    let (status, page, _) = editor.post(&edit, &form).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("ds-error-summary"));
+    for message in [
+        "manglar tekst på hovudspråket til kommunen",
+        "«ftp://helsestasjon.example» er ikkje tillaten",
+        "er ikkje ein dato",
+        "«finst-ikkje» finst ikkje",
+    ] {
+        assert!(page.contains(message), "{message} in {page}");
+    }
+    assert!(page.contains("href=\"#title-nb\"") && page.contains("href=\"#web\""));
+    // The input is kept, escaped.
+    assert!(page.contains("ftp://helsestasjon.example") && page.contains("31.12.2027"));
+    assert!(
+        page.contains("Teksten min &#60;script&#62;")
+            || page.contains("Teksten min &lt;script&gt;")
+    );
+    assert_eq!(state_of(&app, "helsestasjon").await.head, start.head);
+}
+
+async fn only_the_tenants_editors_may_edit_and_forms_need_their_token(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let item = state_of(&app, "helsestasjon").await;
+    let fjordvik = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
+    let other_item = app.store.editable_items(&fjordvik.id).await.unwrap()[0]
+        .id
+        .clone();
+    let employee = Editor::new(&app, "testvik", "ansatt@testvik.example", Role::Employee).await;
+    let outsider = Editor::new(&app, "fjordvik", "red@fjordvik.example", Role::Editor).await;
+    let editor = Editor::new(&app, "testvik", "red@testvik.example", Role::Editor).await;
+    for path in [
+        "/nb/testvik/rediger".to_string(),
+        format!("/nb/testvik/rediger/innhold/{}", item.id),
+        format!("/nb/testvik/rediger/innhold/{}/historikk", item.id),
+    ] {
+        assert_eq!(employee.get(&path).await.0, 404, "employee {path}");
+        assert_eq!(
+            outsider.get(&path).await.0,
+            404,
+            "other tenant's editor {path}"
+        );
+        let (status, _) = app.get(&path).await;
+        assert_eq!(status, 303, "anonymous {path} goes to the login");
+    }
+    // Another tenant's item through this tenant's editor: not found.
+    for suffix in ["", "/historikk", "/forhandsvisning", "/slett"] {
+        let path = format!("/nb/testvik/rediger/innhold/{other_item}{suffix}");
+        assert_eq!(editor.get(&path).await.0, 404, "{path}");
+    }
+    let csrf = editor.csrf().await;
+    let (status, _, _) = editor
+        .post(
+            &format!("/nb/testvik/rediger/innhold/{other_item}/publiser"),
+            &[("csrf".into(), csrf.clone())],
+        )
+        .await;
+    assert_eq!(status, 404);
+    // A forged or missing form token changes nothing.
+    let path = format!("/nb/testvik/rediger/innhold/{}/avpubliser", item.id);
+    for token in ["", "forged"] {
+        let (status, _, _) = editor.post(&path, &[("csrf".into(), token.into())]).await;
+        assert_eq!(status, 403, "token {token:?}");
+    }
+    let mut form = form_of(&item.item, item.head, "forged");
+    set(&mut form, "summary-nb", "Forfalsket");
+    let (status, _, _) = editor
+        .post(&format!("/nb/testvik/rediger/innhold/{}", item.id), &form)
+        .await;
+    assert_eq!(status, 403);
+    let now = state_of(&app, "helsestasjon").await;
+    assert_eq!((now.head, now.live), (item.head, item.live));
+}
+
+async fn items_in_use_are_not_deleted_and_new_ones_are(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let csrf = editor.csrf().await;
+    // The health station owns the routine: it stays.
+    let used = state_of(&app, "helsestasjon").await;
+    let (status, page, _) = editor
+        .post(
+            &format!("/nb/testvik/rediger/innhold/{}/slett", used.id),
+            &[("csrf".into(), csrf.clone())],
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("Rutine for samtaler"), "{page}");
+    assert!(
+        app.page("/nb/testvik/innhold/helsestasjon")
+            .await
+            .contains("Helsestasjon")
+    );
+
+    // A new item: created as a draft, then deleted.
+    let form: Vec<(String, String)> = [
+        ("csrf", csrf.as_str()),
+        ("slug", "foreldrekurs"),
+        ("kind", "tiltak"),
+        ("title-nb", "Foreldrekurs"),
+        ("summary-nb", "Kurs for foreldre."),
+        ("level", "individ"),
+        ("relation-type-0", "se-ogsa"),
+        ("relation-to-0", "helsestasjon"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let (status, _, location) = editor.post("/nb/testvik/rediger/ny", &form).await;
+    assert_eq!(status, 303, "create");
+    let created = state_of(&app, "foreldrekurs").await;
+    assert!(location.contains(&created.id));
+    assert_eq!((created.head, created.live), (1, None));
+    assert_eq!(app.get("/nb/testvik/innhold/foreldrekurs").await.0, 404);
+    // The same slug again is refused at the field.
+    let (status, page, _) = editor.post("/nb/testvik/rediger/ny", &form).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("er allerede brukt av annet innhold"));
+    let (status, _, location) = editor
+        .post(
+            &format!("/nb/testvik/rediger/innhold/{}/slett", created.id),
+            &[("csrf".into(), csrf.clone())],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.ends_with("/rediger?slettet=1"));
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    assert!(
+        app.store
+            .editable_item(&tenant.id, &created.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        editor
+            .get(&format!("/nb/testvik/rediger/innhold/{}", created.id))
+            .await
+            .0,
+        404
+    );
+}
+
+async fn import_is_an_upsert_that_writes_versions_only_for_what_changed(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let before = app.store.editable_items(&tenant.id).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("testvik"), dir.path());
+    assert_eq!(
+        import_folder(&app.store, dir.path()).await,
+        ImportOutcome::Unchanged
+    );
+    let plan = dir.path().join("innhold/plan/oppvekstplan.md");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(
+        &plan,
+        text.replace("title = \"Oppvekstplan\"", "title = \"Oppvekstplan 2027\""),
+    )
+    .unwrap();
+    assert_eq!(
+        import_folder(&app.store, dir.path()).await,
+        ImportOutcome::Updated
+    );
+    let after = app.store.editable_items(&tenant.id).await.unwrap();
+    assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(a.id, b.id, "ids are kept");
+        let expected = if a.item.slug == "oppvekstplan" {
+            b.head + 1
+        } else {
+            b.head
+        };
+        assert_eq!(a.head, expected, "{}", a.item.slug);
+    }
+    let plan_state = after
+        .iter()
+        .find(|s| s.item.slug == "oppvekstplan")
+        .unwrap();
+    assert_eq!(plan_state.live, Some(plan_state.head));
+    let history = app
+        .store
+        .item_history(&tenant.id, &plan_state.id)
+        .await
+        .unwrap();
+    assert_eq!(history[0].change, saman_store::Change::Import);
+    assert!(
+        app.page("/nb/testvik/innhold/oppvekstplan")
+            .await
+            .contains("Oppvekstplan 2027")
+    );
+    // The same folder again changes nothing.
+    assert_eq!(
+        import_folder(&app.store, dir.path()).await,
+        ImportOutcome::Unchanged
+    );
+    let again = app.store.editable_items(&tenant.id).await.unwrap();
+    assert!(again.iter().zip(&after).all(|(x, y)| x.head == y.head));
+    let (status, html) = app.get("/nb/testvik/innhold/oppvekstplan").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Oppvekstplan 2027"));
+}
