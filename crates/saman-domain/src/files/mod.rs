@@ -913,10 +913,8 @@ fn read_item<'a>(
     if !is_service && file.contact.is_some() {
         p.near("[contact]", "bare tjenester kan ha [contact]");
     }
-    if file.form.is_some() {
-        if kind != Kind::Tool {
-            p.near("form", "bare verktøy kan ha form");
-        }
+    if file.form.is_some() && kind != Kind::Tool {
+        p.near("form", "bare verktøy kan ha form");
     }
     let texts = ByLang {
         nb: file.nb,

@@ -303,6 +303,13 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
         Role::Employee,
     )
     .await;
+    // An item of each tenant, for the editor's routes.
+    let mut items = std::collections::HashMap::new();
+    for slug in ["testvik", "fjordvik"] {
+        let record = app.store.tenant_by_slug(slug).await.unwrap().unwrap();
+        let first = app.store.editable_items(&record.id).await.unwrap()[0].id.clone();
+        items.insert(slug, first);
+    }
     let mut actors: Vec<(String, Option<String>)> = vec![("anonymous".into(), None)];
     for role in Role::ALL {
         let tenant = (!role.is_platform()).then_some("testvik");
@@ -351,6 +358,28 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
             "/nb/{t}/admin/brukere/{victim}/aktiver",
             vec!["tenant-admin", "platform-admin"],
         ),
+        ("GET", "/nb/{t}/rediger", vec!["tenant-admin", "editor"]),
+        ("GET", "/nn/{t}/rediger/ny", vec!["tenant-admin", "editor"]),
+        (
+            "GET",
+            "/nb/{t}/rediger/innhold/{item}",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "GET",
+            "/nn/{t}/rediger/innhold/{item}/historikk",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "GET",
+            "/nb/{t}/rediger/innhold/{item}/forhandsvisning",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "POST",
+            "/nb/{t}/rediger/innhold/{item}/publiser",
+            vec!["tenant-admin", "editor"],
+        ),
     ];
     for (who, cookie) in &actors {
         for tenant in ["testvik", "fjordvik"] {
@@ -362,7 +391,8 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
                 };
                 let path = template
                     .replace("{t}", tenant)
-                    .replace("{victim}", victim_id);
+                    .replace("{victim}", victim_id)
+                    .replace("{item}", &items[tenant]);
                 let client = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
                     .build()

@@ -227,9 +227,9 @@ impl ItemInput {
         let item = Item {
             slug,
             kind,
-            levels: keys_of(&self.levels, Level::ALL),
-            target_groups: keys_of(&self.targets, TargetGroup::ALL),
-            prevention: keys_of(&self.prevention, Prevention::ALL),
+            levels: keys_of(&self.levels, Level::ALL, Level::key),
+            target_groups: keys_of(&self.targets, TargetGroup::ALL, TargetGroup::key),
+            prevention: keys_of(&self.prevention, Prevention::ALL, Prevention::key),
             owner: optional(&self.owner),
             review_date,
             status: Status::Draft,
@@ -275,36 +275,19 @@ fn normalize_newlines(value: &str) -> String {
     value.replace("\r\n", "\n").replace('\r', "\n")
 }
 
-fn keys_of<T: Copy + PartialEq>(sent: &[String], all: &[T]) -> Vec<T>
-where
-    T: KeyOf,
-{
+/// The values of a closed set whose keys were sent, in the set's order.
+fn keys_of<T: Copy>(sent: &[String], all: &[T], key: fn(T) -> &'static str) -> Vec<T> {
     all.iter()
         .copied()
-        .filter(|v| sent.iter().any(|s| s == v.key_of()))
+        .filter(|v| sent.iter().any(|s| s == key(*v)))
         .collect()
 }
 
-/// The stable key of a closed set's value.
-pub trait KeyOf {
-    fn key_of(self) -> &'static str;
-}
-
-macro_rules! key_of {
-    ($($t:ty),+) => {$(impl KeyOf for $t { fn key_of(self) -> &'static str { self.key() } })+};
-}
-key_of!(Level, TargetGroup, Prevention);
-
 /// The id of the form field a problem is at.
 pub fn field_id(problem: &ModelProblem) -> String {
-    let field = match problem.field {
-        "relations" => "relations",
-        "attachments" => "attachments",
-        other => other,
-    };
     match problem.lang {
-        Some(lang) => format!("{field}-{lang}"),
-        None => field.to_string(),
+        Some(lang) => format!("{}-{lang}", problem.field),
+        None => problem.field.to_string(),
     }
 }
 
