@@ -1,0 +1,151 @@
+// The living model's editor, as the demo editor uses it: log in, edit an item in both
+// languages, save a draft, preview it, publish it and see the public page change; a
+// second editor's stale save gets the conflict page; the history shows the words that
+// changed; restoring the old version brings the old text back publicly. Every editor
+// page passes axe in bokmål and nynorsk, and the form is used by keyboard.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { formatViolations, launchBrowser, runAxe } from '../lib/browser.js';
+import { startServer } from '../lib/server.js';
+
+const PASSWORD = 'demo-passord-saman';
+const OLD_SUMMARY = 'Jordmor, helsesykepleiere og lege følger opp gravide, barn og unge fra svangerskapet til fylte 20 år.';
+const NEW_SUMMARY = 'Jordmor, helsesykepleiere og lege følger opp gravide, barn, unge og foreldre hver dag.';
+const NEW_SUMMARY_NN = 'Jordmor, helsesjukepleiarar og lege følgjer opp gravide, barn, unge og foreldre kvar dag.';
+
+describe('the model editor', () => {
+  let server;
+  let first;
+  let second;
+  const violations = new Map();
+
+  before(async () => {
+    server = await startServer();
+    first = await launchBrowser();
+    second = await launchBrowser();
+  });
+
+  after(async () => {
+    await first?.close();
+    await second?.close();
+    await server?.stop();
+  });
+
+  async function check(page, label) {
+    const found = await runAxe(page);
+    if (found.length) violations.set(`${label} ${page.url()}`, found);
+  }
+
+  async function logIn(page) {
+    await page.goto(`${server.origin}/nb/fjordvik/logg-inn`);
+    await page.getByLabel('E-postadresse').fill('redaktor@fjordvik.example');
+    await page.getByLabel('Passord').fill(PASSWORD);
+    await page.getByLabel('Passord').press('Enter');
+    await page.waitForURL(/\/nb\/fjordvik\/start$/);
+  }
+
+  it('edits, previews, publishes, meets a conflict and restores', { timeout: 240_000 }, async () => {
+    const { origin } = server;
+    const page = first.page;
+    const other = second.page;
+    await logIn(page);
+    await logIn(other);
+
+    // From the start page to the list, by keyboard.
+    await page.getByRole('link', { name: 'Rediger modellen' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/nb\/fjordvik\/rediger$/);
+    await check(page, 'editor list');
+    await page.getByRole('link', { name: 'Helsestasjon og skolehelsetjeneste' }).click();
+    await page.waitForURL(/\/rediger\/innhold\//);
+    const editUrl = page.url();
+    await check(page, 'editor form');
+
+    // The second editor opens the same item before the first saves.
+    await other.goto(editUrl);
+
+    // Both languages side by side; type by keyboard and save with Enter on the button.
+    const nb = page.locator('fieldset[lang=nb]');
+    const nn = page.locator('fieldset[lang=nn]');
+    await nb.getByLabel('Sammendrag').fill(NEW_SUMMARY);
+    await nn.getByLabel('Sammendrag').fill(NEW_SUMMARY_NN);
+    await page.getByLabel('Kommentar', { exact: true }).fill('Foreldre tas med');
+    await page.getByRole('button', { name: 'Lagre utkast' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\?lagret=1$/);
+    assert.match(await page.locator('[role=status]').innerText(), /Lagret som utkast/);
+    await check(page, 'editor saved');
+
+    // Not public yet; the preview shows the draft as the public will see it.
+    const publicPage = await second.context.newPage();
+    await publicPage.goto(`${origin}/nb/fjordvik/innhold/helsestasjon`);
+    assert.ok((await publicPage.content()).includes(OLD_SUMMARY));
+    await page.getByRole('link', { name: 'Forhåndsvis utkastet' }).click();
+    await page.waitForURL(/\/forhandsvisning$/);
+    assert.match(await page.locator('.preview-banner').innerText(), /Forhåndsvisning/);
+    assert.ok((await page.content()).includes(NEW_SUMMARY));
+    await check(page, 'preview');
+    await page.getByRole('link', { name: 'Tilbake til redigeringen' }).click();
+    await page.waitForURL(editUrl);
+
+    // Publish: the public page changes at once.
+    await page.getByRole('button', { name: /^Publiser/ }).click();
+    await page.waitForURL(/\?publisert=1$/);
+    await publicPage.goto(`${origin}/nb/fjordvik/innhold/helsestasjon`);
+    assert.ok((await publicPage.content()).includes(NEW_SUMMARY));
+    await publicPage.goto(`${origin}/nn/fjordvik/innhold/helsestasjon`);
+    assert.ok((await publicPage.content()).includes(NEW_SUMMARY_NN));
+
+    // The second editor saves the form opened before: the conflict page, input kept.
+    await other.locator('fieldset[lang=nb]').getByLabel('Tittel').fill('Helsestasjonen i Fjordvik');
+    await other.getByRole('button', { name: 'Lagre utkast' }).click();
+    await other.waitForLoadState('load');
+    assert.match(await other.locator('h2#conflict-heading').innerText(), /Noen andre har lagret/);
+    assert.equal(await other.locator('fieldset[lang=nb]').getByLabel('Tittel').inputValue(), 'Helsestasjonen i Fjordvik');
+    assert.ok(await other.locator('.diff-table ins').count() > 0);
+    await check(other, 'conflict');
+
+    // The history: the words that changed, marked.
+    await page.goto(`${editUrl}/historikk`);
+    await check(page, 'history');
+    const diff = page.locator('.diff-table');
+    const added = (await diff.locator('ins').allInnerTexts()).join(' ');
+    const removed = (await diff.locator('del').allInnerTexts()).join(' ');
+    assert.match(added, /foreldre hver dag/);
+    assert.match(removed, /svangerskapet til fylte 20 år/);
+
+    // Restore the version before: a new draft; publish it and the old text is back.
+    await page.getByRole('button', { name: /^Gjenopprett versjon 1$/ }).click();
+    await page.waitForURL(/gjenopprettet=1$/);
+    assert.match(await page.locator('[role=status]').innerText(), /Versjon 1 er gjenopprettet/);
+    await page.getByRole('button', { name: /^Publiser/ }).click();
+    await page.waitForURL(/\?publisert=1$/);
+    await publicPage.goto(`${origin}/nb/fjordvik/innhold/helsestasjon`);
+    const restored = await publicPage.content();
+    assert.ok(restored.includes(OLD_SUMMARY) && !restored.includes(NEW_SUMMARY));
+
+    // A form with problems: the summary at the top links to the field, input kept.
+    await page.locator('fieldset[lang=nb]').getByLabel('Tittel').fill('');
+    await page.getByLabel('Nettside').fill('javascript:alert(1)');
+    await page.getByRole('button', { name: 'Lagre utkast' }).click();
+    await page.waitForLoadState('load');
+    const summary = page.locator('.ds-error-summary');
+    assert.match(await summary.innerText(), /Nettside/);
+    assert.equal(await page.getByLabel('Nettside').inputValue(), 'javascript:alert(1)');
+    await check(page, 'form with problems');
+
+    // The pages in nynorsk.
+    const id = editUrl.split('/').pop();
+    for (const path of ['rediger', 'rediger/ny?type=tjeneste', `rediger/innhold/${id}`, `rediger/innhold/${id}/historikk`, `rediger/innhold/${id}/forhandsvisning`, `rediger/innhold/${id}/slett`]) {
+      const res = await page.goto(`${origin}/nn/fjordvik/${path}`);
+      assert.equal(res.status(), 200, path);
+      assert.equal(res.headers()['cache-control'], 'no-store', path);
+      await check(page, path);
+    }
+    await page.goto(`${origin}/nb/fjordvik/rediger/ny?type=tiltak`);
+    await check(page, 'new item');
+
+    assert.equal(violations.size, 0, formatViolations(violations));
+  });
+});
