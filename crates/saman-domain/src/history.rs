@@ -131,7 +131,10 @@ pub fn changes(old: &[Field], new: &[Field]) -> Vec<FieldChange> {
 /// Each side of a change as runs of words, the ones not on the other side marked.
 pub fn word_diff(old: &str, new: &str) -> (Vec<Span>, Vec<Span>) {
     use similar::{ChangeTag, TextDiff};
-    let diff = TextDiff::from_words(old, new);
+    // Bodies can be long: past the deadline the diff is coarser, never slow.
+    let diff = TextDiff::configure()
+        .timeout(std::time::Duration::from_millis(100))
+        .diff_words(old, new);
     let (mut before, mut after) = (Vec::new(), Vec::new());
     for change in diff.iter_all_changes() {
         let text = change.value();

@@ -274,12 +274,26 @@ impl Store {
             }
         };
         let mut item = item.clone();
-        let files = store_files(&mut tx, tenant, &id, &mut item).await?;
+        // A new item has no files; an edit keeps those of the version it was based on,
+        // a restore those of the version restored.
+        let from = match (save.restored_from, number) {
+            (Some(restored), _) => FilesFrom::Version(restored),
+            (None, 1) => FilesFrom::Bytes,
+            (None, n) => FilesFrom::Version(n - 1),
+        };
+        let files = store_files(&mut tx, tenant, &id, &mut item, from).await?;
         insert_version(&mut tx, tenant, &id, number, &item, &files, save, ctx).await?;
         if live.is_none() {
             let bytes = file_bytes(&mut tx, tenant, &files).await?;
             with_bytes(&mut item, &bytes);
-            project_item(&mut tx, tenant, &id, &item, Status::Draft).await?;
+            match project_item(&mut tx, tenant, &id, &item, Status::Draft).await {
+                // Another editor took the slug between the check and this write.
+                Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+                    tx.rollback().await?;
+                    return Ok(Saved::SlugTaken);
+                }
+                other => other?,
+            }
         }
         let action = if save.change == Change::Restore {
             AuditAction::ContentRestored
@@ -300,17 +314,22 @@ impl Store {
         Ok(Saved::Version { id, number })
     }
 
-    /// Publishes an item's newest version. Returns false if there is no such item.
+    /// Publishes an item's newest version, if it is `expected` (the version the editor
+    /// saw). Returns false if there is no such item or a newer version was saved.
     pub async fn publish_item(
         &self,
         tenant: &TenantId,
         id: &str,
+        expected: i64,
         ctx: &AuditContext,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let Some(head) = lock_head(&mut tx, tenant, id).await? else {
             return Ok(false);
         };
+        if head != expected {
+            return Ok(false);
+        }
         let (mut item, files) = load_version(&mut tx, tenant, id, head).await?;
         let bytes = file_bytes(&mut tx, tenant, &files).await?;
         with_bytes(&mut item, &bytes);
@@ -485,7 +504,12 @@ pub(crate) async fn record_version(
     let number: i64 = if new_object {
         1
     } else {
-        sqlx::query_scalar("SELECT head + 1 FROM model_objects WHERE id = $1")
+        // The update takes the row lock first, so a save meanwhile waits for this one.
+        sqlx::query("UPDATE model_objects SET head = head + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query_scalar("SELECT head FROM model_objects WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?
@@ -511,7 +535,7 @@ pub(crate) async fn record_version(
         .await?;
     }
     let mut stored = item.clone();
-    let files = store_files(tx, &tenant, id, &mut stored).await?;
+    let files = store_files(tx, &tenant, id, &mut stored, FilesFrom::Bytes).await?;
     let ctx = AuditContext {
         actor_id: author.map(String::from),
         ..AuditContext::default()
@@ -574,36 +598,45 @@ async fn insert_version(
     Ok(())
 }
 
-/// Stores the item's file contents by hash and empties them in `item`. A file without
-/// contents keeps the hash it has in the item's newest version.
+/// Where a version's file contents come from.
+enum FilesFrom {
+    /// The item's bytes, as they are (an import: an empty file is an empty file).
+    Bytes,
+    /// The files of this stored version, by name: the editor sends names, not contents.
+    Version(i64),
+}
+
+/// Stores the item's file contents by hash and empties them in `item`.
 async fn store_files(
     tx: &mut AnyConnection,
     tenant: &TenantId,
     id: &str,
     item: &mut Item,
+    from: FilesFrom,
 ) -> Result<BTreeMap<String, String>> {
-    // Called before the new version is written: the newest stored one is the last.
-    let previous: BTreeMap<String, String> = match sqlx::query_scalar::<_, String>(
-        "SELECT files FROM model_versions WHERE object_id = $1 ORDER BY number DESC LIMIT 1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?
-    {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("stored files: {e}")))?,
-        None => BTreeMap::new(),
+    let known: BTreeMap<String, String> = match from {
+        FilesFrom::Bytes => BTreeMap::new(),
+        FilesFrom::Version(number) => {
+            let json: String = sqlx::query_scalar(
+                "SELECT files FROM model_versions WHERE tenant_id = $1 AND object_id = $2 AND number = $3",
+            )
+            .bind(&tenant.0)
+            .bind(id)
+            .bind(number)
+            .fetch_one(&mut *tx)
+            .await?;
+            serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("stored files: {e}")))?
+        }
     };
     let mut files = BTreeMap::new();
     for attachment in &mut item.attachments {
         let file = &mut attachment.file;
-        let hash = if file.bytes.is_empty() {
-            match previous.get(&file.file_name) {
-                Some(hash) => hash.clone(),
-                None => put_file(&mut *tx, tenant, &[]).await?,
-            }
-        } else {
-            put_file(&mut *tx, tenant, &file.bytes).await?
+        let hash = match from {
+            FilesFrom::Bytes => put_file(&mut *tx, tenant, &file.bytes).await?,
+            FilesFrom::Version(number) => known.get(&file.file_name).cloned().ok_or_else(|| {
+                StoreError::Corrupt(format!("version {number} has no file {:?}", file.file_name))
+            })?,
         };
         file.bytes = Vec::new();
         files.insert(file.file_name.clone(), hash);
@@ -720,15 +753,32 @@ async fn users_of(
     .bind(slug)
     .fetch_all(&mut *tx)
     .await?;
-    let steps: Vec<String> = sqlx::query_scalar(
-        "SELECT g.slug FROM guide_steps s JOIN guides g ON g.id = s.guide_id WHERE s.tenant_id = $1 \
-         AND (',' || s.tools || ',') LIKE $2",
+    let guides: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT g.slug FROM guides g LEFT JOIN guide_steps s ON s.guide_id = g.id \
+         WHERE g.tenant_id = $1 AND (g.owner_slug = $3 OR (',' || s.tools || ',') LIKE $2 \
+         OR (',' || s.relies_on || ',') LIKE $2)",
     )
     .bind(&tenant.0)
     .bind(format!("%,{slug},%"))
+    .bind(slug)
     .fetch_all(&mut *tx)
     .await?;
-    users.extend(steps);
+    users.extend(guides.into_iter().map(|g| format!("guide:{g}")));
+    // Drafts not yet published that relate to it or are owned by it.
+    let drafts: Vec<String> = sqlx::query_scalar(
+        "SELECT v.content FROM model_objects o JOIN model_versions v ON v.object_id = o.id AND v.number = o.head \
+         WHERE o.tenant_id = $1 AND o.id <> $2 AND o.deleted_at IS NULL AND (o.live IS NULL OR o.live <> o.head)",
+    )
+    .bind(&tenant.0)
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for content in drafts {
+        let draft = parse_content(&content)?;
+        if draft.owner.as_deref() == Some(slug) || draft.relations.iter().any(|r| r.to == slug) {
+            users.push(draft.slug);
+        }
+    }
     let in_settings: Option<String> = sqlx::query_scalar(
         "SELECT slug FROM tenants WHERE id = $1 AND (child_welfare_slug = $2 \
          OR child_welfare_out_of_hours_slug = $2 OR relay_privacy_slug = $2)",

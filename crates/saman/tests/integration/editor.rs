@@ -11,6 +11,8 @@ use saman_store::{AuditFilter, ImportOutcome, ItemState};
 
 crate::on_both_backends!(
     an_editor_edits_previews_publishes_and_restores,
+    attachments_survive_edits_imports_and_restores,
+    publishing_a_version_not_seen_publishes_nothing,
     a_stale_save_gets_the_conflict_page_and_loses_nothing,
     bad_input_comes_back_kept_with_messages_and_nothing_is_saved,
     only_the_tenants_editors_may_edit_and_forms_need_their_token,
@@ -197,9 +199,17 @@ async fn an_editor_edits_previews_publishes_and_restores(backend: Backend) {
     assert!(preview.contains("hver tirsdag") && preview.contains("Forhåndsvisning av et utkast"));
 
     // Publish: the public page changes at once.
-    let csrf_form = vec![("csrf".to_string(), csrf.clone())];
-    let (status, _, _) = editor.post(&format!("{edit}/publiser"), &csrf_form).await;
+    let publish = |version: i64| {
+        vec![
+            ("csrf".to_string(), csrf.clone()),
+            ("version".to_string(), version.to_string()),
+        ]
+    };
+    let (status, _, location) = editor
+        .post(&format!("{edit}/publiser"), &publish(after.head))
+        .await;
     assert_eq!(status, 303);
+    assert!(location.ends_with("?publisert=1"), "{location}");
     let public = app.page("/nb/testvik/innhold/helsestasjon").await;
     assert!(public.contains("hver tirsdag"), "{public}");
     let public_nn = app.page("/nn/testvik/innhold/helsestasjon").await;
@@ -219,6 +229,7 @@ async fn an_editor_edits_previews_publishes_and_restores(backend: Backend) {
     let restore = vec![
         ("csrf".to_string(), csrf.clone()),
         ("version".to_string(), before.head.to_string()),
+        ("base".to_string(), after.head.to_string()),
     ];
     let (status, _, location) = editor.post(&format!("{edit}/gjenopprett"), &restore).await;
     assert_eq!(status, 303);
@@ -226,11 +237,14 @@ async fn an_editor_edits_previews_publishes_and_restores(backend: Backend) {
     let restored = state_of(&app, "helsestasjon").await;
     assert_eq!(restored.head, before.head + 2);
     assert_eq!(restored.item.text, before.item.text);
-    editor.post(&format!("{edit}/publiser"), &csrf_form).await;
+    editor
+        .post(&format!("{edit}/publiser"), &publish(restored.head))
+        .await;
     let public = app.page("/nb/testvik/innhold/helsestasjon").await;
     assert!(public.contains("For gravide og småbarn.") && !public.contains("hver tirsdag"));
 
     // Unpublish: gone from the public site, still in the editor.
+    let csrf_form = vec![("csrf".to_string(), csrf.clone())];
     editor.post(&format!("{edit}/avpubliser"), &csrf_form).await;
     let (status, _) = app.get("/nb/testvik/innhold/helsestasjon").await;
     assert_eq!(status, 404);
@@ -389,7 +403,10 @@ async fn only_the_tenants_editors_may_edit_and_forms_need_their_token(backend: B
     let (status, _, _) = editor
         .post(
             &format!("/nb/testvik/rediger/innhold/{other_item}/publiser"),
-            &[("csrf".into(), csrf.clone())],
+            &[
+                ("csrf".into(), csrf.clone()),
+                ("version".into(), "1".into()),
+            ],
         )
         .await;
     assert_eq!(status, 404);
@@ -536,4 +553,120 @@ async fn import_is_an_upsert_that_writes_versions_only_for_what_changed(backend:
     let (status, html) = app.get("/nb/testvik/innhold/oppvekstplan").await;
     assert_eq!(status, 200);
     assert!(html.contains("Oppvekstplan 2027"));
+}
+
+async fn attachments_survive_edits_imports_and_restores(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("testvik"), dir.path());
+    let tool = dir.path().join("innhold/verktoy/skjema.md");
+    let text = std::fs::read_to_string(&tool).unwrap();
+    std::fs::write(
+        &tool,
+        text.replacen(
+            "[[attachments]]",
+            "[[attachments]]\nfile = \"skjema.pdf\"\nnb = \"Skjemaet som PDF\"\n\n[[attachments]]",
+            1,
+        ),
+    )
+    .unwrap();
+    let pdf = b"%PDF-1.7\n%\xe2\xe3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    std::fs::write(dir.path().join("filer/skjema/skjema.pdf"), pdf).unwrap();
+    let txt = dir.path().join("filer/skjema/skjema.txt");
+    std::fs::write(&txt, "versjon A\n").unwrap();
+    assert_eq!(
+        import_folder(&app.store, dir.path()).await,
+        ImportOutcome::Updated
+    );
+    let imported = state_of(&app, "skjema").await;
+
+    // An item with a PDF can be edited: the form does not touch its files.
+    let csrf = editor.csrf().await;
+    let edit = format!("/nb/testvik/rediger/innhold/{}", imported.id);
+    let mut form = form_of(&imported.item, imported.head, &csrf);
+    set(&mut form, "summary-nb", "Skjemaet, også som PDF.");
+    let (status, page, _) = editor.post(&edit, &form).await;
+    assert_eq!(status, 303, "{page}");
+    let edited = state_of(&app, "skjema").await;
+    let publish = |version: i64| {
+        vec![
+            ("csrf".to_string(), csrf.clone()),
+            ("version".to_string(), version.to_string()),
+        ]
+    };
+    editor
+        .post(&format!("{edit}/publiser"), &publish(edited.head))
+        .await;
+    let file = |name: &'static str| {
+        let app = &app;
+        async move {
+            let r = reqwest::get(format!(
+                "{}/nb/testvik/innhold/skjema/filer/{name}",
+                app.base
+            ))
+            .await
+            .unwrap();
+            assert_eq!(r.status(), 200, "{name}");
+            r.bytes().await.unwrap().to_vec()
+        }
+    };
+    assert_eq!(file("skjema.pdf").await, pdf);
+    assert_eq!(file("skjema.txt").await, b"versjon A\n");
+
+    // A new import changes the text file; restoring the edited version brings its
+    // file back as it was then.
+    std::fs::write(&txt, "versjon B\n").unwrap();
+    assert_eq!(
+        import_folder(&app.store, dir.path()).await,
+        ImportOutcome::Updated
+    );
+    assert_eq!(file("skjema.txt").await, b"versjon B\n");
+    let now = state_of(&app, "skjema").await;
+    let restore = vec![
+        ("csrf".to_string(), csrf.clone()),
+        ("version".to_string(), edited.head.to_string()),
+        ("base".to_string(), now.head.to_string()),
+    ];
+    let (status, _, _) = editor.post(&format!("{edit}/gjenopprett"), &restore).await;
+    assert_eq!(status, 303);
+    let restored = state_of(&app, "skjema").await;
+    editor
+        .post(&format!("{edit}/publiser"), &publish(restored.head))
+        .await;
+    assert_eq!(file("skjema.txt").await, b"versjon A\n");
+    assert_eq!(file("skjema.pdf").await, pdf);
+    assert!(
+        app.page("/nb/testvik/innhold/skjema")
+            .await
+            .contains("Skjemaet, også som PDF.")
+    );
+}
+
+async fn publishing_a_version_not_seen_publishes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let csrf = editor.csrf().await;
+    let start = state_of(&app, "helsestasjon").await;
+    let edit = format!("/nb/testvik/rediger/innhold/{}", start.id);
+    let mut form = form_of(&start.item, start.head, &csrf);
+    set(&mut form, "summary-nb", "En annen redaktør skrev dette.");
+    let (status, page, _) = editor.post(&edit, &form).await;
+    assert_eq!(status, 303, "{page}");
+    // The editor saw the version before that save, and publishes it.
+    let stale = vec![
+        ("csrf".to_string(), csrf.clone()),
+        ("version".to_string(), start.head.to_string()),
+    ];
+    let (status, _, location) = editor.post(&format!("{edit}/publiser"), &stale).await;
+    assert_eq!(status, 303);
+    assert!(location.ends_with("?nyere=1"), "{location}");
+    assert_eq!(state_of(&app, "helsestasjon").await.live, start.live);
+    assert!(
+        !app.page("/nb/testvik/innhold/helsestasjon")
+            .await
+            .contains("En annen redaktør")
+    );
+    let (_, page) = editor.get(&format!("{edit}?nyere=1")).await;
+    assert!(page.contains("Noen har lagret en nyere versjon"));
 }

@@ -307,7 +307,9 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
     let mut items = std::collections::HashMap::new();
     for slug in ["testvik", "fjordvik"] {
         let record = app.store.tenant_by_slug(slug).await.unwrap().unwrap();
-        let first = app.store.editable_items(&record.id).await.unwrap()[0].id.clone();
+        let first = app.store.editable_items(&record.id).await.unwrap()[0]
+            .id
+            .clone();
         items.insert(slug, first);
     }
     let mut actors: Vec<(String, Option<String>)> = vec![("anonymous".into(), None)];
@@ -415,7 +417,8 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
                     };
                     client
                         .post(format!("{}{path}", app.base))
-                        .form(&[("csrf", csrf)])
+                        // `version`: the version an editor saw, for publishing.
+                        .form(&[("csrf", csrf.as_str()), ("version", "1")])
                 };
                 if let Some(c) = cookie {
                     request = request.header("cookie", c);

@@ -129,7 +129,11 @@ impl ItemInput {
                 _ => {}
             }
         }
-        let rows = relations.iter().map(|(i, _, _)| i + 1).max().unwrap_or(0);
+        let rows = relations
+            .iter()
+            .map(|(i, _, _)| i.saturating_add(1))
+            .max()
+            .unwrap_or(0);
         // Indexes are the browser's to send; only as many rows as a form can hold.
         let rows = rows.min(rules::limits::LIST + NEW_RELATION_ROWS);
         input.relations = vec![(String::new(), String::new()); rows];
@@ -254,15 +258,34 @@ impl ItemInput {
             attachments: current.map(|c| c.attachments.clone()).unwrap_or_default(),
             form: optional(&self.form).filter(|_| kind == Kind::Tool),
         };
-        rules::check_item(&item, &mut problems);
+        check_edited(&item, &mut problems);
         let refs = References::new(tenant, others.iter().copied().chain([&item]));
         rules::check_item_references(&item, &refs, &mut problems);
+        if let Some(problem) = rules::check_line(&self.comment, rules::limits::SUMMARY) {
+            problems.push(ModelProblem {
+                place: rules::Place::Item(item.slug.clone()),
+                lang: None,
+                field: "comment",
+                problem,
+            });
+        }
         if problems.is_empty() {
             Ok(item)
         } else {
             Err(problems.iter().map(|p| located(tr, p)).collect())
         }
     }
+}
+
+/// The model's rules for an item from the editor. Its attachments are the stored
+/// version's (the form does not change them), checked when they came in, and carried
+/// here without their contents, so they are not checked again.
+pub fn check_edited(item: &Item, problems: &mut Vec<ModelProblem>) {
+    let without_files = Item {
+        attachments: Vec::new(),
+        ..item.clone()
+    };
+    rules::check_item(&without_files, problems);
 }
 
 fn optional(value: &str) -> Option<String> {

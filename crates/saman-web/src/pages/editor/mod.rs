@@ -564,6 +564,8 @@ pub struct EditQuery {
     avpublisert: Option<String>,
     #[serde(default)]
     gjenopprettet: Option<i64>,
+    #[serde(default)]
+    nyere: Option<String>,
 }
 
 pub async fn edit_form(
@@ -581,6 +583,8 @@ pub async fn edit_form(
         Some(tr.t("editor-published"))
     } else if query.avpublisert.is_some() {
         Some(tr.t("editor-unpublished"))
+    } else if query.nyere.is_some() {
+        Some(tr.t("editor-newer-saved"))
     } else {
         query
             .gjenopprettet
@@ -745,24 +749,32 @@ pub struct CsrfForm {
     csrf: String,
 }
 
+#[derive(Deserialize)]
+pub struct VersionForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+}
+
+/// Publishes the version the editor saw; if a newer one was saved meanwhile, the
+/// editor is shown the item again, with a message, to look before publishing.
 pub async fn publish(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     allowed: Editor,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<VersionForm>,
 ) -> Result<Response, WebError> {
     check_token(&allowed.user.session.csrf_token, &form.csrf)?;
+    current_state(&state, &allowed, &id).await?;
     let audit = audit_context(&allowed, address);
-    if !state
+    let published = state
         .store
-        .publish_item(&allowed.tenant.record.id, &id, &audit)
-        .await?
-    {
-        return Err(WebError::NotFound);
-    }
+        .publish_item(&allowed.tenant.record.id, &id, form.version, &audit)
+        .await?;
+    let outcome = if published { "publisert=1" } else { "nyere=1" };
     Ok(
-        Redirect::to(&urls(&allowed).at(&format!("/rediger/innhold/{id}?publisert=1")))
+        Redirect::to(&urls(&allowed).at(&format!("/rediger/innhold/{id}?{outcome}")))
             .into_response(),
     )
 }
@@ -860,10 +872,13 @@ pub async fn delete(
                 .await?;
             let names = users
                 .iter()
-                .map(|slug| match all.iter().find(|s| &s.item.slug == slug) {
+                .map(|user| match all.iter().find(|s| &s.item.slug == user) {
                     Some(s) => title_of(&s.item, allowed.lang),
-                    None if slug == "tenant" => tr.t("editor-in-use-settings"),
-                    None => tr.t1("editor-in-use-guide", "guide", slug.clone()),
+                    None if user == "tenant" => tr.t("editor-in-use-settings"),
+                    None => {
+                        let guide = user.strip_prefix("guide:").unwrap_or(user);
+                        tr.t1("editor-in-use-guide", "guide", guide.to_string())
+                    }
                 })
                 .collect();
             let html = delete_page(&ctx, &allowed, &current, names)?;
@@ -896,6 +911,7 @@ struct HistoryPage {
     back: String,
     action: String,
     csrf: String,
+    head: i64,
     versions: Vec<VersionRow>,
     compared: Option<(i64, i64)>,
     from_heading: String,
@@ -924,7 +940,7 @@ pub async fn history(
     let versions = state.store.item_history(tenant_id, &id).await?;
     // By default, the newest version against the one before it.
     let to = query.til.unwrap_or(current.head);
-    let from = query.fra.unwrap_or(to - 1);
+    let from = query.fra.unwrap_or(to.saturating_sub(1));
     let compared = (from >= 1 && from != to).then_some((from, to));
     let mut changes = Vec::new();
     if let Some((from, to)) = compared {
@@ -961,6 +977,7 @@ pub async fn history(
         action: format!("{back}/historikk"),
         back,
         csrf: allowed.user.session.csrf_token.clone(),
+        head: current.head,
         versions: versions
             .iter()
             .map(|v| VersionRow {
@@ -997,6 +1014,8 @@ pub struct RestoreForm {
     #[serde(default)]
     csrf: String,
     version: i64,
+    /// The newest version when the history was shown.
+    base: i64,
 }
 
 /// Restores a version as a new draft. A version that refers to what is gone since
@@ -1021,7 +1040,7 @@ pub async fn restore(
     let all = state.store.editable_items(tenant_id).await?;
     let others: Vec<&Item> = all.iter().filter(|s| s.id != id).map(|s| &s.item).collect();
     let mut problems = Vec::new();
-    rules::check_item(&old, &mut problems);
+    input::check_edited(&old, &mut problems);
     let refs = rules::References::new(
         &allowed.tenant.record.tenant,
         others.iter().copied().chain([&old]),
@@ -1046,7 +1065,7 @@ pub async fn restore(
         return Ok(form_with_problems(html));
     }
     let save = Save {
-        base: Some(current.head),
+        base: Some(form.base),
         change: Change::Restore,
         restored_from: Some(form.version),
         comment: None,
