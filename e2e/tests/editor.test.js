@@ -145,6 +145,21 @@ describe('the model editor', () => {
     }
     await page.goto(`${origin}/nb/fjordvik/rediger/ny?type=tiltak`);
     await check(page, 'new item');
+    // Reviews and the model's health; "still correct" by keyboard.
+    for (const lang of ['nb', 'nn']) {
+      const res = await page.goto(`${origin}/${lang}/fjordvik/gjennomgang`);
+      assert.equal(res.status(), 200);
+      await check(page, `review ${lang}`);
+    }
+    await page.goto(`${origin}/nb/fjordvik/gjennomgang`);
+    assert.match(await page.locator('h2#health-heading').innerText(), /Modellens helse/);
+    // The demo has items due (the kindergartens' page is overdue).
+    assert.match(await page.locator('section[aria-labelledby=due-heading]').innerText(), /Barnehagene/);
+    await page.getByRole('button', { name: /^Stemmer fortsatt\W+Barnehagene$/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\?bekreftet=1$/);
+    assert.match(await page.locator('[role=status]').innerText(), /Neste gjennomgang/);
+    await check(page, 'review confirmed');
 
     assert.equal(violations.size, 0, formatViolations(violations));
   });

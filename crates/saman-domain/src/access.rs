@@ -116,6 +116,9 @@ pub enum Action {
     ViewAudit,
     /// Edit the tenant's model.
     EditContent,
+    /// See the model's items due for review and confirm them still correct (service
+    /// leaders: the items their services own, see [`may_review_item`]).
+    ReviewContent,
     /// Administer the platform and read its audit log.
     ManagePlatform,
 }
@@ -155,7 +158,26 @@ pub fn may(actor: &Actor, action: Action, tenant_id: Option<&str>) -> bool {
         (Action::ManageUsers, Some(t)) => actor.has(Some(t), &[TenantAdmin]) || platform_admin,
         (Action::ViewAudit, Some(t)) => actor.has(Some(t), &[TenantAdmin]),
         (Action::EditContent, Some(t)) => actor.has(Some(t), &[TenantAdmin, Editor]),
+        (Action::ReviewContent, Some(t)) => {
+            actor.has(Some(t), &[TenantAdmin, Editor, ServiceLeader])
+        }
     }
+}
+
+/// Whether `actor` may confirm an item of tenant `tenant_id`, owned by the service
+/// `owner`, still correct: the tenant's editors and administrators any item; a service
+/// leader the items owned by a service they belong to (`services`).
+pub fn may_review_item(
+    actor: &Actor,
+    tenant_id: &str,
+    owner: Option<&str>,
+    services: &[String],
+) -> bool {
+    if may(actor, Action::EditContent, Some(tenant_id)) {
+        return true;
+    }
+    may(actor, Action::ReviewContent, Some(tenant_id))
+        && owner.is_some_and(|o| services.iter().any(|s| s == o))
 }
 
 #[cfg(test)]
@@ -174,6 +196,22 @@ mod tests {
                 .collect(),
             assurance,
         }
+    }
+
+    #[test]
+    fn service_leaders_review_only_their_services_items() {
+        let leader = actor(&[(Some("t1"), Role::ServiceLeader)], Assurance::Strong);
+        let ppt = ["ppt".to_string()];
+        assert!(may_review_item(&leader, "t1", Some("ppt"), &ppt));
+        assert!(!may_review_item(&leader, "t1", Some("bup"), &ppt));
+        assert!(!may_review_item(&leader, "t1", None, &ppt));
+        assert!(!may_review_item(&leader, "t2", Some("ppt"), &ppt));
+        let editor = actor(&[(Some("t1"), Role::Editor)], Assurance::Password);
+        assert!(may_review_item(&editor, "t1", None, &[]));
+        let employee = actor(&[(Some("t1"), Role::Employee)], Assurance::Strong);
+        assert!(!may_review_item(&employee, "t1", Some("ppt"), &ppt));
+        let unfinished = actor(&[(Some("t1"), Role::ServiceLeader)], Assurance::Password);
+        assert!(!may_review_item(&unfinished, "t1", Some("ppt"), &ppt));
     }
 
     #[test]

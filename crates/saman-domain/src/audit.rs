@@ -48,10 +48,11 @@ pub enum AuditAction {
     ContentUnpublished,
     ContentDeleted,
     ModelImported,
+    ContentReviewed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 44] = [
+    pub const ALL: [AuditAction; 45] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -96,6 +97,7 @@ impl AuditAction {
         AuditAction::ContentUnpublished,
         AuditAction::ContentDeleted,
         AuditAction::ModelImported,
+        AuditAction::ContentReviewed,
     ];
 
     pub fn key(self) -> &'static str {
@@ -144,6 +146,7 @@ impl AuditAction {
             AuditAction::ContentUnpublished => "content-unpublished",
             AuditAction::ContentDeleted => "content-deleted",
             AuditAction::ModelImported => "model-imported",
+            AuditAction::ContentReviewed => "content-reviewed",
         }
     }
 

@@ -46,3 +46,13 @@ CREATE TABLE model_files (
     content ${bytes} NOT NULL,
     PRIMARY KEY (tenant_id, sha256)
 );
+
+-- A reminder sent for an item's review date: once per item and date, whichever
+-- instance runs the daily job first.
+CREATE TABLE review_reminders (
+    object_id TEXT NOT NULL REFERENCES model_objects(id) ON DELETE CASCADE,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    review_date TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (object_id, review_date)
+);

@@ -60,6 +60,8 @@ pub enum Change {
     Edit,
     Restore,
     Import,
+    /// Confirmed still correct: only the review date moved on.
+    Review,
 }
 
 impl Change {
@@ -70,6 +72,7 @@ impl Change {
             Change::Edit => "edit",
             Change::Restore => "restore",
             Change::Import => "import",
+            Change::Review => "review",
         }
     }
 
@@ -80,6 +83,7 @@ impl Change {
             "edit" => Change::Edit,
             "restore" => Change::Restore,
             "import" => Change::Import,
+            "review" => Change::Review,
             other => return Err(StoreError::Corrupt(format!("unknown change {other:?}"))),
         })
     }
@@ -557,12 +561,12 @@ pub(crate) async fn record_version(
     Ok(number)
 }
 
-fn parse_content(content: &str) -> Result<Item> {
+pub(crate) fn parse_content(content: &str) -> Result<Item> {
     serde_json::from_str(content).map_err(|e| StoreError::Corrupt(format!("stored version: {e}")))
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn insert_version(
+pub(crate) async fn insert_version(
     tx: &mut AnyConnection,
     tenant: &TenantId,
     id: &str,
@@ -599,7 +603,7 @@ async fn insert_version(
 }
 
 /// Where a version's file contents come from.
-enum FilesFrom {
+pub(crate) enum FilesFrom {
     /// The item's bytes, as they are (an import: an empty file is an empty file).
     Bytes,
     /// The files of this stored version, by name: the editor sends names, not contents.
@@ -607,7 +611,7 @@ enum FilesFrom {
 }
 
 /// Stores the item's file contents by hash and empties them in `item`.
-async fn store_files(
+pub(crate) async fn store_files(
     tx: &mut AnyConnection,
     tenant: &TenantId,
     id: &str,
@@ -658,7 +662,7 @@ async fn put_file(tx: &mut AnyConnection, tenant: &TenantId, bytes: &[u8]) -> Re
     Ok(hash)
 }
 
-async fn file_bytes(
+pub(crate) async fn file_bytes(
     tx: &mut AnyConnection,
     tenant: &TenantId,
     files: &BTreeMap<String, String>,
@@ -677,7 +681,7 @@ async fn file_bytes(
     Ok(out)
 }
 
-fn with_bytes(item: &mut Item, bytes: &HashMap<String, Vec<u8>>) {
+pub(crate) fn with_bytes(item: &mut Item, bytes: &HashMap<String, Vec<u8>>) {
     for attachment in &mut item.attachments {
         if let Some(b) = bytes.get(&attachment.file.file_name) {
             attachment.file.bytes = b.clone();
@@ -685,7 +689,7 @@ fn with_bytes(item: &mut Item, bytes: &HashMap<String, Vec<u8>>) {
     }
 }
 
-async fn load_version(
+pub(crate) async fn load_version(
     tx: &mut AnyConnection,
     tenant: &TenantId,
     id: &str,
@@ -705,7 +709,11 @@ async fn load_version(
 }
 
 /// Takes the item's row lock (a no-op update) and returns its newest version's number.
-async fn lock_head(tx: &mut AnyConnection, tenant: &TenantId, id: &str) -> Result<Option<i64>> {
+pub(crate) async fn lock_head(
+    tx: &mut AnyConnection,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<Option<i64>> {
     let updated = sqlx::query(
         "UPDATE model_objects SET head = head WHERE id = $1 AND tenant_id = $2 AND kind = $3 AND deleted_at IS NULL",
     )
@@ -806,7 +814,7 @@ pub(crate) async fn bump_model_version(tx: &mut AnyConnection, tenant: &TenantId
     Ok(())
 }
 
-async fn audit(
+pub(crate) async fn audit(
     tx: &mut AnyConnection,
     store: &Store,
     ctx: &AuditContext,

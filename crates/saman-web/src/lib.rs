@@ -24,7 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use config::{TenantDirectory, WebConfig};
-pub use mail::relay_notification_mail;
+pub use mail::{relay_notification_mail, review_reminder_mail};
 pub use observe::install_metrics_recorder;
 
 /// What every handler shares.
@@ -221,6 +221,15 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::admin::reactivate),
         )
         .route("/{lang}/{tenant}/admin/revisjon", get(pages::admin::audit))
+        // Reviews: for editors, and for service leaders of the owning services.
+        .route(
+            "/{lang}/{tenant}/gjennomgang",
+            get(pages::editor::review::page),
+        )
+        .route(
+            "/{lang}/{tenant}/gjennomgang/{item}",
+            post(pages::editor::review::confirm),
+        )
         // The living model's editor.
         .route("/{lang}/{tenant}/rediger", get(pages::editor::list))
         .route(

@@ -108,6 +108,32 @@ pub fn relay_notification_mail(
     relay_news(tr, &pending.email, tenant_name, &link, pending.count)
 }
 
+/// A reminder of the items of a tenant due for review, with the review page's address.
+pub fn review_reminder_mail(
+    reminder: &saman_store::ReviewReminder,
+    base_url: &str,
+    tenant_name: &str,
+) -> Mail {
+    let tr = Tr::new(reminder.language);
+    let link = format!(
+        "{base_url}{}",
+        crate::urls::TenantUrls::new(reminder.language, &reminder.tenant_slug).at("/gjennomgang")
+    );
+    let items = reminder
+        .items
+        .iter()
+        .map(|(title, date)| format!("– {title} ({})", tr.date(*date)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    mail(
+        &reminder.email,
+        tr.t1("mail-review-subject", "tenant", tenant_name.to_string()),
+        &[tr.t("mail-greeting"), tr.t("mail-review-body"), items],
+        &link,
+        tr.t("mail-review-footer"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     web.public_url
         .get_or_insert_with(|| format!("http://{addr}"));
     tokio::spawn(purge_daily(store.clone()));
+    tokio::spawn(review_reminders_daily(
+        store.clone(),
+        web.base_url().to_string(),
+    ));
     tokio::spawn(mail_relay_notifications(
         store.clone(),
         web.base_url().to_string(),
@@ -114,6 +118,41 @@ async fn mail_relay_notifications(store: saman_store::Store, base_url: String) {
         };
         if let Err(e) = relay.mail_notifications(compose).await {
             tracing::error!("mailing relay notifications failed: {e}");
+        }
+    }
+}
+
+/// Once a day (first a minute after start): mails the owners of items whose review
+/// falls due, through the outbox; each item and date once, whichever instance runs first.
+async fn review_reminders_daily(store: saman_store::Store, base_url: String) {
+    let day = std::time::Duration::from_secs(24 * 60 * 60);
+    let mut every_day = tokio::time::interval_at(
+        tokio::time::Instant::now() + std::time::Duration::from_secs(60),
+        day,
+    );
+    loop {
+        every_day.tick().await;
+        let tenants = match store.list_tenants().await {
+            Ok(tenants) => tenants,
+            Err(e) => {
+                tracing::error!("review reminders: {e}");
+                continue;
+            }
+        };
+        let compose = |reminder: &saman_store::ReviewReminder| {
+            let name = tenants
+                .iter()
+                .find(|t| t.slug == reminder.tenant_slug)
+                .map_or(reminder.tenant_slug.as_str(), |t| t.name(reminder.language));
+            saman_web::review_reminder_mail(reminder, &base_url, name)
+        };
+        match store
+            .send_review_reminders(saman_store::clock::today(), compose)
+            .await
+        {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "review reminders queued"),
+            Err(e) => tracing::error!("review reminders failed: {e}"),
         }
     }
 }

@@ -114,6 +114,11 @@ permission!(
     Action::EditContent,
     "Edit the tenant's model."
 );
+permission!(
+    CanReviewContent,
+    Action::ReviewContent,
+    "See the items due for review, and confirm them."
+);
 
 /// A signed-in person whom the policy allows `P` in the tenant of the path.
 pub struct Allowed<P> {

@@ -56,6 +56,7 @@ pub async fn start(
         (Action::ManageUsers, "/admin/brukere", "admin-users-title"),
         (Action::ViewAudit, "/admin/revisjon", "admin-audit-title"),
         (Action::EditContent, "/rediger", "editor-title"),
+        (Action::ReviewContent, "/gjennomgang", "review-title"),
     ] {
         if may(&user.actor, action, Some(tenant_id)) {
             links.push(Link {

@@ -13,6 +13,7 @@ crate::on_both_backends!(
     an_editor_edits_previews_publishes_and_restores,
     attachments_survive_edits_imports_and_restores,
     publishing_a_version_not_seen_publishes_nothing,
+    reviews_are_confirmed_by_their_owners_and_reminded_once,
     a_stale_save_gets_the_conflict_page_and_loses_nothing,
     bad_input_comes_back_kept_with_messages_and_nothing_is_saved,
     only_the_tenants_editors_may_edit_and_forms_need_their_token,
@@ -669,4 +670,146 @@ async fn publishing_a_version_not_seen_publishes_nothing(backend: Backend) {
     );
     let (_, page) = editor.get(&format!("{edit}?nyere=1")).await;
     assert!(page.contains("Noen har lagret en nyere versjon"));
+}
+
+async fn leader_of(app: &TestApp, email: &str, service: &str) -> String {
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let id = app
+        .store
+        .add_user(
+            &saman_store::NewUser {
+                email,
+                name: "Leder",
+                language: Lang::Nb,
+                password_hash: None,
+                role: Role::ServiceLeader,
+                tenant: Some(&tenant.id),
+                services: &[service.to_string()],
+            },
+            &saman_store::AuditContext::command_line(Some(tenant.id.clone())),
+        )
+        .await
+        .unwrap();
+    session_cookie(&app.store, &id, tenant.id.as_str()).await
+}
+
+async fn reviews_are_confirmed_by_their_owners_and_reminded_once(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let csrf = editor.csrf().await;
+    // The routine, owned by the health station, falls due.
+    let routine = state_of(&app, "samtalerutine").await;
+    let edit = format!("/nb/testvik/rediger/innhold/{}", routine.id);
+    let mut form = form_of(&routine.item, routine.head, &csrf);
+    set(&mut form, "review_date", "2026-01-15");
+    assert_eq!(editor.post(&edit, &form).await.0, 303);
+    let due = state_of(&app, "samtalerutine").await;
+    let publish = vec![
+        ("csrf".to_string(), csrf.clone()),
+        ("version".to_string(), due.head.to_string()),
+    ];
+    editor.post(&format!("{edit}/publiser"), &publish).await;
+
+    let mut leader = Editor::new(&app, "testvik", "x@testvik.example", Role::Employee).await;
+    leader.cookie = leader_of(&app, "leder.helse@testvik.example", "helsestasjon").await;
+    let mut other = Editor::new(&app, "testvik", "y@testvik.example", Role::Employee).await;
+    other.cookie = leader_of(&app, "leder.barnehage@testvik.example", "aapen-barnehage").await;
+    let employee = Editor::new(&app, "testvik", "ansatt@testvik.example", Role::Employee).await;
+
+    // The reminder goes to the owning service's leader, once.
+    let compose = |r: &saman_store::ReviewReminder| saman_store::Mail {
+        to: r.email.clone(),
+        subject: format!("{} {}", r.tenant_slug, r.items.len()),
+        text: r
+            .items
+            .iter()
+            .map(|(t, _)| t.clone())
+            .collect::<Vec<_>>()
+            .join(","),
+        html: String::new(),
+    };
+    let today = saman_store::clock::today();
+    assert_eq!(
+        app.store
+            .send_review_reminders(today, compose)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app.store
+            .send_review_reminders(today, compose)
+            .await
+            .unwrap(),
+        0
+    );
+    let outbox = app.store.outbox(10).await.unwrap();
+    let reminder = outbox
+        .iter()
+        .find(|m| m.mail.to == "leder.helse@testvik.example")
+        .expect("a reminder to the leader");
+    assert!(reminder.mail.text.contains("Rutine for samtaler"));
+    assert!(
+        !outbox
+            .iter()
+            .any(|m| m.mail.to == "leder.barnehage@testvik.example")
+    );
+
+    // The leader sees it and confirms it; the other service's leader neither.
+    let (status, page) = leader.get("/nb/testvik/gjennomgang").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Rutine for samtaler") && !page.contains("Modellens helse"));
+    let (status, page) = other.get("/nn/testvik/gjennomgang").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Rutine for samtaler"));
+    assert_eq!(employee.get("/nb/testvik/gjennomgang").await.0, 404);
+    let confirm = format!("/nb/testvik/gjennomgang/{}", routine.id);
+    let leader_csrf = hidden(&leader.get("/nb/testvik/gjennomgang").await.1, "csrf");
+    let other_csrf = hidden(&other.get("/nb/testvik/gjennomgang").await.1, "csrf").to_string();
+    let (status, _, _) = other
+        .post(
+            &confirm,
+            &[
+                ("csrf".into(), other_csrf),
+                ("version".into(), due.head.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 404, "another service's leader");
+    let (status, _, location) = leader
+        .post(
+            &confirm,
+            &[
+                ("csrf".into(), leader_csrf),
+                ("version".into(), due.head.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.ends_with("?bekreftet=1"), "{location}");
+    let confirmed = state_of(&app, "samtalerutine").await;
+    let next = today + time::Duration::days(365);
+    assert_eq!(confirmed.item.review_date, Some(next));
+    assert_eq!(confirmed.live, Some(confirmed.head), "live at once");
+    assert_eq!(confirmed.item.text, due.item.text);
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let history = app
+        .store
+        .item_history(&tenant.id, &routine.id)
+        .await
+        .unwrap();
+    assert_eq!(history[0].change, saman_store::Change::Review);
+    let rows = app
+        .store
+        .audit_entries(Some(&tenant.id), &AuditFilter::default())
+        .await
+        .unwrap();
+    assert!(rows.iter().any(
+        |r| r.action == "content-reviewed" && r.actor_role.as_deref() == Some("service-leader")
+    ));
+
+    // The editor sees the model's health.
+    let (status, page) = editor.get("/nb/testvik/gjennomgang").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Modellens helse") && page.contains("Mangler nynorsk"));
 }

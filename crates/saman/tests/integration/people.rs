@@ -361,6 +361,11 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
             vec!["tenant-admin", "platform-admin"],
         ),
         ("GET", "/nb/{t}/rediger", vec!["tenant-admin", "editor"]),
+        (
+            "GET",
+            "/nn/{t}/gjennomgang",
+            vec!["tenant-admin", "editor", "service-leader"],
+        ),
         ("GET", "/nn/{t}/rediger/ny", vec!["tenant-admin", "editor"]),
         (
             "GET",

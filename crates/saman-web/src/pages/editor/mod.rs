@@ -3,6 +3,7 @@
 //! one. Every save is a version (saman_store::versions); every change is audited.
 
 mod input;
+pub mod review;
 
 use super::render;
 use crate::AppState;
@@ -52,7 +53,7 @@ fn audit_context(allowed: &Editor, address: String) -> AuditContext {
     }
 }
 
-fn urls(allowed: &Editor) -> TenantUrls {
+fn urls<P>(allowed: &Allowed<P>) -> TenantUrls {
     TenantUrls::new(allowed.lang, &allowed.tenant.record.tenant.slug)
 }
 

@@ -1,0 +1,285 @@
+//! Keeping the model true: the items due for review, for their owners and the editors,
+//! with "still correct" to move a review date on; and, for editors, the model's health:
+//! reviews past due per owner, texts missing a translation, relations to what the public
+//! cannot see, and published items nothing connects to.
+
+use super::{title_of, urls};
+use crate::AppState;
+use crate::auth::ClientAddress;
+use crate::auth::access::{Allowed, CanReviewContent};
+use crate::auth::csrf::check_token;
+use crate::error::WebError;
+use crate::i18n::Tr;
+use crate::pages::render;
+use crate::views::{Chrome, Ctx};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use saman_domain::access::{Action, Role, may, may_review_item};
+use saman_domain::*;
+use saman_store::{AuditContext, ItemState};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+
+type Reviewer = Allowed<CanReviewContent>;
+
+/// How far ahead the list shows reviews coming due.
+const DUE_WITHIN_DAYS: i64 = 30;
+
+pub struct DueRow {
+    pub id: String,
+    pub title: String,
+    pub edit_href: Option<String>,
+    pub public_href: String,
+    pub date: String,
+    pub overdue: bool,
+    pub version: i64,
+}
+
+pub struct OwnerGroup {
+    pub owner: String,
+    pub rows: Vec<DueRow>,
+}
+
+pub struct Link {
+    pub href: String,
+    pub text: String,
+}
+
+/// The model's health, for editors.
+pub struct Health {
+    pub past_due_by_owner: Vec<(String, usize)>,
+    /// Each check with its heading and the items it found.
+    pub lists: Vec<(String, Vec<Link>)>,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    chrome: Chrome,
+    groups: Vec<OwnerGroup>,
+    csrf: String,
+    action_base: String,
+    message: Option<String>,
+    health: Option<Health>,
+}
+
+#[derive(Deserialize)]
+pub struct ReviewQuery {
+    #[serde(default)]
+    bekreftet: Option<String>,
+    #[serde(default)]
+    nyere: Option<String>,
+}
+
+fn owner_name(states: &[ItemState], owner: Option<&str>, lang: Lang, tr: Tr) -> String {
+    owner
+        .and_then(|o| states.iter().find(|s| s.item.slug == o))
+        .map_or_else(|| tr.t("review-no-owner"), |s| title_of(&s.item, lang))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Reviewer,
+    Query(query): Query<ReviewQuery>,
+) -> Result<Html<String>, WebError> {
+    let lang = allowed.lang;
+    let tr = Tr::new(lang);
+    let tenant_id = &allowed.tenant.record.id;
+    let actor = &allowed.user.actor;
+    let editor = may(actor, Action::EditContent, Some(tenant_id.as_str()));
+    let services = state
+        .store
+        .services_of(&allowed.user.account.id, tenant_id)
+        .await?;
+    let states = state.store.editable_items(tenant_id).await?;
+    let today = saman_store::clock::today();
+    let horizon = today + time::Duration::days(DUE_WITHIN_DAYS);
+    let urls = urls(&allowed);
+    let mut groups: BTreeMap<String, Vec<DueRow>> = BTreeMap::new();
+    for s in &states {
+        let Some(date) = s.item.review_date.filter(|d| *d <= horizon) else {
+            continue;
+        };
+        let owner = s.item.owner.as_deref();
+        if !may_review_item(actor, tenant_id.as_str(), owner, &services) {
+            continue;
+        }
+        groups
+            .entry(owner_name(&states, owner, lang, tr))
+            .or_default()
+            .push(DueRow {
+                id: s.id.clone(),
+                title: title_of(&s.item, lang),
+                edit_href: editor.then(|| urls.at(&format!("/rediger/innhold/{}", s.id))),
+                public_href: urls.item(&s.item.slug),
+                date: tr.date(date),
+                overdue: date < today,
+                version: s.head,
+            });
+    }
+    let groups = groups
+        .into_iter()
+        .map(|(owner, mut rows)| {
+            rows.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.title.cmp(&b.title)));
+            OwnerGroup { owner, rows }
+        })
+        .collect();
+    let message = if query.bekreftet.is_some() {
+        Some(tr.t("review-confirmed"))
+    } else {
+        query.nyere.map(|_| tr.t("editor-newer-saved"))
+    };
+    render(ReviewPage {
+        chrome: Chrome::tenant(lang, tr.t("review-title"), &ctx, &allowed.tenant.record, ""),
+        groups,
+        csrf: allowed.user.session.csrf_token.clone(),
+        action_base: urls.at("/gjennomgang"),
+        message,
+        health: editor.then(|| health(tr, &allowed, &states, today)),
+    })
+}
+
+fn health(tr: Tr, allowed: &Reviewer, states: &[ItemState], today: time::Date) -> Health {
+    let lang = allowed.lang;
+    let urls = urls(allowed);
+    let link = |s: &ItemState| Link {
+        href: urls.at(&format!("/rediger/innhold/{}", s.id)),
+        text: title_of(&s.item, lang),
+    };
+    let mut past_due: BTreeMap<String, usize> = BTreeMap::new();
+    for s in states
+        .iter()
+        .filter(|s| s.item.review_date.is_some_and(|d| d < today))
+    {
+        *past_due
+            .entry(owner_name(states, s.item.owner.as_deref(), lang, tr))
+            .or_default() += 1;
+    }
+    let mut lists: Vec<(String, Vec<Link>)> = Lang::ALL
+        .into_iter()
+        .map(|l| {
+            (
+                tr.t(&format!("editor-missing-{l}")),
+                states
+                    .iter()
+                    .filter(|s| s.item.text.get(l).is_none())
+                    .map(link)
+                    .collect(),
+            )
+        })
+        .collect();
+    let public: HashSet<&str> = states
+        .iter()
+        .filter(|s| s.live.is_some())
+        .map(|s| s.item.slug.as_str())
+        .collect();
+    // Published items whose relations or owner point to something the public cannot see.
+    let hidden_relations: Vec<Link> = states
+        .iter()
+        .filter(|s| {
+            s.live.is_some()
+                && (s
+                    .item
+                    .relations
+                    .iter()
+                    .any(|r| !public.contains(r.to.as_str()))
+                    || s.item.owner.as_deref().is_some_and(|o| !public.contains(o)))
+        })
+        .map(link)
+        .collect();
+    let model = &allowed.tenant.model;
+    let mut connected: HashSet<&str> = HashSet::new();
+    for s in states {
+        for r in &s.item.relations {
+            connected.insert(&s.item.slug);
+            connected.insert(&r.to);
+        }
+        if let Some(owner) = &s.item.owner {
+            connected.insert(&s.item.slug);
+            connected.insert(owner);
+        }
+    }
+    for guide in &model.guides {
+        for step in &guide.steps {
+            connected.extend(step.tools.iter().chain(&step.relies_on).map(String::as_str));
+        }
+    }
+    let unconnected: Vec<Link> = states
+        .iter()
+        .filter(|s| s.live.is_some() && !connected.contains(s.item.slug.as_str()))
+        .map(link)
+        .collect();
+    let without_review: Vec<Link> = states
+        .iter()
+        .filter(|s| s.item.review_date.is_none())
+        .map(link)
+        .collect();
+    lists.push((tr.t("health-hidden-relations"), hidden_relations));
+    lists.push((tr.t("health-unconnected"), unconnected));
+    lists.push((tr.t("health-without-review"), without_review));
+    Health {
+        past_due_by_owner: past_due.into_iter().collect(),
+        lists,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+}
+
+/// "Still correct": the review date moves a year on from today.
+pub async fn confirm(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    allowed: Reviewer,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response, WebError> {
+    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
+    let tenant_id = &allowed.tenant.record.id;
+    let item = state
+        .store
+        .editable_item(tenant_id, &id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let services = state
+        .store
+        .services_of(&allowed.user.account.id, tenant_id)
+        .await?;
+    let actor = &allowed.user.actor;
+    if !may_review_item(
+        actor,
+        tenant_id.as_str(),
+        item.item.owner.as_deref(),
+        &services,
+    ) {
+        return Err(WebError::NotFound);
+    }
+    let role = [Role::TenantAdmin, Role::Editor, Role::ServiceLeader]
+        .into_iter()
+        .find(|r| {
+            actor
+                .roles_in(Some(tenant_id.as_str()))
+                .any(|held| held == *r)
+        })
+        .unwrap_or(Role::Editor);
+    let audit = AuditContext {
+        tenant: Some(tenant_id.clone()),
+        actor_id: Some(allowed.user.account.id.clone()),
+        actor_role: Some(role.key().into()),
+        address,
+    };
+    let next = saman_store::clock::today() + time::Duration::days(365);
+    let confirmed = state
+        .store
+        .confirm_review(tenant_id, &id, form.version, next, &audit)
+        .await?;
+    let outcome = if confirmed { "bekreftet=1" } else { "nyere=1" };
+    Ok(Redirect::to(&urls(&allowed).at(&format!("/gjennomgang?{outcome}"))).into_response())
+}
