@@ -135,6 +135,20 @@ describe('the model editor', () => {
     assert.equal(await page.getByLabel('Nettside').inputValue(), 'javascript:alert(1)');
     await check(page, 'form with problems');
 
+    // Attach a file: a refused one says why, an accepted one is saved as a draft.
+    await page.goto(editUrl);
+    await page.setInputFiles('#attachment-file', { name: 'plan.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a pdf') });
+    await page.getByLabel('Tittel på filen (bokmål)').fill('Plan for helsestasjonen');
+    await page.getByRole('button', { name: 'Legg ved filen' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('.ds-error-summary').innerText(), /innholdet i filen er ikke det filnavnet sier/);
+    assert.equal(await page.getByLabel('Tittel på filen (bokmål)').inputValue(), 'Plan for helsestasjonen');
+    await check(page, 'attachment refused');
+    await page.setInputFiles('#attachment-file', { name: 'plan.txt', mimeType: 'text/plain', buffer: Buffer.from('Planen i tekst.\n') });
+    await page.getByRole('button', { name: 'Legg ved filen' }).click();
+    await page.waitForURL(/\?lagret=1$/);
+    assert.match(await page.locator('.editor-attachments').innerText(), /plan\.txt/);
+
     // The pages in nynorsk.
     const id = editUrl.split('/').pop();
     for (const path of ['rediger', 'rediger/ny?type=tjeneste', `rediger/innhold/${id}`, `rediger/innhold/${id}/historikk`, `rediger/innhold/${id}/forhandsvisning`, `rediger/innhold/${id}/slett`]) {

@@ -99,6 +99,12 @@ pub enum FieldProblem {
     MissingDefaultLanguage,
     /// A date not of the form YYYY-MM-DD.
     NotADate,
+    /// A file name with characters other than a–z, A–Z, 0–9, `.`, `-` and `_`.
+    InvalidFileName,
+    /// A file of that name is already attached.
+    FileExists,
+    /// No file was chosen.
+    NoFile,
 }
 
 impl FieldProblem {
@@ -164,6 +170,11 @@ impl fmt::Display for FieldProblem {
             FieldProblem::SlugTaken => f.write_str("er allerede brukt av annet innhold"),
             FieldProblem::MissingDefaultLanguage => f.write_str("mangler tekst på standardspråket"),
             FieldProblem::NotADate => f.write_str("er ikke en dato på formen ÅÅÅÅ-MM-DD"),
+            FieldProblem::InvalidFileName => f.write_str(
+                "filnavnet kan bare ha bokstavene a–z, sifre, punktum, bindestrek og understrek",
+            ),
+            FieldProblem::FileExists => f.write_str("en fil med det navnet er allerede lagt ved"),
+            FieldProblem::NoFile => f.write_str("ingen fil er valgt"),
         }
     }
 }
@@ -368,6 +379,16 @@ pub fn attachment_reference(dest: &str) -> Option<(&str, &str)> {
 
 // ---------------------------------------------------------------------------
 // Files
+
+/// Whether a file name may be used for a file of the model: 1–100 characters of
+/// a–z, A–Z, 0–9, `.`, `-` and `_`, not starting with `.`.
+pub fn is_safe_file_name(name: &str) -> bool {
+    (1..=100).contains(&name.len())
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
 
 /// What an attached file may be: its type by name, confirmed by its content.
 pub fn check_attachment(file_name: &str, bytes: &[u8]) -> Option<FieldProblem> {

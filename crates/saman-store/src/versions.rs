@@ -606,7 +606,8 @@ pub(crate) async fn insert_version(
 pub(crate) enum FilesFrom {
     /// The item's bytes, as they are (an import: an empty file is an empty file).
     Bytes,
-    /// The files of this stored version, by name: the editor sends names, not contents.
+    /// The files of this stored version, by name (the editor sends names, not contents),
+    /// and the bytes of any file uploaded with the save.
     Version(i64),
 }
 
@@ -638,6 +639,10 @@ pub(crate) async fn store_files(
         let file = &mut attachment.file;
         let hash = match from {
             FilesFrom::Bytes => put_file(&mut *tx, tenant, &file.bytes).await?,
+            // A file uploaded with this save.
+            FilesFrom::Version(_) if !file.bytes.is_empty() => {
+                put_file(&mut *tx, tenant, &file.bytes).await?
+            }
             FilesFrom::Version(number) => known.get(&file.file_name).cloned().ok_or_else(|| {
                 StoreError::Corrupt(format!("version {number} has no file {:?}", file.file_name))
             })?,

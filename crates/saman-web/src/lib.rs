@@ -264,6 +264,16 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             "/{lang}/{tenant}/rediger/innhold/{item}/gjenopprett",
             post(pages::editor::restore),
         )
+        .route(
+            "/{lang}/{tenant}/rediger/innhold/{item}/vedlegg",
+            post(pages::editor::attachments::upload).layer(axum::extract::DefaultBodyLimit::max(
+                pages::editor::attachments::MAX_UPLOAD,
+            )),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innhold/{item}/vedlegg/fjern",
+            post(pages::editor::attachments::remove),
+        )
         .route("/{lang}/plattform", get(pages::admin::platform))
         .layer(no_store());
     // The demo's mail view exists only in demo mode.

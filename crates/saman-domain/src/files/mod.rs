@@ -776,14 +776,6 @@ fn read_tenant<'a>(
 }
 
 /// File names of attachments end up in addresses and headers: keep them plain.
-fn is_safe_file_name(name: &str) -> bool {
-    (1..=100).contains(&name.len())
-        && !name.starts_with('.')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-}
-
 fn is_hex_colour(s: &str) -> bool {
     s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -952,7 +944,7 @@ fn read_item<'a>(
         .into_iter()
         .filter_map(|a| {
             let attachment_path = format!("{FILES_DIR}/{slug}/{}", a.file);
-            if !is_safe_file_name(&a.file) {
+            if !rules::is_safe_file_name(&a.file) {
                 p.near(&a.file, format!("filnavnet «{}» kan bare ha a–z, A–Z, 0–9, punktum, bindestrek og understrek", a.file));
                 return None;
             }

@@ -14,6 +14,7 @@ crate::on_both_backends!(
     attachments_survive_edits_imports_and_restores,
     publishing_a_version_not_seen_publishes_nothing,
     reviews_are_confirmed_by_their_owners_and_reminded_once,
+    files_are_attached_by_their_content_and_removed,
     a_stale_save_gets_the_conflict_page_and_loses_nothing,
     bad_input_comes_back_kept_with_messages_and_nothing_is_saved,
     only_the_tenants_editors_may_edit_and_forms_need_their_token,
@@ -58,6 +59,51 @@ impl Editor<'_> {
             .post(format!("{}{path}", self.app.base))
             .header("cookie", &self.cookie)
             .form(form)
+            .send()
+            .await
+            .unwrap();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (r.status().as_u16(), r.text().await.unwrap(), location)
+    }
+
+    /// Posts a multipart form with one file, as a browser's upload form does.
+    async fn upload(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> (u16, String, String) {
+        let boundary = "----saman-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n",
+                file.0
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let r = self
+            .client
+            .post(format!("{}{path}", self.app.base))
+            .header("cookie", &self.cookie)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
             .send()
             .await
             .unwrap();
@@ -812,4 +858,140 @@ async fn reviews_are_confirmed_by_their_owners_and_reminded_once(backend: Backen
     let (status, page) = editor.get("/nb/testvik/gjennomgang").await;
     assert_eq!(status, 200);
     assert!(page.contains("Modellens helse") && page.contains("Mangler nynorsk"));
+}
+
+async fn files_are_attached_by_their_content_and_removed(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let csrf = editor.csrf().await;
+    let start = state_of(&app, "helsestasjon").await;
+    assert!(start.item.attachments.is_empty());
+    let edit = format!("/nb/testvik/rediger/innhold/{}", start.id);
+    let upload = format!("{edit}/vedlegg");
+    let base = start.head.to_string();
+    let fields = |title: &'static str| {
+        let (csrf, base) = (csrf.clone(), base.clone());
+        move || {
+            vec![
+                ("csrf".to_string(), csrf.clone()),
+                ("base".to_string(), base.clone()),
+                ("title-nb".to_string(), title.to_string()),
+            ]
+        }
+    };
+    let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    let send = |fields: Vec<(String, String)>, name: &'static str, bytes: &'static [u8]| {
+        let editor = &editor;
+        let upload = upload.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            editor.upload(&upload, &fields, (name, bytes)).await
+        }
+    };
+
+    // Refused, each with its reason, the title kept, nothing saved.
+    let (status, page, _) = send(
+        fields("Plan for helsestasjonen")(),
+        "plan.pdf",
+        b"not a pdf at all",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("innholdet i filen er ikke det filnavnet sier"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"Plan for helsestasjonen\""));
+    let (status, page, _) = send(fields("Plan")(), "min plan.pdf", pdf).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("filnavnet kan bare ha"));
+    let (status, page, _) = send(fields("")(), "plan.pdf", pdf).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Tittel på filen (bokmål): må fylles ut"),
+        "{page}"
+    );
+    let (status, page, _) = send(fields("Program")(), "program.exe", b"MZ\x90\x00").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("denne filtypen kan ikke legges ved"));
+    assert_eq!(state_of(&app, "helsestasjon").await.head, start.head);
+
+    // A forged token changes nothing.
+    let forged = vec![
+        ("csrf".to_string(), "forged".to_string()),
+        ("base".to_string(), base.clone()),
+        ("title-nb".to_string(), "x".to_string()),
+    ];
+    assert_eq!(send(forged, "plan.pdf", pdf).await.0, 403);
+
+    // A PDF that is one, with a path the browser sent: kept as its name only.
+    let (status, _, location) = send(
+        fields("Plan for helsestasjonen")(),
+        "C:\\Users\\x\\plan.pdf",
+        pdf,
+    )
+    .await;
+    assert_eq!(status, 303, "upload");
+    assert!(location.ends_with("?lagret=1"), "{location}");
+    let with_file = state_of(&app, "helsestasjon").await;
+    assert_eq!(with_file.head, start.head + 1);
+    assert_eq!(with_file.item.attachments[0].file.file_name, "plan.pdf");
+    assert_eq!(
+        with_file.item.attachments[0].title.nb.as_deref(),
+        Some("Plan for helsestasjonen")
+    );
+    let public_file = format!(
+        "{}/nb/testvik/innhold/helsestasjon/filer/plan.pdf",
+        app.base
+    );
+    assert_eq!(
+        reqwest::get(&public_file).await.unwrap().status(),
+        404,
+        "a draft's file is not public"
+    );
+    let publish = |v: i64| {
+        vec![
+            ("csrf".to_string(), csrf.clone()),
+            ("version".to_string(), v.to_string()),
+        ]
+    };
+    editor
+        .post(&format!("{edit}/publiser"), &publish(with_file.head))
+        .await;
+    let served = reqwest::get(&public_file).await.unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.bytes().await.unwrap().to_vec(), pdf.to_vec());
+
+    // The same name again is refused; removing it is a new version.
+    let again = vec![
+        ("csrf".to_string(), csrf.clone()),
+        ("base".to_string(), with_file.head.to_string()),
+        ("title-nb".to_string(), "x".to_string()),
+    ];
+    let (status, page, _) = send(again, "plan.pdf", pdf).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("en fil med det navnet er allerede lagt ved"));
+    let remove = vec![
+        ("csrf".to_string(), csrf.clone()),
+        ("base".to_string(), with_file.head.to_string()),
+        ("file".to_string(), "plan.pdf".to_string()),
+    ];
+    let (status, _, _) = editor.post(&format!("{edit}/vedlegg/fjern"), &remove).await;
+    assert_eq!(status, 303);
+    let removed = state_of(&app, "helsestasjon").await;
+    assert!(removed.item.attachments.is_empty());
+    editor
+        .post(&format!("{edit}/publiser"), &publish(removed.head))
+        .await;
+    assert_eq!(reqwest::get(&public_file).await.unwrap().status(), 404);
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let history = app.store.item_history(&tenant.id, &start.id).await.unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|v| v.comment.as_deref() == Some("Fil lagt ved: plan.pdf"))
+    );
 }

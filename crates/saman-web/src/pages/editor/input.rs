@@ -32,6 +32,8 @@ pub struct ItemInput {
     pub relations: Vec<(String, String)>,
     /// The version the editor started from.
     pub base: String,
+    /// The titles typed for a file to attach, kept when the upload is refused.
+    pub attachment_titles: [String; 2],
     pub comment: String,
     pub csrf: String,
 }
@@ -369,6 +371,9 @@ pub fn problem_text(tr: Tr, problem: &FieldProblem) -> String {
         FieldProblem::SlugTaken => tr.t("problem-slug-taken"),
         FieldProblem::MissingDefaultLanguage => tr.t("problem-missing-default-language"),
         FieldProblem::NotADate => tr.t("problem-not-a-date"),
+        FieldProblem::InvalidFileName => tr.t("problem-invalid-file-name"),
+        FieldProblem::FileExists => tr.t("problem-file-exists"),
+        FieldProblem::NoFile => tr.t("problem-no-file"),
     }
 }
 

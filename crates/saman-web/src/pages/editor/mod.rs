@@ -2,6 +2,7 @@
 //! items in both languages, save drafts, preview, publish, compare versions and restore
 //! one. Every save is a version (saman_store::versions); every change is audited.
 
+pub mod attachments;
 mod input;
 pub mod review;
 
@@ -230,6 +231,12 @@ pub struct RelationRow {
     pub to: String,
 }
 
+/// An attached file in the editor: its name and its title in the page's language.
+pub struct AttachmentRow {
+    pub name: String,
+    pub title: String,
+}
+
 /// One field where the stored version and the editor's differ, for the conflict page.
 pub struct ChangeRow {
     pub label: String,
@@ -265,7 +272,7 @@ struct ItemPage {
     relation_kinds: Vec<Choice>,
     relation_targets: Vec<Choice>,
     relations: Vec<RelationRow>,
-    attachments: Vec<String>,
+    attachments: Vec<AttachmentRow>,
     state: Option<ItemState>,
     status: String,
     base_href: String,
@@ -280,6 +287,17 @@ impl ItemPage {
             .iter()
             .find(|(f, _)| f == field)
             .map(|(_, m)| m.as_str())
+    }
+
+    fn attachment_problem(&self, lang: &str) -> Option<&str> {
+        self.problem(&format!("attachment-title-{lang}"))
+    }
+
+    fn attachment_title(&self, index: &usize) -> &str {
+        self.input
+            .attachment_titles
+            .get(*index)
+            .map_or("", String::as_str)
     }
 }
 
@@ -395,7 +413,13 @@ async fn item_form(app: &AppState, view: FormView<'_>) -> Result<Html<String>, W
             s.item
                 .attachments
                 .iter()
-                .map(|a| a.file.file_name.clone())
+                .map(|a| AttachmentRow {
+                    name: a.file.file_name.clone(),
+                    title: a
+                        .title
+                        .pick(lang)
+                        .map_or_else(String::new, |t| t.value.clone()),
+                })
                 .collect(),
         ),
         None => (
