@@ -105,6 +105,8 @@ pub enum FieldProblem {
     FileExists,
     /// No file was chosen.
     NoFile,
+    /// A service other parts of the model rely on being one (as owner or contact).
+    ServiceInUse,
 }
 
 impl FieldProblem {
@@ -175,6 +177,9 @@ impl fmt::Display for FieldProblem {
             ),
             FieldProblem::FileExists => f.write_str("en fil med det navnet er allerede lagt ved"),
             FieldProblem::NoFile => f.write_str("ingen fil er valgt"),
+            FieldProblem::ServiceInUse => {
+                f.write_str("må være en tjeneste: annet innhold eller innstillingene viser til den som tjeneste")
+            }
         }
     }
 }

@@ -5,8 +5,8 @@ use crate::audit::AuditContext;
 use crate::outbox::{Mail, enqueue};
 use crate::tenants::TenantId;
 use crate::versions::{
-    Change, FilesFrom, Save, audit, bump_model_version, file_bytes, insert_version, load_version,
-    lock_head, project_item, store_files, with_bytes,
+    Change, FilesFrom, Save, audit, file_bytes, insert_version, load_version, lock_head, make_live,
+    project_item, store_files, with_bytes,
 };
 use crate::{Result, Store};
 use saman_domain::audit::AuditAction;
@@ -68,20 +68,7 @@ impl Store {
         with_bytes(&mut item, &bytes);
         match live {
             Some(live) if live == head => {
-                sqlx::query("UPDATE model_objects SET live = head WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "UPDATE model_versions SET published_at = created_at, published_by = author_id \
-                     WHERE object_id = $1 AND number = $2",
-                )
-                .bind(id)
-                .bind(number)
-                .execute(&mut *tx)
-                .await?;
-                project_item(&mut tx, tenant, id, &item, Status::Published).await?;
-                bump_model_version(&mut tx, tenant).await?;
+                make_live(&mut tx, tenant, id, number, &item, ctx.actor_id.as_deref()).await?;
             }
             // A draft of a published item stays a draft; the public page keeps its date
             // until the draft is published.

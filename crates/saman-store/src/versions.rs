@@ -334,25 +334,8 @@ impl Store {
         if head != expected {
             return Ok(false);
         }
-        let (mut item, files) = load_version(&mut tx, tenant, id, head).await?;
-        let bytes = file_bytes(&mut tx, tenant, &files).await?;
-        with_bytes(&mut item, &bytes);
-        sqlx::query("UPDATE model_objects SET live = head WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE model_versions SET published_at = $1, published_by = $2 \
-             WHERE object_id = $3 AND number = $4 AND published_at IS NULL",
-        )
-        .bind(now())
-        .bind(&ctx.actor_id)
-        .bind(id)
-        .bind(head)
-        .execute(&mut *tx)
-        .await?;
-        project_item(&mut tx, tenant, id, &item, Status::Published).await?;
-        bump_model_version(&mut tx, tenant).await?;
+        let item = load_with_files(&mut tx, tenant, id, head).await?;
+        make_live(&mut tx, tenant, id, head, &item, ctx.actor_id.as_deref()).await?;
         let details = format!("{} v{head}", item.slug);
         audit(
             &mut tx,
@@ -379,9 +362,7 @@ impl Store {
         let Some(head) = lock_head(&mut tx, tenant, id).await? else {
             return Ok(false);
         };
-        let (mut item, files) = load_version(&mut tx, tenant, id, head).await?;
-        let bytes = file_bytes(&mut tx, tenant, &files).await?;
-        with_bytes(&mut item, &bytes);
+        let item = load_with_files(&mut tx, tenant, id, head).await?;
         sqlx::query("UPDATE model_objects SET live = NULL WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -711,6 +692,48 @@ pub(crate) async fn load_version(
     let files = serde_json::from_str(&row.try_get::<String, _>("files")?)
         .map_err(|e| StoreError::Corrupt(format!("stored files: {e}")))?;
     Ok((parse_content(&row.try_get::<String, _>("content")?)?, files))
+}
+
+/// A stored version with its files' contents.
+pub(crate) async fn load_with_files(
+    tx: &mut AnyConnection,
+    tenant: &TenantId,
+    id: &str,
+    number: i64,
+) -> Result<Item> {
+    let (mut item, files) = load_version(tx, tenant, id, number).await?;
+    let bytes = file_bytes(tx, tenant, &files).await?;
+    with_bytes(&mut item, &bytes);
+    Ok(item)
+}
+
+/// Makes version `number` of an item (`item`, with its files) the one the public sees,
+/// on every instance at once.
+pub(crate) async fn make_live(
+    tx: &mut AnyConnection,
+    tenant: &TenantId,
+    id: &str,
+    number: i64,
+    item: &Item,
+    published_by: Option<&str>,
+) -> Result<()> {
+    sqlx::query("UPDATE model_objects SET live = $1 WHERE id = $2")
+        .bind(number)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE model_versions SET published_at = $1, published_by = $2 \
+         WHERE object_id = $3 AND number = $4 AND published_at IS NULL",
+    )
+    .bind(now())
+    .bind(published_by)
+    .bind(id)
+    .bind(number)
+    .execute(&mut *tx)
+    .await?;
+    project_item(tx, tenant, id, item, Status::Published).await?;
+    bump_model_version(tx, tenant).await
 }
 
 /// Takes the item's row lock (a no-op update) and returns its newest version's number.

@@ -1059,3 +1059,5 @@ field-attachment_title = Tittel på filen
 problem-invalid-file-name = filnavnet kan bare ha bokstavene a–z, sifre, punktum, bindestrek og understrek
 problem-file-exists = en fil med det navnet er allerede lagt ved
 problem-no-file = velg en fil
+editor-named-in-settings = Innholdet kan ikke avpubliseres: kommunens innstillinger viser til det (kontakt til barnevernet eller personvernsiden). Endre innstillingene først.
+problem-service-in-use = må være en tjeneste: annet innhold eller kommunens innstillinger viser til den som tjeneste

@@ -1059,3 +1059,5 @@ field-attachment_title = Tittel på fila
 problem-invalid-file-name = filnamnet kan berre ha bokstavane a–z, siffer, punktum, bindestrek og understrek
 problem-file-exists = ei fil med det namnet er allereie lagd ved
 problem-no-file = vel ei fil
+editor-named-in-settings = Innhaldet kan ikkje avpubliserast: innstillingane til kommunen viser til det (kontakt til barnevernet eller personvernsida). Endre innstillingane først.
+problem-service-in-use = må vere ei teneste: anna innhald eller innstillingane til kommunen viser til henne som teneste

@@ -290,12 +290,29 @@ async fn an_editor_edits_previews_publishes_and_restores(backend: Backend) {
     let public = app.page("/nb/testvik/innhold/helsestasjon").await;
     assert!(public.contains("For gravide og småbarn.") && !public.contains("hver tirsdag"));
 
-    // Unpublish: gone from the public site, still in the editor.
+    // The health station is the tenant's child welfare contact: it stays public, and
+    // stays a service.
     let csrf_form = vec![("csrf".to_string(), csrf.clone())];
-    editor.post(&format!("{edit}/avpubliser"), &csrf_form).await;
-    let (status, _) = app.get("/nb/testvik/innhold/helsestasjon").await;
+    let (_, _, location) = editor.post(&format!("{edit}/avpubliser"), &csrf_form).await;
+    assert!(location.ends_with("?i-bruk=1"), "{location}");
+    assert_eq!(app.get("/nb/testvik/innhold/helsestasjon").await.0, 200);
+    let now = state_of(&app, "helsestasjon").await;
+    let mut form = form_of(&now.item, now.head, &csrf);
+    set(&mut form, "kind", "tiltak");
+    let (status, page, _) = editor.post(&edit, &form).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("må være en tjeneste"), "{page}");
+
+    // Unpublish: gone from the public site, still in the editor.
+    let routine = state_of(&app, "samtalerutine").await;
+    let routine_edit = format!("/nb/testvik/rediger/innhold/{}", routine.id);
+    let (_, _, location) = editor
+        .post(&format!("{routine_edit}/avpubliser"), &csrf_form)
+        .await;
+    assert!(location.ends_with("?avpublisert=1"), "{location}");
+    let (status, _) = app.get("/nb/testvik/innhold/samtalerutine").await;
     assert_eq!(status, 404);
-    assert_eq!(state_of(&app, "helsestasjon").await.live, None);
+    assert_eq!(state_of(&app, "samtalerutine").await.live, None);
 
     // Every change is in the audit log, by the editor.
     let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
@@ -305,12 +322,7 @@ async fn an_editor_edits_previews_publishes_and_restores(backend: Backend) {
         .await
         .unwrap();
     let target = format!("item:{}", before.id);
-    for action in [
-        "content-saved",
-        "content-published",
-        "content-restored",
-        "content-unpublished",
-    ] {
+    for action in ["content-saved", "content-published", "content-restored"] {
         assert!(
             rows.iter().any(|r| r.action == action
                 && r.target == target
@@ -318,6 +330,11 @@ async fn an_editor_edits_previews_publishes_and_restores(backend: Backend) {
             "{action}"
         );
     }
+    assert!(
+        rows.iter().any(
+            |r| r.action == "content-unpublished" && r.target == format!("item:{}", routine.id)
+        )
+    );
     assert!(
         app.store
             .verify_audit(Some(&tenant.id))

@@ -177,19 +177,11 @@ pub async fn upload(
     if !problems.is_empty() {
         let mut input = super::input::ItemInput::of(&current.item, current.head);
         input.attachment_titles = upload.titles.clone();
-        let html = item_form(
-            &state,
-            FormView {
-                allowed: &allowed,
-                ctx: &ctx,
-                state: Some(current),
-                input,
-                problems,
-                message: None,
-                conflict: None,
-            },
-        )
-        .await?;
+        let view = FormView {
+            problems,
+            ..FormView::new(&allowed, &ctx, Some(current), input)
+        };
+        let html = item_form(&state, view).await?;
         return Ok(form_with_problems(html));
     }
     let Some((file_name, bytes)) = upload.file else {

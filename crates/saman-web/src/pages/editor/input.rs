@@ -184,6 +184,21 @@ impl ItemInput {
             }
         };
         let kind = Kind::from_key(&self.kind).unwrap_or(Kind::Document);
+        // Others rely on a service being one: items it owns, the child welfare contacts.
+        if let Some(current) = current
+            && current.kind == Kind::Service
+            && kind != Kind::Service
+        {
+            let owns = others
+                .iter()
+                .any(|o| o.owner.as_deref() == Some(&current.slug));
+            let contact = [&tenant.child_welfare, &tenant.child_welfare_out_of_hours]
+                .into_iter()
+                .any(|c| c.as_deref() == Some(current.slug.as_str()));
+            if owns || contact {
+                push("kind", None, FieldProblem::ServiceInUse);
+            }
+        }
         let mut text = ByLang::default();
         for lang in Lang::ALL {
             let i = lang_index(lang);
@@ -374,6 +389,7 @@ pub fn problem_text(tr: Tr, problem: &FieldProblem) -> String {
         FieldProblem::InvalidFileName => tr.t("problem-invalid-file-name"),
         FieldProblem::FileExists => tr.t("problem-file-exists"),
         FieldProblem::NoFile => tr.t("problem-no-file"),
+        FieldProblem::ServiceInUse => tr.t("problem-service-in-use"),
     }
 }
 

@@ -326,6 +326,26 @@ struct FormView<'a> {
     conflict: Option<Conflict>,
 }
 
+impl<'a> FormView<'a> {
+    /// The form of an item (or a new one) with `input`, no problems and no message.
+    fn new(
+        allowed: &'a Editor,
+        ctx: &'a Ctx,
+        state: Option<ItemState>,
+        input: ItemInput,
+    ) -> FormView<'a> {
+        FormView {
+            allowed,
+            ctx,
+            state,
+            input,
+            problems: Vec::new(),
+            message: None,
+            conflict: None,
+        }
+    }
+}
+
 async fn item_form(app: &AppState, view: FormView<'_>) -> Result<Html<String>, WebError> {
     let FormView {
         allowed,
@@ -540,19 +560,7 @@ pub async fn new_form(
         kind: kind.key().into(),
         ..ItemInput::default()
     };
-    item_form(
-        &state,
-        FormView {
-            allowed: &allowed,
-            ctx: &ctx,
-            state: None,
-            input,
-            problems: Vec::new(),
-            message: None,
-            conflict: None,
-        },
-    )
-    .await
+    item_form(&state, FormView::new(&allowed, &ctx, None, input)).await
 }
 
 pub async fn create(
@@ -591,6 +599,8 @@ pub struct EditQuery {
     gjenopprettet: Option<i64>,
     #[serde(default)]
     nyere: Option<String>,
+    #[serde(default, rename = "i-bruk")]
+    in_use: Option<String>,
 }
 
 pub async fn edit_form(
@@ -610,25 +620,19 @@ pub async fn edit_form(
         Some(tr.t("editor-unpublished"))
     } else if query.nyere.is_some() {
         Some(tr.t("editor-newer-saved"))
+    } else if query.in_use.is_some() {
+        Some(tr.t("editor-named-in-settings"))
     } else {
         query
             .gjenopprettet
             .map(|v| tr.t1("editor-restored", "version", v))
     };
     let input = ItemInput::of(&current.item, current.head);
-    item_form(
-        &state,
-        FormView {
-            allowed: &allowed,
-            ctx: &ctx,
-            state: Some(current),
-            input,
-            problems: Vec::new(),
-            message,
-            conflict: None,
-        },
-    )
-    .await
+    let view = FormView {
+        message,
+        ..FormView::new(&allowed, &ctx, Some(current), input)
+    };
+    item_form(&state, view).await
 }
 
 pub async fn save(
@@ -664,13 +668,9 @@ async fn save_input(
         .map(|s| &s.item)
         .collect();
     let view = |state: Option<ItemState>, input, problems, conflict| FormView {
-        allowed,
-        ctx,
-        state,
-        input,
         problems,
-        message: None,
         conflict,
+        ..FormView::new(allowed, ctx, state, input)
     };
     let item = match input.to_item(
         tr,
@@ -812,6 +812,12 @@ pub async fn unpublish(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     check_token(&allowed.user.session.csrf_token, &form.csrf)?;
+    let current = current_state(&state, &allowed, &id).await?;
+    // The worry path and the relay log's privacy page link to what the settings name.
+    if named_in_settings(&allowed.tenant.record.tenant, &current.item.slug) {
+        let to = urls(&allowed).at(&format!("/rediger/innhold/{id}?i-bruk=1"));
+        return Ok(Redirect::to(&to).into_response());
+    }
     let audit = audit_context(&allowed, address);
     if !state
         .store
@@ -824,6 +830,18 @@ pub async fn unpublish(
         Redirect::to(&urls(&allowed).at(&format!("/rediger/innhold/{id}?avpublisert=1")))
             .into_response(),
     )
+}
+
+/// Whether the tenant's settings name the item: its child welfare contacts, or the
+/// privacy page shown to families.
+fn named_in_settings(tenant: &Tenant, slug: &str) -> bool {
+    [
+        &tenant.child_welfare,
+        &tenant.child_welfare_out_of_hours,
+        &tenant.relay.privacy_page,
+    ]
+    .into_iter()
+    .any(|named| named.as_deref() == Some(slug))
 }
 
 #[derive(Template)]
@@ -1074,19 +1092,11 @@ pub async fn restore(
     if !problems.is_empty() {
         let located = problems.iter().map(|p| input::located(tr, p)).collect();
         let input = ItemInput::of(&old, current.head);
-        let html = item_form(
-            &state,
-            FormView {
-                allowed: &allowed,
-                ctx: &ctx,
-                state: Some(current),
-                input,
-                problems: located,
-                message: None,
-                conflict: None,
-            },
-        )
-        .await?;
+        let view = FormView {
+            problems: located,
+            ..FormView::new(&allowed, &ctx, Some(current), input)
+        };
+        let html = item_form(&state, view).await?;
         return Ok(form_with_problems(html));
     }
     let save = Save {
