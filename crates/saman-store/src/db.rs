@@ -145,8 +145,6 @@ impl Store {
             audit_writer: Default::default(),
         };
         store.migrate().await?;
-        store.key_plain_identity_numbers().await?;
-        store.ensure_item_history().await?;
         Ok(store)
     }
 
@@ -182,8 +180,9 @@ impl Store {
         Ok(())
     }
 
-    /// Applies the migrations not yet applied. On PostgreSQL an advisory lock keeps
-    /// instances that start together from migrating at the same time.
+    /// Applies the migrations not yet applied, and brings data from before them up to
+    /// date. On PostgreSQL an advisory lock keeps instances that start together from
+    /// doing either at the same time.
     async fn migrate(&self) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
         if self.backend == Backend::Postgres {
@@ -223,6 +222,9 @@ impl Store {
                 .await?;
                 tx.commit().await?;
             }
+            // On the pool's other connections; this one holds the lock meanwhile.
+            self.key_plain_identity_numbers().await?;
+            self.ensure_item_history().await?;
             Ok::<_, StoreError>(())
         }
         .await;

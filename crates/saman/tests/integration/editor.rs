@@ -15,6 +15,7 @@ crate::on_both_backends!(
     publishing_a_version_not_seen_publishes_nothing,
     reviews_are_confirmed_by_their_owners_and_reminded_once,
     files_are_attached_by_their_content_and_removed,
+    items_from_before_versions_get_their_first_version_at_start,
     a_stale_save_gets_the_conflict_page_and_loses_nothing,
     bad_input_comes_back_kept_with_messages_and_nothing_is_saved,
     only_the_tenants_editors_may_edit_and_forms_need_their_token,
@@ -1011,4 +1012,44 @@ async fn files_are_attached_by_their_content_and_removed(backend: Backend) {
             .iter()
             .any(|v| v.comment.as_deref() == Some("Fil lagt ved: plan.pdf"))
     );
+}
+
+async fn items_from_before_versions_get_their_first_version_at_start(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let before = app.store.editable_items(&tenant.id).await.unwrap();
+    assert!(!before.is_empty());
+    // As a database from before versions were kept: items without history.
+    sqlx::query("DELETE FROM model_objects WHERE tenant_id = $1")
+        .bind(tenant.id.as_str())
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    assert!(
+        app.store
+            .editable_items(&tenant.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let restarted = saman_store::Store::connect(&app.db.url, crate::common::test_secrets())
+        .await
+        .unwrap();
+    let after = restarted.editable_items(&tenant.id).await.unwrap();
+    assert_eq!(after.len(), before.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!((a.id.as_str(), &a.item), (b.id.as_str(), &b.item));
+        assert_eq!(a.head, 1);
+        assert_eq!(a.live.is_some(), b.live.is_some());
+    }
+    let history = restarted
+        .item_history(&tenant.id, &after[0].id)
+        .await
+        .unwrap();
+    assert_eq!(history[0].change, saman_store::Change::Baseline);
+    // A second start finds nothing to do.
+    let again = saman_store::Store::connect(&app.db.url, crate::common::test_secrets())
+        .await
+        .unwrap();
+    assert_eq!(again.ensure_item_history().await.unwrap(), 0);
 }
