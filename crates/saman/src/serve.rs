@@ -122,14 +122,18 @@ async fn mail_relay_notifications(store: saman_store::Store, base_url: String) {
     }
 }
 
+/// A daily tick, the first a minute after start so that a start is not slowed by it.
+fn daily_from_a_minute_after_start() -> tokio::time::Interval {
+    tokio::time::interval_at(
+        tokio::time::Instant::now() + std::time::Duration::from_secs(60),
+        std::time::Duration::from_secs(24 * 60 * 60),
+    )
+}
+
 /// Once a day (first a minute after start): mails the owners of items whose review
 /// falls due, through the outbox; each item and date once, whichever instance runs first.
 async fn review_reminders_daily(store: saman_store::Store, base_url: String) {
-    let day = std::time::Duration::from_secs(24 * 60 * 60);
-    let mut every_day = tokio::time::interval_at(
-        tokio::time::Instant::now() + std::time::Duration::from_secs(60),
-        day,
-    );
+    let mut every_day = daily_from_a_minute_after_start();
     loop {
         every_day.tick().await;
         let tenants = match store.list_tenants().await {
@@ -161,12 +165,7 @@ async fn review_reminders_daily(store: saman_store::Store, base_url: String) {
 /// overdue, and deletion of relay logs whose retention period has ended.
 async fn purge_daily(store: saman_store::Store) {
     let relay = saman_relay::Relay::new(store);
-    // First a minute after start, so a start is not slowed by it; then daily.
-    let day = std::time::Duration::from_secs(24 * 60 * 60);
-    let mut every_day = tokio::time::interval_at(
-        tokio::time::Instant::now() + std::time::Duration::from_secs(60),
-        day,
-    );
+    let mut every_day = daily_from_a_minute_after_start();
     loop {
         every_day.tick().await;
         if let Err(e) = relay.daily_reminders().await {
