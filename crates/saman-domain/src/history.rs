@@ -8,9 +8,18 @@ use crate::model::*;
 /// the rules name it (`title`, `body`, `web`, …); `lang` is set for texts per language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
+    /// The part of the object the field belongs to, e.g. a guide's step (its slug);
+    /// `None` for the object's own fields.
+    pub part: Option<String>,
     pub name: &'static str,
     pub lang: Option<Lang>,
     pub value: String,
+}
+
+impl Field {
+    fn is_same_field(&self, other: &Field) -> bool {
+        self.part == other.part && self.name == other.name && self.lang == other.lang
+    }
 }
 
 /// A run of words of one side of a change, marked if it is not on the other side.
@@ -23,6 +32,7 @@ pub struct Span {
 /// A field whose value differs between two versions, with each side's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldChange {
+    pub part: Option<String>,
     pub name: &'static str,
     pub lang: Option<Lang>,
     /// The old value, with the words that were removed marked.
@@ -35,7 +45,14 @@ pub struct FieldChange {
 /// not a field: that belongs to the object, not to a version of it.
 pub fn item_fields(item: &Item) -> Vec<Field> {
     let mut fields = Vec::new();
-    let mut push = |name, lang, value: String| fields.push(Field { name, lang, value });
+    let mut push = |name, lang, value: String| {
+        fields.push(Field {
+            part: None,
+            name,
+            lang,
+            value,
+        })
+    };
     for lang in Lang::ALL {
         let text = item.text.get(lang);
         push(
@@ -102,6 +119,135 @@ pub fn item_fields(item: &Item) -> Vec<Field> {
     fields
 }
 
+/// An action guide as fields: its own, then each level's name and steps in order,
+/// then each step's (with the step's slug as the part).
+pub fn guide_fields(guide: &Guide) -> Vec<Field> {
+    let mut fields = Vec::new();
+    let mut push = |part: Option<&str>, name, lang, value: String| {
+        fields.push(Field {
+            part: part.map(String::from),
+            name,
+            lang,
+            value,
+        })
+    };
+    for lang in Lang::ALL {
+        let text = guide.text.get(lang);
+        push(
+            None,
+            "title",
+            Some(lang),
+            text.map(|t| t.title.clone()).unwrap_or_default(),
+        );
+        push(
+            None,
+            "summary",
+            Some(lang),
+            text.map(|t| t.summary.clone()).unwrap_or_default(),
+        );
+        push(
+            None,
+            "body",
+            Some(lang),
+            text.map(|t| t.body.clone()).unwrap_or_default(),
+        );
+    }
+    push(None, "area", None, guide.area.key().into());
+    push(None, "owner", None, guide.owner.clone().unwrap_or_default());
+    push(
+        None,
+        "review_date",
+        None,
+        guide.review_date.map(format_iso_date).unwrap_or_default(),
+    );
+    for level in &guide.levels {
+        let part = format!("{}", level.level);
+        for lang in Lang::ALL {
+            push(
+                Some(&part),
+                "level_name",
+                Some(lang),
+                level.name.get(lang).cloned().unwrap_or_default(),
+            );
+        }
+        push(Some(&part), "steps", None, level.steps.join("\n"));
+    }
+    for step in &guide.steps {
+        let part = Some(step.slug.as_str());
+        for lang in Lang::ALL {
+            let text = step.text.get(lang);
+            let get = |f: fn(&StepText) -> String| text.map(f).unwrap_or_default();
+            push(part, "title", Some(lang), get(|t| t.title.clone()));
+            push(part, "summary", Some(lang), get(|t| t.summary.clone()));
+            push(
+                part,
+                "responsible",
+                Some(lang),
+                get(|t| t.responsible.clone()),
+            );
+            push(
+                part,
+                "deadline",
+                Some(lang),
+                get(|t| t.deadline.clone().unwrap_or_default()),
+            );
+            push(
+                part,
+                "questions",
+                Some(lang),
+                get(|t| t.questions.join("\n")),
+            );
+            push(part, "body", Some(lang), get(|t| t.body.clone()));
+        }
+        push(
+            part,
+            "responsible_role",
+            None,
+            step.responsible_role.key().into(),
+        );
+        push(
+            part,
+            "deadline_days",
+            None,
+            step.deadline_days
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        );
+        push(
+            part,
+            "urgent",
+            None,
+            if step.urgent { "ja" } else { "nei" }.into(),
+        );
+        push(part, "tools", None, step.tools.join(", "));
+        push(part, "relies_on", None, step.relies_on.join(", "));
+        push(
+            part,
+            "decisions",
+            None,
+            step.decisions
+                .iter()
+                .map(|d| {
+                    let target = match &d.target {
+                        DecisionTarget::Step(s) => s.clone(),
+                        DecisionTarget::Level(l) => format!("nivå {l}"),
+                        DecisionTarget::Outcome(o) => o.key().to_string(),
+                    };
+                    let label = d
+                        .label
+                        .nb
+                        .as_deref()
+                        .or(d.label.nn.as_deref())
+                        .unwrap_or("");
+                    format!("{label} → {target}")
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    fields
+}
+
 fn keys<T: Copy>(values: &[T], key: fn(&T) -> &'static str) -> String {
     values.iter().map(key).collect::<Vec<_>>().join(", ")
 }
@@ -110,20 +256,31 @@ fn keys<T: Copy>(values: &[T], key: fn(&T) -> &'static str) -> String {
 pub fn changes(old: &[Field], new: &[Field]) -> Vec<FieldChange> {
     let empty = String::new();
     let mut out = Vec::new();
-    for field in new {
-        let before = old
-            .iter()
-            .find(|f| f.name == field.name && f.lang == field.lang)
-            .map_or(&empty, |f| &f.value);
-        if *before != field.value {
-            let (old_spans, new_spans) = word_diff(before, &field.value);
+    let mut push = |field: &Field, before: &str, after: &str| {
+        if before != after {
+            let (old_spans, new_spans) = word_diff(before, after);
             out.push(FieldChange {
+                part: field.part.clone(),
                 name: field.name,
                 lang: field.lang,
                 old: old_spans,
                 new: new_spans,
             });
         }
+    };
+    for field in new {
+        let before = old
+            .iter()
+            .find(|f| f.is_same_field(field))
+            .map_or(&empty, |f| &f.value);
+        push(field, before, &field.value);
+    }
+    // Fields of a part that is gone, such as a deleted step.
+    for field in old
+        .iter()
+        .filter(|f| !new.iter().any(|n| n.is_same_field(f)))
+    {
+        push(field, &field.value, &empty);
     }
     out
 }
@@ -197,11 +354,13 @@ mod tests {
     fn unchanged_fields_are_not_changes() {
         let a = vec![
             Field {
+                part: None,
                 name: "title",
                 lang: Some(Lang::Nb),
                 value: "PPT".into(),
             },
             Field {
+                part: None,
                 name: "web",
                 lang: None,
                 value: "https://a.example".into(),
@@ -218,6 +377,7 @@ mod tests {
     #[test]
     fn a_field_only_in_the_new_version_is_all_added() {
         let new = vec![Field {
+            part: None,
             name: "summary",
             lang: Some(Lang::Nn),
             value: "Ny tekst".into(),
@@ -225,5 +385,20 @@ mod tests {
         let found = changes(&[], &new);
         assert_eq!(found[0].old, Vec::<Span>::new());
         assert_eq!(marked(&found[0].new), ["Ny tekst"]);
+    }
+
+    #[test]
+    fn a_part_that_is_gone_is_all_removed() {
+        let old = vec![Field {
+            part: Some("steg-a".into()),
+            name: "title",
+            lang: Some(Lang::Nb),
+            value: "Kartlegg".into(),
+        }];
+        let found = changes(&old, &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].part.as_deref(), Some("steg-a"));
+        assert_eq!(marked(&found[0].old), ["Kartlegg"]);
+        assert!(found[0].new.is_empty());
     }
 }

@@ -332,16 +332,17 @@ pub struct Attachment {
 }
 
 /// News of the model's development.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimelineEntry {
     pub slug: String,
+    #[serde(with = "iso_date")]
     pub date: Date,
     pub status: Status,
     /// Title and Markdown body.
     pub text: ByLang<TimelineText>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimelineText {
     pub title: String,
     pub body: String,
@@ -351,12 +352,13 @@ pub struct TimelineText {
 pub const GUIDE_LEVELS: [u8; 4] = [0, 1, 2, 3];
 
 /// An action guide: from concern to action, level by level, step by step.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Guide {
     pub slug: String,
     pub area: GuideArea,
     /// Slug of the owning service.
     pub owner: Option<String>,
+    #[serde(with = "iso_date_option")]
     pub review_date: Option<Date>,
     pub status: Status,
     pub text: ByLang<GuideText>,
@@ -381,7 +383,7 @@ impl Guide {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GuideText {
     pub title: String,
     pub summary: String,
@@ -389,7 +391,7 @@ pub struct GuideText {
     pub body: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GuideLevel {
     pub level: u8,
     /// The level's short name in this guide, e.g. "Avklare bekymringen".
@@ -399,7 +401,7 @@ pub struct GuideLevel {
 }
 
 /// One step of an action guide.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Step {
     pub slug: String,
     pub level: u8,
@@ -415,7 +417,7 @@ pub struct Step {
     pub decisions: Vec<Decision>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StepText {
     pub title: String,
     pub summary: String,
@@ -427,13 +429,14 @@ pub struct StepText {
 }
 
 /// A decision that leads on from a step.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Decision {
     pub target: DecisionTarget,
     pub label: ByLang<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DecisionTarget {
     Step(String),
     Level(u8),
@@ -481,6 +484,21 @@ mod iso_date_option {
                     .ok_or_else(|| serde::de::Error::custom(format!("bad date {s:?}")))
             })
             .transpose()
+    }
+}
+
+/// `Date` as `YYYY-MM-DD`, for serde.
+mod iso_date {
+    use super::{Date, format_iso_date, parse_iso_date};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_iso_date(*date))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_iso_date(&s).ok_or_else(|| serde::de::Error::custom(format!("bad date {s:?}")))
     }
 }
 

@@ -3,10 +3,7 @@
 use crate::audit::{AuditContext, AuditRow, append_rows};
 use crate::model::now;
 use crate::tenants::{TenantId, TenantRecord};
-use crate::versions::{
-    Change, bump_model_version, item_ids, item_target, record_version, replace_item_parts,
-    upsert_item_row,
-};
+use crate::versions::{Change, Versioned, bump_model_version, object_target, record_version};
 use crate::{Result, Store, Visibility};
 use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::*;
@@ -37,9 +34,10 @@ impl Store {
     }
 
     /// Creates or updates the tenant named in `bundle` so that its stored model is
-    /// exactly the bundle, in one transaction. An upsert: items keep their ids, and
-    /// only the items that changed get a new version (live if the file says published),
-    /// with `ctx`'s account or none as author. Importing what is stored changes nothing.
+    /// exactly the bundle, in one transaction. An upsert: items and guides keep their
+    /// ids, and only those that changed get a new version (live if the file says
+    /// published), with `ctx`'s account or none as author. Importing what is stored
+    /// changes nothing.
     pub async fn import_bundle(
         &self,
         bundle: &ModelBundle,
@@ -61,16 +59,17 @@ impl Store {
             changed = true;
         }
         let current_items = current.as_ref().map_or(&[][..], |c| &c.items[..]);
-        let items = import_items(&mut tx, &tenant_id, &bundle.items, current_items, ctx).await?;
+        let mut objects =
+            import_objects(&mut tx, &tenant_id, &bundle.items, current_items, ctx).await?;
+        let current_guides = current.as_ref().map_or(&[][..], |c| &c.guides[..]);
+        objects.extend(
+            import_objects(&mut tx, &tenant_id, &bundle.guides, current_guides, ctx).await?,
+        );
         if current.as_ref().map(|c| &c.timeline) != Some(&bundle.timeline) {
             write_timeline(&mut tx, &tenant_id, &bundle.timeline).await?;
             changed = true;
         }
-        if current.as_ref().map(|c| &c.guides) != Some(&bundle.guides) {
-            crate::guides::write_guides(&mut tx, &tenant_id, &bundle.guides).await?;
-            changed = true;
-        }
-        if !changed && items.is_empty() {
+        if !changed && objects.is_empty() {
             tx.rollback().await?;
             return Ok(ImportOutcome::Unchanged);
         }
@@ -81,12 +80,12 @@ impl Store {
             tenant: Some(tenant_id.clone()),
             ..ctx.clone()
         };
-        let mut rows: Vec<AuditRow> = items
+        let mut rows: Vec<AuditRow> = objects
             .iter()
-            .map(|(id, action, details)| AuditRow {
+            .map(|(target, action, details)| AuditRow {
                 ctx: ctx.clone(),
                 action: *action,
-                target: item_target(id),
+                target: target.clone(),
                 outcome: Outcome::Success,
                 details: details.clone(),
             })
@@ -96,7 +95,7 @@ impl Store {
             action: AuditAction::ModelImported,
             target: format!("tenant:{}", tenant_id.0),
             outcome: Outcome::Success,
-            details: format!("{} items changed", items.len()),
+            details: format!("{} objects changed", objects.len()),
         });
         append_rows(&mut tx, self.secrets(), &rows).await?;
         tx.commit().await?;
@@ -201,77 +200,78 @@ async fn write_tenant(
     Ok(())
 }
 
-/// Brings the tenant's items to `items`: a version for every item that is new or
-/// differs from `current` (or has no history yet), deletion for those no longer there.
-/// Returns an audit row's (item id, action, details) per item changed.
-async fn import_items(
+/// Brings the tenant's objects of a kind to `objects`: a version for every one that is
+/// new or differs from `current` (or has no history yet), deletion for those no longer
+/// there. Returns an audit row's (target, action, details) per object changed.
+async fn import_objects<T: Versioned>(
     tx: &mut Transaction<'_, Any>,
     tenant: &TenantId,
-    items: &[Item],
-    current: &[Item],
+    objects: &[T],
+    current: &[T],
     ctx: &AuditContext,
 ) -> Result<Vec<(String, AuditAction, String)>> {
-    let mut ids = item_ids(tx, tenant).await?;
+    let mut ids = T::ids(tx, tenant).await?;
     let with_history: HashSet<String> = sqlx::query_scalar(
-        "SELECT id FROM model_objects WHERE tenant_id = $1 AND deleted_at IS NULL",
+        "SELECT id FROM model_objects WHERE tenant_id = $1 AND kind = $2 AND deleted_at IS NULL",
     )
     .bind(&tenant.0)
+    .bind(T::KIND)
     .fetch_all(&mut **tx)
     .await?
     .into_iter()
     .collect();
     let mut changed = Vec::new();
-    // Rows first, so that every relation finds the row it points to.
-    for item in items {
-        let id = ids.get(&item.slug).cloned();
+    // What others need first, so that every relation finds the row it points to.
+    for object in objects {
+        let id = ids.get(object.slug()).cloned();
         let unchanged = id.as_ref().is_some_and(|id| with_history.contains(id))
-            && current.iter().any(|c| c == item);
+            && current.iter().any(|c| c == object);
         if unchanged {
             continue;
         }
         let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        upsert_item_row(tx, tenant, &id, item, item.status).await?;
-        ids.insert(item.slug.clone(), id.clone());
-        changed.push((item, id));
+        object.prepare(tx, tenant, &id, object.status()).await?;
+        ids.insert(object.slug().to_string(), id.clone());
+        changed.push((object, id));
     }
     let mut audit = Vec::new();
-    for (item, id) in changed {
+    for (object, id) in changed {
         let known: Option<i64> = sqlx::query_scalar("SELECT head FROM model_objects WHERE id = $1")
             .bind(&id)
             .fetch_optional(&mut **tx)
             .await?;
         let number = record_version(
             tx,
-            tenant.clone(),
+            tenant,
             &id,
-            item,
+            object,
             Change::Import,
             ctx.actor_id.as_deref(),
             known.is_none(),
         )
         .await?;
-        replace_item_parts(tx, tenant, &id, item, &ids).await?;
+        object.project(tx, tenant, &id, object.status()).await?;
         audit.push((
-            id,
+            object_target::<T>(&id),
             AuditAction::ContentSaved,
-            format!("{} v{number}", item.slug),
+            format!("{} v{number}", object.slug()),
         ));
     }
     for (slug, id) in &ids {
-        if items.iter().any(|i| &i.slug == slug) {
+        if objects.iter().any(|o| o.slug() == slug) {
             continue;
         }
-        sqlx::query("DELETE FROM items WHERE tenant_id = $1 AND id = $2")
-            .bind(&tenant.0)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
+        T::unproject(tx, tenant, id).await?;
         sqlx::query("UPDATE model_objects SET deleted_at = $1, live = NULL WHERE id = $2")
             .bind(now())
             .bind(id)
             .execute(&mut **tx)
             .await?;
-        audit.push((id.clone(), AuditAction::ContentDeleted, slug.clone()));
+        audit.push((
+            object_target::<T>(id),
+            AuditAction::ContentDeleted,
+            slug.clone(),
+        ));
     }
     Ok(audit)
 }

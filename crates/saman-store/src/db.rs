@@ -224,7 +224,7 @@ impl Store {
             }
             // On the pool's other connections; this one holds the lock meanwhile.
             self.key_plain_identity_numbers().await?;
-            self.ensure_item_history().await?;
+            self.ensure_history().await?;
             Ok::<_, StoreError>(())
         }
         .await;

@@ -1,11 +1,12 @@
-//! Action guides in the database: reading them with the model, writing them on import.
+//! Action guides in the database: reading them with the model, and writing them as
+//! versioned objects.
 
-use crate::bundle::delete_for_tenant;
 use crate::model::{parse_date, parse_keys, parse_lang, parse_status};
 use crate::tenants::TenantId;
+use crate::versions::Versioned;
 use crate::{Result, Store, StoreError, Visibility};
 use saman_domain::*;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -201,129 +202,206 @@ impl Store {
     }
 }
 
-/// Replaces the tenant's guides with `guides`.
-pub(crate) async fn write_guides(
-    tx: &mut Transaction<'_, Any>,
-    tenant: &TenantId,
-    guides: &[Guide],
-) -> Result<()> {
-    for table in [
-        "step_decisions",
-        "step_texts",
-        "guide_steps",
-        "guide_levels",
-        "guide_texts",
-        "guides",
-    ] {
-        delete_for_tenant(tx, table, tenant).await?;
+impl Versioned for Guide {
+    const KIND: &'static str = "guide";
+
+    fn slug(&self) -> &str {
+        &self.slug
     }
-    for guide in guides {
-        let guide_id = uuid::Uuid::new_v4().to_string();
-        sqlx::query(
-            "INSERT INTO guides (id, tenant_id, slug, area, owner_slug, review_date, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&guide_id)
+
+    fn status(&self) -> Status {
+        self.status
+    }
+
+    fn set_status(&mut self, status: Status) {
+        self.status = status;
+    }
+
+    fn review_date(&self) -> Option<time::Date> {
+        self.review_date
+    }
+
+    fn set_review_date(&mut self, date: Option<time::Date>) {
+        self.review_date = date;
+    }
+
+    async fn ids(tx: &mut AnyConnection, tenant: &TenantId) -> Result<HashMap<String, String>> {
+        let rows = sqlx::query("SELECT id, slug FROM guides WHERE tenant_id = $1")
+            .bind(&tenant.0)
+            .fetch_all(tx)
+            .await?;
+        rows.into_iter()
+            .map(|row| Ok((row.try_get("slug")?, row.try_get("id")?)))
+            .collect()
+    }
+
+    async fn project(
+        &self,
+        tx: &mut AnyConnection,
+        tenant: &TenantId,
+        id: &str,
+        status: Status,
+    ) -> Result<()> {
+        project_guide(tx, tenant, id, self, status).await
+    }
+
+    async fn unproject(tx: &mut AnyConnection, tenant: &TenantId, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM guides WHERE id = $1 AND tenant_id = $2")
+            .bind(id)
+            .bind(&tenant.0)
+            .execute(tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Nothing else in the model points to a guide: the paths to it are made from the
+    /// tenant's guides as they are.
+    async fn users_of(
+        _tx: &mut AnyConnection,
+        _tenant: &TenantId,
+        _id: &str,
+        _slug: &str,
+    ) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+}
+
+/// Writes a guide into the tables the site reads. Its steps keep their ids (by slug)
+/// across versions.
+async fn project_guide(
+    tx: &mut AnyConnection,
+    tenant: &TenantId,
+    guide_id: &str,
+    guide: &Guide,
+    status: Status,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO guides (id, tenant_id, slug, area, owner_slug, review_date, status) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, area = excluded.area, \
+         owner_slug = excluded.owner_slug, review_date = excluded.review_date, status = excluded.status",
+    )
+    .bind(guide_id)
+    .bind(&tenant.0)
+    .bind(&guide.slug)
+    .bind(guide.area.key())
+    .bind(&guide.owner)
+    .bind(guide.review_date.map(format_iso_date))
+    .bind(status.key())
+    .execute(&mut *tx)
+    .await?;
+    let step_ids: HashMap<String, String> =
+        sqlx::query("SELECT id, slug FROM guide_steps WHERE guide_id = $1")
+            .bind(guide_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|row| Ok((row.try_get("slug")?, row.try_get("id")?)))
+            .collect::<Result<_>>()?;
+    // Texts and decisions of steps go with their steps.
+    for table in ["guide_texts", "guide_levels", "guide_steps"] {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE guide_id = $1 AND tenant_id = $2"
+        ))
+        .bind(guide_id)
         .bind(&tenant.0)
-        .bind(&guide.slug)
-        .bind(guide.area.key())
-        .bind(&guide.owner)
-        .bind(guide.review_date.map(format_iso_date))
-        .bind(guide.status.key())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for lang in Lang::ALL {
+        let Some(text) = guide.text.get(lang) else {
+            continue;
+        };
+        sqlx::query(
+            "INSERT INTO guide_texts (guide_id, tenant_id, lang, title, summary, body) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(guide_id)
+        .bind(&tenant.0)
+        .bind(lang.code())
+        .bind(&text.title)
+        .bind(&text.summary)
+        .bind(&text.body)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for level in &guide.levels {
+        sqlx::query(
+            "INSERT INTO guide_levels (guide_id, tenant_id, level, name_nb, name_nn) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(guide_id)
+        .bind(&tenant.0)
+        .bind(i64::from(level.level))
+        .bind(&level.name.nb)
+        .bind(&level.name.nn)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for step in &guide.steps {
+        let position = guide
+            .levels
+            .iter()
+            .find_map(|l| l.steps.iter().position(|s| *s == step.slug))
+            .unwrap_or_default();
+        let step_id = step_ids
+            .get(&step.slug)
+            .cloned()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        sqlx::query(
+            "INSERT INTO guide_steps (id, guide_id, tenant_id, slug, level, position, responsible_role, \
+             deadline_days, urgent, tools, relies_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&step_id)
+        .bind(guide_id)
+        .bind(&tenant.0)
+        .bind(&step.slug)
+        .bind(i64::from(step.level))
+        .bind(position as i64)
+        .bind(step.responsible_role.key())
+        .bind(step.deadline_days.map(i64::from))
+        .bind(i64::from(step.urgent))
+        .bind(step.tools.join(","))
+        .bind(step.relies_on.join(","))
+        .execute(&mut *tx)
         .await?;
         for lang in Lang::ALL {
-            let Some(text) = guide.text.get(lang) else {
+            let Some(text) = step.text.get(lang) else {
                 continue;
             };
             sqlx::query(
-                "INSERT INTO guide_texts (guide_id, tenant_id, lang, title, summary, body) VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO step_texts (step_id, tenant_id, lang, title, summary, responsible, deadline, questions, body) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
-            .bind(&guide_id)
+            .bind(&step_id)
             .bind(&tenant.0)
             .bind(lang.code())
             .bind(&text.title)
             .bind(&text.summary)
+            .bind(&text.responsible)
+            .bind(&text.deadline)
+            .bind(text.questions.join("\n"))
             .bind(&text.body)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
-        for level in &guide.levels {
+        for (position, decision) in step.decisions.iter().enumerate() {
+            let (kind, target) = match &decision.target {
+                DecisionTarget::Step(s) => ("step", s.clone()),
+                DecisionTarget::Level(l) => ("level", l.to_string()),
+                DecisionTarget::Outcome(o) => ("outcome", o.key().to_string()),
+            };
             sqlx::query(
-                "INSERT INTO guide_levels (guide_id, tenant_id, level, name_nb, name_nn) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&guide_id)
-            .bind(&tenant.0)
-            .bind(i64::from(level.level))
-            .bind(&level.name.nb)
-            .bind(&level.name.nn)
-            .execute(&mut **tx)
-            .await?;
-        }
-        for step in &guide.steps {
-            let position = guide
-                .levels
-                .iter()
-                .find_map(|l| l.steps.iter().position(|s| *s == step.slug))
-                .unwrap_or_default();
-            let step_id = uuid::Uuid::new_v4().to_string();
-            sqlx::query(
-                "INSERT INTO guide_steps (id, guide_id, tenant_id, slug, level, position, responsible_role, \
-                 deadline_days, urgent, tools, relies_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "INSERT INTO step_decisions (step_id, tenant_id, position, target_kind, target, label_nb, label_nn) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&step_id)
-            .bind(&guide_id)
             .bind(&tenant.0)
-            .bind(&step.slug)
-            .bind(i64::from(step.level))
             .bind(position as i64)
-            .bind(step.responsible_role.key())
-            .bind(step.deadline_days.map(i64::from))
-            .bind(i64::from(step.urgent))
-            .bind(step.tools.join(","))
-            .bind(step.relies_on.join(","))
-            .execute(&mut **tx)
+            .bind(kind)
+            .bind(target)
+            .bind(&decision.label.nb)
+            .bind(&decision.label.nn)
+            .execute(&mut *tx)
             .await?;
-            for lang in Lang::ALL {
-                let Some(text) = step.text.get(lang) else {
-                    continue;
-                };
-                sqlx::query(
-                    "INSERT INTO step_texts (step_id, tenant_id, lang, title, summary, responsible, deadline, questions, body) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&step_id)
-                .bind(&tenant.0)
-                .bind(lang.code())
-                .bind(&text.title)
-                .bind(&text.summary)
-                .bind(&text.responsible)
-                .bind(&text.deadline)
-                .bind(text.questions.join("\n"))
-                .bind(&text.body)
-                .execute(&mut **tx)
-                .await?;
-            }
-            for (position, decision) in step.decisions.iter().enumerate() {
-                let (kind, target) = match &decision.target {
-                    DecisionTarget::Step(s) => ("step", s.clone()),
-                    DecisionTarget::Level(l) => ("level", l.to_string()),
-                    DecisionTarget::Outcome(o) => ("outcome", o.key().to_string()),
-                };
-                sqlx::query(
-                    "INSERT INTO step_decisions (step_id, tenant_id, position, target_kind, target, label_nb, label_nn) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&step_id)
-                .bind(&tenant.0)
-                .bind(position as i64)
-                .bind(kind)
-                .bind(target)
-                .bind(&decision.label.nb)
-                .bind(&decision.label.nn)
-                .execute(&mut **tx)
-                .await?;
-            }
         }
     }
     Ok(())

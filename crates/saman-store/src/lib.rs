@@ -11,6 +11,7 @@ mod bundle;
 pub mod clock;
 mod db;
 mod guides;
+mod items;
 mod limits;
 mod model;
 mod oidc;
@@ -35,7 +36,10 @@ pub use published::Published;
 pub use review::ReviewReminder;
 pub use sessions::{LiveSession, NewSession, Session, SessionLimits};
 pub use tenants::{TenantId, TenantRecord, TenantSummary};
-pub use versions::{Change, Deleted, ItemState, Save, Saved, VersionInfo, item_target};
+pub use versions::{
+    Change, Deleted, GuideState, ItemState, ObjectState, Save, Saved, VersionInfo, Versioned,
+    item_target, object_target,
+};
 
 /// What can go wrong in the store. Details are for the logs, never for a page.
 #[derive(Debug, thiserror::Error)]

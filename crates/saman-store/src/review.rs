@@ -5,8 +5,8 @@ use crate::audit::AuditContext;
 use crate::outbox::{Mail, enqueue};
 use crate::tenants::TenantId;
 use crate::versions::{
-    Change, FilesFrom, Save, audit, file_bytes, insert_version, load_version, lock_head, make_live,
-    project_item, store_files, with_bytes,
+    Change, FilesFrom, Save, Versioned, audit, file_bytes, insert_version, load_version, lock_head,
+    make_live, store_files, with_bytes,
 };
 use crate::{Result, Store};
 use saman_domain::audit::AuditAction;
@@ -26,10 +26,10 @@ pub struct ReviewReminder {
 }
 
 impl Store {
-    /// Records that an item is still correct: a new version with the review date moved
-    /// to `next`, live at once if the item's newest version was live. Only if the newest
+    /// Records that an object is still correct: a new version with the review date moved
+    /// to `next`, live at once if its newest version was live. Only if the newest
     /// version is `expected` (the one the person saw); returns false otherwise.
-    pub async fn confirm_review(
+    pub async fn confirm_review<T: Versioned>(
         &self,
         tenant: &TenantId,
         id: &str,
@@ -38,7 +38,7 @@ impl Store {
         ctx: &AuditContext,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let Some(head) = lock_head(&mut tx, tenant, id).await? else {
+        let Some(head) = lock_head::<T>(&mut tx, tenant, id).await? else {
             return Ok(false);
         };
         if head != expected {
@@ -48,35 +48,43 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        let (mut item, _) = load_version(&mut tx, tenant, id, head).await?;
-        item.review_date = Some(next);
+        let (mut object, _) = load_version::<T>(&mut tx, tenant, id, head).await?;
+        object.set_review_date(Some(next));
         let number = head + 1;
         sqlx::query("UPDATE model_objects SET head = $1 WHERE id = $2")
             .bind(number)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let files = store_files(&mut tx, tenant, id, &mut item, FilesFrom::Version(head)).await?;
+        let files = store_files(&mut tx, tenant, id, &mut object, FilesFrom::Version(head)).await?;
         let save = Save {
             base: Some(head),
             change: Change::Review,
             restored_from: None,
             comment: None,
         };
-        insert_version(&mut tx, tenant, id, number, &item, &files, &save, ctx).await?;
+        insert_version(&mut tx, tenant, id, number, &object, &files, &save, ctx).await?;
         let bytes = file_bytes(&mut tx, tenant, &files).await?;
-        with_bytes(&mut item, &bytes);
+        with_bytes(&mut object, &bytes);
         match live {
             Some(live) if live == head => {
-                make_live(&mut tx, tenant, id, number, &item, ctx.actor_id.as_deref()).await?;
+                make_live(
+                    &mut tx,
+                    tenant,
+                    id,
+                    number,
+                    &object,
+                    ctx.actor_id.as_deref(),
+                )
+                .await?;
             }
             // A draft of a published item stays a draft; the public page keeps its date
             // until the draft is published.
             Some(_) => {}
-            None => project_item(&mut tx, tenant, id, &item, Status::Draft).await?,
+            None => object.project(&mut tx, tenant, id, Status::Draft).await?,
         }
-        let details = format!("{} v{number} {}", item.slug, format_iso_date(next));
-        audit(
+        let details = format!("{} v{number} {}", object.slug(), format_iso_date(next));
+        audit::<T>(
             &mut tx,
             self,
             ctx,

@@ -1,29 +1,93 @@
-//! The living model's items: every save is a version, drafts go live when published,
-//! and the tables the public site reads hold each item's live version (or its newest,
-//! while it is not published).
+//! The living model: every save of an object (an item, a guide, …) is a version, drafts
+//! go live when published, and the tables the public site reads hold each object's live
+//! version (or its newest, while it is not published).
 //!
 //! A save names the version it was based on; a save based on anything but the newest is
-//! a conflict, found by one conditional update so two instances cannot both win.
+//! a conflict, found by one conditional update so two instances cannot both win. What
+//! differs between kinds (their tables, what refers to them) is the [`Versioned`] trait.
 
 use crate::audit::{AuditContext, AuditRow, append_rows};
-use crate::model::{join_keys, now};
+use crate::model::now;
 use crate::tenants::TenantId;
 use crate::{Result, Store, StoreError};
 use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 
-/// The kind of an object in `model_objects`.
-pub(crate) const ITEM: &str = "item";
+/// An object of the model kept in versions. Its newest version is JSON in
+/// `model_versions` (without file contents); `project` writes a version into the tables
+/// the site reads.
+pub trait Versioned:
+    Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+    /// Its kind in `model_objects` and in audit targets.
+    const KIND: &'static str;
 
-/// An item as the editor sees it: its newest version and where it stands.
+    fn slug(&self) -> &str;
+    fn status(&self) -> Status;
+    fn set_status(&mut self, status: Status);
+    fn review_date(&self) -> Option<time::Date>;
+    fn set_review_date(&mut self, date: Option<time::Date>);
+
+    /// Its files, whose contents are stored apart, once per content.
+    fn files_mut(&mut self) -> Vec<&mut FileContent> {
+        Vec::new()
+    }
+
+    /// The tenant's objects of this kind in the site's tables: id by slug.
+    fn ids(
+        tx: &mut AnyConnection,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<HashMap<String, String>>> + Send;
+
+    /// Writes what others need to find it (such as the row relations point to) before
+    /// any object of an import is projected. Nothing for most kinds.
+    fn prepare(
+        &self,
+        _tx: &mut AnyConnection,
+        _tenant: &TenantId,
+        _id: &str,
+        _status: Status,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async { Ok(()) }
+    }
+
+    /// Writes this state into the tables the site reads, as `status`.
+    fn project(
+        &self,
+        tx: &mut AnyConnection,
+        tenant: &TenantId,
+        id: &str,
+        status: Status,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Removes it from the tables the site reads.
+    fn unproject(
+        tx: &mut AnyConnection,
+        tenant: &TenantId,
+        id: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// What refers to the object with this id and slug and would break without it.
+    fn users_of(
+        tx: &mut AnyConnection,
+        tenant: &TenantId,
+        id: &str,
+        slug: &str,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
+}
+
+/// An object as the editor sees it: its newest version and where it stands.
 #[derive(Debug, Clone)]
-pub struct ItemState {
+pub struct ObjectState<T> {
     pub id: String,
-    /// The newest version; attachments carry names and titles, not contents.
-    pub item: Item,
+    /// The newest version; files carry names, not contents.
+    pub object: T,
     pub head: i64,
     /// The version the public sees, if published.
     pub live: Option<i64>,
@@ -32,14 +96,17 @@ pub struct ItemState {
     pub saved_by: Option<String>,
 }
 
-impl ItemState {
+pub type ItemState = ObjectState<Item>;
+pub type GuideState = ObjectState<Guide>;
+
+impl<T> ObjectState<T> {
     /// Whether the newest version is not what the public sees.
     pub fn has_draft(&self) -> bool {
         self.live != Some(self.head)
     }
 }
 
-/// One version in an item's history.
+/// One version in an object's history.
 #[derive(Debug, Clone)]
 pub struct VersionInfo {
     pub number: i64,
@@ -62,9 +129,21 @@ pub enum Change {
     Import,
     /// Confirmed still correct: only the review date moved on.
     Review,
+    /// Copied from another tenant's shared model.
+    Copy,
 }
 
 impl Change {
+    const ALL: [Change; 7] = [
+        Change::Baseline,
+        Change::Create,
+        Change::Edit,
+        Change::Restore,
+        Change::Import,
+        Change::Review,
+        Change::Copy,
+    ];
+
     pub fn key(self) -> &'static str {
         match self {
             Change::Baseline => "baseline",
@@ -73,26 +152,22 @@ impl Change {
             Change::Restore => "restore",
             Change::Import => "import",
             Change::Review => "review",
+            Change::Copy => "copy",
         }
     }
 
     fn from_key(key: &str) -> Result<Change> {
-        Ok(match key {
-            "baseline" => Change::Baseline,
-            "create" => Change::Create,
-            "edit" => Change::Edit,
-            "restore" => Change::Restore,
-            "import" => Change::Import,
-            "review" => Change::Review,
-            other => return Err(StoreError::Corrupt(format!("unknown change {other:?}"))),
-        })
+        Change::ALL
+            .into_iter()
+            .find(|c| c.key() == key)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown change {key:?}")))
     }
 }
 
 /// What a save is.
 #[derive(Debug, Clone)]
 pub struct Save<'a> {
-    /// The version the editor started from; `None` for a new item.
+    /// The version the editor started from; `None` for a new object.
     pub base: Option<i64>,
     pub change: Change,
     pub restored_from: Option<i64>,
@@ -101,12 +176,12 @@ pub struct Save<'a> {
 
 /// What became of a save.
 #[derive(Debug, Clone)]
-pub enum Saved {
-    /// Saved as this version of the item with this id.
+pub enum Saved<T> {
+    /// Saved as this version of the object with this id.
     Version { id: String, number: i64 },
     /// Someone saved a newer version first; nothing was written.
-    Conflict(Box<ItemState>),
-    /// Another item already has the slug.
+    Conflict(Box<ObjectState<T>>),
+    /// Another object of the kind already has the slug.
     SlugTaken,
 }
 
@@ -114,13 +189,18 @@ pub enum Saved {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Deleted {
     Deleted,
-    /// Other parts of the model refer to the item (their slugs, or `tenant`).
+    /// Other parts of the model refer to the object (their slugs, or `tenant`).
     InUse(Vec<String>),
+}
+
+/// The target an object's audit rows name.
+pub fn object_target<T: Versioned>(id: &str) -> String {
+    format!("{}:{id}", T::KIND)
 }
 
 /// The target an item's audit rows name.
 pub fn item_target(id: &str) -> String {
-    format!("item:{id}")
+    object_target::<Item>(id)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -131,17 +211,32 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl Store {
-    /// Every item of a tenant as the editor sees it (newest versions), sorted by slug.
+    /// Every object of a kind of a tenant as the editor sees it (newest versions),
+    /// sorted by slug.
+    pub async fn editable<T: Versioned>(&self, tenant: &TenantId) -> Result<Vec<ObjectState<T>>> {
+        self.states(tenant, None).await
+    }
+
+    /// One object as the editor sees it, if it is the tenant's, of the kind, and not
+    /// deleted.
+    pub async fn editable_one<T: Versioned>(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<ObjectState<T>>> {
+        Ok(self.states(tenant, Some(id)).await?.pop())
+    }
+
+    /// Every item of a tenant as the editor sees it.
     pub async fn editable_items(&self, tenant: &TenantId) -> Result<Vec<ItemState>> {
-        self.item_states(tenant, None).await
+        self.editable(tenant).await
     }
 
-    /// One item as the editor sees it, if it is the tenant's and not deleted.
-    pub async fn editable_item(&self, tenant: &TenantId, id: &str) -> Result<Option<ItemState>> {
-        Ok(self.item_states(tenant, Some(id)).await?.pop())
-    }
-
-    async fn item_states(&self, tenant: &TenantId, id: Option<&str>) -> Result<Vec<ItemState>> {
+    async fn states<T: Versioned>(
+        &self,
+        tenant: &TenantId,
+        id: Option<&str>,
+    ) -> Result<Vec<ObjectState<T>>> {
         let one = if id.is_some() { " AND o.id = $3" } else { "" };
         let sql = format!(
             "SELECT o.id, o.head, o.live, v.content, v.created_at, a.id AS author_id, a.name AS author_name \
@@ -149,17 +244,17 @@ impl Store {
              LEFT JOIN accounts a ON a.id = v.author_id \
              WHERE o.tenant_id = $1 AND o.kind = $2 AND o.deleted_at IS NULL{one}"
         );
-        let mut query = sqlx::query(&sql).bind(&tenant.0).bind(ITEM);
+        let mut query = sqlx::query(&sql).bind(&tenant.0).bind(T::KIND);
         if let Some(id) = id {
             query = query.bind(id);
         }
-        let mut states = Vec::new();
+        let mut states: Vec<ObjectState<T>> = Vec::new();
         for row in query.fetch_all(&self.pool).await? {
             let author_id: Option<String> = row.try_get("author_id")?;
             let author_name: Option<String> = row.try_get("author_name")?;
-            states.push(ItemState {
+            states.push(ObjectState {
                 id: row.try_get("id")?,
-                item: parse_content(&row.try_get::<String, _>("content")?)?,
+                object: parse_content(&row.try_get::<String, _>("content")?)?,
                 head: row.try_get("head")?,
                 live: row.try_get("live")?,
                 saved_at: row.try_get("created_at")?,
@@ -168,20 +263,26 @@ impl Store {
                     .map(|(id, name)| self.open_name(&id, &name)),
             });
         }
-        states.sort_by(|a, b| a.item.slug.cmp(&b.item.slug));
+        states.sort_by(|a, b| a.object.slug().cmp(b.object.slug()));
         Ok(states)
     }
 
-    /// An item's versions, newest first.
-    pub async fn item_history(&self, tenant: &TenantId, id: &str) -> Result<Vec<VersionInfo>> {
+    /// An object's versions, newest first.
+    pub async fn history<T: Versioned>(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Vec<VersionInfo>> {
         let rows = sqlx::query(
             "SELECT v.number, v.created_at, v.change, v.restored_from, v.comment, v.published_at, \
              a.id AS author_id, a.name AS author_name \
-             FROM model_versions v LEFT JOIN accounts a ON a.id = v.author_id \
-             WHERE v.tenant_id = $1 AND v.object_id = $2 ORDER BY v.number DESC",
+             FROM model_versions v JOIN model_objects o ON o.id = v.object_id \
+             LEFT JOIN accounts a ON a.id = v.author_id \
+             WHERE v.tenant_id = $1 AND v.object_id = $2 AND o.kind = $3 ORDER BY v.number DESC",
         )
         .bind(&tenant.0)
         .bind(id)
+        .bind(T::KIND)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
@@ -203,40 +304,47 @@ impl Store {
             .collect()
     }
 
-    /// One version of an item; attachments carry names, not contents.
-    pub async fn item_version(
+    /// An item's versions, newest first.
+    pub async fn item_history(&self, tenant: &TenantId, id: &str) -> Result<Vec<VersionInfo>> {
+        self.history::<Item>(tenant, id).await
+    }
+
+    /// One version of an object; files carry names, not contents.
+    pub async fn version<T: Versioned>(
         &self,
         tenant: &TenantId,
         id: &str,
         number: i64,
-    ) -> Result<Option<Item>> {
+    ) -> Result<Option<T>> {
         let row = sqlx::query(
-            "SELECT content FROM model_versions WHERE tenant_id = $1 AND object_id = $2 AND number = $3",
+            "SELECT v.content FROM model_versions v JOIN model_objects o ON o.id = v.object_id \
+             WHERE v.tenant_id = $1 AND v.object_id = $2 AND v.number = $3 AND o.kind = $4",
         )
         .bind(&tenant.0)
         .bind(id)
         .bind(number)
+        .bind(T::KIND)
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| parse_content(&r.try_get::<String, _>("content")?))
             .transpose()
     }
 
-    /// Saves an item as a new version: a draft until published. An item that is not
+    /// Saves an object as a new version: a draft until published. An object that is not
     /// published shows its newest version to the editor's lists and exports at once.
-    /// Attachments without contents keep the contents they had in the newest version.
-    pub async fn save_item(
+    /// Files without contents keep the contents they had in the newest version.
+    pub async fn save<T: Versioned>(
         &self,
         tenant: &TenantId,
         id: Option<&str>,
-        item: &Item,
+        object: &T,
         save: &Save<'_>,
         ctx: &AuditContext,
-    ) -> Result<Saved> {
+    ) -> Result<Saved<T>> {
         let mut tx = self.begin_write().await?;
         let (id, number, live) = match id {
             None => {
-                if slug_taken(&mut tx, tenant, &item.slug).await? {
+                if T::ids(&mut tx, tenant).await?.contains_key(object.slug()) {
                     return Ok(Saved::SlugTaken);
                 }
                 let id = uuid::Uuid::new_v4().to_string();
@@ -245,7 +353,7 @@ impl Store {
                 )
                 .bind(&id)
                 .bind(&tenant.0)
-                .bind(ITEM)
+                .bind(T::KIND)
                 .execute(&mut *tx)
                 .await?;
                 (id, 1, None)
@@ -258,13 +366,13 @@ impl Store {
                 )
                 .bind(id)
                 .bind(&tenant.0)
-                .bind(ITEM)
+                .bind(T::KIND)
                 .bind(base)
                 .execute(&mut *tx)
                 .await?;
                 if updated.rows_affected() == 0 {
                     tx.rollback().await?;
-                    return match self.editable_item(tenant, id).await? {
+                    return match self.editable_one::<T>(tenant, id).await? {
                         Some(current) => Ok(Saved::Conflict(Box::new(current))),
                         None => Err(StoreError::NotFound),
                     };
@@ -277,20 +385,20 @@ impl Store {
                 (id.to_string(), base + 1, live)
             }
         };
-        let mut item = item.clone();
-        // A new item has no files; an edit keeps those of the version it was based on,
-        // a restore those of the version restored.
+        let mut object = object.clone();
+        // A new object has no files; an edit keeps those of the version it was based
+        // on, a restore those of the version restored.
         let from = match (save.restored_from, number) {
             (Some(restored), _) => FilesFrom::Version(restored),
             (None, 1) => FilesFrom::Bytes,
             (None, n) => FilesFrom::Version(n - 1),
         };
-        let files = store_files(&mut tx, tenant, &id, &mut item, from).await?;
-        insert_version(&mut tx, tenant, &id, number, &item, &files, save, ctx).await?;
+        let files = store_files(&mut tx, tenant, &id, &mut object, from).await?;
+        insert_version(&mut tx, tenant, &id, number, &object, &files, save, ctx).await?;
         if live.is_none() {
             let bytes = file_bytes(&mut tx, tenant, &files).await?;
-            with_bytes(&mut item, &bytes);
-            match project_item(&mut tx, tenant, &id, &item, Status::Draft).await {
+            with_bytes(&mut object, &bytes);
+            match object.project(&mut tx, tenant, &id, Status::Draft).await {
                 // Another editor took the slug between the check and this write.
                 Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
                     tx.rollback().await?;
@@ -299,28 +407,19 @@ impl Store {
                 other => other?,
             }
         }
-        let action = if save.change == Change::Restore {
-            AuditAction::ContentRestored
-        } else {
-            AuditAction::ContentSaved
+        let action = match save.change {
+            Change::Restore => AuditAction::ContentRestored,
+            _ => AuditAction::ContentSaved,
         };
-        audit(
-            &mut tx,
-            self,
-            ctx,
-            tenant,
-            action,
-            &id,
-            &format!("{} v{number}", item.slug),
-        )
-        .await?;
+        let details = format!("{} v{number}", object.slug());
+        audit::<T>(&mut tx, self, ctx, tenant, action, &id, &details).await?;
         tx.commit().await?;
         Ok(Saved::Version { id, number })
     }
 
-    /// Publishes an item's newest version, if it is `expected` (the version the editor
-    /// saw). Returns false if there is no such item or a newer version was saved.
-    pub async fn publish_item(
+    /// Publishes an object's newest version, if it is `expected` (the version the editor
+    /// saw). Returns false if there is no such object or a newer version was saved.
+    pub async fn publish<T: Versioned>(
         &self,
         tenant: &TenantId,
         id: &str,
@@ -328,16 +427,16 @@ impl Store {
         ctx: &AuditContext,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let Some(head) = lock_head(&mut tx, tenant, id).await? else {
+        let Some(head) = lock_head::<T>(&mut tx, tenant, id).await? else {
             return Ok(false);
         };
         if head != expected {
             return Ok(false);
         }
-        let item = load_with_files(&mut tx, tenant, id, head).await?;
-        make_live(&mut tx, tenant, id, head, &item, ctx.actor_id.as_deref()).await?;
-        let details = format!("{} v{head}", item.slug);
-        audit(
+        let object: T = load_with_files(&mut tx, tenant, id, head).await?;
+        make_live(&mut tx, tenant, id, head, &object, ctx.actor_id.as_deref()).await?;
+        let details = format!("{} v{head}", object.slug());
+        audit::<T>(
             &mut tx,
             self,
             ctx,
@@ -351,26 +450,26 @@ impl Store {
         Ok(true)
     }
 
-    /// Takes an item off the public site; its newest version stays as a draft.
-    pub async fn unpublish_item(
+    /// Takes an object off the public site; its newest version stays as a draft.
+    pub async fn unpublish<T: Versioned>(
         &self,
         tenant: &TenantId,
         id: &str,
         ctx: &AuditContext,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let Some(head) = lock_head(&mut tx, tenant, id).await? else {
+        let Some(head) = lock_head::<T>(&mut tx, tenant, id).await? else {
             return Ok(false);
         };
-        let item = load_with_files(&mut tx, tenant, id, head).await?;
+        let object: T = load_with_files(&mut tx, tenant, id, head).await?;
         sqlx::query("UPDATE model_objects SET live = NULL WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        project_item(&mut tx, tenant, id, &item, Status::Draft).await?;
+        object.project(&mut tx, tenant, id, Status::Draft).await?;
         bump_model_version(&mut tx, tenant).await?;
-        let details = format!("{} v{head}", item.slug);
-        audit(
+        let details = format!("{} v{head}", object.slug());
+        audit::<T>(
             &mut tx,
             self,
             ctx,
@@ -384,40 +483,32 @@ impl Store {
         Ok(true)
     }
 
-    /// Deletes an item no other part of the model refers to. Its history is kept.
-    pub async fn delete_item(
+    /// Deletes an object no other part of the model refers to. Its history is kept.
+    pub async fn delete<T: Versioned>(
         &self,
         tenant: &TenantId,
         id: &str,
         ctx: &AuditContext,
     ) -> Result<Deleted> {
         let mut tx = self.begin_write().await?;
-        let Some(_) = lock_head(&mut tx, tenant, id).await? else {
+        let Some(head) = lock_head::<T>(&mut tx, tenant, id).await? else {
             return Err(StoreError::NotFound);
         };
-        let slug: String =
-            sqlx::query_scalar("SELECT slug FROM items WHERE id = $1 AND tenant_id = $2")
-                .bind(id)
-                .bind(&tenant.0)
-                .fetch_one(&mut *tx)
-                .await?;
-        let users = users_of(&mut tx, tenant, id, &slug).await?;
+        let (object, _) = load_version::<T>(&mut tx, tenant, id, head).await?;
+        let slug = object.slug().to_string();
+        let users = T::users_of(&mut tx, tenant, id, &slug).await?;
         if !users.is_empty() {
             tx.rollback().await?;
             return Ok(Deleted::InUse(users));
         }
-        sqlx::query("DELETE FROM items WHERE id = $1 AND tenant_id = $2")
-            .bind(id)
-            .bind(&tenant.0)
-            .execute(&mut *tx)
-            .await?;
+        T::unproject(&mut tx, tenant, id).await?;
         sqlx::query("UPDATE model_objects SET deleted_at = $1, live = NULL WHERE id = $2")
             .bind(now())
             .bind(id)
             .execute(&mut *tx)
             .await?;
         bump_model_version(&mut tx, tenant).await?;
-        audit(
+        audit::<T>(
             &mut tx,
             self,
             ctx,
@@ -431,12 +522,13 @@ impl Store {
         Ok(Deleted::Deleted)
     }
 
-    /// Gives every item that has no history yet its first version, the state it is in
-    /// now (items from before versions were kept). Cheap when there are none.
-    pub async fn ensure_item_history(&self) -> Result<usize> {
+    /// Gives every item and guide that has no history yet its first version, the state
+    /// it is in now (objects from before versions were kept). Cheap when there are none.
+    pub async fn ensure_history(&self) -> Result<usize> {
         let tenants: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT i.tenant_id FROM items i \
-             LEFT JOIN model_objects o ON o.id = i.id WHERE o.id IS NULL",
+            "SELECT DISTINCT tenant_id FROM (SELECT tenant_id, id FROM items \
+             UNION ALL SELECT tenant_id, id FROM guides) AS objects \
+             WHERE id NOT IN (SELECT id FROM model_objects)",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -444,44 +536,48 @@ impl Store {
         for tenant in tenants.into_iter().map(TenantId) {
             let model = self.model(&tenant, crate::Visibility::All, true).await?;
             let mut tx = self.begin_write().await?;
-            let ids = item_ids(&mut tx, &tenant).await?;
-            let known: Vec<String> =
-                sqlx::query_scalar("SELECT id FROM model_objects WHERE tenant_id = $1")
-                    .bind(&tenant.0)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            for item in &model.items {
-                let Some(id) = ids.get(&item.slug) else {
-                    continue;
-                };
-                if known.contains(id) {
-                    continue;
-                }
-                record_version(
-                    &mut tx,
-                    tenant.clone(),
-                    id,
-                    item,
-                    Change::Baseline,
-                    None,
-                    true,
-                )
-                .await?;
-                created += 1;
-            }
+            created += baseline(&mut tx, &tenant, &model.items).await?;
+            created += baseline(&mut tx, &tenant, &model.guides).await?;
             tx.commit().await?;
         }
         Ok(created)
     }
 }
 
-/// Records an imported or baseline state of an item as its next version, live if the
-/// item says it is published. `new_object` when the item has no history yet.
-pub(crate) async fn record_version(
+/// Records the current state of each object of `objects` that has no history yet.
+async fn baseline<T: Versioned>(
     tx: &mut AnyConnection,
-    tenant: TenantId,
+    tenant: &TenantId,
+    objects: &[T],
+) -> Result<usize> {
+    let ids = T::ids(tx, tenant).await?;
+    let known: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM model_objects WHERE tenant_id = $1")
+            .bind(&tenant.0)
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut created = 0;
+    for object in objects {
+        let Some(id) = ids.get(object.slug()) else {
+            continue;
+        };
+        if known.contains(id) {
+            continue;
+        }
+        record_version(tx, tenant, id, object, Change::Baseline, None, true).await?;
+        created += 1;
+    }
+    Ok(created)
+}
+
+/// Records an imported or baseline state of an object as its next version, live if
+/// it says it is published. `new_object` when the object has no history yet. Does not
+/// project it.
+pub(crate) async fn record_version<T: Versioned>(
+    tx: &mut AnyConnection,
+    tenant: &TenantId,
     id: &str,
-    item: &Item,
+    object: &T,
     change: Change,
     author: Option<&str>,
     new_object: bool,
@@ -499,12 +595,12 @@ pub(crate) async fn record_version(
             .fetch_one(&mut *tx)
             .await?
     };
-    let live = (item.status == Status::Published).then_some(number);
+    let live = (object.status() == Status::Published).then_some(number);
     if new_object {
         sqlx::query("INSERT INTO model_objects (id, tenant_id, kind, head, live) VALUES ($1, $2, $3, $4, $5)")
             .bind(id)
             .bind(&tenant.0)
-            .bind(ITEM)
+            .bind(T::KIND)
             .bind(number)
             .bind(live)
             .execute(&mut *tx)
@@ -519,8 +615,8 @@ pub(crate) async fn record_version(
         .execute(&mut *tx)
         .await?;
     }
-    let mut stored = item.clone();
-    let files = store_files(tx, &tenant, id, &mut stored, FilesFrom::Bytes).await?;
+    let mut stored = object.clone();
+    let files = store_files(tx, tenant, id, &mut stored, FilesFrom::Bytes).await?;
     let ctx = AuditContext {
         actor_id: author.map(String::from),
         ..AuditContext::default()
@@ -531,7 +627,7 @@ pub(crate) async fn record_version(
         restored_from: None,
         comment: None,
     };
-    insert_version(tx, &tenant, id, number, &stored, &files, &save, &ctx).await?;
+    insert_version(tx, tenant, id, number, &stored, &files, &save, &ctx).await?;
     if live.is_some() {
         sqlx::query("UPDATE model_versions SET published_at = created_at, published_by = author_id WHERE object_id = $1 AND number = $2")
             .bind(id)
@@ -542,24 +638,24 @@ pub(crate) async fn record_version(
     Ok(number)
 }
 
-pub(crate) fn parse_content(content: &str) -> Result<Item> {
+pub(crate) fn parse_content<T: Versioned>(content: &str) -> Result<T> {
     serde_json::from_str(content).map_err(|e| StoreError::Corrupt(format!("stored version: {e}")))
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn insert_version(
+pub(crate) async fn insert_version<T: Versioned>(
     tx: &mut AnyConnection,
     tenant: &TenantId,
     id: &str,
     number: i64,
-    item: &Item,
+    object: &T,
     files: &BTreeMap<String, String>,
     save: &Save<'_>,
     ctx: &AuditContext,
 ) -> Result<()> {
-    let mut content = item.clone();
+    let mut content = object.clone();
     // Whether it is published belongs to the object, not to a version of it.
-    content.status = Status::Published;
+    content.set_status(Status::Published);
     let content = serde_json::to_string(&content)
         .map_err(|e| StoreError::Corrupt(format!("version to JSON: {e}")))?;
     let files = serde_json::to_string(files)
@@ -585,19 +681,19 @@ pub(crate) async fn insert_version(
 
 /// Where a version's file contents come from.
 pub(crate) enum FilesFrom {
-    /// The item's bytes, as they are (an import: an empty file is an empty file).
+    /// The object's bytes, as they are (an import: an empty file is an empty file).
     Bytes,
     /// The files of this stored version, by name (the editor sends names, not contents),
     /// and the bytes of any file uploaded with the save.
     Version(i64),
 }
 
-/// Stores the item's file contents by hash and empties them in `item`.
-pub(crate) async fn store_files(
+/// Stores the object's file contents by hash and empties them in `object`.
+pub(crate) async fn store_files<T: Versioned>(
     tx: &mut AnyConnection,
     tenant: &TenantId,
     id: &str,
-    item: &mut Item,
+    object: &mut T,
     from: FilesFrom,
 ) -> Result<BTreeMap<String, String>> {
     let known: BTreeMap<String, String> = match from {
@@ -616,8 +712,7 @@ pub(crate) async fn store_files(
         }
     };
     let mut files = BTreeMap::new();
-    for attachment in &mut item.attachments {
-        let file = &mut attachment.file;
+    for file in object.files_mut() {
         let hash = match from {
             FilesFrom::Bytes => put_file(&mut *tx, tenant, &file.bytes).await?,
             // A file uploaded with this save.
@@ -667,20 +762,20 @@ pub(crate) async fn file_bytes(
     Ok(out)
 }
 
-pub(crate) fn with_bytes(item: &mut Item, bytes: &HashMap<String, Vec<u8>>) {
-    for attachment in &mut item.attachments {
-        if let Some(b) = bytes.get(&attachment.file.file_name) {
-            attachment.file.bytes = b.clone();
+pub(crate) fn with_bytes<T: Versioned>(object: &mut T, bytes: &HashMap<String, Vec<u8>>) {
+    for file in object.files_mut() {
+        if let Some(b) = bytes.get(&file.file_name) {
+            file.bytes = b.clone();
         }
     }
 }
 
-pub(crate) async fn load_version(
+pub(crate) async fn load_version<T: Versioned>(
     tx: &mut AnyConnection,
     tenant: &TenantId,
     id: &str,
     number: i64,
-) -> Result<(Item, BTreeMap<String, String>)> {
+) -> Result<(T, BTreeMap<String, String>)> {
     let row = sqlx::query(
         "SELECT content, files FROM model_versions WHERE tenant_id = $1 AND object_id = $2 AND number = $3",
     )
@@ -695,26 +790,26 @@ pub(crate) async fn load_version(
 }
 
 /// A stored version with its files' contents.
-pub(crate) async fn load_with_files(
+pub(crate) async fn load_with_files<T: Versioned>(
     tx: &mut AnyConnection,
     tenant: &TenantId,
     id: &str,
     number: i64,
-) -> Result<Item> {
-    let (mut item, files) = load_version(tx, tenant, id, number).await?;
+) -> Result<T> {
+    let (mut object, files) = load_version::<T>(tx, tenant, id, number).await?;
     let bytes = file_bytes(tx, tenant, &files).await?;
-    with_bytes(&mut item, &bytes);
-    Ok(item)
+    with_bytes(&mut object, &bytes);
+    Ok(object)
 }
 
-/// Makes version `number` of an item (`item`, with its files) the one the public sees,
-/// on every instance at once.
-pub(crate) async fn make_live(
+/// Makes version `number` of an object (`object`, with its files) the one the public
+/// sees, on every instance at once.
+pub(crate) async fn make_live<T: Versioned>(
     tx: &mut AnyConnection,
     tenant: &TenantId,
     id: &str,
     number: i64,
-    item: &Item,
+    object: &T,
     published_by: Option<&str>,
 ) -> Result<()> {
     sqlx::query("UPDATE model_objects SET live = $1 WHERE id = $2")
@@ -732,12 +827,12 @@ pub(crate) async fn make_live(
     .bind(number)
     .execute(&mut *tx)
     .await?;
-    project_item(tx, tenant, id, item, Status::Published).await?;
+    object.project(tx, tenant, id, Status::Published).await?;
     bump_model_version(tx, tenant).await
 }
 
-/// Takes the item's row lock (a no-op update) and returns its newest version's number.
-pub(crate) async fn lock_head(
+/// Takes the object's row lock (a no-op update) and returns its newest version's number.
+pub(crate) async fn lock_head<T: Versioned>(
     tx: &mut AnyConnection,
     tenant: &TenantId,
     id: &str,
@@ -747,7 +842,7 @@ pub(crate) async fn lock_head(
     )
     .bind(id)
     .bind(&tenant.0)
-    .bind(ITEM)
+    .bind(T::KIND)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
@@ -761,76 +856,6 @@ pub(crate) async fn lock_head(
     ))
 }
 
-async fn slug_taken(tx: &mut AnyConnection, tenant: &TenantId, slug: &str) -> Result<bool> {
-    let found: Option<String> =
-        sqlx::query_scalar("SELECT id FROM items WHERE tenant_id = $1 AND slug = $2")
-            .bind(&tenant.0)
-            .bind(slug)
-            .fetch_optional(tx)
-            .await?;
-    Ok(found.is_some())
-}
-
-/// What refers to an item: items that relate to it or are owned by it, guide steps
-/// that use it, and the tenant's settings.
-async fn users_of(
-    tx: &mut AnyConnection,
-    tenant: &TenantId,
-    id: &str,
-    slug: &str,
-) -> Result<Vec<String>> {
-    let mut users: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT i.slug FROM items i \
-         LEFT JOIN relations r ON r.from_item_id = i.id AND r.to_item_id = $2 \
-         WHERE i.tenant_id = $1 AND i.id <> $2 AND (r.to_item_id IS NOT NULL OR i.owner_slug = $3)",
-    )
-    .bind(&tenant.0)
-    .bind(id)
-    .bind(slug)
-    .fetch_all(&mut *tx)
-    .await?;
-    let guides: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT g.slug FROM guides g LEFT JOIN guide_steps s ON s.guide_id = g.id \
-         WHERE g.tenant_id = $1 AND (g.owner_slug = $3 OR (',' || s.tools || ',') LIKE $2 \
-         OR (',' || s.relies_on || ',') LIKE $2)",
-    )
-    .bind(&tenant.0)
-    .bind(format!("%,{slug},%"))
-    .bind(slug)
-    .fetch_all(&mut *tx)
-    .await?;
-    users.extend(guides.into_iter().map(|g| format!("guide:{g}")));
-    // Drafts not yet published that relate to it or are owned by it.
-    let drafts: Vec<String> = sqlx::query_scalar(
-        "SELECT v.content FROM model_objects o JOIN model_versions v ON v.object_id = o.id AND v.number = o.head \
-         WHERE o.tenant_id = $1 AND o.id <> $2 AND o.deleted_at IS NULL AND (o.live IS NULL OR o.live <> o.head)",
-    )
-    .bind(&tenant.0)
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    for content in drafts {
-        let draft = parse_content(&content)?;
-        if draft.owner.as_deref() == Some(slug) || draft.relations.iter().any(|r| r.to == slug) {
-            users.push(draft.slug);
-        }
-    }
-    let in_settings: Option<String> = sqlx::query_scalar(
-        "SELECT slug FROM tenants WHERE id = $1 AND (child_welfare_slug = $2 \
-         OR child_welfare_out_of_hours_slug = $2 OR relay_privacy_slug = $2)",
-    )
-    .bind(&tenant.0)
-    .bind(slug)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if in_settings.is_some() {
-        users.push("tenant".into());
-    }
-    users.sort();
-    users.dedup();
-    Ok(users)
-}
-
 pub(crate) async fn bump_model_version(tx: &mut AnyConnection, tenant: &TenantId) -> Result<()> {
     sqlx::query(
         "UPDATE tenants SET model_version = model_version + 1, updated_at = $1 WHERE id = $2",
@@ -842,7 +867,7 @@ pub(crate) async fn bump_model_version(tx: &mut AnyConnection, tenant: &TenantId
     Ok(())
 }
 
-pub(crate) async fn audit(
+pub(crate) async fn audit<T: Versioned>(
     tx: &mut AnyConnection,
     store: &Store,
     ctx: &AuditContext,
@@ -857,152 +882,9 @@ pub(crate) async fn audit(
             ..ctx.clone()
         },
         action,
-        target: item_target(id),
+        target: object_target::<T>(id),
         outcome: Outcome::Success,
         details: details.to_string(),
     };
     append_rows(tx, store.secrets(), std::slice::from_ref(&row)).await
-}
-
-/// The tenant's item ids by slug.
-pub(crate) async fn item_ids(
-    tx: &mut AnyConnection,
-    tenant: &TenantId,
-) -> Result<HashMap<String, String>> {
-    let rows = sqlx::query("SELECT id, slug FROM items WHERE tenant_id = $1")
-        .bind(&tenant.0)
-        .fetch_all(tx)
-        .await?;
-    rows.into_iter()
-        .map(|row| Ok((row.try_get("slug")?, row.try_get("id")?)))
-        .collect()
-}
-
-/// Writes an item into the tables the site reads: its row, texts, relations and files.
-/// The items it relates to must have rows already.
-pub(crate) async fn project_item(
-    tx: &mut AnyConnection,
-    tenant: &TenantId,
-    id: &str,
-    item: &Item,
-    status: Status,
-) -> Result<()> {
-    upsert_item_row(tx, tenant, id, item, status).await?;
-    let ids = item_ids(tx, tenant).await?;
-    replace_item_parts(tx, tenant, id, item, &ids).await
-}
-
-/// The item's own row, inserted or updated.
-pub(crate) async fn upsert_item_row(
-    tx: &mut AnyConnection,
-    tenant: &TenantId,
-    id: &str,
-    item: &Item,
-    status: Status,
-) -> Result<()> {
-    let contact = item.contact.clone().unwrap_or_default();
-    sqlx::query(
-        "INSERT INTO items (id, tenant_id, slug, kind, levels, target_groups, prevention, owner_slug, \
-         review_date, status, priorities, phone, email, address, web, updated_at, form_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-         ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, kind = excluded.kind, levels = excluded.levels, \
-         target_groups = excluded.target_groups, prevention = excluded.prevention, \
-         owner_slug = excluded.owner_slug, review_date = excluded.review_date, status = excluded.status, \
-         priorities = excluded.priorities, phone = excluded.phone, email = excluded.email, \
-         address = excluded.address, web = excluded.web, updated_at = excluded.updated_at, \
-         form_key = excluded.form_key",
-    )
-    .bind(id)
-    .bind(&tenant.0)
-    .bind(&item.slug)
-    .bind(item.kind.key())
-    .bind(join_keys(&item.levels, Level::key))
-    .bind(join_keys(&item.target_groups, TargetGroup::key))
-    .bind(join_keys(&item.prevention, Prevention::key))
-    .bind(&item.owner)
-    .bind(item.review_date.map(format_iso_date))
-    .bind(status.key())
-    .bind(item.priorities.join(","))
-    .bind(contact.phone)
-    .bind(contact.email)
-    .bind(contact.address)
-    .bind(contact.web)
-    .bind(now())
-    .bind(&item.form)
-    .execute(tx)
-    .await?;
-    Ok(())
-}
-
-/// Replaces the item's texts, relations and attachments. `ids`: item ids by slug.
-pub(crate) async fn replace_item_parts(
-    tx: &mut AnyConnection,
-    tenant: &TenantId,
-    id: &str,
-    item: &Item,
-    ids: &HashMap<String, String>,
-) -> Result<()> {
-    for table in ["item_texts", "attachments"] {
-        sqlx::query(&format!(
-            "DELETE FROM {table} WHERE item_id = $1 AND tenant_id = $2"
-        ))
-        .bind(id)
-        .bind(&tenant.0)
-        .execute(&mut *tx)
-        .await?;
-    }
-    sqlx::query("DELETE FROM relations WHERE from_item_id = $1 AND tenant_id = $2")
-        .bind(id)
-        .bind(&tenant.0)
-        .execute(&mut *tx)
-        .await?;
-    for lang in Lang::ALL {
-        let Some(text) = item.text.get(lang) else {
-            continue;
-        };
-        sqlx::query(
-            "INSERT INTO item_texts (item_id, tenant_id, lang, title, summary, body, opening_hours) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id)
-        .bind(&tenant.0)
-        .bind(lang.code())
-        .bind(&text.title)
-        .bind(&text.summary)
-        .bind(&text.body)
-        .bind(&text.opening_hours)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for (position, relation) in item.relations.iter().enumerate() {
-        let to = ids.get(&relation.to).ok_or_else(|| {
-            StoreError::Corrupt(format!("relation to {:?}, which has no row", relation.to))
-        })?;
-        sqlx::query(
-            "INSERT INTO relations (tenant_id, from_item_id, to_item_id, kind, position) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&tenant.0)
-        .bind(id)
-        .bind(to)
-        .bind(relation.kind.key())
-        .bind(position as i64)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for (position, attachment) in item.attachments.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO attachments (item_id, tenant_id, file_name, position, title_nb, title_nn, content) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id)
-        .bind(&tenant.0)
-        .bind(&attachment.file.file_name)
-        .bind(position as i64)
-        .bind(&attachment.title.nb)
-        .bind(&attachment.title.nn)
-        .bind(&attachment.file.bytes)
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
 }

@@ -129,7 +129,7 @@ async fn state_of(app: &TestApp, slug: &str) -> ItemState {
         .await
         .unwrap()
         .into_iter()
-        .find(|s| s.item.slug == slug)
+        .find(|s| s.object.slug == slug)
         .unwrap()
 }
 
@@ -213,7 +213,7 @@ async fn an_editor_edits_previews_publishes_and_restores(backend: Backend) {
     let csrf = hidden(&page, "csrf");
     assert_eq!(hidden(&page, "base"), before.head.to_string());
 
-    let mut form = form_of(&before.item, before.head, &csrf);
+    let mut form = form_of(&before.object, before.head, &csrf);
     set(
         &mut form,
         "summary-nb",
@@ -284,7 +284,7 @@ async fn an_editor_edits_previews_publishes_and_restores(backend: Backend) {
     assert!(location.contains("gjenopprettet="), "{location}");
     let restored = state_of(&app, "helsestasjon").await;
     assert_eq!(restored.head, before.head + 2);
-    assert_eq!(restored.item.text, before.item.text);
+    assert_eq!(restored.object.text, before.object.text);
     editor
         .post(&format!("{edit}/publiser"), &publish(restored.head))
         .await;
@@ -298,7 +298,7 @@ async fn an_editor_edits_previews_publishes_and_restores(backend: Backend) {
     assert!(location.ends_with("?i-bruk=1"), "{location}");
     assert_eq!(app.get("/nb/testvik/innhold/helsestasjon").await.0, 200);
     let now = state_of(&app, "helsestasjon").await;
-    let mut form = form_of(&now.item, now.head, &csrf);
+    let mut form = form_of(&now.object, now.head, &csrf);
     set(&mut form, "kind", "tiltak");
     let (status, page, _) = editor.post(&edit, &form).await;
     assert_eq!(status, 422);
@@ -352,9 +352,9 @@ async fn a_stale_save_gets_the_conflict_page_and_loses_nothing(backend: Backend)
     let start = state_of(&app, "samtalerutine").await;
     let edit = format!("/nb/testvik/rediger/innhold/{}", start.id);
 
-    let mut mine = form_of(&start.item, start.head, &first.csrf().await);
+    let mut mine = form_of(&start.object, start.head, &first.csrf().await);
     set(&mut mine, "summary-nb", "Slik snakker vi med barn og unge.");
-    let mut theirs = form_of(&start.item, start.head, &second.csrf().await);
+    let mut theirs = form_of(&start.object, start.head, &second.csrf().await);
     set(
         &mut theirs,
         "summary-nb",
@@ -375,7 +375,7 @@ async fn a_stale_save_gets_the_conflict_page_and_loses_nothing(backend: Backend)
     let now = state_of(&app, "samtalerutine").await;
     assert_eq!(now.head, start.head + 1, "nothing was written");
     assert_eq!(
-        now.item.text.nb.as_ref().unwrap().summary,
+        now.object.text.nb.as_ref().unwrap().summary,
         "Slik snakker vi med barn og unge."
     );
     // The form came back with their text and the newer version as its base: saving it
@@ -400,7 +400,7 @@ async fn bad_input_comes_back_kept_with_messages_and_nothing_is_saved(backend: B
     let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
     let start = state_of(&app, "helsestasjon").await;
     let edit = format!("/nn/testvik/rediger/innhold/{}", start.id);
-    let mut form = form_of(&start.item, start.head, &editor.csrf().await);
+    let mut form = form_of(&start.object, start.head, &editor.csrf().await);
     set(&mut form, "title-nb", "");
     set(&mut form, "summary-nb", "");
     set(&mut form, "body-nb", "");
@@ -481,7 +481,7 @@ async fn only_the_tenants_editors_may_edit_and_forms_need_their_token(backend: B
         let (status, _, _) = editor.post(&path, &[("csrf".into(), token.into())]).await;
         assert_eq!(status, 403, "token {token:?}");
     }
-    let mut form = form_of(&item.item, item.head, "forged");
+    let mut form = form_of(&item.object, item.head, "forged");
     set(&mut form, "summary-nb", "Forfalsket");
     let (status, _, _) = editor
         .post(&format!("/nb/testvik/rediger/innhold/{}", item.id), &form)
@@ -546,7 +546,7 @@ async fn items_in_use_are_not_deleted_and_new_ones_are(backend: Backend) {
     let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
     assert!(
         app.store
-            .editable_item(&tenant.id, &created.id)
+            .editable_one::<Item>(&tenant.id, &created.id)
             .await
             .unwrap()
             .is_none()
@@ -585,16 +585,16 @@ async fn import_is_an_upsert_that_writes_versions_only_for_what_changed(backend:
     assert_eq!(before.len(), after.len());
     for (b, a) in before.iter().zip(&after) {
         assert_eq!(a.id, b.id, "ids are kept");
-        let expected = if a.item.slug == "oppvekstplan" {
+        let expected = if a.object.slug == "oppvekstplan" {
             b.head + 1
         } else {
             b.head
         };
-        assert_eq!(a.head, expected, "{}", a.item.slug);
+        assert_eq!(a.head, expected, "{}", a.object.slug);
     }
     let plan_state = after
         .iter()
-        .find(|s| s.item.slug == "oppvekstplan")
+        .find(|s| s.object.slug == "oppvekstplan")
         .unwrap();
     assert_eq!(plan_state.live, Some(plan_state.head));
     let history = app
@@ -649,7 +649,7 @@ async fn attachments_survive_edits_imports_and_restores(backend: Backend) {
     // An item with a PDF can be edited: the form does not touch its files.
     let csrf = editor.csrf().await;
     let edit = format!("/nb/testvik/rediger/innhold/{}", imported.id);
-    let mut form = form_of(&imported.item, imported.head, &csrf);
+    let mut form = form_of(&imported.object, imported.head, &csrf);
     set(&mut form, "summary-nb", "Skjemaet, også som PDF.");
     let (status, page, _) = editor.post(&edit, &form).await;
     assert_eq!(status, 303, "{page}");
@@ -714,7 +714,7 @@ async fn publishing_a_version_not_seen_publishes_nothing(backend: Backend) {
     let csrf = editor.csrf().await;
     let start = state_of(&app, "helsestasjon").await;
     let edit = format!("/nb/testvik/rediger/innhold/{}", start.id);
-    let mut form = form_of(&start.item, start.head, &csrf);
+    let mut form = form_of(&start.object, start.head, &csrf);
     set(&mut form, "summary-nb", "En annen redaktør skrev dette.");
     let (status, page, _) = editor.post(&edit, &form).await;
     assert_eq!(status, 303, "{page}");
@@ -764,7 +764,7 @@ async fn reviews_are_confirmed_by_their_owners_and_reminded_once(backend: Backen
     // The routine, owned by the health station, falls due.
     let routine = state_of(&app, "samtalerutine").await;
     let edit = format!("/nb/testvik/rediger/innhold/{}", routine.id);
-    let mut form = form_of(&routine.item, routine.head, &csrf);
+    let mut form = form_of(&routine.object, routine.head, &csrf);
     set(&mut form, "review_date", "2026-01-15");
     assert_eq!(editor.post(&edit, &form).await.0, 303);
     let due = state_of(&app, "samtalerutine").await;
@@ -853,9 +853,9 @@ async fn reviews_are_confirmed_by_their_owners_and_reminded_once(backend: Backen
     assert!(location.ends_with("?bekreftet=1"), "{location}");
     let confirmed = state_of(&app, "samtalerutine").await;
     let next = today + time::Duration::days(365);
-    assert_eq!(confirmed.item.review_date, Some(next));
+    assert_eq!(confirmed.object.review_date, Some(next));
     assert_eq!(confirmed.live, Some(confirmed.head), "live at once");
-    assert_eq!(confirmed.item.text, due.item.text);
+    assert_eq!(confirmed.object.text, due.object.text);
     let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
     let history = app
         .store
@@ -883,7 +883,7 @@ async fn files_are_attached_by_their_content_and_removed(backend: Backend) {
     let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
     let csrf = editor.csrf().await;
     let start = state_of(&app, "helsestasjon").await;
-    assert!(start.item.attachments.is_empty());
+    assert!(start.object.attachments.is_empty());
     let edit = format!("/nb/testvik/rediger/innhold/{}", start.id);
     let upload = format!("{edit}/vedlegg");
     let base = start.head.to_string();
@@ -956,9 +956,9 @@ async fn files_are_attached_by_their_content_and_removed(backend: Backend) {
     assert!(location.ends_with("?lagret=1"), "{location}");
     let with_file = state_of(&app, "helsestasjon").await;
     assert_eq!(with_file.head, start.head + 1);
-    assert_eq!(with_file.item.attachments[0].file.file_name, "plan.pdf");
+    assert_eq!(with_file.object.attachments[0].file.file_name, "plan.pdf");
     assert_eq!(
-        with_file.item.attachments[0].title.nb.as_deref(),
+        with_file.object.attachments[0].title.nb.as_deref(),
         Some("Plan for helsestasjonen")
     );
     let public_file = format!(
@@ -1000,7 +1000,7 @@ async fn files_are_attached_by_their_content_and_removed(backend: Backend) {
     let (status, _, _) = editor.post(&format!("{edit}/vedlegg/fjern"), &remove).await;
     assert_eq!(status, 303);
     let removed = state_of(&app, "helsestasjon").await;
-    assert!(removed.item.attachments.is_empty());
+    assert!(removed.object.attachments.is_empty());
     editor
         .post(&format!("{edit}/publiser"), &publish(removed.head))
         .await;
@@ -1038,7 +1038,7 @@ async fn items_from_before_versions_get_their_first_version_at_start(backend: Ba
     let after = restarted.editable_items(&tenant.id).await.unwrap();
     assert_eq!(after.len(), before.len());
     for (b, a) in before.iter().zip(&after) {
-        assert_eq!((a.id.as_str(), &a.item), (b.id.as_str(), &b.item));
+        assert_eq!((a.id.as_str(), &a.object), (b.id.as_str(), &b.object));
         assert_eq!(a.head, 1);
         assert_eq!(a.live.is_some(), b.live.is_some());
     }
@@ -1051,5 +1051,5 @@ async fn items_from_before_versions_get_their_first_version_at_start(backend: Ba
     let again = saman_store::Store::connect(&app.db.url, crate::common::test_secrets())
         .await
         .unwrap();
-    assert_eq!(again.ensure_item_history().await.unwrap(), 0);
+    assert_eq!(again.ensure_history().await.unwrap(), 0);
 }

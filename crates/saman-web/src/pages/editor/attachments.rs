@@ -145,7 +145,7 @@ async fn save_files(
     let audit = audit_context(allowed, address);
     let saved = state
         .store
-        .save_item(
+        .save::<Item>(
             &allowed.tenant.record.id,
             Some(&current.id),
             &item,
@@ -173,9 +173,9 @@ pub async fn upload(
     let upload = read_upload(tr, multipart).await?;
     check_token(&allowed.user.session.csrf_token, &upload.csrf)?;
     let current = current_state(&state, &allowed, &id).await?;
-    let problems = check_upload(tr, &allowed.tenant.record.tenant, &current.item, &upload);
+    let problems = check_upload(tr, &allowed.tenant.record.tenant, &current.object, &upload);
     if !problems.is_empty() {
-        let mut input = super::input::ItemInput::of(&current.item, current.head);
+        let mut input = super::input::ItemInput::of(&current.object, current.head);
         input.attachment_titles = upload.titles.clone();
         let view = FormView {
             problems,
@@ -187,7 +187,7 @@ pub async fn upload(
     let Some((file_name, bytes)) = upload.file else {
         return Err(WebError::BadRequest(tr.t("editor-upload-broken")));
     };
-    let mut item = current.item.clone();
+    let mut item = current.object.clone();
     let title = |i: usize| Some(upload.titles[i].clone()).filter(|t| !t.is_empty());
     item.attachments.push(Attachment {
         file: FileContent {
@@ -230,7 +230,7 @@ pub async fn remove(
     check_token(&allowed.user.session.csrf_token, &form.csrf)?;
     let tr = Tr::new(allowed.lang);
     let current = current_state(&state, &allowed, &id).await?;
-    let mut item = current.item.clone();
+    let mut item = current.object.clone();
     let before = item.attachments.len();
     item.attachments.retain(|a| a.file.file_name != form.file);
     if item.attachments.len() == before {

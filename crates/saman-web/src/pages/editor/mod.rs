@@ -145,10 +145,10 @@ pub async fn list(
         .iter()
         .map(|s| ItemRow {
             href: urls.at(&format!("/rediger/innhold/{}", s.id)),
-            title: title_of(&s.item, allowed.lang),
-            kind: tr.t(&format!("kind-{}", s.item.kind.key())),
+            title: title_of(&s.object, allowed.lang),
+            kind: tr.t(&format!("kind-{}", s.object.kind.key())),
             status: status_text(tr, s),
-            missing: missing_languages(tr, &s.item),
+            missing: missing_languages(tr, &s.object),
             saved: saved_text(tr, s),
         })
         .collect();
@@ -364,7 +364,7 @@ async fn item_form(app: &AppState, view: FormView<'_>) -> Result<Html<String>, W
     let mut others: Vec<&Item> = all
         .iter()
         .filter(|s| state.as_ref().is_none_or(|st| st.id != s.id))
-        .map(|s| &s.item)
+        .map(|s| &s.object)
         .collect();
     others.sort_by_cached_key(|i| crate::views::norwegian_sort_key(&title_of(i, lang)));
     let option = |item: &&Item, selected: &str| Choice {
@@ -426,11 +426,11 @@ async fn item_form(app: &AppState, view: FormView<'_>) -> Result<Html<String>, W
         .collect();
     let (heading, action, status, public_href, attachments) = match &state {
         Some(s) => (
-            title_of(&s.item, lang),
+            title_of(&s.object, lang),
             urls.at(&format!("/rediger/innhold/{}", s.id)),
             status_text(tr, s),
-            s.live.map(|_| urls.item(&s.item.slug)),
-            s.item
+            s.live.map(|_| urls.item(&s.object.slug)),
+            s.object
                 .attachments
                 .iter()
                 .map(|a| AttachmentRow {
@@ -582,7 +582,7 @@ async fn current_state(
 ) -> Result<ItemState, WebError> {
     state
         .store
-        .editable_item(&allowed.tenant.record.id, id)
+        .editable_one::<Item>(&allowed.tenant.record.id, id)
         .await?
         .ok_or(WebError::NotFound)
 }
@@ -627,7 +627,7 @@ pub async fn edit_form(
             .gjenopprettet
             .map(|v| tr.t1("editor-restored", "version", v))
     };
-    let input = ItemInput::of(&current.item, current.head);
+    let input = ItemInput::of(&current.object, current.head);
     let view = FormView {
         message,
         ..FormView::new(&allowed, &ctx, Some(current), input)
@@ -665,7 +665,7 @@ async fn save_input(
     let others: Vec<&Item> = all
         .iter()
         .filter(|s| current.as_ref().is_none_or(|c| c.id != s.id))
-        .map(|s| &s.item)
+        .map(|s| &s.object)
         .collect();
     let view = |state: Option<ItemState>, input, problems, conflict| FormView {
         problems,
@@ -675,7 +675,7 @@ async fn save_input(
     let item = match input.to_item(
         tr,
         &allowed.tenant.record.tenant,
-        current.as_ref().map(|c| &c.item),
+        current.as_ref().map(|c| &c.object),
         &others,
     ) {
         Ok(item) => item,
@@ -698,7 +698,7 @@ async fn save_input(
     let id = current.as_ref().map(|c| c.id.as_str());
     match state
         .store
-        .save_item(tenant_id, id, &item, &save, &audit)
+        .save::<Item>(tenant_id, id, &item, &save, &audit)
         .await?
     {
         Saved::Version { id, .. } => Ok(Redirect::to(
@@ -718,7 +718,7 @@ async fn save_input(
             Ok(form_with_problems(html))
         }
         Saved::Conflict(newer) => {
-            let stored = history::item_fields(&newer.item);
+            let stored = history::item_fields(&newer.object);
             let mine = history::item_fields(&item);
             let changes = history::changes(&stored, &mine)
                 .into_iter()
@@ -757,15 +757,15 @@ pub async fn preview(
     let current = current_state(&state, &allowed, &id).await?;
     let published = &allowed.tenant;
     let mut model = published.model.clone();
-    model.items.retain(|i| i.slug != current.item.slug);
-    model.items.push(current.item.clone());
+    model.items.retain(|i| i.slug != current.object.slug);
+    model.items.push(current.object.clone());
     model.items.sort_by(|a, b| a.slug.cmp(&b.slug));
     let draft = saman_store::Published {
         record: published.record.clone(),
         model,
     };
     let back = urls(&allowed).at(&format!("/rediger/innhold/{id}"));
-    super::item::item_page(&draft, &current.item, allowed.lang, &ctx, Some(back))
+    super::item::item_page(&draft, &current.object, allowed.lang, &ctx, Some(back))
 }
 
 #[derive(Deserialize)]
@@ -795,7 +795,7 @@ pub async fn publish(
     let audit = audit_context(&allowed, address);
     let published = state
         .store
-        .publish_item(&allowed.tenant.record.id, &id, form.version, &audit)
+        .publish::<Item>(&allowed.tenant.record.id, &id, form.version, &audit)
         .await?;
     let outcome = if published { "publisert=1" } else { "nyere=1" };
     Ok(
@@ -814,14 +814,14 @@ pub async fn unpublish(
     check_token(&allowed.user.session.csrf_token, &form.csrf)?;
     let current = current_state(&state, &allowed, &id).await?;
     // The worry path and the relay log's privacy page link to what the settings name.
-    if named_in_settings(&allowed.tenant.record.tenant, &current.item.slug) {
+    if named_in_settings(&allowed.tenant.record.tenant, &current.object.slug) {
         let to = urls(&allowed).at(&format!("/rediger/innhold/{id}?i-bruk=1"));
         return Ok(Redirect::to(&to).into_response());
     }
     let audit = audit_context(&allowed, address);
     if !state
         .store
-        .unpublish_item(&allowed.tenant.record.id, &id, &audit)
+        .unpublish::<Item>(&allowed.tenant.record.id, &id, &audit)
         .await?
     {
         return Err(WebError::NotFound);
@@ -871,7 +871,7 @@ fn delete_page(
     in_use: Vec<String>,
 ) -> Result<Html<String>, WebError> {
     let tr = Tr::new(allowed.lang);
-    let title = title_of(&current.item, allowed.lang);
+    let title = title_of(&current.object, allowed.lang);
     let back = urls(allowed).at(&format!("/rediger/innhold/{}", current.id));
     render(DeletePage {
         chrome: Chrome::tenant(
@@ -901,7 +901,7 @@ pub async fn delete(
     let audit = audit_context(&allowed, address);
     match state
         .store
-        .delete_item(&allowed.tenant.record.id, &id, &audit)
+        .delete::<Item>(&allowed.tenant.record.id, &id, &audit)
         .await?
     {
         Deleted::Deleted => {
@@ -915,8 +915,8 @@ pub async fn delete(
                 .await?;
             let names = users
                 .iter()
-                .map(|user| match all.iter().find(|s| &s.item.slug == user) {
-                    Some(s) => title_of(&s.item, allowed.lang),
+                .map(|user| match all.iter().find(|s| &s.object.slug == user) {
+                    Some(s) => title_of(&s.object, allowed.lang),
                     None if user == "tenant" => tr.t("editor-in-use-settings"),
                     None => {
                         let guide = user.strip_prefix("guide:").unwrap_or(user);
@@ -989,12 +989,12 @@ pub async fn history(
     if let Some((from, to)) = compared {
         let old = state
             .store
-            .item_version(tenant_id, &id, from)
+            .version::<Item>(tenant_id, &id, from)
             .await?
             .ok_or(WebError::NotFound)?;
         let new = state
             .store
-            .item_version(tenant_id, &id, to)
+            .version::<Item>(tenant_id, &id, to)
             .await?
             .ok_or(WebError::NotFound)?;
         changes = history::changes(&history::item_fields(&old), &history::item_fields(&new))
@@ -1007,7 +1007,7 @@ pub async fn history(
             .collect();
     }
     let back = urls(&allowed).at(&format!("/rediger/innhold/{id}"));
-    let title = title_of(&current.item, allowed.lang);
+    let title = title_of(&current.object, allowed.lang);
     render(HistoryPage {
         chrome: Chrome::tenant(
             allowed.lang,
@@ -1077,11 +1077,15 @@ pub async fn restore(
     let current = current_state(&state, &allowed, &id).await?;
     let old = state
         .store
-        .item_version(tenant_id, &id, form.version)
+        .version::<Item>(tenant_id, &id, form.version)
         .await?
         .ok_or(WebError::NotFound)?;
     let all = state.store.editable_items(tenant_id).await?;
-    let others: Vec<&Item> = all.iter().filter(|s| s.id != id).map(|s| &s.item).collect();
+    let others: Vec<&Item> = all
+        .iter()
+        .filter(|s| s.id != id)
+        .map(|s| &s.object)
+        .collect();
     let mut problems = Vec::new();
     input::check_edited(&old, &mut problems);
     let refs = rules::References::new(
@@ -1108,7 +1112,7 @@ pub async fn restore(
     let audit = audit_context(&allowed, address);
     match state
         .store
-        .save_item(tenant_id, Some(&id), &old, &save, &audit)
+        .save::<Item>(tenant_id, Some(&id), &old, &save, &audit)
         .await?
     {
         Saved::Version { .. } => Ok(Redirect::to(&urls(&allowed).at(&format!(

@@ -75,8 +75,8 @@ pub struct ReviewQuery {
 
 fn owner_name(states: &[ItemState], owner: Option<&str>, lang: Lang, tr: Tr) -> String {
     owner
-        .and_then(|o| states.iter().find(|s| s.item.slug == o))
-        .map_or_else(|| tr.t("review-no-owner"), |s| title_of(&s.item, lang))
+        .and_then(|o| states.iter().find(|s| s.object.slug == o))
+        .map_or_else(|| tr.t("review-no-owner"), |s| title_of(&s.object, lang))
 }
 
 pub async fn page(
@@ -100,10 +100,10 @@ pub async fn page(
     let urls = urls(&allowed);
     let mut groups: BTreeMap<String, Vec<DueRow>> = BTreeMap::new();
     for s in &states {
-        let Some(date) = s.item.review_date.filter(|d| *d <= horizon) else {
+        let Some(date) = s.object.review_date.filter(|d| *d <= horizon) else {
             continue;
         };
-        let owner = s.item.owner.as_deref();
+        let owner = s.object.owner.as_deref();
         if !may_review_item(actor, tenant_id.as_str(), owner, &services) {
             continue;
         }
@@ -112,9 +112,9 @@ pub async fn page(
             .or_default()
             .push(DueRow {
                 id: s.id.clone(),
-                title: title_of(&s.item, lang),
+                title: title_of(&s.object, lang),
                 edit_href: editor.then(|| urls.at(&format!("/rediger/innhold/{}", s.id))),
-                public_href: urls.item(&s.item.slug),
+                public_href: urls.item(&s.object.slug),
                 date: tr.date(date),
                 overdue: date < today,
                 version: s.head,
@@ -147,15 +147,15 @@ fn health(tr: Tr, allowed: &Reviewer, states: &[ItemState], today: time::Date) -
     let urls = urls(allowed);
     let link = |s: &ItemState| Link {
         href: urls.at(&format!("/rediger/innhold/{}", s.id)),
-        text: title_of(&s.item, lang),
+        text: title_of(&s.object, lang),
     };
     let mut past_due: BTreeMap<String, usize> = BTreeMap::new();
     for s in states
         .iter()
-        .filter(|s| s.item.review_date.is_some_and(|d| d < today))
+        .filter(|s| s.object.review_date.is_some_and(|d| d < today))
     {
         *past_due
-            .entry(owner_name(states, s.item.owner.as_deref(), lang, tr))
+            .entry(owner_name(states, s.object.owner.as_deref(), lang, tr))
             .or_default() += 1;
     }
     let mut lists: Vec<(String, Vec<Link>)> = Lang::ALL
@@ -165,7 +165,7 @@ fn health(tr: Tr, allowed: &Reviewer, states: &[ItemState], today: time::Date) -
                 tr.t(&format!("editor-missing-{l}")),
                 states
                     .iter()
-                    .filter(|s| s.item.text.get(l).is_none())
+                    .filter(|s| s.object.text.get(l).is_none())
                     .map(link)
                     .collect(),
             )
@@ -174,7 +174,7 @@ fn health(tr: Tr, allowed: &Reviewer, states: &[ItemState], today: time::Date) -
     let public: HashSet<&str> = states
         .iter()
         .filter(|s| s.live.is_some())
-        .map(|s| s.item.slug.as_str())
+        .map(|s| s.object.slug.as_str())
         .collect();
     // Published items whose relations or owner point to something the public cannot see.
     let hidden_relations: Vec<Link> = states
@@ -182,23 +182,26 @@ fn health(tr: Tr, allowed: &Reviewer, states: &[ItemState], today: time::Date) -
         .filter(|s| {
             s.live.is_some()
                 && (s
-                    .item
+                    .object
                     .relations
                     .iter()
                     .any(|r| !public.contains(r.to.as_str()))
-                    || s.item.owner.as_deref().is_some_and(|o| !public.contains(o)))
+                    || s.object
+                        .owner
+                        .as_deref()
+                        .is_some_and(|o| !public.contains(o)))
         })
         .map(link)
         .collect();
     let model = &allowed.tenant.model;
     let mut connected: HashSet<&str> = HashSet::new();
     for s in states {
-        for r in &s.item.relations {
-            connected.insert(&s.item.slug);
+        for r in &s.object.relations {
+            connected.insert(&s.object.slug);
             connected.insert(&r.to);
         }
-        if let Some(owner) = &s.item.owner {
-            connected.insert(&s.item.slug);
+        if let Some(owner) = &s.object.owner {
+            connected.insert(&s.object.slug);
             connected.insert(owner);
         }
     }
@@ -209,12 +212,12 @@ fn health(tr: Tr, allowed: &Reviewer, states: &[ItemState], today: time::Date) -
     }
     let unconnected: Vec<Link> = states
         .iter()
-        .filter(|s| s.live.is_some() && !connected.contains(s.item.slug.as_str()))
+        .filter(|s| s.live.is_some() && !connected.contains(s.object.slug.as_str()))
         .map(link)
         .collect();
     let without_review: Vec<Link> = states
         .iter()
-        .filter(|s| s.item.review_date.is_none())
+        .filter(|s| s.object.review_date.is_none())
         .map(link)
         .collect();
     lists.push((tr.t("health-hidden-relations"), hidden_relations));
@@ -245,7 +248,7 @@ pub async fn confirm(
     let tenant_id = &allowed.tenant.record.id;
     let item = state
         .store
-        .editable_item(tenant_id, &id)
+        .editable_one::<Item>(tenant_id, &id)
         .await?
         .ok_or(WebError::NotFound)?;
     let services = state
@@ -256,7 +259,7 @@ pub async fn confirm(
     if !may_review_item(
         actor,
         tenant_id.as_str(),
-        item.item.owner.as_deref(),
+        item.object.owner.as_deref(),
         &services,
     ) {
         return Err(WebError::NotFound);
@@ -278,7 +281,7 @@ pub async fn confirm(
     let next = saman_store::clock::today() + time::Duration::days(365);
     let confirmed = state
         .store
-        .confirm_review(tenant_id, &id, form.version, next, &audit)
+        .confirm_review::<Item>(tenant_id, &id, form.version, next, &audit)
         .await?;
     let outcome = if confirmed { "bekreftet=1" } else { "nyere=1" };
     Ok(Redirect::to(&urls(&allowed).at(&format!("/gjennomgang?{outcome}"))).into_response())
