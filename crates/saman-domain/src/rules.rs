@@ -107,6 +107,10 @@ pub enum FieldProblem {
     NoFile,
     /// A service other parts of the model rely on being one (as owner or contact).
     ServiceInUse,
+    /// An action guide without the path for suspected violence or abuse.
+    NoUrgentPath,
+    /// A step other steps' decisions lead to.
+    StepInUse,
 }
 
 impl FieldProblem {
@@ -179,6 +183,13 @@ impl fmt::Display for FieldProblem {
             FieldProblem::NoFile => f.write_str("ingen fil er valgt"),
             FieldProblem::ServiceInUse => {
                 f.write_str("må være en tjeneste: annet innhold eller innstillingene viser til den som tjeneste")
+            }
+            FieldProblem::NoUrgentPath => f.write_str(
+                "veilederen mangler stegen for mistanke om vold eller overgrep: et steg på nivå 0 som haster \
+                 (urgent = true) med en beslutning som fører til bekymringsmelding eller politi",
+            ),
+            FieldProblem::StepInUse => {
+                f.write_str("andre steg har beslutninger som fører hit; endre dem først")
             }
         }
     }
@@ -669,16 +680,7 @@ pub fn check_item_references(item: &Item, refs: &References, problems: &mut Vec<
         problems,
     };
     if let Some(owner) = &item.owner {
-        let problem = match refs.kind_of(owner) {
-            Some(Kind::Service) => None,
-            Some(_) => Some(FieldProblem::NotAService {
-                reference: owner.clone(),
-            }),
-            None => Some(FieldProblem::UnknownReference {
-                reference: owner.clone(),
-            }),
-        };
-        c.push(None, "owner", problem);
+        c.push(None, "owner", service_problem(refs, owner));
     }
     let mut seen = std::collections::BTreeSet::new();
     for relation in &item.relations {
@@ -763,6 +765,104 @@ pub fn check_guide(guide: &Guide, problems: &mut Vec<ModelProblem>) {
     c.count("steps", guide.steps.len(), limits::STEPS_PER_GUIDE);
     for step in &guide.steps {
         check_step(&guide.slug, step, c.problems);
+    }
+}
+
+/// Checks what a guide refers to and needs: its owner is a service, its steps' tools
+/// and routines exist, decisions lead to steps of the guide, the default language is
+/// there, and level 0 has the urgent path for suspected violence or abuse.
+pub fn check_guide_references(
+    guide: &Guide,
+    refs: &References,
+    default_lang: Lang,
+    problems: &mut Vec<ModelProblem>,
+) {
+    let mut c = Checker {
+        place: Place::Guide(guide.slug.clone()),
+        problems,
+    };
+    if let Some(owner) = &guide.owner {
+        c.push(None, "owner", service_problem(refs, owner));
+    }
+    if guide.text.get(default_lang).is_none() {
+        c.push(Some(default_lang), "title", Some(FieldProblem::MissingDefaultLanguage));
+    }
+    if !has_urgent_path(guide) {
+        c.push(None, "steps", Some(FieldProblem::NoUrgentPath));
+    }
+    for step in &guide.steps {
+        let mut c = Checker {
+            place: Place::Step {
+                guide: guide.slug.clone(),
+                step: step.slug.clone(),
+            },
+            problems: c.problems,
+        };
+        for (field, slugs) in [("tools", &step.tools), ("relies_on", &step.relies_on)] {
+            for slug in slugs {
+                let unknown = refs.kind_of(slug).is_none().then(|| FieldProblem::UnknownReference {
+                    reference: slug.clone(),
+                });
+                c.push(None, field, unknown);
+            }
+        }
+        for decision in &step.decisions {
+            if let DecisionTarget::Step(target) = &decision.target
+                && guide.step(target).is_none()
+            {
+                c.push(
+                    None,
+                    "decisions",
+                    Some(FieldProblem::UnknownReference {
+                        reference: target.clone(),
+                    }),
+                );
+            }
+        }
+        if step.text.get(default_lang).is_none() {
+            c.push(Some(default_lang), "title", Some(FieldProblem::MissingDefaultLanguage));
+        }
+    }
+}
+
+/// Whether level 0 has an urgent step with a decision to report or call the police.
+pub fn has_urgent_path(guide: &Guide) -> bool {
+    guide.steps.iter().any(|s| {
+        s.urgent
+            && s.level == 0
+            && s.decisions.iter().any(|d| {
+                matches!(
+                    d.target,
+                    DecisionTarget::Outcome(Outcome::ReportOfConcern | Outcome::Police)
+                )
+            })
+    })
+}
+
+/// The slugs of the steps whose decisions lead to `step`.
+pub fn steps_leading_to<'a>(guide: &'a Guide, step: &str) -> Vec<&'a str> {
+    guide
+        .steps
+        .iter()
+        .filter(|s| s.slug != step)
+        .filter(|s| {
+            s.decisions
+                .iter()
+                .any(|d| d.target == DecisionTarget::Step(step.to_string()))
+        })
+        .map(|s| s.slug.as_str())
+        .collect()
+}
+
+fn service_problem(refs: &References, slug: &str) -> Option<FieldProblem> {
+    match refs.kind_of(slug) {
+        Some(Kind::Service) => None,
+        Some(_) => Some(FieldProblem::NotAService {
+            reference: slug.to_string(),
+        }),
+        None => Some(FieldProblem::UnknownReference {
+            reference: slug.to_string(),
+        }),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::lang::{ByLang, Lang};
 use crate::model::*;
 use crate::slug;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const GUIDES_DIR: &str = "handlingsveileder";
 const GUIDE_FILE: &str = "veileder.md";
@@ -222,38 +222,6 @@ fn read_guide(
             );
         }
     }
-    let step_slugs: BTreeSet<&str> = steps.iter().map(|s| s.slug.as_str()).collect();
-    for step in &steps {
-        for decision in &step.decisions {
-            if let DecisionTarget::Step(target) = &decision.target
-                && !step_slugs.contains(target.as_str())
-            {
-                p.problems.push(Problem {
-                    file: step_path(guide_slug, step),
-                    line: 1,
-                    message: format!("beslutningen viser til steget «{target}», som ikke finnes i denne veilederen"),
-                });
-            }
-        }
-    }
-    let has_urgent_path = steps.iter().any(|s| {
-        s.urgent
-            && s.level == 0
-            && s.decisions.iter().any(|d| {
-                matches!(
-                    d.target,
-                    DecisionTarget::Outcome(Outcome::ReportOfConcern | Outcome::Police)
-                )
-            })
-    });
-    if !has_urgent_path {
-        p.at_line(
-            1,
-            "veilederen mangler stegen for mistanke om vold eller overgrep: et steg på nivå 0 med urgent = true og \
-             en beslutning med outcome bekymringsmelding eller politi",
-        );
-    }
-
     steps.sort_by(|a, b| a.slug.cmp(&b.slug));
     let text_of = |t: Option<TitleSummaryFile>, lang| {
         t.map(|t| GuideText {
@@ -397,77 +365,6 @@ pub fn guide_path(guide: &Guide) -> String {
 
 pub fn step_path(guide_slug: &str, step: &Step) -> String {
     format!("{GUIDES_DIR}/{guide_slug}/{}-{}.md", step.level, step.slug)
-}
-
-/// Checks what guides name elsewhere: owners are services, tools and routines exist,
-/// and the default language is complete.
-pub(super) fn check_guides(
-    guides: &[Guide],
-    kinds: &HashMap<&str, Kind>,
-    default_lang: Lang,
-    files: &[SourceFile],
-    problems: &mut Vec<Problem>,
-) {
-    let text_of = |path: &str| {
-        files
-            .iter()
-            .find(|f| f.path == path)
-            .and_then(|f| std::str::from_utf8(&f.bytes).ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    for guide in guides {
-        let path = guide_path(guide);
-        let front = text_of(&path);
-        let mut p = FileProblems {
-            file: &path,
-            front: &front,
-            front_line: 1,
-            problems,
-        };
-        if let Some(owner) = &guide.owner
-            && kinds.get(owner.as_str()) != Some(&Kind::Service)
-        {
-            p.near(
-                "owner",
-                format!("owner «{owner}» er ikke en tjeneste i modellen"),
-            );
-        }
-        if guide.text.get(default_lang).is_none() {
-            p.at_line(
-                1,
-                format!(
-                    "mangler tekst på standardspråket {default_lang}: legg til [{default_lang}]"
-                ),
-            );
-        }
-        for step in &guide.steps {
-            let path = step_path(&guide.slug, step);
-            let front = text_of(&path);
-            let mut p = FileProblems {
-                file: &path,
-                front: &front,
-                front_line: 1,
-                problems: p.problems,
-            };
-            for slug in step.tools.iter().chain(&step.relies_on) {
-                if !kinds.contains_key(slug.as_str()) {
-                    p.near(
-                        &format!("\"{slug}\""),
-                        format!("«{slug}» finnes ikke blant innholdet i modellen"),
-                    );
-                }
-            }
-            if step.text.get(default_lang).is_none() {
-                p.at_line(
-                    1,
-                    format!(
-                        "mangler tekst på standardspråket {default_lang}: legg til [{default_lang}]"
-                    ),
-                );
-            }
-        }
-    }
 }
 
 pub(super) fn write_guides(guides: &[Guide], out: &mut Vec<SourceFile>) {

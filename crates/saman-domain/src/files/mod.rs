@@ -344,9 +344,7 @@ pub fn read_bundle(files: &[SourceFile]) -> Result<ModelBundle, Vec<Problem>> {
 
     if let Some(tenant) = &tenant {
         check_default_language(tenant, &items, &timeline, &mut problems);
-        check_references(tenant, &items, files, &mut problems);
-        let kinds: HashMap<&str, Kind> = items.iter().map(|i| (i.slug.as_str(), i.kind)).collect();
-        guide::check_guides(&guides, &kinds, tenant.default_lang, files, &mut problems);
+        check_references(tenant, &items, &guides, files, &mut problems);
     }
     match tenant {
         Some(mut tenant) if problems.is_empty() => {
@@ -1095,6 +1093,7 @@ fn check_default_language(
 fn check_references(
     tenant: &Tenant,
     items: &[Item],
+    guides: &[Guide],
     files: &[SourceFile],
     problems: &mut Vec<Problem>,
 ) {
@@ -1152,12 +1151,15 @@ fn check_references(
     for item in items {
         rules::check_item_references(item, &refs, &mut rule_problems);
     }
+    for guide in guides {
+        rules::check_guide_references(guide, &refs, tenant.default_lang, &mut rule_problems);
+    }
     let by_path: BTreeMap<&str, &[u8]> = files
         .iter()
         .map(|f| (f.path.as_str(), f.bytes.as_slice()))
         .collect();
     for problem in rule_problems {
-        problems.push(locate(&problem, items, &[], &by_path));
+        problems.push(locate(&problem, items, guides, &by_path));
     }
 }
 
