@@ -99,6 +99,8 @@ pub enum FieldProblem {
     MissingDefaultLanguage,
     /// A date not of the form YYYY-MM-DD.
     NotADate,
+    /// Not a whole number in the range allowed.
+    NotANumber,
     /// A file name with characters other than a–z, A–Z, 0–9, `.`, `-` and `_`.
     InvalidFileName,
     /// A file of that name is already attached.
@@ -176,6 +178,7 @@ impl fmt::Display for FieldProblem {
             FieldProblem::SlugTaken => f.write_str("er allerede brukt av annet innhold"),
             FieldProblem::MissingDefaultLanguage => f.write_str("mangler tekst på standardspråket"),
             FieldProblem::NotADate => f.write_str("er ikke en dato på formen ÅÅÅÅ-MM-DD"),
+            FieldProblem::NotANumber => f.write_str("er ikke et helt tall i det tillatte området"),
             FieldProblem::InvalidFileName => f.write_str(
                 "filnavnet kan bare ha bokstavene a–z, sifre, punktum, bindestrek og understrek",
             ),

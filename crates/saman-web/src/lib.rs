@@ -246,23 +246,23 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         )
         .route(
             "/{lang}/{tenant}/rediger/innhold/{item}/publiser",
-            post(pages::editor::publish),
+            post(pages::editor::objects::publish::<saman_domain::Item>),
         )
         .route(
             "/{lang}/{tenant}/rediger/innhold/{item}/avpubliser",
-            post(pages::editor::unpublish),
+            post(pages::editor::objects::unpublish::<saman_domain::Item>),
         )
         .route(
             "/{lang}/{tenant}/rediger/innhold/{item}/slett",
-            get(pages::editor::delete_confirm).post(pages::editor::delete),
+            get(pages::editor::objects::delete_confirm::<saman_domain::Item>).post(pages::editor::objects::delete::<saman_domain::Item>),
         )
         .route(
             "/{lang}/{tenant}/rediger/innhold/{item}/historikk",
-            get(pages::editor::history),
+            get(pages::editor::objects::history::<saman_domain::Item>),
         )
         .route(
             "/{lang}/{tenant}/rediger/innhold/{item}/gjenopprett",
-            post(pages::editor::restore),
+            post(pages::editor::objects::restore::<saman_domain::Item>),
         )
         .route(
             "/{lang}/{tenant}/rediger/innhold/{item}/vedlegg",
@@ -273,6 +273,55 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .route(
             "/{lang}/{tenant}/rediger/innhold/{item}/vedlegg/fjern",
             post(pages::editor::attachments::remove),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/ny",
+            get(pages::editor::guides::new_form).post(pages::editor::guides::create),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/{item}",
+            get(pages::editor::guides::edit_form).post(pages::editor::guides::save),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/{item}/forhandsvisning",
+            get(pages::editor::guides::preview),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/{item}/publiser",
+            post(pages::editor::objects::publish::<saman_domain::Guide>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/{item}/avpubliser",
+            post(pages::editor::objects::unpublish::<saman_domain::Guide>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/{item}/slett",
+            get(pages::editor::objects::delete_confirm::<saman_domain::Guide>)
+                .post(pages::editor::objects::delete::<saman_domain::Guide>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/{item}/historikk",
+            get(pages::editor::objects::history::<saman_domain::Guide>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/{item}/gjenopprett",
+            post(pages::editor::objects::restore::<saman_domain::Guide>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/{item}/steg/ny",
+            get(pages::editor::guides::new_step_form).post(pages::editor::guides::create_step),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/{item}/steg/{step}",
+            get(pages::editor::guides::edit_step_form).post(pages::editor::guides::save_step),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/{item}/steg/{step}/flytt",
+            post(pages::editor::guides::move_step),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/veileder/{item}/steg/{step}/slett",
+            post(pages::editor::guides::delete_step),
         )
         .route("/{lang}/plattform", get(pages::admin::platform))
         .layer(no_store());

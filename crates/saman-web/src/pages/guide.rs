@@ -171,6 +171,8 @@ struct GuidePage {
     worry_href: String,
     owner: Option<ItemLink>,
     review: Option<String>,
+    /// On an editor's preview of a draft: where the editor goes back to.
+    preview_back: Option<String>,
 }
 
 pub async fn guide(
@@ -179,18 +181,30 @@ pub async fn guide(
     Path((lang, slug, guide_slug)): Path<(String, String, String)>,
 ) -> Result<Html<String>, WebError> {
     let lang = parse_lang(&lang)?;
-    let tr = Tr::new(lang);
     let published = find_tenant(&state, &slug).await?;
-    let tenant = &published.record.tenant;
     let guide = find_guide(&published.model.guides, &guide_slug)?;
+    guide_page(&published, guide, lang, &ctx, None)
+}
+
+/// A guide's page as the public sees it, in `published` (for a preview, a model with
+/// the draft in it).
+pub fn guide_page(
+    published: &saman_store::Published,
+    guide: &Guide,
+    lang: Lang,
+    ctx: &Ctx,
+    preview_back: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let tr = Tr::new(lang);
+    let tenant = &published.record.tenant;
     let (title, title_lang) = guide_title(tr, guide);
     let text = guide.text.pick(lang);
     let items = &published.model.items;
     render(GuidePage {
-        chrome: Chrome::tenant(lang, title.clone(), &ctx, &published.record, "nav-guide"),
+        chrome: Chrome::tenant(lang, title.clone(), ctx, &published.record, "nav-guide"),
         summary: text.map(|p| p.value.summary.clone()).unwrap_or_default(),
         body: text
-            .map(|p| model_html(&p.value.body, lang, &published))
+            .map(|p| model_html(&p.value.body, lang, published))
             .unwrap_or_default(),
         levels: level_views(tr, tenant, guide),
         urgent: guide
@@ -207,6 +221,7 @@ pub async fn guide(
             .and_then(|o| find_item(items, o))
             .map(|o| item_link(tr, tenant, o)),
         review: guide.review_date.map(|d| tr.date(d)),
+        preview_back,
         title,
         title_lang,
     })

@@ -2,7 +2,8 @@
 //! content, not its name; a refused file says why) or remove one. Each is a new
 //! version, a draft like any other edit.
 
-use super::{Editor, FormView, audit_context, current_state, item_form, urls};
+use super::objects::current;
+use super::{Editor, FormView, audit_context, item_form, urls};
 use crate::AppState;
 use crate::auth::ClientAddress;
 use crate::auth::csrf::check_token;
@@ -172,7 +173,7 @@ pub async fn upload(
     let tr = Tr::new(allowed.lang);
     let upload = read_upload(tr, multipart).await?;
     check_token(&allowed.user.session.csrf_token, &upload.csrf)?;
-    let current = current_state(&state, &allowed, &id).await?;
+    let current = current::<Item>(&state, &allowed, &id).await?;
     let problems = check_upload(tr, &allowed.tenant.record.tenant, &current.object, &upload);
     if !problems.is_empty() {
         let mut input = super::input::ItemInput::of(&current.object, current.head);
@@ -229,7 +230,7 @@ pub async fn remove(
 ) -> Result<Response, WebError> {
     check_token(&allowed.user.session.csrf_token, &form.csrf)?;
     let tr = Tr::new(allowed.lang);
-    let current = current_state(&state, &allowed, &id).await?;
+    let current = current::<Item>(&state, &allowed, &id).await?;
     let mut item = current.object.clone();
     let before = item.attachments.len();
     item.attachments.retain(|a| a.file.file_name != form.file);

@@ -386,10 +386,13 @@ pub fn problem_text(tr: Tr, problem: &FieldProblem) -> String {
         FieldProblem::SlugTaken => tr.t("problem-slug-taken"),
         FieldProblem::MissingDefaultLanguage => tr.t("problem-missing-default-language"),
         FieldProblem::NotADate => tr.t("problem-not-a-date"),
+        FieldProblem::NotANumber => tr.t("problem-not-a-number"),
         FieldProblem::InvalidFileName => tr.t("problem-invalid-file-name"),
         FieldProblem::FileExists => tr.t("problem-file-exists"),
         FieldProblem::NoFile => tr.t("problem-no-file"),
         FieldProblem::ServiceInUse => tr.t("problem-service-in-use"),
+        FieldProblem::NoUrgentPath => tr.t("problem-no-urgent-path"),
+        FieldProblem::StepInUse => tr.t("problem-step-in-use"),
     }
 }
 

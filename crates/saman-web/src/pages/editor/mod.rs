@@ -3,7 +3,9 @@
 //! one. Every save is a version (saman_store::versions); every change is audited.
 
 pub mod attachments;
+pub mod guides;
 mod input;
+pub mod objects;
 pub mod review;
 
 use super::render;
@@ -16,7 +18,6 @@ use crate::i18n::Tr;
 use crate::urls::TenantUrls;
 use crate::views::{Chrome, Ctx};
 use askama::Template;
-use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -25,7 +26,8 @@ use input::{ItemInput, NEW_RELATION_ROWS, field_label, problem_text};
 use saman_domain::access::Role;
 use saman_domain::history::{self, Span};
 use saman_domain::*;
-use saman_store::{AuditContext, Change, Deleted, ItemState, Save, Saved};
+use objects::{Editable, StatusBox, change_rows, current, saved_text, status_text};
+use saman_store::{AuditContext, Change, ItemState, Save, Saved};
 use serde::Deserialize;
 
 type Editor = Allowed<CanEditContent>;
@@ -65,6 +67,56 @@ fn title_of(item: &Item, lang: Lang) -> String {
         .map_or_else(|| item.slug.clone(), |p| p.value.title.clone())
 }
 
+impl Editable for Item {
+    const SEGMENT: &'static str = "innhold";
+
+    fn title(&self, lang: Lang) -> String {
+        title_of(self, lang)
+    }
+
+    fn fields(&self) -> Vec<history::Field> {
+        history::item_fields(self)
+    }
+
+    /// Its child welfare contacts, and the privacy page shown to families: the worry
+    /// path and the relay log link to them.
+    fn named_in_settings(&self, tenant: &Tenant) -> bool {
+        [
+            &tenant.child_welfare,
+            &tenant.child_welfare_out_of_hours,
+            &tenant.relay.privacy_page,
+        ]
+        .into_iter()
+        .any(|named| named.as_deref() == Some(self.slug.as_str()))
+    }
+
+    fn check_restored(&self, tenant: &Tenant, items: &[ItemState], id: &str) -> Vec<rules::ModelProblem> {
+        let mut problems = Vec::new();
+        input::check_edited(self, &mut problems);
+        let others = items.iter().filter(|s| s.id != id).map(|s| &s.object);
+        let refs = rules::References::new(tenant, others.chain([self]));
+        rules::check_item_references(self, &refs, &mut problems);
+        problems
+    }
+
+    async fn restored_with_problems(
+        state: &AppState,
+        allowed: &Editor,
+        ctx: &Ctx,
+        current: ItemState,
+        restored: Item,
+        problems: Vec<rules::ModelProblem>,
+    ) -> Result<Html<String>, WebError> {
+        let tr = Tr::new(allowed.lang);
+        let input = ItemInput::of(&restored, current.head);
+        let view = FormView {
+            problems: problems.iter().map(|p| input::located(tr, p)).collect(),
+            ..FormView::new(allowed, ctx, Some(current), input)
+        };
+        item_form(state, view).await
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The list
 
@@ -88,6 +140,8 @@ pub struct KindOption {
 struct ListPage {
     chrome: Chrome,
     rows: Vec<ItemRow>,
+    guides: Vec<guides::GuideRow>,
+    new_guide_href: String,
     kinds: Vec<KindOption>,
     new_href: String,
     message: Option<String>,
@@ -97,17 +151,6 @@ struct ListPage {
 pub struct ListQuery {
     #[serde(default)]
     slettet: Option<String>,
-}
-
-fn status_text(tr: Tr, state: &ItemState) -> String {
-    match state.live {
-        Some(live) if live == state.head => tr.t1("editor-status-published", "version", live),
-        Some(live) => tr.ta(
-            "editor-status-draft-of-published",
-            [("version", state.head.into()), ("live", live.into())],
-        ),
-        None => tr.t1("editor-status-unpublished", "version", state.head),
-    }
 }
 
 fn missing_languages(tr: Tr, item: &Item) -> Vec<String> {
@@ -153,6 +196,10 @@ pub async fn list(
         })
         .collect();
     rows.sort_by_cached_key(|r| crate::views::norwegian_sort_key(&r.title));
+    let guide_states = state
+        .store
+        .editable::<Guide>(&allowed.tenant.record.id)
+        .await?;
     render(ListPage {
         chrome: Chrome::tenant(
             allowed.lang,
@@ -162,18 +209,12 @@ pub async fn list(
             "",
         ),
         rows,
+        guides: guides::guide_rows(tr, &urls, &guide_states),
+        new_guide_href: urls.at("/rediger/veileder/ny"),
         kinds: kind_options(tr, ""),
         new_href: urls.at("/rediger/ny"),
         message: query.slettet.map(|_| tr.t("editor-deleted")),
     })
-}
-
-fn saved_text(tr: Tr, state: &ItemState) -> String {
-    let at = tr.date_time(&state.saved_at);
-    match &state.saved_by {
-        Some(name) => format!("{at}, {name}"),
-        None => format!("{at}, {}", tr.t("editor-by-import")),
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -274,9 +315,8 @@ struct ItemPage {
     relations: Vec<RelationRow>,
     attachments: Vec<AttachmentRow>,
     state: Option<ItemState>,
-    status: String,
+    status_box: Option<StatusBox>,
     base_href: String,
-    public_href: Option<String>,
     message: Option<String>,
     conflict: Option<Conflict>,
 }
@@ -424,12 +464,11 @@ async fn item_form(app: &AppState, view: FormView<'_>) -> Result<Html<String>, W
             missing: input.title[i].trim().is_empty(),
         })
         .collect();
-    let (heading, action, status, public_href, attachments) = match &state {
+    let (heading, action, status_box, attachments) = match &state {
         Some(s) => (
             title_of(&s.object, lang),
             urls.at(&format!("/rediger/innhold/{}", s.id)),
-            status_text(tr, s),
-            s.live.map(|_| urls.item(&s.object.slug)),
+            Some(StatusBox::of(tr, &urls, s, urls.item(&s.object.slug))),
             s.object
                 .attachments
                 .iter()
@@ -445,7 +484,6 @@ async fn item_form(app: &AppState, view: FormView<'_>) -> Result<Html<String>, W
         None => (
             tr.t("editor-new-title"),
             urls.at("/rediger/ny"),
-            String::new(),
             None,
             Vec::new(),
         ),
@@ -532,8 +570,7 @@ async fn item_form(app: &AppState, view: FormView<'_>) -> Result<Html<String>, W
         relations,
         attachments,
         base_href: action,
-        status,
-        public_href,
+        status_box,
         state,
         input,
         problems,
@@ -575,18 +612,6 @@ pub async fn create(
     save_input(&state, &ctx, address, &allowed, None, input).await
 }
 
-async fn current_state(
-    state: &AppState,
-    allowed: &Editor,
-    id: &str,
-) -> Result<ItemState, WebError> {
-    state
-        .store
-        .editable_one::<Item>(&allowed.tenant.record.id, id)
-        .await?
-        .ok_or(WebError::NotFound)
-}
-
 #[derive(Deserialize)]
 pub struct EditQuery {
     #[serde(default)]
@@ -611,7 +636,7 @@ pub async fn edit_form(
     Query(query): Query<EditQuery>,
 ) -> Result<Html<String>, WebError> {
     let tr = Tr::new(allowed.lang);
-    let current = current_state(&state, &allowed, &id).await?;
+    let current = current::<Item>(&state, &allowed, &id).await?;
     let message = if query.lagret.is_some() {
         Some(tr.t("editor-saved"))
     } else if query.publisert.is_some() {
@@ -645,7 +670,7 @@ pub async fn save(
 ) -> Result<Response, WebError> {
     let input = ItemInput::parse(&body);
     check_token(&allowed.user.session.csrf_token, &input.csrf)?;
-    let current = current_state(&state, &allowed, &id).await?;
+    let current = current::<Item>(&state, &allowed, &id).await?;
     save_input(&state, &ctx, address, &allowed, Some(current), input).await
 }
 
@@ -718,16 +743,7 @@ async fn save_input(
             Ok(form_with_problems(html))
         }
         Saved::Conflict(newer) => {
-            let stored = history::item_fields(&newer.object);
-            let mine = history::item_fields(&item);
-            let changes = history::changes(&stored, &mine)
-                .into_iter()
-                .map(|c| ChangeRow {
-                    label: field_label(tr, c.name, c.lang),
-                    old: c.old,
-                    new: c.new,
-                })
-                .collect();
+            let changes = change_rows(tr, &newer.object, &item);
             let conflict = Conflict {
                 version: newer.head,
                 saved: saved_text(tr, &newer),
@@ -754,7 +770,7 @@ pub async fn preview(
     allowed: Editor,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
 ) -> Result<Html<String>, WebError> {
-    let current = current_state(&state, &allowed, &id).await?;
+    let current = current::<Item>(&state, &allowed, &id).await?;
     let published = &allowed.tenant;
     let mut model = published.model.clone();
     model.items.retain(|i| i.slug != current.object.slug);
@@ -768,362 +784,3 @@ pub async fn preview(
     super::item::item_page(&draft, &current.object, allowed.lang, &ctx, Some(back))
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-#[derive(Deserialize)]
-pub struct VersionForm {
-    #[serde(default)]
-    csrf: String,
-    version: i64,
-}
-
-/// Publishes the version the editor saw; if a newer one was saved meanwhile, the
-/// editor is shown the item again, with a message, to look before publishing.
-pub async fn publish(
-    State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
-    allowed: Editor,
-    Path((_lang, _slug, id)): Path<(String, String, String)>,
-    Form(form): Form<VersionForm>,
-) -> Result<Response, WebError> {
-    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
-    current_state(&state, &allowed, &id).await?;
-    let audit = audit_context(&allowed, address);
-    let published = state
-        .store
-        .publish::<Item>(&allowed.tenant.record.id, &id, form.version, &audit)
-        .await?;
-    let outcome = if published { "publisert=1" } else { "nyere=1" };
-    Ok(
-        Redirect::to(&urls(&allowed).at(&format!("/rediger/innhold/{id}?{outcome}")))
-            .into_response(),
-    )
-}
-
-pub async fn unpublish(
-    State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
-    allowed: Editor,
-    Path((_lang, _slug, id)): Path<(String, String, String)>,
-    Form(form): Form<CsrfForm>,
-) -> Result<Response, WebError> {
-    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
-    let current = current_state(&state, &allowed, &id).await?;
-    // The worry path and the relay log's privacy page link to what the settings name.
-    if named_in_settings(&allowed.tenant.record.tenant, &current.object.slug) {
-        let to = urls(&allowed).at(&format!("/rediger/innhold/{id}?i-bruk=1"));
-        return Ok(Redirect::to(&to).into_response());
-    }
-    let audit = audit_context(&allowed, address);
-    if !state
-        .store
-        .unpublish::<Item>(&allowed.tenant.record.id, &id, &audit)
-        .await?
-    {
-        return Err(WebError::NotFound);
-    }
-    Ok(
-        Redirect::to(&urls(&allowed).at(&format!("/rediger/innhold/{id}?avpublisert=1")))
-            .into_response(),
-    )
-}
-
-/// Whether the tenant's settings name the item: its child welfare contacts, or the
-/// privacy page shown to families.
-fn named_in_settings(tenant: &Tenant, slug: &str) -> bool {
-    [
-        &tenant.child_welfare,
-        &tenant.child_welfare_out_of_hours,
-        &tenant.relay.privacy_page,
-    ]
-    .into_iter()
-    .any(|named| named.as_deref() == Some(slug))
-}
-
-#[derive(Template)]
-#[template(path = "editor_delete.html")]
-struct DeletePage {
-    chrome: Chrome,
-    action: String,
-    back: String,
-    csrf: String,
-    in_use: Vec<String>,
-}
-
-pub async fn delete_confirm(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    allowed: Editor,
-    Path((_lang, _slug, id)): Path<(String, String, String)>,
-) -> Result<Html<String>, WebError> {
-    let current = current_state(&state, &allowed, &id).await?;
-    delete_page(&ctx, &allowed, &current, Vec::new())
-}
-
-fn delete_page(
-    ctx: &Ctx,
-    allowed: &Editor,
-    current: &ItemState,
-    in_use: Vec<String>,
-) -> Result<Html<String>, WebError> {
-    let tr = Tr::new(allowed.lang);
-    let title = title_of(&current.object, allowed.lang);
-    let back = urls(allowed).at(&format!("/rediger/innhold/{}", current.id));
-    render(DeletePage {
-        chrome: Chrome::tenant(
-            allowed.lang,
-            tr.t1("editor-delete-title", "title", title),
-            ctx,
-            &allowed.tenant.record,
-            "",
-        ),
-        action: format!("{back}/slett"),
-        back,
-        csrf: allowed.user.session.csrf_token.clone(),
-        in_use,
-    })
-}
-
-pub async fn delete(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Editor,
-    Path((_lang, _slug, id)): Path<(String, String, String)>,
-    Form(form): Form<CsrfForm>,
-) -> Result<Response, WebError> {
-    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
-    let current = current_state(&state, &allowed, &id).await?;
-    let audit = audit_context(&allowed, address);
-    match state
-        .store
-        .delete::<Item>(&allowed.tenant.record.id, &id, &audit)
-        .await?
-    {
-        Deleted::Deleted => {
-            Ok(Redirect::to(&urls(&allowed).at("/rediger?slettet=1")).into_response())
-        }
-        Deleted::InUse(users) => {
-            let tr = Tr::new(allowed.lang);
-            let all = state
-                .store
-                .editable_items(&allowed.tenant.record.id)
-                .await?;
-            let names = users
-                .iter()
-                .map(|user| match all.iter().find(|s| &s.object.slug == user) {
-                    Some(s) => title_of(&s.object, allowed.lang),
-                    None if user == "tenant" => tr.t("editor-in-use-settings"),
-                    None => {
-                        let guide = user.strip_prefix("guide:").unwrap_or(user);
-                        tr.t1("editor-in-use-guide", "guide", guide.to_string())
-                    }
-                })
-                .collect();
-            let html = delete_page(&ctx, &allowed, &current, names)?;
-            Ok(page_with_status(StatusCode::CONFLICT, html))
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// History
-
-pub struct VersionRow {
-    pub number: i64,
-    pub at: String,
-    pub author: String,
-    pub change: String,
-    pub comment: String,
-    pub published: bool,
-    pub is_head: bool,
-    pub is_live: bool,
-    pub from: bool,
-    pub to: bool,
-}
-
-#[derive(Template)]
-#[template(path = "editor_history.html")]
-struct HistoryPage {
-    chrome: Chrome,
-    title: String,
-    back: String,
-    action: String,
-    csrf: String,
-    head: i64,
-    versions: Vec<VersionRow>,
-    compared: Option<(i64, i64)>,
-    from_heading: String,
-    to_heading: String,
-    changes: Vec<ChangeRow>,
-}
-
-#[derive(Deserialize)]
-pub struct CompareQuery {
-    #[serde(default)]
-    fra: Option<i64>,
-    #[serde(default)]
-    til: Option<i64>,
-}
-
-pub async fn history(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    allowed: Editor,
-    Path((_lang, _slug, id)): Path<(String, String, String)>,
-    Query(query): Query<CompareQuery>,
-) -> Result<Html<String>, WebError> {
-    let tr = Tr::new(allowed.lang);
-    let tenant_id = &allowed.tenant.record.id;
-    let current = current_state(&state, &allowed, &id).await?;
-    let versions = state.store.item_history(tenant_id, &id).await?;
-    // By default, the newest version against the one before it.
-    let to = query.til.unwrap_or(current.head);
-    let from = query.fra.unwrap_or(to.saturating_sub(1));
-    let compared = (from >= 1 && from != to).then_some((from, to));
-    let mut changes = Vec::new();
-    if let Some((from, to)) = compared {
-        let old = state
-            .store
-            .version::<Item>(tenant_id, &id, from)
-            .await?
-            .ok_or(WebError::NotFound)?;
-        let new = state
-            .store
-            .version::<Item>(tenant_id, &id, to)
-            .await?
-            .ok_or(WebError::NotFound)?;
-        changes = history::changes(&history::item_fields(&old), &history::item_fields(&new))
-            .into_iter()
-            .map(|c| ChangeRow {
-                label: field_label(tr, c.name, c.lang),
-                old: c.old,
-                new: c.new,
-            })
-            .collect();
-    }
-    let back = urls(&allowed).at(&format!("/rediger/innhold/{id}"));
-    let title = title_of(&current.object, allowed.lang);
-    render(HistoryPage {
-        chrome: Chrome::tenant(
-            allowed.lang,
-            tr.t1("editor-history-title", "title", title.clone()),
-            &ctx,
-            &allowed.tenant.record,
-            "",
-        ),
-        title,
-        action: format!("{back}/historikk"),
-        back,
-        csrf: allowed.user.session.csrf_token.clone(),
-        head: current.head,
-        versions: versions
-            .iter()
-            .map(|v| VersionRow {
-                number: v.number,
-                at: tr.date_time(&v.created_at),
-                author: v.author.clone().unwrap_or_else(|| tr.t("editor-by-import")),
-                change: match v.restored_from {
-                    Some(n) if v.change == Change::Restore => {
-                        tr.t1("editor-change-restore-of", "version", n)
-                    }
-                    _ => tr.t(&format!("editor-change-{}", v.change.key())),
-                },
-                comment: v.comment.clone().unwrap_or_default(),
-                published: v.published_at.is_some(),
-                is_head: v.number == current.head,
-                is_live: Some(v.number) == current.live,
-                from: compared.is_some_and(|(f, _)| f == v.number),
-                to: compared.is_some_and(|(_, t)| t == v.number),
-            })
-            .collect(),
-        from_heading: compared.map_or_else(String::new, |(f, _)| {
-            tr.t1("editor-version-n", "version", f)
-        }),
-        to_heading: compared.map_or_else(String::new, |(_, t)| {
-            tr.t1("editor-version-n", "version", t)
-        }),
-        compared,
-        changes,
-    })
-}
-
-#[derive(Deserialize)]
-pub struct RestoreForm {
-    #[serde(default)]
-    csrf: String,
-    version: i64,
-    /// The newest version when the history was shown.
-    base: i64,
-}
-
-/// Restores a version as a new draft. A version that refers to what is gone since
-/// comes back in the form with the problems shown, for the editor to fix and save.
-pub async fn restore(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ClientAddress(address): ClientAddress,
-    allowed: Editor,
-    Path((_lang, _slug, id)): Path<(String, String, String)>,
-    Form(form): Form<RestoreForm>,
-) -> Result<Response, WebError> {
-    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
-    let tr = Tr::new(allowed.lang);
-    let tenant_id = &allowed.tenant.record.id;
-    let current = current_state(&state, &allowed, &id).await?;
-    let old = state
-        .store
-        .version::<Item>(tenant_id, &id, form.version)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let all = state.store.editable_items(tenant_id).await?;
-    let others: Vec<&Item> = all
-        .iter()
-        .filter(|s| s.id != id)
-        .map(|s| &s.object)
-        .collect();
-    let mut problems = Vec::new();
-    input::check_edited(&old, &mut problems);
-    let refs = rules::References::new(
-        &allowed.tenant.record.tenant,
-        others.iter().copied().chain([&old]),
-    );
-    rules::check_item_references(&old, &refs, &mut problems);
-    if !problems.is_empty() {
-        let located = problems.iter().map(|p| input::located(tr, p)).collect();
-        let input = ItemInput::of(&old, current.head);
-        let view = FormView {
-            problems: located,
-            ..FormView::new(&allowed, &ctx, Some(current), input)
-        };
-        let html = item_form(&state, view).await?;
-        return Ok(form_with_problems(html));
-    }
-    let save = Save {
-        base: Some(form.base),
-        change: Change::Restore,
-        restored_from: Some(form.version),
-        comment: None,
-    };
-    let audit = audit_context(&allowed, address);
-    match state
-        .store
-        .save::<Item>(tenant_id, Some(&id), &old, &save, &audit)
-        .await?
-    {
-        Saved::Version { .. } => Ok(Redirect::to(&urls(&allowed).at(&format!(
-            "/rediger/innhold/{id}?gjenopprettet={}",
-            form.version
-        )))
-        .into_response()),
-        // Someone saved meanwhile: show the history again, with their version on top.
-        _ => Ok(
-            Redirect::to(&urls(&allowed).at(&format!("/rediger/innhold/{id}/historikk")))
-                .into_response(),
-        ),
-    }
-}
