@@ -788,7 +788,11 @@ pub fn check_guide_references(
         c.push(None, "owner", service_problem(refs, owner));
     }
     if guide.text.get(default_lang).is_none() {
-        c.push(Some(default_lang), "title", Some(FieldProblem::MissingDefaultLanguage));
+        c.push(
+            Some(default_lang),
+            "title",
+            Some(FieldProblem::MissingDefaultLanguage),
+        );
     }
     if !has_urgent_path(guide) {
         c.push(None, "steps", Some(FieldProblem::NoUrgentPath));
@@ -803,9 +807,12 @@ pub fn check_guide_references(
         };
         for (field, slugs) in [("tools", &step.tools), ("relies_on", &step.relies_on)] {
             for slug in slugs {
-                let unknown = refs.kind_of(slug).is_none().then(|| FieldProblem::UnknownReference {
-                    reference: slug.clone(),
-                });
+                let unknown =
+                    refs.kind_of(slug)
+                        .is_none()
+                        .then(|| FieldProblem::UnknownReference {
+                            reference: slug.clone(),
+                        });
                 c.push(None, field, unknown);
             }
         }
@@ -823,7 +830,11 @@ pub fn check_guide_references(
             }
         }
         if step.text.get(default_lang).is_none() {
-            c.push(Some(default_lang), "title", Some(FieldProblem::MissingDefaultLanguage));
+            c.push(
+                Some(default_lang),
+                "title",
+                Some(FieldProblem::MissingDefaultLanguage),
+            );
         }
     }
 }

@@ -254,7 +254,8 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         )
         .route(
             "/{lang}/{tenant}/rediger/innhold/{item}/slett",
-            get(pages::editor::objects::delete_confirm::<saman_domain::Item>).post(pages::editor::objects::delete::<saman_domain::Item>),
+            get(pages::editor::objects::delete_confirm::<saman_domain::Item>)
+                .post(pages::editor::objects::delete::<saman_domain::Item>),
         )
         .route(
             "/{lang}/{tenant}/rediger/innhold/{item}/historikk",

@@ -23,14 +23,19 @@ crate::on_both_backends!(
     import_is_an_upsert_that_writes_versions_only_for_what_changed,
 );
 
-struct Editor<'a> {
+pub(crate) struct Editor<'a> {
     app: &'a TestApp,
     cookie: String,
     client: reqwest::Client,
 }
 
 impl Editor<'_> {
-    async fn new<'a>(app: &'a TestApp, tenant: &str, email: &str, role: Role) -> Editor<'a> {
+    pub(crate) async fn new<'a>(
+        app: &'a TestApp,
+        tenant: &str,
+        email: &str,
+        role: Role,
+    ) -> Editor<'a> {
         let id = add_person(&app.store, Some(tenant), email, role).await;
         let record = app.store.tenant_by_slug(tenant).await.unwrap().unwrap();
         Editor {
@@ -43,7 +48,7 @@ impl Editor<'_> {
         }
     }
 
-    async fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, String) {
         let r = self
             .client
             .get(format!("{}{path}", self.app.base))
@@ -54,7 +59,11 @@ impl Editor<'_> {
         (r.status().as_u16(), r.text().await.unwrap())
     }
 
-    async fn post(&self, path: &str, form: &[(String, String)]) -> (u16, String, String) {
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        form: &[(String, String)],
+    ) -> (u16, String, String) {
         let r = self
             .client
             .post(format!("{}{path}", self.app.base))
@@ -190,7 +199,7 @@ fn form_of(item: &Item, base: i64, csrf: &str) -> Vec<(String, String)> {
     form
 }
 
-fn set(form: &mut [(String, String)], name: &str, value: &str) {
+pub(crate) fn set(form: &mut [(String, String)], name: &str, value: &str) {
     form.iter_mut().find(|(k, _)| k == name).unwrap().1 = value.to_string();
 }
 

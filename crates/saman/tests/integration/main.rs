@@ -8,6 +8,7 @@ mod common;
 mod editor;
 mod forms;
 mod guide;
+mod guide_editor;
 mod hostile;
 mod idporten;
 mod mail;

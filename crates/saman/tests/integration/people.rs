@@ -305,12 +305,20 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
     .await;
     // An item of each tenant, for the editor's routes.
     let mut items = std::collections::HashMap::new();
+    let mut guides = std::collections::HashMap::new();
     for slug in ["testvik", "fjordvik"] {
         let record = app.store.tenant_by_slug(slug).await.unwrap().unwrap();
         let first = app.store.editable_items(&record.id).await.unwrap()[0]
             .id
             .clone();
         items.insert(slug, first);
+        let guide = app
+            .store
+            .editable::<saman_domain::Guide>(&record.id)
+            .await
+            .unwrap()[0]
+            .clone();
+        guides.insert(slug, (guide.id, guide.object.steps[0].slug.clone()));
     }
     let mut actors: Vec<(String, Option<String>)> = vec![("anonymous".into(), None)];
     for role in Role::ALL {
@@ -387,6 +395,26 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
             "/nb/{t}/rediger/innhold/{item}/publiser",
             vec!["tenant-admin", "editor"],
         ),
+        (
+            "GET",
+            "/nb/{t}/rediger/veileder/{guide}",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "GET",
+            "/nn/{t}/rediger/veileder/{guide}/steg/{step}",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "GET",
+            "/nb/{t}/rediger/veileder/{guide}/historikk",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "POST",
+            "/nb/{t}/rediger/veileder/{guide}/publiser",
+            vec!["tenant-admin", "editor"],
+        ),
     ];
     for (who, cookie) in &actors {
         for tenant in ["testvik", "fjordvik"] {
@@ -399,7 +427,9 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
                 let path = template
                     .replace("{t}", tenant)
                     .replace("{victim}", victim_id)
-                    .replace("{item}", &items[tenant]);
+                    .replace("{item}", &items[tenant])
+                    .replace("{guide}", &guides[tenant].0)
+                    .replace("{step}", &guides[tenant].1);
                 let client = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
                     .build()

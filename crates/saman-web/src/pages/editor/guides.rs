@@ -4,8 +4,7 @@
 
 use super::input::{field_label, located, problem_text};
 use super::objects::{
-    Editable, StatusBox, change_rows, current, editor_href, editor_href_in, saved_text,
-    status_text,
+    Editable, StatusBox, change_rows, current, editor_href, editor_href_in, saved_text, status_text,
 };
 use super::{Choice, Conflict, Editor, audit_context, render, urls};
 use crate::AppState;
@@ -75,9 +74,22 @@ impl Editable for Guide {
         problems: Vec<ModelProblem>,
     ) -> Result<Html<String>, WebError> {
         let tr = Tr::new(allowed.lang);
-        let located = problems.iter().map(|p| locate_anywhere(tr, &restored, p)).collect();
+        let located = problems
+            .iter()
+            .map(|p| locate_anywhere(tr, &restored, p))
+            .collect();
         let input = GuideInput::of(&restored, current.head);
-        guide_form(state, allowed, ctx, Some(current), input, located, None, None).await
+        guide_form(
+            state,
+            allowed,
+            ctx,
+            Some(current),
+            input,
+            located,
+            None,
+            None,
+        )
+        .await
     }
 }
 
@@ -400,7 +412,12 @@ async fn guide_form(
     let tr = Tr::new(lang);
     let urls = urls(allowed);
     let items = app.store.editable_items(&allowed.tenant.record.id).await?;
-    let problem_of = |id: &str| problems.iter().find(|(f, _)| f == id).map(|(_, m)| m.clone());
+    let problem_of = |id: &str| {
+        problems
+            .iter()
+            .find(|(f, _)| f == id)
+            .map(|(_, m)| m.clone())
+    };
     let columns = Lang::ALL
         .iter()
         .enumerate()
@@ -574,7 +591,17 @@ pub async fn edit_form(
             .map(|v| tr.t1("editor-restored", "version", v))
     });
     let input = GuideInput::of(&current.object, current.head);
-    guide_form(&state, &allowed, &ctx, Some(current), input, Vec::new(), message, None).await
+    guide_form(
+        &state,
+        &allowed,
+        &ctx,
+        Some(current),
+        input,
+        Vec::new(),
+        message,
+        None,
+    )
+    .await
 }
 
 pub async fn create(
@@ -630,7 +657,8 @@ async fn save_guide_input(
     ) {
         Ok(guide) => guide,
         Err(problems) => {
-            let html = guide_form(state, allowed, ctx, current, input, problems, None, None).await?;
+            let html =
+                guide_form(state, allowed, ctx, current, input, problems, None, None).await?;
             return Ok(form_with_problems(html));
         }
     };
@@ -665,16 +693,25 @@ async fn save_guide_input(
                     problem_text(tr, &FieldProblem::SlugTaken)
                 ),
             )];
-            let html = guide_form(state, allowed, ctx, current, input, problems, None, None).await?;
+            let html =
+                guide_form(state, allowed, ctx, current, input, problems, None, None).await?;
             Ok(form_with_problems(html))
         }
         Saved::Conflict(newer) => {
             let conflict = conflict_of(tr, &newer, &guide);
             let mut input = input;
             input.base = newer.head.to_string();
-            let html =
-                guide_form(state, allowed, ctx, Some(*newer), input, Vec::new(), None, Some(conflict))
-                    .await?;
+            let html = guide_form(
+                state,
+                allowed,
+                ctx,
+                Some(*newer),
+                input,
+                Vec::new(),
+                None,
+                Some(conflict),
+            )
+            .await?;
             Ok(page_with_status(StatusCode::CONFLICT, html))
         }
     }
@@ -763,7 +800,10 @@ impl StepInput {
             slug: step.slug.clone(),
             level: step.level.to_string(),
             role: step.responsible_role.key().into(),
-            deadline_days: step.deadline_days.map(|d| d.to_string()).unwrap_or_default(),
+            deadline_days: step
+                .deadline_days
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             urgent: step.urgent,
             tools: step.tools.clone(),
             relies_on: step.relies_on.clone(),
@@ -970,7 +1010,8 @@ impl StepInput {
         rules::check_guide(&guide, &mut rule_problems);
         let refs = rules::References::new(tenant, items.iter().map(|s| &s.object));
         rules::check_guide_references(&guide, &refs, tenant.default_lang, &mut rule_problems);
-        let this_step = |p: &&ModelProblem| matches!(&p.place, Place::Step { step, .. } if *step == slug);
+        let this_step =
+            |p: &&ModelProblem| matches!(&p.place, Place::Step { step, .. } if *step == slug);
         for problem in rule_problems.iter().filter(this_step) {
             problems.push(located(tr, problem));
         }
@@ -1051,7 +1092,12 @@ async fn step_form(app: &AppState, view: StepView<'_>) -> Result<Html<String>, W
     let lang = allowed.lang;
     let tr = Tr::new(lang);
     let items = app.store.editable_items(&allowed.tenant.record.id).await?;
-    let problem_of = |id: &str| problems.iter().find(|(f, _)| f == id).map(|(_, m)| m.clone());
+    let problem_of = |id: &str| {
+        problems
+            .iter()
+            .find(|(f, _)| f == id)
+            .map(|(_, m)| m.clone())
+    };
     let columns = Lang::ALL
         .iter()
         .enumerate()
@@ -1062,9 +1108,24 @@ async fn step_form(app: &AppState, view: StepView<'_>) -> Result<Html<String>, W
             fields: [
                 ("title", &input.title[i], 1, None),
                 ("summary", &input.summary[i], 3, None),
-                ("responsible", &input.responsible[i], 1, Some(tr.t("editor-responsible-hint"))),
-                ("deadline", &input.deadline[i], 1, Some(tr.t("editor-deadline-hint"))),
-                ("questions", &input.questions[i], 5, Some(tr.t("editor-questions-hint"))),
+                (
+                    "responsible",
+                    &input.responsible[i],
+                    1,
+                    Some(tr.t("editor-responsible-hint")),
+                ),
+                (
+                    "deadline",
+                    &input.deadline[i],
+                    1,
+                    Some(tr.t("editor-deadline-hint")),
+                ),
+                (
+                    "questions",
+                    &input.questions[i],
+                    5,
+                    Some(tr.t("editor-questions-hint")),
+                ),
                 ("body", &input.body[i], 10, Some(tr.t("editor-body-hint"))),
             ]
             .into_iter()
@@ -1154,7 +1215,10 @@ async fn step_form(app: &AppState, view: StepView<'_>) -> Result<Html<String>, W
                 .map_or_else(|| slug.to_string(), |s| step_title(s, lang)),
             format!("{guide_href}/steg/{slug}"),
         ),
-        None => (tr.t("editor-new-step-title"), format!("{guide_href}/steg/ny")),
+        None => (
+            tr.t("editor-new-step-title"),
+            format!("{guide_href}/steg/ny"),
+        ),
     };
     render(StepPage {
         chrome: Chrome::tenant(lang, heading.clone(), ctx, &allowed.tenant.record, ""),
@@ -1288,7 +1352,13 @@ async fn save_step_input(
         return Err(WebError::NotFound);
     }
     let items = state.store.editable_items(tenant_id).await?;
-    let changed = match input.apply(tr, &allowed.tenant.record.tenant, &guide.object, editing, &items) {
+    let changed = match input.apply(
+        tr,
+        &allowed.tenant.record.tenant,
+        &guide.object,
+        editing,
+        &items,
+    ) {
         Ok(changed) => changed,
         Err(problems) => {
             let view = StepView {
@@ -1378,7 +1448,11 @@ pub async fn move_step(
     };
     level.steps.swap(at, to);
     let tr = Tr::new(allowed.lang);
-    let title = guide.object.step(&step).map(|s| step_title(s, tr.lang)).unwrap_or_default();
+    let title = guide
+        .object
+        .step(&step)
+        .map(|s| step_title(s, tr.lang))
+        .unwrap_or_default();
     let comment = tr.t1("editor-step-moved", "title", title);
     let change = ButtonChange {
         base: form.base,
@@ -1418,7 +1492,17 @@ pub async fn delete_step(
             ),
         )];
         let input = GuideInput::of(&guide.object, guide.head);
-        let html = guide_form(&state, &allowed, &ctx, Some(guide), input, problems, None, None).await?;
+        let html = guide_form(
+            &state,
+            &allowed,
+            &ctx,
+            Some(guide),
+            input,
+            problems,
+            None,
+            None,
+        )
+        .await?;
         return Ok(page_with_status(StatusCode::CONFLICT, html));
     }
     let mut changed = guide.object.clone();
@@ -1465,7 +1549,13 @@ async fn save_change(
     let href = editor_href::<Guide>(allowed, &current.id);
     let outcome = match state
         .store
-        .save::<Guide>(&allowed.tenant.record.id, Some(&current.id), change.guide, &save, &audit)
+        .save::<Guide>(
+            &allowed.tenant.record.id,
+            Some(&current.id),
+            change.guide,
+            &save,
+            &audit,
+        )
         .await?
     {
         Saved::Version { .. } => change.done,
@@ -1484,7 +1574,11 @@ pub struct GuideRow {
     pub saved: String,
 }
 
-pub fn guide_rows(tr: Tr, urls: &crate::urls::TenantUrls, guides: &[ObjectState<Guide>]) -> Vec<GuideRow> {
+pub fn guide_rows(
+    tr: Tr,
+    urls: &crate::urls::TenantUrls,
+    guides: &[ObjectState<Guide>],
+) -> Vec<GuideRow> {
     guides
         .iter()
         .map(|g| GuideRow {
@@ -1513,7 +1607,10 @@ mod tests {
         assert!(input.urgent);
         assert_eq!(input.tools, ["skjema"]);
         assert_eq!(input.questions[1], "Ein\nTo");
-        assert_eq!(input.decisions, [("level:3".into(), "Videre".into(), String::new())]);
+        assert_eq!(
+            input.decisions,
+            [("level:3".into(), "Videre".into(), String::new())]
+        );
     }
 
     #[test]

@@ -23,10 +23,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use input::{ItemInput, NEW_RELATION_ROWS, field_label, problem_text};
+use objects::{Editable, StatusBox, change_rows, current, saved_text, status_text};
 use saman_domain::access::Role;
 use saman_domain::history::{self, Span};
 use saman_domain::*;
-use objects::{Editable, StatusBox, change_rows, current, saved_text, status_text};
 use saman_store::{AuditContext, Change, ItemState, Save, Saved};
 use serde::Deserialize;
 
@@ -90,7 +90,12 @@ impl Editable for Item {
         .any(|named| named.as_deref() == Some(self.slug.as_str()))
     }
 
-    fn check_restored(&self, tenant: &Tenant, items: &[ItemState], id: &str) -> Vec<rules::ModelProblem> {
+    fn check_restored(
+        &self,
+        tenant: &Tenant,
+        items: &[ItemState],
+        id: &str,
+    ) -> Vec<rules::ModelProblem> {
         let mut problems = Vec::new();
         input::check_edited(self, &mut problems);
         let others = items.iter().filter(|s| s.id != id).map(|s| &s.object);
@@ -783,4 +788,3 @@ pub async fn preview(
     let back = urls(&allowed).at(&format!("/rediger/innhold/{id}"));
     super::item::item_page(&draft, &current.object, allowed.lang, &ctx, Some(back))
 }
-

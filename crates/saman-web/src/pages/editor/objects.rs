@@ -2,9 +2,7 @@
 //! unpublish, delete, history with comparison, and restore. What differs between kinds
 //! is the [`Editable`] trait.
 
-use super::{
-    ChangeRow, Editor, audit_context, render, urls,
-};
+use super::{ChangeRow, Editor, audit_context, render, urls};
 use crate::AppState;
 use crate::auth::ClientAddress;
 use crate::auth::csrf::check_token;
@@ -78,7 +76,12 @@ pub struct StatusBox {
 }
 
 impl StatusBox {
-    pub fn of<T: Editable>(tr: Tr, urls: &TenantUrls, state: &ObjectState<T>, public_href: String) -> StatusBox {
+    pub fn of<T: Editable>(
+        tr: Tr,
+        urls: &TenantUrls,
+        state: &ObjectState<T>,
+        public_href: String,
+    ) -> StatusBox {
         StatusBox {
             status: status_text(tr, state),
             base_href: editor_href_in::<T>(urls, &state.id),
@@ -205,7 +208,10 @@ pub async fn unpublish<T: Editable>(
     check_token(&allowed.user.session.csrf_token, &form.csrf)?;
     let current = current::<T>(&state, &allowed, &id).await?;
     let href = editor_href::<T>(&allowed, &id);
-    if current.object.named_in_settings(&allowed.tenant.record.tenant) {
+    if current
+        .object
+        .named_in_settings(&allowed.tenant.record.tenant)
+    {
         return Ok(Redirect::to(&format!("{href}?i-bruk=1")).into_response());
     }
     let audit = audit_context(&allowed, address);
@@ -450,7 +456,8 @@ pub async fn restore<T: Editable>(
     let items = state.store.editable_items(tenant_id).await?;
     let problems = old.check_restored(&allowed.tenant.record.tenant, &items, &id);
     if !problems.is_empty() {
-        let html = T::restored_with_problems(&state, &allowed, &ctx, current, old, problems).await?;
+        let html =
+            T::restored_with_problems(&state, &allowed, &ctx, current, old, problems).await?;
         return Ok(form_with_problems(html));
     }
     let save = Save {
@@ -473,8 +480,7 @@ pub async fn restore<T: Editable>(
         .into_response()),
         // Someone saved meanwhile: show the history again, with their version on top.
         _ => Ok(
-            Redirect::to(&format!("{}/historikk", editor_href::<T>(&allowed, &id)))
-                .into_response(),
+            Redirect::to(&format!("{}/historikk", editor_href::<T>(&allowed, &id))).into_response(),
         ),
     }
 }
