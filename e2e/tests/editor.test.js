@@ -177,4 +177,50 @@ describe('the model editor', () => {
 
     assert.equal(violations.size, 0, formatViolations(violations));
   });
+
+  it('edits a guide: a step by keyboard, its order, publishing', { timeout: 240_000 }, async () => {
+    const { origin } = server;
+    const page = first.page;
+    await page.goto(`${origin}/nb/fjordvik/rediger`);
+    await page.getByRole('link', { name: 'Handlingsveileder for skolene' }).click();
+    await page.waitForURL(/\/rediger\/veileder\/[0-9a-f-]+$/);
+    const guideUrl = page.url();
+    await check(page, 'guide editor');
+
+    // Move a step of level 2 up, by keyboard.
+    await page.getByRole('button', { name: /^Flytt opp\W+Kall inn til stafettmøte$/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\?lagret=1$/);
+    const level2 = await page.locator('section[aria-labelledby=level-2-heading] ol').innerText();
+    assert.ok(level2.indexOf('Kall inn til stafettmøte') < level2.indexOf('Innhent samtykke'), level2);
+
+    // Edit the step's title, save, publish, and see the public page change.
+    await page.getByRole('link', { name: 'Kall inn til stafettmøte' }).click();
+    await page.waitForURL(/\/steg\/stafettmote-pa-skolen$/);
+    await check(page, 'step editor');
+    await page.getByLabel('Tittel').first().fill('Kall inn til stafettmøte i tide');
+    await page.getByRole('button', { name: 'Lagre utkast' }).click();
+    await page.waitForURL(/\?lagret=1$/);
+    await page.getByRole('link', { name: 'Forhåndsvis utkastet' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('main').innerText(), /Kall inn til stafettmøte i tide/);
+    await check(page, 'guide preview');
+    await page.goto(guideUrl);
+    await page.getByRole('button', { name: /^Publiser/ }).click();
+    await page.waitForURL(/\?publisert=1$/);
+    const publicPage = second.page;
+    await publicPage.goto(`${origin}/nb/fjordvik/veileder/skole/steg/stafettmote-pa-skolen`);
+    assert.match(await publicPage.locator('h1').innerText(), /Kall inn til stafettmøte i tide/);
+
+    // Every guide page in both languages.
+    const path = guideUrl.replace(`${origin}/nb/fjordvik/`, '');
+    for (const lang of ['nb', 'nn']) {
+      for (const p of [path, `${path}/steg/stafettmote-pa-skolen`, `${path}/steg/ny?niva=1`, `${path}/historikk`, `${path}/slett`, 'rediger/veileder/ny']) {
+        const res = await page.goto(`${origin}/${lang}/fjordvik/${p}`);
+        assert.equal(res.status(), 200, p);
+        await check(page, `${lang} ${p}`);
+      }
+    }
+    assert.equal(violations.size, 0, formatViolations(violations));
+  });
 });
