@@ -119,6 +119,8 @@ pub enum Action {
     /// See the model's items due for review and confirm them still correct (service
     /// leaders: the items their services own, see [`may_review_item`]).
     ReviewContent,
+    /// Offer the tenant's model or guides to other tenants, and copy theirs in.
+    ShareModel,
     /// Administer the platform and read its audit log.
     ManagePlatform,
 }
@@ -158,6 +160,7 @@ pub fn may(actor: &Actor, action: Action, tenant_id: Option<&str>) -> bool {
         (Action::ManageUsers, Some(t)) => actor.has(Some(t), &[TenantAdmin]) || platform_admin,
         (Action::ViewAudit, Some(t)) => actor.has(Some(t), &[TenantAdmin]),
         (Action::EditContent, Some(t)) => actor.has(Some(t), &[TenantAdmin, Editor]),
+        (Action::ShareModel, Some(t)) => actor.has(Some(t), &[TenantAdmin]),
         (Action::ReviewContent, Some(t)) => {
             actor.has(Some(t), &[TenantAdmin, Editor, ServiceLeader])
         }

@@ -49,10 +49,14 @@ pub enum AuditAction {
     ContentDeleted,
     ModelImported,
     ContentReviewed,
+    /// A model or guide was offered to, or withdrawn from, other tenants.
+    SharingChanged,
+    /// Objects were copied from another tenant's shared model.
+    ContentCopied,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 45] = [
+    pub const ALL: [AuditAction; 47] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -98,6 +102,8 @@ impl AuditAction {
         AuditAction::ContentDeleted,
         AuditAction::ModelImported,
         AuditAction::ContentReviewed,
+        AuditAction::SharingChanged,
+        AuditAction::ContentCopied,
     ];
 
     pub fn key(self) -> &'static str {
@@ -147,6 +153,8 @@ impl AuditAction {
             AuditAction::ContentDeleted => "content-deleted",
             AuditAction::ModelImported => "model-imported",
             AuditAction::ContentReviewed => "content-reviewed",
+            AuditAction::SharingChanged => "sharing-changed",
+            AuditAction::ContentCopied => "content-copied",
         }
     }
 

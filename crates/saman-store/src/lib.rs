@@ -20,6 +20,7 @@ mod people;
 mod published;
 mod review;
 mod sessions;
+mod sharing;
 mod tenants;
 mod versions;
 
@@ -35,6 +36,7 @@ pub use people::{Account, NewUser, TokenPurpose, UserSummary, account_target, no
 pub use published::Published;
 pub use review::ReviewReminder;
 pub use sessions::{LiveSession, NewSession, Session, SessionLimits};
+pub use sharing::{Copied, Offer, Provenance, Sharing};
 pub use tenants::{TenantId, TenantRecord, TenantSummary};
 pub use versions::{
     Change, Deleted, GuideState, ItemState, ObjectState, Save, Saved, VersionInfo, Versioned,

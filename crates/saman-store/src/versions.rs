@@ -94,6 +94,8 @@ pub struct ObjectState<T> {
     pub saved_at: String,
     /// The name of whoever saved the newest version; `None` for an import.
     pub saved_by: Option<String>,
+    /// Where it was copied from, if it was copied from another tenant.
+    pub copied_from: Option<crate::Provenance>,
 }
 
 pub type ItemState = ObjectState<Item>;
@@ -239,7 +241,8 @@ impl Store {
     ) -> Result<Vec<ObjectState<T>>> {
         let one = if id.is_some() { " AND o.id = $3" } else { "" };
         let sql = format!(
-            "SELECT o.id, o.head, o.live, v.content, v.created_at, a.id AS author_id, a.name AS author_name \
+            "SELECT o.id, o.head, o.live, o.copied_from_tenant, o.copied_from_object, o.copied_from_version, \
+             v.content, v.created_at, a.id AS author_id, a.name AS author_name \
              FROM model_objects o JOIN model_versions v ON v.object_id = o.id AND v.number = o.head \
              LEFT JOIN accounts a ON a.id = v.author_id \
              WHERE o.tenant_id = $1 AND o.kind = $2 AND o.deleted_at IS NULL{one}"
@@ -252,7 +255,17 @@ impl Store {
         for row in query.fetch_all(&self.pool).await? {
             let author_id: Option<String> = row.try_get("author_id")?;
             let author_name: Option<String> = row.try_get("author_name")?;
+            let from_tenant: Option<String> = row.try_get("copied_from_tenant")?;
+            let from_object: Option<String> = row.try_get("copied_from_object")?;
+            let from_version: Option<i64> = row.try_get("copied_from_version")?;
             states.push(ObjectState {
+                copied_from: from_tenant.zip(from_object).zip(from_version).map(
+                    |((tenant_slug, object_id), version)| crate::Provenance {
+                        tenant_slug,
+                        object_id,
+                        version,
+                    },
+                ),
                 id: row.try_get("id")?,
                 object: parse_content(&row.try_get::<String, _>("content")?)?,
                 head: row.try_get("head")?,

@@ -324,6 +324,14 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             "/{lang}/{tenant}/rediger/veileder/{item}/steg/{step}/slett",
             post(pages::editor::guides::delete_step),
         )
+        .route(
+            "/{lang}/{tenant}/rediger/deling",
+            get(pages::editor::sharing::page).post(pages::editor::sharing::save),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/deling/kopier",
+            post(pages::editor::sharing::copy),
+        )
         .route("/{lang}/plattform", get(pages::admin::platform))
         .layer(no_store());
     // The demo's mail view exists only in demo mode.

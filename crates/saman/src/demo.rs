@@ -58,6 +58,18 @@ pub async fn load_demo_if_empty(store: &Store) -> anyhow::Result<()> {
             .await?;
         tracing::info!(tenant = bundle.tenant.slug, "loaded demo model");
     }
+    // Fjordvik offers its whole model, so that the other demo tenant can build on it.
+    let fjordvik = store
+        .tenant_by_slug("fjordvik")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo tenant fjordvik is missing"))?;
+    let sharing = saman_store::Sharing {
+        model: true,
+        guides: Default::default(),
+    };
+    store
+        .set_sharing(&fjordvik.id, &sharing, &AuditContext::command_line(None))
+        .await?;
     load_demo_people(store).await?;
     load_demo_relay_logs(store).await?;
     Ok(())

@@ -115,6 +115,11 @@ permission!(
     "Edit the tenant's model."
 );
 permission!(
+    CanShareModel,
+    Action::ShareModel,
+    "Offer the tenant's model to others and copy theirs in."
+);
+permission!(
     CanReviewContent,
     Action::ReviewContent,
     "See the items due for review, and confirm them."

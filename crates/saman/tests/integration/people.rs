@@ -395,6 +395,8 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
             "/nb/{t}/rediger/innhold/{item}/publiser",
             vec!["tenant-admin", "editor"],
         ),
+        ("GET", "/nb/{t}/rediger/deling", vec!["tenant-admin"]),
+        ("GET", "/nn/{t}/rediger/deling", vec!["tenant-admin"]),
         (
             "GET",
             "/nb/{t}/rediger/veileder/{guide}",

@@ -551,6 +551,8 @@ pub struct GuideQuery {
     step_deleted: Option<String>,
     #[serde(default, rename = "mangler-hastesteg")]
     no_urgent_path: Option<String>,
+    #[serde(default)]
+    kopiert: Option<String>,
 }
 
 pub async fn new_form(
@@ -581,6 +583,7 @@ pub async fn edit_form(
         (query.nyere.is_some(), "editor-newer-saved"),
         (query.step_deleted.is_some(), "editor-step-deleted"),
         (query.no_urgent_path.is_some(), "problem-no-urgent-path"),
+        (query.kopiert.is_some(), "sharing-copied-guide"),
     ]
     .into_iter()
     .find(|(asked, _)| *asked)

@@ -7,6 +7,7 @@ pub mod guides;
 mod input;
 pub mod objects;
 pub mod review;
+pub mod sharing;
 
 use super::render;
 use crate::AppState;
@@ -33,7 +34,7 @@ use serde::Deserialize;
 type Editor = Allowed<CanEditContent>;
 
 /// Who acts, for the audit log: as the tenant's administrator if they are one.
-fn audit_context(allowed: &Editor, address: String) -> AuditContext {
+fn audit_context<P>(allowed: &Allowed<P>, address: String) -> AuditContext {
     let tenant_id = allowed.tenant.record.id.as_str();
     let admin = allowed
         .user
@@ -147,6 +148,8 @@ struct ListPage {
     rows: Vec<ItemRow>,
     guides: Vec<guides::GuideRow>,
     new_guide_href: String,
+    /// For the tenant's administrators: sharing with other tenants.
+    sharing_href: Option<String>,
     kinds: Vec<KindOption>,
     new_href: String,
     message: Option<String>,
@@ -216,6 +219,12 @@ pub async fn list(
         rows,
         guides: guides::guide_rows(tr, &urls, &guide_states),
         new_guide_href: urls.at("/rediger/veileder/ny"),
+        sharing_href: saman_domain::access::may(
+            &allowed.user.actor,
+            saman_domain::access::Action::ShareModel,
+            Some(allowed.tenant.record.id.as_str()),
+        )
+        .then(|| urls.at("/rediger/deling")),
         kinds: kind_options(tr, ""),
         new_href: urls.at("/rediger/ny"),
         message: query.slettet.map(|_| tr.t("editor-deleted")),

@@ -73,6 +73,8 @@ pub struct StatusBox {
     pub has_draft: bool,
     pub head: i64,
     pub published: bool,
+    /// "Copied from …", for an object copied from another tenant.
+    pub copied_from: Option<String>,
 }
 
 impl StatusBox {
@@ -89,6 +91,15 @@ impl StatusBox {
             has_draft: state.has_draft(),
             head: state.head,
             published: state.live.is_some(),
+            copied_from: state.copied_from.as_ref().map(|p| {
+                tr.ta(
+                    "editor-copied-from",
+                    [
+                        ("tenant", p.tenant_slug.clone().into()),
+                        ("version", p.version.into()),
+                    ],
+                )
+            }),
         }
     }
 }
