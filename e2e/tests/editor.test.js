@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { formatViolations, launchBrowser, runAxe } from '../lib/browser.js';
 import { startServer } from '../lib/server.js';
+import { totp } from '../lib/totp.js';
 
 const PASSWORD = 'demo-passord-saman';
 const OLD_SUMMARY = 'Jordmor, helsesykepleiere og lege følger opp gravide, barn og unge fra svangerskapet til fylte 20 år.';
@@ -221,6 +222,40 @@ describe('the model editor', () => {
         await check(page, `${lang} ${p}`);
       }
     }
+    assert.equal(violations.size, 0, formatViolations(violations));
+  });
+
+  it('copies a shared guide from another municipality as a draft', { timeout: 180_000 }, async () => {
+    const { origin } = server;
+    const page = second.page;
+    await page.context().clearCookies();
+    await page.goto(`${origin}/nb/lauvdal-strandheim/logg-inn`);
+    await page.getByLabel('E-postadresse').fill('admin@lauvdal-strandheim.example');
+    await page.getByLabel('Passord').fill(PASSWORD);
+    await page.getByLabel('Passord').press('Enter');
+    // Administrators set up two-step login first.
+    await page.waitForURL(/\/logg-inn\/totrinn$/);
+    const secret = (await page.locator('.totp-secret').innerText()).trim();
+    await page.getByRole('textbox', { name: 'Kode' }).fill(totp(secret));
+    await page.getByRole('textbox', { name: 'Kode' }).press('Enter');
+    await page.waitForLoadState('load');
+    await page.getByRole('link', { name: 'Jeg har tatt vare på kodene' }).click();
+    await page.waitForURL(/\/nb\/lauvdal-strandheim\/start$/);
+    await page.goto(`${origin}/nb/lauvdal-strandheim/rediger`);
+    await page.getByRole('link', { name: 'Del modellen, eller bygg på andres' }).click();
+    await page.waitForURL(/\/rediger\/deling$/);
+    await check(page, 'sharing');
+    // Fjordvik offers its model in the demo; copy its school guide, by keyboard.
+    await page.getByRole('button', { name: /^Kopier veilederen som utkast\W+Handlingsveileder for skolene/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/rediger\/veileder\/[0-9a-f-]+\?kopiert=1$/);
+    const main = await page.locator('main').innerText();
+    assert.match(main, /Kopiert fra fjordvik/);
+    assert.match(main, /Ikke publisert/);
+    await check(page, 'copied guide');
+    const res = await page.goto(`${origin}/nn/lauvdal-strandheim/rediger/deling`);
+    assert.equal(res.status(), 200);
+    await check(page, 'sharing nn');
     assert.equal(violations.size, 0, formatViolations(violations));
   });
 });
