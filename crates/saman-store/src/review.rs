@@ -98,7 +98,7 @@ impl Store {
         Ok(true)
     }
 
-    /// Finds the items whose review date has come (on or before `today`) and that have
+    /// Finds the items and guides whose review date has come (on or before `today`) and that have
     /// not been reminded of for that date, marks them reminded, and puts one mail per
     /// person in the outbox, made by `compose`: to the leaders of the owning service, or
     /// the tenant's editors when it has none (or the item has no owner). Runs once per
@@ -108,9 +108,12 @@ impl Store {
         today: Date,
         compose: impl Fn(&ReviewReminder) -> Mail,
     ) -> Result<usize> {
+        // Items and guides alike: their rows in the site's tables hold the date.
         let due = sqlx::query(
-            "SELECT i.id, i.tenant_id, t.slug AS tenant_slug, i.slug, i.owner_slug, i.review_date \
-             FROM items i JOIN tenants t ON t.id = i.tenant_id JOIN model_objects o ON o.id = i.id \
+            "SELECT i.id, i.tenant_id, t.slug AS tenant_slug, i.slug, i.owner_slug, i.review_date, o.kind \
+             FROM (SELECT id, tenant_id, slug, owner_slug, review_date FROM items \
+                   UNION ALL SELECT id, tenant_id, slug, owner_slug, review_date FROM guides) i \
+             JOIN tenants t ON t.id = i.tenant_id JOIN model_objects o ON o.id = i.id \
              WHERE i.review_date IS NOT NULL AND i.review_date <= $1 AND o.deleted_at IS NULL \
              AND NOT EXISTS (SELECT 1 FROM review_reminders r WHERE r.object_id = i.id \
              AND r.review_date = i.review_date) ORDER BY i.tenant_id, i.review_date",
@@ -154,14 +157,19 @@ impl Store {
                 }
                 let owner: Option<String> = row.try_get("owner_slug")?;
                 for (email, language) in owners(&mut tx, &tenant, owner.as_deref()).await? {
-                    let title: Option<String> = sqlx::query_scalar(
+                    let kind: String = row.try_get("kind")?;
+                    let sql = if kind == Guide::KIND {
+                        "SELECT title FROM guide_texts WHERE guide_id = $1 \
+                         ORDER BY CASE WHEN lang = $2 THEN 0 ELSE 1 END LIMIT 1"
+                    } else {
                         "SELECT title FROM item_texts WHERE item_id = $1 \
-                         ORDER BY CASE WHEN lang = $2 THEN 0 ELSE 1 END LIMIT 1",
-                    )
-                    .bind(&id)
-                    .bind(&language)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                         ORDER BY CASE WHEN lang = $2 THEN 0 ELSE 1 END LIMIT 1"
+                    };
+                    let title: Option<String> = sqlx::query_scalar(sql)
+                        .bind(&id)
+                        .bind(&language)
+                        .fetch_optional(&mut *tx)
+                        .await?;
                     let title = title.unwrap_or_else(|| row.try_get("slug").unwrap_or_default());
                     mails
                         .entry((email, language))

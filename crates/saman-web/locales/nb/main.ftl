@@ -1138,3 +1138,4 @@ sharing-copied-model = { $items } sider og veiledere er kopiert inn som utkast. 
 sharing-copied-guide = Veilederen er kopiert inn som utkast, med verktøyene og rutinene stegene bruker som modellen manglet. Gå gjennom den og publiser når den passer for kommunen din.
 sharing-not-offered = Det du prøvde å kopiere, er ikke delt lenger.
 editor-copied-from = Kopiert fra { $tenant } (versjon { $version }).
+health-guides-not-reviewed = Handlingsveiledere som ikke er gått gjennom eller endret i år

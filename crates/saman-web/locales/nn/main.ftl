@@ -1138,3 +1138,4 @@ sharing-copied-model = { $items } sider og rettleiarar er kopierte inn som utkas
 sharing-copied-guide = Rettleiaren er kopiert inn som utkast, med verktøya og rutinane stega brukar som modellen mangla. Gå gjennom han og publiser når han passar for kommunen din.
 sharing-not-offered = Det du prøvde å kopiere, er ikkje delt lenger.
 editor-copied-from = Kopiert frå { $tenant } (versjon { $version }).
+health-guides-not-reviewed = Handlingsrettleiarar som ikkje er gått gjennom eller endra i år

@@ -15,7 +15,40 @@ crate::on_both_backends!(
     a_guide_without_the_urgent_path_is_not_published,
     bad_step_input_comes_back_kept_with_messages,
     import_keeps_the_guides_id_and_versions_only_what_changed,
+    guides_fall_due_for_review_are_reminded_and_confirmed,
 );
+
+/// The guide form for a guide, as a browser would send it unchanged.
+fn guide_form(guide: &Guide, base: i64, csrf: &str) -> Vec<(String, String)> {
+    let mut form = vec![
+        ("csrf".to_string(), csrf.to_string()),
+        ("base".into(), base.to_string()),
+        ("area".into(), guide.area.key().into()),
+        ("owner".into(), guide.owner.clone().unwrap_or_default()),
+        (
+            "review_date".into(),
+            guide
+                .review_date
+                .map(saman_domain::format_iso_date)
+                .unwrap_or_default(),
+        ),
+    ];
+    for lang in Lang::ALL {
+        let l = lang.code();
+        if let Some(text) = guide.text.get(lang) {
+            form.push((format!("title-{l}"), text.title.clone()));
+            form.push((format!("summary-{l}"), text.summary.clone()));
+            form.push((format!("body-{l}"), text.body.clone()));
+        }
+        for level in &guide.levels {
+            form.push((
+                format!("level-name-{}-{l}", level.level),
+                level.name.get(lang).cloned().unwrap_or_default(),
+            ));
+        }
+    }
+    form
+}
 
 async fn guide_state(app: &TestApp) -> GuideState {
     let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
@@ -452,5 +485,89 @@ async fn import_keeps_the_guides_id_and_versions_only_what_changed(backend: Back
     assert_eq!(
         import_folder(&app.store, dir.path()).await,
         ImportOutcome::Unchanged
+    );
+}
+
+async fn guides_fall_due_for_review_are_reminded_and_confirmed(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let start = guide_state(&app).await;
+    let href = format!("/nb/testvik/rediger/veileder/{}", start.id);
+    let (_, page) = editor.get(&href).await;
+    let csrf = hidden(&page, "csrf");
+    let mut form = guide_form(&start.object, start.head, &csrf);
+    set(&mut form, "review_date", "2026-01-15");
+    let (status, _, _) = editor.post(&href, &form).await;
+    assert_eq!(status, 303, "guide saved");
+    let due = guide_state(&app).await;
+    assert_eq!(due.object.levels, start.object.levels, "the steps are kept");
+    assert_eq!(due.object.text, start.object.text);
+    editor
+        .post(
+            &format!("{href}/publiser"),
+            &[
+                ("csrf".into(), csrf.clone()),
+                ("version".into(), due.head.to_string()),
+            ],
+        )
+        .await;
+
+    // Reminded once, to the editors (the owning service has no leader).
+    let compose = |r: &saman_store::ReviewReminder| saman_store::Mail {
+        to: r.email.clone(),
+        subject: r.tenant_slug.clone(),
+        text: r
+            .items
+            .iter()
+            .map(|(t, _)| t.clone())
+            .collect::<Vec<_>>()
+            .join(","),
+        html: String::new(),
+    };
+    let today = saman_store::clock::today();
+    assert!(
+        app.store
+            .send_review_reminders(today, compose)
+            .await
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(
+        app.store
+            .send_review_reminders(today, compose)
+            .await
+            .unwrap(),
+        0
+    );
+    let outbox = app.store.outbox(20).await.unwrap();
+    let title = &start.object.text.nb.as_ref().unwrap().title;
+    assert!(
+        outbox.iter().any(
+            |m| m.mail.to == "redaktor@testvik.example" && m.mail.text.contains(title.as_str())
+        ),
+        "{outbox:?}"
+    );
+
+    // On the review page, overdue; "still correct" moves the date a year on, live.
+    let (status, page) = editor.get("/nb/testvik/gjennomgang").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(title.as_str()), "{page}");
+    let (status, _, location) = editor
+        .post(
+            &format!("/nb/testvik/gjennomgang/{}", due.id),
+            &[
+                ("csrf".into(), csrf),
+                ("version".into(), due.head.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.ends_with("?bekreftet=1"), "{location}");
+    let confirmed = guide_state(&app).await;
+    assert_eq!(confirmed.head, due.head + 1);
+    assert_eq!(confirmed.live, Some(confirmed.head));
+    assert_eq!(
+        confirmed.object.review_date,
+        Some(today + time::Duration::days(365))
     );
 }

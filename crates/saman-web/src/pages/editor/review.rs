@@ -3,6 +3,7 @@
 //! reviews past due per owner, texts missing a translation, relations to what the public
 //! cannot see, and published items nothing connects to.
 
+use super::objects::{Editable, editor_href_in};
 use super::{title_of, urls};
 use crate::AppState;
 use crate::auth::ClientAddress;
@@ -18,7 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use saman_domain::access::{Action, Role, may, may_review_item};
 use saman_domain::*;
-use saman_store::{AuditContext, ItemState};
+use saman_store::{AuditContext, GuideState, ItemState};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 
@@ -95,6 +96,7 @@ pub async fn page(
         .services_of(&allowed.user.account.id, tenant_id)
         .await?;
     let states = state.store.editable_items(tenant_id).await?;
+    let guides = state.store.editable::<Guide>(tenant_id).await?;
     let today = saman_store::clock::today();
     let horizon = today + time::Duration::days(DUE_WITHIN_DAYS);
     let urls = urls(&allowed);
@@ -120,6 +122,27 @@ pub async fn page(
                 version: s.head,
             });
     }
+    for g in &guides {
+        let Some(date) = g.object.review_date.filter(|d| *d <= horizon) else {
+            continue;
+        };
+        let owner = g.object.owner.as_deref();
+        if !may_review_item(actor, tenant_id.as_str(), owner, &services) {
+            continue;
+        }
+        groups
+            .entry(owner_name(&states, owner, lang, tr))
+            .or_default()
+            .push(DueRow {
+                id: g.id.clone(),
+                title: g.object.title(lang),
+                edit_href: editor.then(|| editor_href_in::<Guide>(&urls, &g.id)),
+                public_href: urls.guide(&g.object.slug),
+                date: tr.date(date),
+                overdue: date < today,
+                version: g.head,
+            });
+    }
     let groups = groups
         .into_iter()
         .map(|(owner, mut rows)| {
@@ -138,24 +161,41 @@ pub async fn page(
         csrf: allowed.user.session.csrf_token.clone(),
         action_base: urls.at("/gjennomgang"),
         message,
-        health: editor.then(|| health(tr, &allowed, &states, today)),
+        health: editor.then(|| health(tr, &allowed, &states, &guides, today)),
     })
 }
 
-fn health(tr: Tr, allowed: &Reviewer, states: &[ItemState], today: time::Date) -> Health {
+fn health(
+    tr: Tr,
+    allowed: &Reviewer,
+    states: &[ItemState],
+    guides: &[GuideState],
+    today: time::Date,
+) -> Health {
     let lang = allowed.lang;
     let urls = urls(allowed);
     let link = |s: &ItemState| Link {
         href: urls.at(&format!("/rediger/innhold/{}", s.id)),
         text: title_of(&s.object, lang),
     };
+    let guide_link = |g: &GuideState| Link {
+        href: editor_href_in::<Guide>(&urls, &g.id),
+        text: g.object.title(lang),
+    };
     let mut past_due: BTreeMap<String, usize> = BTreeMap::new();
-    for s in states
+    let past_due_owners = states
         .iter()
         .filter(|s| s.object.review_date.is_some_and(|d| d < today))
-    {
+        .map(|s| s.object.owner.as_deref())
+        .chain(
+            guides
+                .iter()
+                .filter(|g| g.object.review_date.is_some_and(|d| d < today))
+                .map(|g| g.object.owner.as_deref()),
+        );
+    for owner in past_due_owners {
         *past_due
-            .entry(owner_name(states, s.object.owner.as_deref(), lang, tr))
+            .entry(owner_name(states, owner, lang, tr))
             .or_default() += 1;
     }
     let mut lists: Vec<(String, Vec<Link>)> = Lang::ALL
@@ -167,6 +207,15 @@ fn health(tr: Tr, allowed: &Reviewer, states: &[ItemState], today: time::Date) -
                     .iter()
                     .filter(|s| s.object.text.get(l).is_none())
                     .map(link)
+                    .chain(
+                        guides
+                            .iter()
+                            .filter(|g| {
+                                g.object.text.get(l).is_none()
+                                    || g.object.steps.iter().any(|s| s.text.get(l).is_none())
+                            })
+                            .map(guide_link),
+                    )
                     .collect(),
             )
         })
@@ -223,6 +272,14 @@ fn health(tr: Tr, allowed: &Reviewer, states: &[ItemState], today: time::Date) -
     lists.push((tr.t("health-hidden-relations"), hidden_relations));
     lists.push((tr.t("health-unconnected"), unconnected));
     lists.push((tr.t("health-without-review"), without_review));
+    // A guide neither confirmed nor changed since the year began: guides go stale.
+    let year = today.year().to_string();
+    let not_reviewed: Vec<Link> = guides
+        .iter()
+        .filter(|g| !g.saved_at.starts_with(&year))
+        .map(guide_link)
+        .collect();
+    lists.push((tr.t("health-guides-not-reviewed"), not_reviewed));
     Health {
         past_due_by_owner: past_due.into_iter().collect(),
         lists,
@@ -246,22 +303,24 @@ pub async fn confirm(
 ) -> Result<Response, WebError> {
     check_token(&allowed.user.session.csrf_token, &form.csrf)?;
     let tenant_id = &allowed.tenant.record.id;
-    let item = state
-        .store
-        .editable_one::<Item>(tenant_id, &id)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    // An item, or else a guide, of the tenant.
+    let (owner, is_guide) = match state.store.editable_one::<Item>(tenant_id, &id).await? {
+        Some(item) => (item.object.owner, false),
+        None => {
+            let guide = state
+                .store
+                .editable_one::<Guide>(tenant_id, &id)
+                .await?
+                .ok_or(WebError::NotFound)?;
+            (guide.object.owner, true)
+        }
+    };
     let services = state
         .store
         .services_of(&allowed.user.account.id, tenant_id)
         .await?;
     let actor = &allowed.user.actor;
-    if !may_review_item(
-        actor,
-        tenant_id.as_str(),
-        item.object.owner.as_deref(),
-        &services,
-    ) {
+    if !may_review_item(actor, tenant_id.as_str(), owner.as_deref(), &services) {
         return Err(WebError::NotFound);
     }
     let role = [Role::TenantAdmin, Role::Editor, Role::ServiceLeader]
@@ -279,10 +338,16 @@ pub async fn confirm(
         address,
     };
     let next = saman_store::clock::today() + time::Duration::days(365);
-    let confirmed = state
-        .store
-        .confirm_review::<Item>(tenant_id, &id, form.version, next, &audit)
-        .await?;
+    let store = &state.store;
+    let confirmed = if is_guide {
+        store
+            .confirm_review::<Guide>(tenant_id, &id, form.version, next, &audit)
+            .await?
+    } else {
+        store
+            .confirm_review::<Item>(tenant_id, &id, form.version, next, &audit)
+            .await?
+    };
     let outcome = if confirmed { "bekreftet=1" } else { "nyere=1" };
     Ok(Redirect::to(&urls(&allowed).at(&format!("/gjennomgang?{outcome}"))).into_response())
 }
