@@ -119,6 +119,26 @@ pub fn item_fields(item: &Item) -> Vec<Field> {
     fields
 }
 
+/// A timeline entry as fields.
+pub fn timeline_fields(entry: &TimelineEntry) -> Vec<Field> {
+    let mut fields = Vec::new();
+    let mut push = |name, lang, value: String| {
+        fields.push(Field {
+            part: None,
+            name,
+            lang,
+            value,
+        })
+    };
+    for lang in Lang::ALL {
+        let text = entry.text.get(lang);
+        push("title", Some(lang), text.map(|t| t.title.clone()).unwrap_or_default());
+        push("body", Some(lang), text.map(|t| t.body.clone()).unwrap_or_default());
+    }
+    push("date", None, format_iso_date(entry.date));
+    fields
+}
+
 /// An action guide as fields: its own, then each level's name and steps in order,
 /// then each step's (with the step's slug as the part).
 pub fn guide_fields(guide: &Guide) -> Vec<Field> {

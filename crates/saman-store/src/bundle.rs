@@ -65,10 +65,10 @@ impl Store {
         objects.extend(
             import_objects(&mut tx, &tenant_id, &bundle.guides, current_guides, ctx).await?,
         );
-        if current.as_ref().map(|c| &c.timeline) != Some(&bundle.timeline) {
-            write_timeline(&mut tx, &tenant_id, &bundle.timeline).await?;
-            changed = true;
-        }
+        let current_timeline = current.as_ref().map_or(&[][..], |c| &c.timeline[..]);
+        objects.extend(
+            import_objects(&mut tx, &tenant_id, &bundle.timeline, current_timeline, ctx).await?,
+        );
         if !changed && objects.is_empty() {
             tx.rollback().await?;
             return Ok(ImportOutcome::Unchanged);
@@ -274,42 +274,4 @@ async fn import_objects<T: Versioned>(
         ));
     }
     Ok(audit)
-}
-
-async fn write_timeline(
-    tx: &mut Transaction<'_, Any>,
-    tenant: &TenantId,
-    entries: &[TimelineEntry],
-) -> Result<()> {
-    delete_for_tenant(tx, "timeline_texts", tenant).await?;
-    delete_for_tenant(tx, "timeline_entries", tenant).await?;
-    for entry in entries {
-        let id = uuid::Uuid::new_v4().to_string();
-        sqlx::query(
-            "INSERT INTO timeline_entries (id, tenant_id, slug, entry_date, status) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&id)
-        .bind(&tenant.0)
-        .bind(&entry.slug)
-        .bind(format_iso_date(entry.date))
-        .bind(entry.status.key())
-        .execute(&mut **tx)
-        .await?;
-        for lang in Lang::ALL {
-            let Some(text) = entry.text.get(lang) else {
-                continue;
-            };
-            sqlx::query(
-                "INSERT INTO timeline_texts (entry_id, tenant_id, lang, title, body) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&id)
-            .bind(&tenant.0)
-            .bind(lang.code())
-            .bind(&text.title)
-            .bind(&text.body)
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
-    Ok(())
 }

@@ -22,6 +22,7 @@ mod review;
 mod sessions;
 mod sharing;
 mod tenants;
+mod timeline;
 mod versions;
 
 pub use audit::{
@@ -39,7 +40,7 @@ pub use sessions::{LiveSession, NewSession, Session, SessionLimits};
 pub use sharing::{Copied, Offer, Provenance, Sharing};
 pub use tenants::{TenantId, TenantRecord, TenantSummary};
 pub use versions::{
-    Change, Deleted, GuideState, ItemState, ObjectState, Save, Saved, VersionInfo, Versioned,
+    Change, Deleted, GuideState, ItemState, ObjectState, TimelineState, Save, Saved, VersionInfo, Versioned,
     item_target, object_target,
 };
 

@@ -100,6 +100,7 @@ pub struct ObjectState<T> {
 
 pub type ItemState = ObjectState<Item>;
 pub type GuideState = ObjectState<Guide>;
+pub type TimelineState = ObjectState<TimelineEntry>;
 
 impl<T> ObjectState<T> {
     /// Whether the newest version is not what the public sees.
@@ -535,12 +536,13 @@ impl Store {
         Ok(Deleted::Deleted)
     }
 
-    /// Gives every item and guide that has no history yet its first version, the state
+    /// Gives every item, guide and timeline entry that has no history yet its first version, the state
     /// it is in now (objects from before versions were kept). Cheap when there are none.
     pub async fn ensure_history(&self) -> Result<usize> {
         let tenants: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT tenant_id FROM (SELECT tenant_id, id FROM items \
-             UNION ALL SELECT tenant_id, id FROM guides) AS objects \
+             UNION ALL SELECT tenant_id, id FROM guides \
+             UNION ALL SELECT tenant_id, id FROM timeline_entries) AS objects \
              WHERE id NOT IN (SELECT id FROM model_objects)",
         )
         .fetch_all(&self.pool)
@@ -551,6 +553,7 @@ impl Store {
             let mut tx = self.begin_write().await?;
             created += baseline(&mut tx, &tenant, &model.items).await?;
             created += baseline(&mut tx, &tenant, &model.guides).await?;
+            created += baseline(&mut tx, &tenant, &model.timeline).await?;
             tx.commit().await?;
         }
         Ok(created)

@@ -325,6 +325,39 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::editor::guides::delete_step),
         )
         .route(
+            "/{lang}/{tenant}/rediger/tidslinje/ny",
+            get(pages::editor::timeline::new_form).post(pages::editor::timeline::create),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/tidslinje/{item}",
+            get(pages::editor::timeline::edit_form).post(pages::editor::timeline::save),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/tidslinje/{item}/forhandsvisning",
+            get(pages::editor::timeline::preview),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/tidslinje/{item}/publiser",
+            post(pages::editor::objects::publish::<saman_domain::TimelineEntry>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/tidslinje/{item}/avpubliser",
+            post(pages::editor::objects::unpublish::<saman_domain::TimelineEntry>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/tidslinje/{item}/slett",
+            get(pages::editor::objects::delete_confirm::<saman_domain::TimelineEntry>)
+                .post(pages::editor::objects::delete::<saman_domain::TimelineEntry>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/tidslinje/{item}/historikk",
+            get(pages::editor::objects::history::<saman_domain::TimelineEntry>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/tidslinje/{item}/gjenopprett",
+            post(pages::editor::objects::restore::<saman_domain::TimelineEntry>),
+        )
+        .route(
             "/{lang}/{tenant}/rediger/deling",
             get(pages::editor::sharing::page).post(pages::editor::sharing::save),
         )

@@ -15,7 +15,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
-use saman_domain::{Item, Kind, Level, Prevention, TargetGroup, Tenant};
+use saman_domain::{Item, Kind, Lang, Level, Prevention, TargetGroup, Tenant};
 use serde::Deserialize;
 
 pub struct KindCount {
@@ -393,6 +393,8 @@ pub async fn services(
 struct TimelinePage {
     chrome: Chrome,
     entries: Vec<News>,
+    /// On an editor's preview of a draft: where the editor goes back to.
+    preview_back: Option<String>,
 }
 
 pub async fn timeline(
@@ -401,12 +403,27 @@ pub async fn timeline(
     Path((lang, slug)): Path<(String, String)>,
 ) -> Result<Html<String>, WebError> {
     let lang = parse_lang(&lang)?;
-    let tr = Tr::new(lang);
     let published = find_tenant(&state, &slug).await?;
+    timeline_page(&published, lang, &ctx, None)
+}
+
+/// The timeline as the public sees it, in `published` (for a preview, a model with the
+/// draft in it).
+pub fn timeline_page(
+    published: &saman_store::Published,
+    lang: Lang,
+    ctx: &Ctx,
+    preview_back: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let tr = Tr::new(lang);
     let record = &published.record;
-    let chrome = Chrome::tenant(lang, tr.t("timeline-title"), &ctx, record, "nav-timeline");
-    let entries = timeline_entries(tr, &chrome, &published);
-    render(TimelinePage { chrome, entries })
+    let chrome = Chrome::tenant(lang, tr.t("timeline-title"), ctx, record, "nav-timeline");
+    let entries = timeline_entries(tr, &chrome, published);
+    render(TimelinePage {
+        chrome,
+        entries,
+        preview_back,
+    })
 }
 
 pub struct LevelAbout {

@@ -8,6 +8,7 @@ mod input;
 pub mod objects;
 pub mod review;
 pub mod sharing;
+pub mod timeline;
 
 use super::render;
 use crate::AppState;
@@ -150,6 +151,8 @@ struct ListPage {
     new_guide_href: String,
     /// For the tenant's administrators: sharing with other tenants.
     sharing_href: Option<String>,
+    timeline: Vec<TimelineRow>,
+    new_entry_href: String,
     kinds: Vec<KindOption>,
     new_href: String,
     message: Option<String>,
@@ -208,6 +211,10 @@ pub async fn list(
         .store
         .editable::<Guide>(&allowed.tenant.record.id)
         .await?;
+    let entries = state
+        .store
+        .editable::<TimelineEntry>(&allowed.tenant.record.id)
+        .await?;
     render(ListPage {
         chrome: Chrome::tenant(
             allowed.lang,
@@ -225,10 +232,45 @@ pub async fn list(
             Some(allowed.tenant.record.id.as_str()),
         )
         .then(|| urls.at("/rediger/deling")),
+        timeline: timeline_rows(tr, &urls, &entries),
+        new_entry_href: urls.at("/rediger/tidslinje/ny"),
         kinds: kind_options(tr, ""),
         new_href: urls.at("/rediger/ny"),
         message: query.slettet.map(|_| tr.t("editor-deleted")),
     })
+}
+
+/// A timeline entry in the editor's list.
+pub struct TimelineRow {
+    pub href: String,
+    pub title: String,
+    pub date: String,
+    pub status: String,
+    pub missing: Vec<String>,
+}
+
+/// The timeline's entries, newest first.
+fn timeline_rows(
+    tr: Tr,
+    urls: &TenantUrls,
+    entries: &[saman_store::TimelineState],
+) -> Vec<TimelineRow> {
+    let mut sorted: Vec<_> = entries.iter().collect();
+    sorted.sort_by(|a, b| b.object.date.cmp(&a.object.date));
+    sorted
+        .into_iter()
+        .map(|e| TimelineRow {
+            href: objects::editor_href_in::<TimelineEntry>(urls, &e.id),
+            title: e.object.title(tr.lang),
+            date: tr.date(e.object.date),
+            status: status_text(tr, e),
+            missing: Lang::ALL
+                .into_iter()
+                .filter(|l| e.object.text.get(*l).is_none())
+                .map(|l| tr.t(&format!("editor-missing-{l}")))
+                .collect(),
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
