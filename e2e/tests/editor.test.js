@@ -213,10 +213,14 @@ describe('the model editor', () => {
     await publicPage.goto(`${origin}/nb/fjordvik/veileder/skole/steg/stafettmote-pa-skolen`);
     assert.match(await publicPage.locator('h1').innerText(), /Kall inn til stafettmøte i tide/);
 
-    // Every guide page in both languages.
+    // Every guide and timeline page in both languages.
     const path = guideUrl.replace(`${origin}/nb/fjordvik/`, '');
+    await page.goto(`${origin}/nb/fjordvik/rediger`);
+    const entry = (await page.locator('table:has(#timeline-caption) a').first().getAttribute('href'))
+      .replace('/nb/fjordvik/', '');
     for (const lang of ['nb', 'nn']) {
-      for (const p of [path, `${path}/steg/stafettmote-pa-skolen`, `${path}/steg/ny?niva=1`, `${path}/historikk`, `${path}/slett`, 'rediger/veileder/ny']) {
+      for (const p of [path, `${path}/steg/stafettmote-pa-skolen`, `${path}/steg/ny?niva=1`, `${path}/historikk`, `${path}/slett`, 'rediger/veileder/ny',
+        entry, `${entry}/historikk`, `${entry}/forhandsvisning`, 'rediger/tidslinje/ny']) {
         const res = await page.goto(`${origin}/${lang}/fjordvik/${p}`);
         assert.equal(res.status(), 200, p);
         await check(page, `${lang} ${p}`);

@@ -132,8 +132,16 @@ pub fn timeline_fields(entry: &TimelineEntry) -> Vec<Field> {
     };
     for lang in Lang::ALL {
         let text = entry.text.get(lang);
-        push("title", Some(lang), text.map(|t| t.title.clone()).unwrap_or_default());
-        push("body", Some(lang), text.map(|t| t.body.clone()).unwrap_or_default());
+        push(
+            "title",
+            Some(lang),
+            text.map(|t| t.title.clone()).unwrap_or_default(),
+        );
+        push(
+            "body",
+            Some(lang),
+            text.map(|t| t.body.clone()).unwrap_or_default(),
+        );
     }
     push("date", None, format_iso_date(entry.date));
     fields

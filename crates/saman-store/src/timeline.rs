@@ -1,8 +1,8 @@
 //! Timeline entries as versioned objects: the tables the site reads them from.
 
+use crate::Result;
 use crate::tenants::TenantId;
 use crate::versions::Versioned;
-use crate::Result;
 use saman_domain::*;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;

@@ -19,6 +19,7 @@ mod relay;
 mod sharing;
 mod site;
 mod smtp;
+mod timeline_editor;
 
 /// Declares each listed `async fn(Backend)` as a test on SQLite and on PostgreSQL.
 #[macro_export]

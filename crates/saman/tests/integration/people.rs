@@ -396,6 +396,11 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
             vec!["tenant-admin", "editor"],
         ),
         ("GET", "/nb/{t}/rediger/deling", vec!["tenant-admin"]),
+        (
+            "GET",
+            "/nn/{t}/rediger/tidslinje/ny",
+            vec!["tenant-admin", "editor"],
+        ),
         ("GET", "/nn/{t}/rediger/deling", vec!["tenant-admin"]),
         (
             "GET",

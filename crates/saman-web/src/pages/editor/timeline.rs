@@ -34,7 +34,12 @@ impl Editable for TimelineEntry {
         history::timeline_fields(self)
     }
 
-    fn check_restored(&self, tenant: &Tenant, _items: &[ItemState], _id: &str) -> Vec<ModelProblem> {
+    fn check_restored(
+        &self,
+        tenant: &Tenant,
+        _items: &[ItemState],
+        _id: &str,
+    ) -> Vec<ModelProblem> {
         check(self, tenant)
     }
 
@@ -136,7 +141,10 @@ impl EntryInput {
         let mut problems: Vec<(String, String)> = Vec::new();
         let mut push = |field: &str, problem: FieldProblem| {
             let label = field_label(tr, field, None);
-            problems.push((field.to_string(), format!("{label}: {}", problem_text(tr, &problem))));
+            problems.push((
+                field.to_string(),
+                format!("{label}: {}", problem_text(tr, &problem)),
+            ));
         };
         let slug = match current {
             Some(e) => e.slug.clone(),
@@ -225,7 +233,12 @@ fn entry_form(
     let lang = allowed.lang;
     let tr = Tr::new(lang);
     let urls = urls(allowed);
-    let problem_of = |id: &str| problems.iter().find(|(f, _)| f == id).map(|(_, m)| m.clone());
+    let problem_of = |id: &str| {
+        problems
+            .iter()
+            .find(|(f, _)| f == id)
+            .map(|(_, m)| m.clone())
+    };
     let columns = Lang::ALL
         .iter()
         .enumerate()
@@ -324,9 +337,21 @@ pub async fn edit_form(
     .into_iter()
     .find(|(asked, _)| *asked)
     .map(|(_, key)| tr.t(key))
-    .or_else(|| query.gjenopprettet.map(|v| tr.t1("editor-restored", "version", v)));
+    .or_else(|| {
+        query
+            .gjenopprettet
+            .map(|v| tr.t1("editor-restored", "version", v))
+    });
     let input = EntryInput::of(&current.object, current.head);
-    entry_form(&allowed, &ctx, Some(current), input, Vec::new(), message, None)
+    entry_form(
+        &allowed,
+        &ctx,
+        Some(current),
+        input,
+        Vec::new(),
+        message,
+        None,
+    )
 }
 
 pub async fn create(
@@ -426,7 +451,15 @@ async fn save_input(
             };
             let mut input = input;
             input.base = newer.head.to_string();
-            let html = entry_form(allowed, ctx, Some(*newer), input, Vec::new(), None, Some(conflict))?;
+            let html = entry_form(
+                allowed,
+                ctx,
+                Some(*newer),
+                input,
+                Vec::new(),
+                None,
+                Some(conflict),
+            )?;
             Ok(page_with_status(StatusCode::CONFLICT, html))
         }
     }
