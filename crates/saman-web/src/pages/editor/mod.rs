@@ -256,7 +256,7 @@ fn timeline_rows(
     entries: &[saman_store::TimelineState],
 ) -> Vec<TimelineRow> {
     let mut sorted: Vec<_> = entries.iter().collect();
-    sorted.sort_by(|a, b| b.object.date.cmp(&a.object.date));
+    sorted.sort_by_key(|e| std::cmp::Reverse(e.object.date));
     sorted
         .into_iter()
         .map(|e| TimelineRow {
