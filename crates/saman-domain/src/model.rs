@@ -143,7 +143,7 @@ keyed_enum! {
 }
 
 /// A published model: of one municipality, or of several that share one model.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tenant {
     pub slug: String,
     pub default_lang: Lang,
@@ -164,10 +164,23 @@ pub struct Tenant {
     pub child_welfare_out_of_hours: Option<String>,
     /// The municipality's rules for its relay logs.
     pub relay: RelaySettings,
+    /// The municipality's own part of the accessibility statement.
+    pub accessibility: Accessibility,
+}
+
+/// What the accessibility page says beyond the platform's own statement: when the
+/// municipality last checked, and where its published statement is. Known shortcomings
+/// of its own content are per language, in [`TenantText`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Accessibility {
+    #[serde(with = "iso_date_option")]
+    pub date: Option<Date>,
+    /// The statement as published with the authority (uustatus.no), an https address.
+    pub statement_url: Option<String>,
 }
 
 /// A municipality's settings for the relay log (stafettlogg).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RelaySettings {
     /// From this age (15 or 16) a youth consents for themself.
     pub youth_consent_age: u8,
@@ -201,16 +214,18 @@ impl Tenant {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TenantText {
     pub name: String,
     pub model_name: String,
     pub intro: String,
     /// The tenant's own names for the three levels, if it renames them.
     pub levels: Option<LevelNames>,
+    /// Known shortcomings of the municipality's own content, Markdown; empty if none.
+    pub accessibility_shortcomings: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LevelNames {
     pub municipality: String,
     pub service: String,
@@ -228,7 +243,7 @@ impl LevelNames {
 }
 
 /// A priority of the plan period, e.g. "prevent violence and abuse".
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Priority {
     pub key: String,
     pub label: ByLang<String>,

@@ -576,7 +576,17 @@ pub fn check_tenant(tenant: &Tenant, problems: &mut Vec<ModelProblem>) {
                 c.push(l, "levels", check_required_line(name, limits::NAME));
             }
         }
+        for problem in check_body(&t.accessibility_shortcomings) {
+            c.push(l, "accessibility_shortcomings", Some(problem));
+        }
     });
+    if let Some(url) = &tenant.accessibility.statement_url {
+        let problem = check_web_address(url).or_else(|| {
+            (!url.trim().to_ascii_lowercase().starts_with("https://"))
+                .then_some(FieldProblem::NotWebAddress)
+        });
+        c.push(None, "statement_url", problem);
+    }
     if let Some(email) = &tenant.contact_email {
         c.push(None, "contact_email", check_email(email));
     }

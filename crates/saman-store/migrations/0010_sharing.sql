@@ -8,3 +8,8 @@ ALTER TABLE model_objects ADD COLUMN shared BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE model_objects ADD COLUMN copied_from_tenant TEXT;
 ALTER TABLE model_objects ADD COLUMN copied_from_object TEXT;
 ALTER TABLE model_objects ADD COLUMN copied_from_version BIGINT;
+
+-- The municipality's own part of the accessibility statement (edited with its settings).
+ALTER TABLE tenants ADD COLUMN a11y_date TEXT;
+ALTER TABLE tenants ADD COLUMN a11y_statement_url TEXT;
+ALTER TABLE tenant_texts ADD COLUMN a11y_shortcomings TEXT NOT NULL DEFAULT '';

@@ -129,13 +129,15 @@ async fn write_tenant(
     let sql = if is_new {
         "INSERT INTO tenants (id, slug, default_lang, municipality_numbers, primary_colour, contact_email, \
          logo_file_name, logo, model_version, created_at, updated_at, child_welfare_slug, \
-         child_welfare_out_of_hours_slug, relay_youth_consent_age, relay_retention_days, relay_privacy_slug) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11, $12, $13, $14)"
+         child_welfare_out_of_hours_slug, relay_youth_consent_age, relay_retention_days, relay_privacy_slug, \
+         a11y_date, a11y_statement_url) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11, $12, $13, $14, $15, $16)"
     } else {
         "UPDATE tenants SET slug = $2, default_lang = $3, municipality_numbers = $4, primary_colour = $5, \
          contact_email = $6, logo_file_name = $7, logo = $8, updated_at = $9, \
          child_welfare_slug = $10, child_welfare_out_of_hours_slug = $11, \
-         relay_youth_consent_age = $12, relay_retention_days = $13, relay_privacy_slug = $14 WHERE id = $1"
+         relay_youth_consent_age = $12, relay_retention_days = $13, relay_privacy_slug = $14, \
+         a11y_date = $15, a11y_statement_url = $16 WHERE id = $1"
     };
     sqlx::query(sql)
         .bind(&id.0)
@@ -152,6 +154,8 @@ async fn write_tenant(
         .bind(i64::from(tenant.relay.youth_consent_age))
         .bind(i64::from(tenant.relay.retention_days))
         .bind(&tenant.relay.privacy_page)
+        .bind(tenant.accessibility.date.map(format_iso_date))
+        .bind(&tenant.accessibility.statement_url)
         .execute(&mut **tx)
         .await?;
 
@@ -163,7 +167,7 @@ async fn write_tenant(
             let level = |f: fn(&LevelNames) -> &String| text.levels.as_ref().map(|l| f(l).clone());
             sqlx::query(
                 "INSERT INTO tenant_texts (tenant_id, lang, name, model_name, intro, level_municipality, \
-                 level_service, level_individual) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 level_service, level_individual, a11y_shortcomings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(&id.0)
             .bind(lang.code())
@@ -173,6 +177,7 @@ async fn write_tenant(
             .bind(level(|l| &l.municipality))
             .bind(level(|l| &l.service))
             .bind(level(|l| &l.individual))
+            .bind(&text.accessibility_shortcomings)
             .execute(&mut **tx)
             .await?;
         }

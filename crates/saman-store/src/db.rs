@@ -103,7 +103,11 @@ const MIGRATIONS: &[Migration] = &[
     shared!(7, "the relay log", "0007_relay_log.sql"),
     shared!(8, "the relay log's lookups", "0008_relay_lookups.sql"),
     shared!(9, "versions of the model", "0009_model_versions.sql"),
-    shared!(10, "sharing models between tenants", "0010_sharing.sql"),
+    shared!(
+        10,
+        "sharing models, and the accessibility statement",
+        "0010_sharing.sql"
+    ),
 ];
 
 impl Store {

@@ -78,7 +78,8 @@ impl Store {
         let Some(row) = sqlx::query(
             "SELECT id, slug, default_lang, municipality_numbers, primary_colour, contact_email, \
              child_welfare_slug, child_welfare_out_of_hours_slug, logo_file_name, \
-             relay_youth_consent_age, relay_retention_days, relay_privacy_slug FROM tenants WHERE slug = $1",
+             relay_youth_consent_age, relay_retention_days, relay_privacy_slug, a11y_date, a11y_statement_url \
+             FROM tenants WHERE slug = $1",
         )
         .bind(slug)
         .fetch_optional(&self.pool)
@@ -105,6 +106,14 @@ impl Store {
                 retention_days: u32::try_from(row.try_get::<i64, _>("relay_retention_days")?)
                     .map_err(|_| StoreError::Corrupt("relay_retention_days".into()))?,
                 privacy_page: row.try_get("relay_privacy_slug")?,
+            },
+            accessibility: saman_domain::model::Accessibility {
+                date: row
+                    .try_get::<Option<String>, _>("a11y_date")?
+                    .as_deref()
+                    .map(crate::model::parse_date)
+                    .transpose()?,
+                statement_url: row.try_get("a11y_statement_url")?,
             },
             text: self.tenant_texts(&id).await?,
             priorities: self.priorities(&id).await?,
@@ -135,8 +144,8 @@ impl Store {
 
     async fn tenant_texts(&self, tenant: &TenantId) -> Result<ByLang<TenantText>> {
         let rows = sqlx::query(
-            "SELECT lang, name, model_name, intro, level_municipality, level_service, level_individual \
-             FROM tenant_texts WHERE tenant_id = $1",
+            "SELECT lang, name, model_name, intro, level_municipality, level_service, level_individual, \
+             a11y_shortcomings FROM tenant_texts WHERE tenant_id = $1",
         )
         .bind(&tenant.0)
         .fetch_all(&self.pool)
@@ -207,6 +216,7 @@ fn tenant_text(row: &AnyRow) -> Result<TenantText> {
         model_name: row.try_get("model_name")?,
         intro: row.try_get("intro")?,
         levels,
+        accessibility_shortcomings: row.try_get("a11y_shortcomings")?,
     })
 }
 

@@ -64,11 +64,23 @@ struct TenantFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     relay_log: Option<RelayLogFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    accessibility: Option<AccessibilityFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     nb: Option<TenantTextFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nn: Option<TenantTextFile>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     priorities: Vec<PriorityFile>,
+}
+
+/// `[accessibility]` in tenant.toml: the municipality's own accessibility statement.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessibilityFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    statement_url: Option<String>,
 }
 
 /// `[relay_log]` in tenant.toml: the municipality's rules for its relay logs.
@@ -90,6 +102,8 @@ struct TenantTextFile {
     intro: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     levels: Option<LevelNamesFile>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    accessibility_shortcomings: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -728,6 +742,14 @@ fn read_tenant<'a>(
             service: l.service,
             individual: l.individual,
         }),
+        accessibility_shortcomings: t.accessibility_shortcomings,
+    };
+    let accessibility = match file.accessibility {
+        None => Accessibility::default(),
+        Some(a) => Accessibility {
+            date: review_date(&mut p, a.date.as_deref()),
+            statement_url: a.statement_url,
+        },
     };
     let relay = match file.relay_log {
         None => RelaySettings::default(),
@@ -764,6 +786,7 @@ fn read_tenant<'a>(
         child_welfare: file.child_welfare,
         child_welfare_out_of_hours: file.child_welfare_out_of_hours,
         relay,
+        accessibility,
         text: ByLang {
             nb: file.nb.map(text_of),
             nn: file.nn.map(text_of),
@@ -1187,6 +1210,7 @@ pub fn write_bundle(bundle: &ModelBundle) -> Vec<SourceFile> {
             service: l.service.clone(),
             individual: l.individual.clone(),
         }),
+        accessibility_shortcomings: t.accessibility_shortcomings.clone(),
     };
     let tenant_file = TenantFile {
         slug: tenant.slug.clone(),
@@ -1201,6 +1225,12 @@ pub fn write_bundle(bundle: &ModelBundle) -> Vec<SourceFile> {
             youth_consent_age: tenant.relay.youth_consent_age,
             retention_days: tenant.relay.retention_days,
             privacy_page: tenant.relay.privacy_page.clone(),
+        }),
+        accessibility: (tenant.accessibility != Accessibility::default()).then(|| {
+            AccessibilityFile {
+                date: tenant.accessibility.date.map(format_iso_date),
+                statement_url: tenant.accessibility.statement_url.clone(),
+            }
         }),
         nb: tenant.text.nb.as_ref().map(text_file),
         nn: tenant.text.nn.as_ref().map(text_file),

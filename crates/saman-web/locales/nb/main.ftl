@@ -1145,3 +1145,6 @@ editor-new-entry = Skriv en ny oppføring i tidslinjen
 editor-new-entry-title = Ny oppføring i tidslinjen
 editor-entry-date-hint = Datoen oppføringen gjelder (ÅÅÅÅ-MM-DD).
 field-date = Dato
+a11y-statement-heading = Kommunens erklæring
+a11y-checked = Kommunen gikk sist gjennom tilgjengeligheten
+a11y-statement-link = Se kommunens publiserte tilgjengelighetserklæring

@@ -1145,3 +1145,6 @@ editor-new-entry = Skriv ei ny oppføring i tidslinja
 editor-new-entry-title = Ny oppføring i tidslinja
 editor-entry-date-hint = Datoen oppføringa gjeld (ÅÅÅÅ-MM-DD).
 field-date = Dato
+a11y-statement-heading = Erklæringa til kommunen
+a11y-checked = Kommunen gjekk sist gjennom tilgjengelegheita
+a11y-statement-link = Sjå den publiserte tilgjengelegheitserklæringa til kommunen

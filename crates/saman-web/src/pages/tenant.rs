@@ -484,6 +484,13 @@ struct AccessibilityPage {
     chrome: Chrome,
     intro: String,
     email: Option<Linked>,
+    /// The municipality's own known shortcomings, as HTML, and their language if not
+    /// the page's.
+    shortcomings: Option<(String, Option<&'static str>)>,
+    /// When the municipality last checked its statement.
+    checked: Option<String>,
+    /// Its statement as published with the authority.
+    statement_url: Option<String>,
 }
 
 pub async fn accessibility(
@@ -495,9 +502,22 @@ pub async fn accessibility(
     let tr = Tr::new(lang);
     let published = find_tenant(&state, &slug).await?;
     let record = &published.record;
+    let tenant = &record.tenant;
     render(AccessibilityPage {
-        intro: tr.t1("a11y-intro", "name", record.tenant.name(lang).to_string()),
-        email: record.tenant.contact_email.as_deref().map(Linked::email),
+        intro: tr.t1("a11y-intro", "name", tenant.name(lang).to_string()),
+        email: tenant.contact_email.as_deref().map(Linked::email),
+        shortcomings: tenant
+            .text
+            .pick(lang)
+            .filter(|p| !p.value.accessibility_shortcomings.trim().is_empty())
+            .map(|p| {
+                (
+                    model_html(&p.value.accessibility_shortcomings, lang, &published),
+                    p.is_fallback(lang).then(|| p.lang.code()),
+                )
+            }),
+        checked: tenant.accessibility.date.map(|d| tr.date(d)),
+        statement_url: tenant.accessibility.statement_url.clone(),
         chrome: Chrome::tenant(lang, tr.t("a11y-title"), &ctx, record, ""),
     })
 }
