@@ -2,6 +2,7 @@
 
 use crate::audit::{AuditContext, AuditRow, append_rows};
 use crate::model::now;
+use crate::settings::write_tenant;
 use crate::tenants::{TenantId, TenantRecord};
 use crate::versions::{Change, Versioned, bump_model_version, object_target, record_version};
 use crate::{Result, Store, Visibility};
@@ -53,14 +54,22 @@ impl Store {
             Some(record) => record.id.clone(),
             None => TenantId(uuid::Uuid::new_v4().to_string()),
         };
-        let mut changed = false;
-        if current.as_ref().map(|c| &c.tenant) != Some(&bundle.tenant) {
-            write_tenant(&mut tx, &tenant_id, &bundle.tenant, existing.is_none()).await?;
-            changed = true;
+        if existing.is_none() {
+            // The row everything else belongs to; its first version comes below.
+            write_tenant(&mut tx, &tenant_id, &bundle.tenant, true).await?;
         }
+        let current_tenant = current.as_ref().map(|c| std::slice::from_ref(&c.tenant));
+        let mut objects = import_objects(
+            &mut tx,
+            &tenant_id,
+            std::slice::from_ref(&bundle.tenant),
+            current_tenant.unwrap_or_default(),
+            ctx,
+        )
+        .await?;
         let current_items = current.as_ref().map_or(&[][..], |c| &c.items[..]);
-        let mut objects =
-            import_objects(&mut tx, &tenant_id, &bundle.items, current_items, ctx).await?;
+        objects
+            .extend(import_objects(&mut tx, &tenant_id, &bundle.items, current_items, ctx).await?);
         let current_guides = current.as_ref().map_or(&[][..], |c| &c.guides[..]);
         objects.extend(
             import_objects(&mut tx, &tenant_id, &bundle.guides, current_guides, ctx).await?,
@@ -69,7 +78,7 @@ impl Store {
         objects.extend(
             import_objects(&mut tx, &tenant_id, &bundle.timeline, current_timeline, ctx).await?,
         );
-        if !changed && objects.is_empty() {
+        if objects.is_empty() {
             tx.rollback().await?;
             return Ok(ImportOutcome::Unchanged);
         }
@@ -105,104 +114,6 @@ impl Store {
             ImportOutcome::Created
         })
     }
-}
-
-pub(crate) async fn delete_for_tenant(
-    tx: &mut Transaction<'_, Any>,
-    table: &str,
-    tenant: &TenantId,
-) -> Result<()> {
-    sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1"))
-        .bind(&tenant.0)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-async fn write_tenant(
-    tx: &mut Transaction<'_, Any>,
-    id: &TenantId,
-    tenant: &Tenant,
-    is_new: bool,
-) -> Result<()> {
-    let now = now();
-    let sql = if is_new {
-        "INSERT INTO tenants (id, slug, default_lang, municipality_numbers, primary_colour, contact_email, \
-         logo_file_name, logo, model_version, created_at, updated_at, child_welfare_slug, \
-         child_welfare_out_of_hours_slug, relay_youth_consent_age, relay_retention_days, relay_privacy_slug, \
-         a11y_date, a11y_statement_url) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11, $12, $13, $14, $15, $16)"
-    } else {
-        "UPDATE tenants SET slug = $2, default_lang = $3, municipality_numbers = $4, primary_colour = $5, \
-         contact_email = $6, logo_file_name = $7, logo = $8, updated_at = $9, \
-         child_welfare_slug = $10, child_welfare_out_of_hours_slug = $11, \
-         relay_youth_consent_age = $12, relay_retention_days = $13, relay_privacy_slug = $14, \
-         a11y_date = $15, a11y_statement_url = $16 WHERE id = $1"
-    };
-    sqlx::query(sql)
-        .bind(&id.0)
-        .bind(&tenant.slug)
-        .bind(tenant.default_lang.code())
-        .bind(tenant.municipality_numbers.join(","))
-        .bind(&tenant.primary_colour)
-        .bind(&tenant.contact_email)
-        .bind(tenant.logo.as_ref().map(|l| l.file_name.clone()))
-        .bind(tenant.logo.as_ref().map(|l| l.bytes.clone()))
-        .bind(&now)
-        .bind(&tenant.child_welfare)
-        .bind(&tenant.child_welfare_out_of_hours)
-        .bind(i64::from(tenant.relay.youth_consent_age))
-        .bind(i64::from(tenant.relay.retention_days))
-        .bind(&tenant.relay.privacy_page)
-        .bind(tenant.accessibility.date.map(format_iso_date))
-        .bind(&tenant.accessibility.statement_url)
-        .execute(&mut **tx)
-        .await?;
-
-    for table in ["tenant_texts", "tenant_about", "priorities"] {
-        delete_for_tenant(tx, table, id).await?;
-    }
-    for lang in Lang::ALL {
-        if let Some(text) = tenant.text.get(lang) {
-            let level = |f: fn(&LevelNames) -> &String| text.levels.as_ref().map(|l| f(l).clone());
-            sqlx::query(
-                "INSERT INTO tenant_texts (tenant_id, lang, name, model_name, intro, level_municipality, \
-                 level_service, level_individual, a11y_shortcomings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(&id.0)
-            .bind(lang.code())
-            .bind(&text.name)
-            .bind(&text.model_name)
-            .bind(&text.intro)
-            .bind(level(|l| &l.municipality))
-            .bind(level(|l| &l.service))
-            .bind(level(|l| &l.individual))
-            .bind(&text.accessibility_shortcomings)
-            .execute(&mut **tx)
-            .await?;
-        }
-        if let Some(about) = tenant.about.get(lang) {
-            sqlx::query("INSERT INTO tenant_about (tenant_id, lang, body) VALUES ($1, $2, $3)")
-                .bind(&id.0)
-                .bind(lang.code())
-                .bind(about)
-                .execute(&mut **tx)
-                .await?;
-        }
-    }
-    for (position, priority) in tenant.priorities.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO priorities (tenant_id, key, position, label_nb, label_nn) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&id.0)
-        .bind(&priority.key)
-        .bind(position as i64)
-        .bind(&priority.label.nb)
-        .bind(&priority.label.nn)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
 }
 
 /// Brings the tenant's objects of a kind to `objects`: a version for every one that is

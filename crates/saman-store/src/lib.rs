@@ -20,6 +20,7 @@ mod people;
 mod published;
 mod review;
 mod sessions;
+mod settings;
 mod sharing;
 mod tenants;
 mod timeline;
@@ -40,8 +41,8 @@ pub use sessions::{LiveSession, NewSession, Session, SessionLimits};
 pub use sharing::{Copied, Offer, Provenance, Sharing};
 pub use tenants::{TenantId, TenantRecord, TenantSummary};
 pub use versions::{
-    Change, Deleted, GuideState, ItemState, ObjectState, Save, Saved, TimelineState, VersionInfo,
-    Versioned, item_target, object_target,
+    Change, Deleted, GuideState, ItemState, ObjectState, Save, Saved, SettingsState, TimelineState,
+    VersionInfo, Versioned, item_target, object_target,
 };
 
 /// What can go wrong in the store. Details are for the logs, never for a page.

@@ -101,6 +101,7 @@ pub struct ObjectState<T> {
 pub type ItemState = ObjectState<Item>;
 pub type GuideState = ObjectState<Guide>;
 pub type TimelineState = ObjectState<TimelineEntry>;
+pub type SettingsState = ObjectState<Tenant>;
 
 impl<T> ObjectState<T> {
     /// Whether the newest version is not what the public sees.
@@ -536,13 +537,14 @@ impl Store {
         Ok(Deleted::Deleted)
     }
 
-    /// Gives every item, guide and timeline entry that has no history yet its first version, the state
+    /// Gives the settings, and every item, guide and timeline entry, that have no history yet its first version, the state
     /// it is in now (objects from before versions were kept). Cheap when there are none.
     pub async fn ensure_history(&self) -> Result<usize> {
         let tenants: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT tenant_id FROM (SELECT tenant_id, id FROM items \
              UNION ALL SELECT tenant_id, id FROM guides \
-             UNION ALL SELECT tenant_id, id FROM timeline_entries) AS objects \
+             UNION ALL SELECT tenant_id, id FROM timeline_entries \
+             UNION ALL SELECT id AS tenant_id, id FROM tenants) AS objects \
              WHERE id NOT IN (SELECT id FROM model_objects)",
         )
         .fetch_all(&self.pool)
@@ -550,7 +552,15 @@ impl Store {
         let mut created = 0;
         for tenant in tenants.into_iter().map(TenantId) {
             let model = self.model(&tenant, crate::Visibility::All, true).await?;
+            let settings = match self.tenant_slug(&tenant.0).await? {
+                Some(slug) => match self.tenant_by_slug(&slug).await? {
+                    Some(record) => Some(self.export_bundle(&record).await?.tenant),
+                    None => None,
+                },
+                None => None,
+            };
             let mut tx = self.begin_write().await?;
+            created += baseline(&mut tx, &tenant, settings.as_slice()).await?;
             created += baseline(&mut tx, &tenant, &model.items).await?;
             created += baseline(&mut tx, &tenant, &model.guides).await?;
             created += baseline(&mut tx, &tenant, &model.timeline).await?;
