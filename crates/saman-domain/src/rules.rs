@@ -781,6 +781,41 @@ pub fn check_guide(guide: &Guide, problems: &mut Vec<ModelProblem>) {
     }
 }
 
+/// Checks what the tenant's settings refer to: the child welfare services are services,
+/// the privacy page exists, and the default language has its texts.
+pub fn check_tenant_references(tenant: &Tenant, refs: &References, problems: &mut Vec<ModelProblem>) {
+    let mut c = Checker {
+        place: Place::Tenant,
+        problems,
+    };
+    for (field, value) in [
+        ("child_welfare", &tenant.child_welfare),
+        ("child_welfare_out_of_hours", &tenant.child_welfare_out_of_hours),
+    ] {
+        if let Some(slug) = value {
+            c.push(None, field, service_problem(refs, slug));
+        }
+    }
+    if let Some(slug) = &tenant.relay.privacy_page
+        && refs.kind_of(slug).is_none()
+    {
+        c.push(
+            None,
+            "privacy_page",
+            Some(FieldProblem::UnknownReference {
+                reference: slug.clone(),
+            }),
+        );
+    }
+    if tenant.text.get(tenant.default_lang).is_none() {
+        c.push(
+            Some(tenant.default_lang),
+            "name",
+            Some(FieldProblem::MissingDefaultLanguage),
+        );
+    }
+}
+
 /// Checks what a guide refers to and needs: its owner is a service, its steps' tools
 /// and routines exist, decisions lead to steps of the guide, the default language is
 /// there, and level 0 has the urgent path for suspected violence or abuse.

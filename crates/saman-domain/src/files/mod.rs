@@ -1100,9 +1100,6 @@ fn check_default_language(
             message: format!("mangler tekst på standardspråket {lang}: legg til [{lang}]"),
         })
     };
-    if tenant.text.get(lang).is_none() {
-        missing(TENANT_FILE.into());
-    }
     for item in items.iter().filter(|i| i.text.get(lang).is_none()) {
         missing(item_path(item));
     }
@@ -1134,43 +1131,9 @@ fn check_references(
             });
         }
     }
-    let tenant_text = files
-        .iter()
-        .find(|f| f.path == TENANT_FILE)
-        .and_then(|f| std::str::from_utf8(&f.bytes).ok())
-        .unwrap_or("");
-    let mut p = FileProblems {
-        file: TENANT_FILE,
-        front: tenant_text,
-        front_line: 1,
-        problems,
-    };
-    for (field, value) in [
-        ("child_welfare", &tenant.child_welfare),
-        (
-            "child_welfare_out_of_hours",
-            &tenant.child_welfare_out_of_hours,
-        ),
-    ] {
-        if let Some(slug) = value
-            && kinds.get(slug.as_str()) != Some(&Kind::Service)
-        {
-            p.near(
-                field,
-                format!("{field} «{slug}» er ikke en tjeneste i modellen"),
-            );
-        }
-    }
-    if let Some(slug) = &tenant.relay.privacy_page
-        && !kinds.contains_key(slug.as_str())
-    {
-        p.near(
-            "privacy_page",
-            format!("relay_log.privacy_page «{slug}» er ikke en side i modellen"),
-        );
-    }
     let refs = rules::References::new(tenant, items);
     let mut rule_problems = Vec::new();
+    rules::check_tenant_references(tenant, &refs, &mut rule_problems);
     for item in items {
         rules::check_item_references(item, &refs, &mut rule_problems);
     }
