@@ -119,6 +119,79 @@ pub fn item_fields(item: &Item) -> Vec<Field> {
     fields
 }
 
+/// A tenant's settings and own pages as fields.
+pub fn settings_fields(tenant: &Tenant) -> Vec<Field> {
+    let mut fields = Vec::new();
+    let mut push = |name, lang, value: String| {
+        fields.push(Field {
+            part: None,
+            name,
+            lang,
+            value,
+        })
+    };
+    for lang in Lang::ALL {
+        let text = tenant.text.get(lang);
+        let get = |f: fn(&TenantText) -> String| text.map(f).unwrap_or_default();
+        push("name", Some(lang), get(|t| t.name.clone()));
+        push("model_name", Some(lang), get(|t| t.model_name.clone()));
+        push("intro", Some(lang), get(|t| t.intro.clone()));
+        push(
+            "levels",
+            Some(lang),
+            get(|t| {
+                t.levels.as_ref().map_or_else(String::new, |l| {
+                    format!("{}, {}, {}", l.municipality, l.service, l.individual)
+                })
+            }),
+        );
+        push("about", Some(lang), tenant.about.get(lang).cloned().unwrap_or_default());
+        push(
+            "accessibility_shortcomings",
+            Some(lang),
+            get(|t| t.accessibility_shortcomings.clone()),
+        );
+    }
+    let optional = |v: &Option<String>| v.clone().unwrap_or_default();
+    push("municipality_numbers", None, tenant.municipality_numbers.join(", "));
+    push("primary_colour", None, optional(&tenant.primary_colour));
+    push("contact_email", None, optional(&tenant.contact_email));
+    push(
+        "logo",
+        None,
+        tenant.logo.as_ref().map(|l| l.file_name.clone()).unwrap_or_default(),
+    );
+    push(
+        "priorities",
+        None,
+        tenant
+            .priorities
+            .iter()
+            .map(|p| {
+                let label = p.label.nb.as_deref().or(p.label.nn.as_deref()).unwrap_or("");
+                format!("{}: {label}", p.key)
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    push("child_welfare", None, optional(&tenant.child_welfare));
+    push(
+        "child_welfare_out_of_hours",
+        None,
+        optional(&tenant.child_welfare_out_of_hours),
+    );
+    push("youth_consent_age", None, tenant.relay.youth_consent_age.to_string());
+    push("retention_days", None, tenant.relay.retention_days.to_string());
+    push("privacy_page", None, optional(&tenant.relay.privacy_page));
+    push(
+        "accessibility_date",
+        None,
+        tenant.accessibility.date.map(format_iso_date).unwrap_or_default(),
+    );
+    push("statement_url", None, optional(&tenant.accessibility.statement_url));
+    fields
+}
+
 /// A timeline entry as fields.
 pub fn timeline_fields(entry: &TimelineEntry) -> Vec<Field> {
     let mut fields = Vec::new();

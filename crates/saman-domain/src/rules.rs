@@ -113,6 +113,10 @@ pub enum FieldProblem {
     NoUrgentPath,
     /// A step other steps' decisions lead to.
     StepInUse,
+    /// A colour not of the form `#rrggbb`.
+    NotAColour,
+    /// Removed while other content still uses it.
+    InUse,
 }
 
 impl FieldProblem {
@@ -191,6 +195,8 @@ impl fmt::Display for FieldProblem {
                 "veilederen mangler stegen for mistanke om vold eller overgrep: et steg på nivå 0 som haster \
                  (urgent = true) med en beslutning som fører til bekymringsmelding eller politi",
             ),
+            FieldProblem::NotAColour => f.write_str("må være en farge på formen #rrggbb"),
+            FieldProblem::InUse => f.write_str("er i bruk i annet innhold og kan ikke fjernes"),
             FieldProblem::StepInUse => {
                 f.write_str("andre steg har beslutninger som fører hit; endre dem først")
             }
@@ -557,11 +563,23 @@ pub fn check_bundle(bundle: &ModelBundle) -> Vec<ModelProblem> {
     problems
 }
 
+/// Whether a colour is of the form `#rrggbb`.
+pub fn is_hex_colour(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 pub fn check_tenant(tenant: &Tenant, problems: &mut Vec<ModelProblem>) {
     let mut c = Checker {
         place: Place::Tenant,
         problems,
     };
+    if let Some(colour) = &tenant.primary_colour {
+        c.push(
+            None,
+            "primary_colour",
+            (!is_hex_colour(colour)).then_some(FieldProblem::NotAColour),
+        );
+    }
     c.per_lang(&tenant.text, |c, lang, t| {
         let l = Some(lang);
         c.push(l, "name", check_required_line(&t.name, limits::NAME));

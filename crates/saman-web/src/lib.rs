@@ -358,6 +358,30 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::editor::objects::restore::<saman_domain::TimelineEntry>),
         )
         .route(
+            "/{lang}/{tenant}/rediger/innstillinger",
+            get(pages::editor::settings::start),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innstillinger/{item}",
+            get(pages::editor::settings::edit_form).post(pages::editor::settings::save),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innstillinger/{item}/forhandsvisning",
+            get(pages::editor::settings::preview),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innstillinger/{item}/publiser",
+            post(pages::editor::objects::publish::<saman_domain::Tenant>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innstillinger/{item}/historikk",
+            get(pages::editor::objects::history::<saman_domain::Tenant>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/innstillinger/{item}/gjenopprett",
+            post(pages::editor::objects::restore::<saman_domain::Tenant>),
+        )
+        .route(
             "/{lang}/{tenant}/rediger/deling",
             get(pages::editor::sharing::page).post(pages::editor::sharing::save),
         )

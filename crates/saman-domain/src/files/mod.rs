@@ -682,14 +682,6 @@ fn read_tenant<'a>(
             p.near(number, format!("kommunenummer «{number}» må ha fire sifre"));
         }
     }
-    if let Some(colour) = &file.primary_colour
-        && !is_hex_colour(colour)
-    {
-        p.near(
-            "primary_colour",
-            "primary_colour må være en farge på formen #rrggbb",
-        );
-    }
     let logo = file.logo.as_ref().and_then(|name| {
         let lower = name.to_ascii_lowercase();
         if name.contains('/') || !(lower.ends_with(".svg") || lower.ends_with(".png")) {
@@ -796,10 +788,6 @@ fn read_tenant<'a>(
     })
 }
 
-/// File names of attachments end up in addresses and headers: keep them plain.
-fn is_hex_colour(s: &str) -> bool {
-    s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
-}
 
 /// Parses a list of keys, reporting each unknown or repeated one.
 fn keys<T: Copy + PartialEq>(

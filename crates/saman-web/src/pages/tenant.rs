@@ -436,6 +436,8 @@ pub struct LevelAbout {
 #[template(path = "about.html")]
 struct AboutPage {
     chrome: Chrome,
+    /// On an editor's preview of draft settings: where the editor goes back to.
+    preview_back: Option<String>,
     body: String,
     body_lang: Option<&'static str>,
     levels: Vec<LevelAbout>,
@@ -449,15 +451,27 @@ pub async fn about(
     Path((lang, slug)): Path<(String, String)>,
 ) -> Result<Html<String>, WebError> {
     let lang = parse_lang(&lang)?;
-    let tr = Tr::new(lang);
     let published = find_tenant(&state, &slug).await?;
+    about_page(&published, lang, &ctx, None)
+}
+
+/// "About the model" as the public sees it, in `published` (for a preview, with the
+/// draft settings in it).
+pub fn about_page(
+    published: &saman_store::Published,
+    lang: Lang,
+    ctx: &Ctx,
+    preview_back: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let tr = Tr::new(lang);
     let record = &published.record;
     let tenant = &record.tenant;
-    let chrome = Chrome::tenant(lang, tr.t("about-title"), &ctx, record, "nav-about");
+    let chrome = Chrome::tenant(lang, tr.t("about-title"), ctx, record, "nav-about");
     let about = tenant.about.pick(lang);
     render(AboutPage {
+        preview_back,
         body: about
-            .map(|p| model_html(p.value, lang, &published))
+            .map(|p| model_html(p.value, lang, published))
             .unwrap_or_default(),
         body_lang: about.filter(|p| p.is_fallback(lang)).map(|p| p.lang.code()),
         levels: Level::ALL

@@ -393,6 +393,8 @@ pub fn problem_text(tr: Tr, problem: &FieldProblem) -> String {
         FieldProblem::ServiceInUse => tr.t("problem-service-in-use"),
         FieldProblem::NoUrgentPath => tr.t("problem-no-urgent-path"),
         FieldProblem::StepInUse => tr.t("problem-step-in-use"),
+        FieldProblem::NotAColour => tr.t("problem-not-a-colour"),
+        FieldProblem::InUse => tr.t("problem-in-use"),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod guides;
 mod input;
 pub mod objects;
 pub mod review;
+pub mod settings;
 pub mod sharing;
 pub mod timeline;
 
@@ -153,6 +154,7 @@ struct ListPage {
     sharing_href: Option<String>,
     timeline: Vec<TimelineRow>,
     new_entry_href: String,
+    settings_href: String,
     kinds: Vec<KindOption>,
     new_href: String,
     message: Option<String>,
@@ -234,6 +236,7 @@ pub async fn list(
         .then(|| urls.at("/rediger/deling")),
         timeline: timeline_rows(tr, &urls, &entries),
         new_entry_href: urls.at("/rediger/tidslinje/ny"),
+        settings_href: urls.at("/rediger/innstillinger"),
         kinds: kind_options(tr, ""),
         new_href: urls.at("/rediger/ny"),
         message: query.slettet.map(|_| tr.t("editor-deleted")),

@@ -27,6 +27,9 @@ pub trait Editable: Versioned {
     /// Its editor is at `/rediger/{SEGMENT}/{id}`.
     const SEGMENT: &'static str;
 
+    /// Whether it can be unpublished and deleted (a tenant's settings cannot).
+    const DELETABLE: bool = true;
+
     /// Its title in the language asked for, or in the other, or its slug.
     fn title(&self, lang: Lang) -> String;
 
@@ -73,6 +76,8 @@ pub struct StatusBox {
     pub has_draft: bool,
     pub head: i64,
     pub published: bool,
+    /// Whether it can be unpublished and deleted.
+    pub deletable: bool,
     /// "Copied from …", for an object copied from another tenant.
     pub copied_from: Option<String>,
 }
@@ -91,6 +96,7 @@ impl StatusBox {
             has_draft: state.has_draft(),
             head: state.head,
             published: state.live.is_some(),
+            deletable: T::DELETABLE,
             copied_from: state.copied_from.as_ref().map(|p| {
                 tr.ta(
                     "editor-copied-from",
