@@ -145,7 +145,11 @@ pub fn settings_fields(tenant: &Tenant) -> Vec<Field> {
                 })
             }),
         );
-        push("about", Some(lang), tenant.about.get(lang).cloned().unwrap_or_default());
+        push(
+            "about",
+            Some(lang),
+            tenant.about.get(lang).cloned().unwrap_or_default(),
+        );
         push(
             "accessibility_shortcomings",
             Some(lang),
@@ -153,13 +157,21 @@ pub fn settings_fields(tenant: &Tenant) -> Vec<Field> {
         );
     }
     let optional = |v: &Option<String>| v.clone().unwrap_or_default();
-    push("municipality_numbers", None, tenant.municipality_numbers.join(", "));
+    push(
+        "municipality_numbers",
+        None,
+        tenant.municipality_numbers.join(", "),
+    );
     push("primary_colour", None, optional(&tenant.primary_colour));
     push("contact_email", None, optional(&tenant.contact_email));
     push(
         "logo",
         None,
-        tenant.logo.as_ref().map(|l| l.file_name.clone()).unwrap_or_default(),
+        tenant
+            .logo
+            .as_ref()
+            .map(|l| l.file_name.clone())
+            .unwrap_or_default(),
     );
     push(
         "priorities",
@@ -168,7 +180,12 @@ pub fn settings_fields(tenant: &Tenant) -> Vec<Field> {
             .priorities
             .iter()
             .map(|p| {
-                let label = p.label.nb.as_deref().or(p.label.nn.as_deref()).unwrap_or("");
+                let label = p
+                    .label
+                    .nb
+                    .as_deref()
+                    .or(p.label.nn.as_deref())
+                    .unwrap_or("");
                 format!("{}: {label}", p.key)
             })
             .collect::<Vec<_>>()
@@ -180,15 +197,31 @@ pub fn settings_fields(tenant: &Tenant) -> Vec<Field> {
         None,
         optional(&tenant.child_welfare_out_of_hours),
     );
-    push("youth_consent_age", None, tenant.relay.youth_consent_age.to_string());
-    push("retention_days", None, tenant.relay.retention_days.to_string());
+    push(
+        "youth_consent_age",
+        None,
+        tenant.relay.youth_consent_age.to_string(),
+    );
+    push(
+        "retention_days",
+        None,
+        tenant.relay.retention_days.to_string(),
+    );
     push("privacy_page", None, optional(&tenant.relay.privacy_page));
     push(
         "accessibility_date",
         None,
-        tenant.accessibility.date.map(format_iso_date).unwrap_or_default(),
+        tenant
+            .accessibility
+            .date
+            .map(format_iso_date)
+            .unwrap_or_default(),
     );
-    push("statement_url", None, optional(&tenant.accessibility.statement_url));
+    push(
+        "statement_url",
+        None,
+        optional(&tenant.accessibility.statement_url),
+    );
     fields
 }
 

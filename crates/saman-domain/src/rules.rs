@@ -801,14 +801,21 @@ pub fn check_guide(guide: &Guide, problems: &mut Vec<ModelProblem>) {
 
 /// Checks what the tenant's settings refer to: the child welfare services are services,
 /// the privacy page exists, and the default language has its texts.
-pub fn check_tenant_references(tenant: &Tenant, refs: &References, problems: &mut Vec<ModelProblem>) {
+pub fn check_tenant_references(
+    tenant: &Tenant,
+    refs: &References,
+    problems: &mut Vec<ModelProblem>,
+) {
     let mut c = Checker {
         place: Place::Tenant,
         problems,
     };
     for (field, value) in [
         ("child_welfare", &tenant.child_welfare),
-        ("child_welfare_out_of_hours", &tenant.child_welfare_out_of_hours),
+        (
+            "child_welfare_out_of_hours",
+            &tenant.child_welfare_out_of_hours,
+        ),
     ] {
         if let Some(slug) = value {
             c.push(None, field, service_problem(refs, slug));

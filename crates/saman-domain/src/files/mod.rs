@@ -788,7 +788,6 @@ fn read_tenant<'a>(
     })
 }
 
-
 /// Parses a list of keys, reporting each unknown or repeated one.
 fn keys<T: Copy + PartialEq>(
     p: &mut FileProblems,

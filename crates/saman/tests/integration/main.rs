@@ -16,6 +16,7 @@ mod model_files;
 mod operations;
 mod people;
 mod relay;
+mod settings_editor;
 mod sharing;
 mod site;
 mod smtp;

@@ -306,6 +306,7 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
     // An item of each tenant, for the editor's routes.
     let mut items = std::collections::HashMap::new();
     let mut guides = std::collections::HashMap::new();
+    let mut settings_ids = std::collections::HashMap::new();
     for slug in ["testvik", "fjordvik"] {
         let record = app.store.tenant_by_slug(slug).await.unwrap().unwrap();
         let first = app.store.editable_items(&record.id).await.unwrap()[0]
@@ -319,6 +320,7 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
             .unwrap()[0]
             .clone();
         guides.insert(slug, (guide.id, guide.object.steps[0].slug.clone()));
+        settings_ids.insert(slug, record.id.as_str().to_string());
     }
     let mut actors: Vec<(String, Option<String>)> = vec![("anonymous".into(), None)];
     for role in Role::ALL {
@@ -398,6 +400,16 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
         ("GET", "/nb/{t}/rediger/deling", vec!["tenant-admin"]),
         (
             "GET",
+            "/nb/{t}/rediger/innstillinger/{settings}",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "GET",
+            "/nn/{t}/rediger/innstillinger/{settings}/historikk",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "GET",
             "/nn/{t}/rediger/tidslinje/ny",
             vec!["tenant-admin", "editor"],
         ),
@@ -436,6 +448,7 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
                     .replace("{victim}", victim_id)
                     .replace("{item}", &items[tenant])
                     .replace("{guide}", &guides[tenant].0)
+                    .replace("{settings}", &settings_ids[tenant])
                     .replace("{step}", &guides[tenant].1);
                 let client = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())

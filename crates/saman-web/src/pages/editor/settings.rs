@@ -39,7 +39,12 @@ impl Editable for Tenant {
         history::settings_fields(self)
     }
 
-    fn check_restored(&self, _tenant: &Tenant, items: &[ItemState], _id: &str) -> Vec<ModelProblem> {
+    fn check_restored(
+        &self,
+        _tenant: &Tenant,
+        items: &[ItemState],
+        _id: &str,
+    ) -> Vec<ModelProblem> {
         check(self, items)
     }
 
@@ -74,7 +79,12 @@ fn located_here(tr: Tr, problem: &ModelProblem) -> (String, String) {
 /// The model's rules for the settings, and what they refer to among `items`.
 fn check(tenant: &Tenant, items: &[ItemState]) -> Vec<ModelProblem> {
     let mut problems = Vec::new();
-    rules::check_tenant(tenant, &mut problems);
+    // The logo is not changed here, and the editor holds its name, not its contents.
+    let without_logo = Tenant {
+        logo: None,
+        ..tenant.clone()
+    };
+    rules::check_tenant(&without_logo, &mut problems);
     let refs = rules::References::new(tenant, items.iter().map(|s| &s.object));
     rules::check_tenant_references(tenant, &refs, &mut problems);
     problems
@@ -142,7 +152,11 @@ impl SettingsInput {
             privacy_page: optional(&tenant.relay.privacy_page),
             consent_age: tenant.relay.youth_consent_age.to_string(),
             retention_days: tenant.relay.retention_days.to_string(),
-            a11y_date: tenant.accessibility.date.map(format_iso_date).unwrap_or_default(),
+            a11y_date: tenant
+                .accessibility
+                .date
+                .map(format_iso_date)
+                .unwrap_or_default(),
             statement_url: optional(&tenant.accessibility.statement_url),
             priorities: tenant
                 .priorities
@@ -280,7 +294,10 @@ impl SettingsInput {
         let mut problems: Vec<(String, String)> = Vec::new();
         let mut push = |field: &str, problem: FieldProblem| {
             let label = field_label(tr, field, None);
-            problems.push((field.to_string(), format!("{label}: {}", problem_text(tr, &problem))));
+            problems.push((
+                field.to_string(),
+                format!("{label}: {}", problem_text(tr, &problem)),
+            ));
         };
         let optional = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
         let mut tenant = current.clone();
@@ -350,9 +367,7 @@ impl SettingsInput {
         let mut rows: Vec<(u32, usize, &PriorityInput)> = Vec::new();
         for (i, p) in self.priorities.iter().enumerate() {
             if p.remove && p.existing {
-                let used = items
-                    .iter()
-                    .any(|s| s.object.priorities.contains(&p.key));
+                let used = items.iter().any(|s| s.object.priorities.contains(&p.key));
                 if used {
                     push("priorities", FieldProblem::InUse);
                 } else {
@@ -447,7 +462,12 @@ async fn settings_form(
     let tr = Tr::new(lang);
     let urls = urls(allowed);
     let items = app.store.editable_items(&allowed.tenant.record.id).await?;
-    let problem_of = |id: &str| problems.iter().find(|(f, _)| f == id).map(|(_, m)| m.clone());
+    let problem_of = |id: &str| {
+        problems
+            .iter()
+            .find(|(f, _)| f == id)
+            .map(|(_, m)| m.clone())
+    };
     let columns = Lang::ALL
         .iter()
         .enumerate()
@@ -528,10 +548,13 @@ async fn settings_form(
         columns,
         services: services(&input.child_welfare),
         out_of_hours: services(&input.out_of_hours),
-        pages: sorted.iter().map(|i| choice(i, &input.privacy_page)).collect(),
+        pages: sorted
+            .iter()
+            .map(|i| choice(i, &input.privacy_page))
+            .collect(),
         priorities,
         relay_rules: may_set_relay_rules(allowed),
-        status_box: Some(StatusBox::of(tr, &urls, &state, urls.at("/om-modellen"))),
+        status_box: Some(StatusBox::of(tr, &urls, &state, urls.at("/om"))),
         input,
         problems,
         message,
@@ -541,8 +564,11 @@ async fn settings_form(
 
 /// The editor's own settings: `/rediger/innstillinger` leads to the tenant's.
 pub async fn start(allowed: Editor) -> Response {
-    Redirect::to(&editor_href::<Tenant>(&allowed, allowed.tenant.record.id.as_str()))
-        .into_response()
+    Redirect::to(&editor_href::<Tenant>(
+        &allowed,
+        allowed.tenant.record.id.as_str(),
+    ))
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -574,9 +600,23 @@ pub async fn edit_form(
     .into_iter()
     .find(|(asked, _)| *asked)
     .map(|(_, key)| tr.t(key))
-    .or_else(|| query.gjenopprettet.map(|v| tr.t1("editor-restored", "version", v)));
+    .or_else(|| {
+        query
+            .gjenopprettet
+            .map(|v| tr.t1("editor-restored", "version", v))
+    });
     let input = SettingsInput::of(&current.object, current.head);
-    settings_form(&state, &allowed, &ctx, current, input, Vec::new(), message, None).await
+    settings_form(
+        &state,
+        &allowed,
+        &ctx,
+        current,
+        input,
+        Vec::new(),
+        message,
+        None,
+    )
+    .await
 }
 
 pub async fn save(

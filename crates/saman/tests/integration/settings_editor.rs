@@ -1,0 +1,234 @@
+//! The tenant's settings and own pages in the editor: edited, previewed and published;
+//! priorities reordered and removed only when unused; the accessibility statement's own
+//! fields on the public page; the relay log's rules kept for administrators; bad input.
+
+use crate::common::{Backend, TestApp, hidden};
+use crate::editor::Editor;
+use saman_domain::Tenant;
+use saman_domain::access::Role;
+use saman_store::SettingsState;
+
+crate::on_both_backends!(
+    settings_are_edited_published_and_shown,
+    bad_settings_come_back_kept_and_only_administrators_set_relay_rules,
+);
+
+async fn settings(app: &TestApp) -> SettingsState {
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    app.store
+        .editable_one::<Tenant>(&tenant.id, tenant.id.as_str())
+        .await
+        .unwrap()
+        .expect("the settings have a history")
+}
+
+/// Every field of the settings form as the page filled it in.
+fn form_of(page: &str) -> Vec<(String, String)> {
+    let mut form = Vec::new();
+    let input = regex_lite(page, r#"<input [^>]*name="([^"]+)"[^>]*value="([^"]*)""#);
+    for (name, value) in input {
+        if !name.starts_with("priority-remove") {
+            form.push((name, html_unescape(&value)));
+        }
+    }
+    for (name, value) in regex_lite(
+        page,
+        r#"<textarea [^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>"#,
+    ) {
+        form.push((name, html_unescape(&value)));
+    }
+    for (name, options) in regex_lite(
+        page,
+        r#"<select [^>]*name="([^"]+)"[^>]*>((?s:.*?))</select>"#,
+    ) {
+        if let Some((value, _)) =
+            regex_lite(&options, r#"<option value="([^"]*)"( selected)>"#).pop()
+        {
+            form.push((name, value));
+        }
+    }
+    form
+}
+
+fn regex_lite(text: &str, pattern: &str) -> Vec<(String, String)> {
+    regex::Regex::new(pattern)
+        .unwrap()
+        .captures_iter(text)
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect()
+}
+
+fn html_unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn set(form: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match form.iter_mut().find(|(k, _)| k == name) {
+        Some(field) => field.1 = value.to_string(),
+        None => form.push((name.to_string(), value.to_string())),
+    }
+}
+
+async fn settings_are_edited_published_and_shown(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let before = settings(&app).await;
+    let (status, _) = editor.get("/nb/testvik/rediger/innstillinger").await;
+    assert_eq!(status, 303, "to the tenant's own settings");
+    let href = format!("/nb/testvik/rediger/innstillinger/{}", before.id);
+    let (status, page) = editor.get(&href).await;
+    assert_eq!(status, 200);
+    let (status, _) = editor.get(&format!("/nn{}", &href[3..])).await;
+    assert_eq!(status, 200);
+    let mut form = form_of(&page);
+    assert_eq!(hidden(&page, "base"), before.head.to_string());
+    set(
+        &mut form,
+        "about-nb",
+        "Testvik samarbeider om barn og unge.",
+    );
+    set(
+        &mut form,
+        "accessibility_shortcomings-nb",
+        "Noen PDF-er mangler merking.",
+    );
+    set(&mut form, "accessibility_date", "2026-10-01");
+    set(
+        &mut form,
+        "statement_url",
+        "https://uustatus.example/testvik",
+    );
+    // A new priority first, the old one after it.
+    set(&mut form, "priority-key-1", "trivsel");
+    set(
+        &mut form,
+        "priority-label-1-nb",
+        "Trivsel i barnehage og skole",
+    );
+    set(&mut form, "priority-position-1", "0");
+    let (status, body, location) = editor.post(&href, &form).await;
+    assert_eq!(status, 303, "{body}");
+    assert!(location.ends_with("?lagret=1"), "{location}");
+    let saved = settings(&app).await;
+    assert_eq!(saved.head, before.head + 1);
+    let keys: Vec<&str> = saved
+        .object
+        .priorities
+        .iter()
+        .map(|p| p.key.as_str())
+        .collect();
+    assert_eq!(keys, ["trivsel", "vold"]);
+
+    // A draft: the public pages keep the old until it is published.
+    let about = format!("{}/nb/testvik/om", app.base);
+    let text = reqwest::get(&about).await.unwrap().text().await.unwrap();
+    assert!(!text.contains("Testvik samarbeider om barn og unge."));
+    let (status, preview) = editor.get(&format!("{href}/forhandsvisning")).await;
+    assert_eq!(status, 200);
+    assert!(preview.contains("Testvik samarbeider om barn og unge."));
+    let csrf = hidden(&page, "csrf");
+    let (status, _, location) = editor
+        .post(
+            &format!("{href}/publiser"),
+            &[
+                ("csrf".into(), csrf),
+                ("version".into(), saved.head.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.ends_with("?publisert=1"), "{location}");
+    let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    assert_eq!(
+        record.tenant.about.nb.as_deref(),
+        Some("Testvik samarbeider om barn og unge."),
+        "stored"
+    );
+    let text = reqwest::get(&about).await.unwrap().text().await.unwrap();
+    assert!(
+        text.contains("Testvik samarbeider om barn og unge."),
+        "{text}"
+    );
+    assert!(text.contains("Trivsel i barnehage og skole"), "{text}");
+    let a11y = reqwest::get(format!("{}/nb/testvik/tilgjengelighet", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        a11y.contains("Noen PDF-er mangler merking.")
+            && a11y.contains("https://uustatus.example/testvik")
+    );
+    assert!(a11y.contains("1. oktober 2026"), "{a11y}");
+
+    // The history compares the two versions.
+    let (status, page) = editor.get(&format!("{href}/historikk")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<ins>") && page.contains("Kjente mangler"),
+        "{page}"
+    );
+    // No unpublishing or deleting a tenant's settings.
+    let (status, _) = editor.get(&format!("{href}/slett")).await;
+    assert_eq!(status, 404);
+}
+
+async fn bad_settings_come_back_kept_and_only_administrators_set_relay_rules(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let before = settings(&app).await;
+    let href = format!("/nb/testvik/rediger/innstillinger/{}", before.id);
+    let (_, page) = editor.get(&href).await;
+    assert!(
+        !page.contains("name=\"youth_consent_age\""),
+        "not for editors"
+    );
+    let mut form = form_of(&page);
+    set(&mut form, "primary_colour", "blå");
+    set(
+        &mut form,
+        "statement_url",
+        "http://uustatus.example/testvik",
+    );
+    set(&mut form, "name-nb", "");
+    // The priority "vold" is used by content: it cannot be removed.
+    set(&mut form, "priority-remove-0", "ja");
+    // An editor cannot change the relay log's rules, even by sending them.
+    set(&mut form, "youth_consent_age", "15");
+    let (status, page, _) = editor.post(&href, &form).await;
+    assert_eq!(status, 422);
+    for field in [
+        "#primary_colour",
+        "#statement_url",
+        "#name-nb",
+        "#priorities",
+    ] {
+        assert!(
+            page.contains(&format!("href=\"{field}\"")),
+            "{field}: {page}"
+        );
+    }
+    assert!(page.contains("value=\"blå\""));
+    assert_eq!(settings(&app).await.head, before.head, "nothing saved");
+
+    let (_, page) = editor.get(&href).await;
+    let mut form = form_of(&page);
+    set(&mut form, "youth_consent_age", "15");
+    let (status, page, _) = editor.post(&href, &form).await;
+    assert_eq!(status, 303, "{page}");
+    assert_eq!(settings(&app).await.object.relay.youth_consent_age, 16);
+
+    let admin = Editor::new(&app, "testvik", "admin@testvik.example", Role::TenantAdmin).await;
+    let (_, page) = admin.get(&href).await;
+    assert!(page.contains("name=\"youth_consent_age\""));
+    let mut form = form_of(&page);
+    set(&mut form, "youth_consent_age", "15");
+    assert_eq!(admin.post(&href, &form).await.0, 303);
+    assert_eq!(settings(&app).await.object.relay.youth_consent_age, 15);
+}
