@@ -218,9 +218,13 @@ describe('the model editor', () => {
     await page.goto(`${origin}/nb/fjordvik/rediger`);
     const entry = (await page.locator('table:has(#timeline-caption) a').first().getAttribute('href'))
       .replace('/nb/fjordvik/', '');
+    await page.goto(`${origin}/nb/fjordvik/rediger/innstillinger`);
+    const settings = page.url().replace(`${origin}/nb/fjordvik/`, '');
+    assert.match(settings, /^rediger\/innstillinger\/[0-9a-f-]+$/);
     for (const lang of ['nb', 'nn']) {
       for (const p of [path, `${path}/steg/stafettmote-pa-skolen`, `${path}/steg/ny?niva=1`, `${path}/historikk`, `${path}/slett`, 'rediger/veileder/ny',
-        entry, `${entry}/historikk`, `${entry}/forhandsvisning`, 'rediger/tidslinje/ny']) {
+        entry, `${entry}/historikk`, `${entry}/forhandsvisning`, 'rediger/tidslinje/ny',
+        settings, `${settings}/historikk`, `${settings}/forhandsvisning`]) {
         const res = await page.goto(`${origin}/${lang}/fjordvik/${p}`);
         assert.equal(res.status(), 200, p);
         await check(page, `${lang} ${p}`);
