@@ -366,6 +366,12 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             get(pages::editor::settings::edit_form).post(pages::editor::settings::save),
         )
         .route(
+            "/{lang}/{tenant}/rediger/innstillinger/{item}/logo",
+            post(pages::editor::settings::logo).layer(axum::extract::DefaultBodyLimit::max(
+                pages::editor::attachments::MAX_UPLOAD,
+            )),
+        )
+        .route(
             "/{lang}/{tenant}/rediger/innstillinger/{item}/forhandsvisning",
             get(pages::editor::settings::preview),
         )

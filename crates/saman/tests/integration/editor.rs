@@ -81,7 +81,7 @@ impl Editor<'_> {
     }
 
     /// Posts a multipart form with one file, as a browser's upload form does.
-    async fn upload(
+    pub(crate) async fn upload(
         &self,
         path: &str,
         fields: &[(&str, &str)],

@@ -11,6 +11,7 @@ use saman_store::SettingsState;
 crate::on_both_backends!(
     settings_are_edited_published_and_shown,
     bad_settings_come_back_kept_and_only_administrators_set_relay_rules,
+    the_logo_is_uploaded_checked_and_removed,
 );
 
 async fn settings(app: &TestApp) -> SettingsState {
@@ -231,4 +232,81 @@ async fn bad_settings_come_back_kept_and_only_administrators_set_relay_rules(bac
     set(&mut form, "youth_consent_age", "15");
     assert_eq!(admin.post(&href, &form).await.0, 303);
     assert_eq!(settings(&app).await.object.relay.youth_consent_age, 15);
+}
+
+async fn the_logo_is_uploaded_checked_and_removed(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let before = settings(&app).await;
+    let href = format!("/nb/testvik/rediger/innstillinger/{}", before.id);
+    let (_, page) = editor.get(&href).await;
+    let csrf = hidden(&page, "csrf");
+    let base = before.head.to_string();
+    let fields = [("csrf", csrf.as_str()), ("base", base.as_str())];
+    // Not a PNG, whatever its name says: refused, and nothing saved.
+    let (status, page, _) = editor
+        .upload(
+            &format!("{href}/logo"),
+            &fields,
+            ("logo.png", b"<svg>not a png</svg>"),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("href=\"#logo-file\""), "{page}");
+    assert_eq!(settings(&app).await.head, before.head);
+    // A real SVG: a draft until published, then served.
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>"#;
+    let (status, _, location) = editor
+        .upload(&format!("{href}/logo"), &fields, ("ny-logo.svg", svg))
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.ends_with("?lagret=1"), "{location}");
+    let draft = settings(&app).await;
+    assert_eq!(draft.object.logo.as_ref().unwrap().file_name, "ny-logo.svg");
+    let public = format!("{}/logo/testvik", app.base);
+    assert_ne!(
+        reqwest::get(&public)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .as_ref(),
+        svg
+    );
+    let (status, _, _) = editor
+        .post(
+            &format!("{href}/publiser"),
+            &[
+                ("csrf".into(), csrf.clone()),
+                ("version".into(), draft.head.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        reqwest::get(&public)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .as_ref(),
+        svg
+    );
+    // Removed: a version without a logo.
+    let head = draft.head.to_string();
+    let (status, _, _) = editor
+        .upload(
+            &format!("{href}/logo"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("base", head.as_str()),
+                ("fjern", "ja"),
+            ],
+            ("", b""),
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(settings(&app).await.object.logo.is_none());
 }

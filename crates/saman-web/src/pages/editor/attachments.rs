@@ -21,16 +21,18 @@ use serde::Deserialize;
 /// The largest upload a request may carry: an attachment at its limit and the fields.
 pub const MAX_UPLOAD: usize = rules::limits::ATTACHMENT_BYTES + 64 * 1024;
 
-/// What the upload form sent.
+/// What an upload form sent.
 #[derive(Default)]
-struct Upload {
-    csrf: String,
-    base: String,
-    titles: [String; 2],
-    file: Option<(String, Vec<u8>)>,
+pub(super) struct Upload {
+    pub csrf: String,
+    pub base: String,
+    pub titles: [String; 2],
+    /// Another action the form asks for instead, e.g. removing the file.
+    pub remove: bool,
+    pub file: Option<(String, Vec<u8>)>,
 }
 
-async fn read_upload(tr: Tr, mut multipart: Multipart) -> Result<Upload, WebError> {
+pub(super) async fn read_upload(tr: Tr, mut multipart: Multipart) -> Result<Upload, WebError> {
     let bad = || WebError::BadRequest(tr.t("editor-upload-broken"));
     let mut upload = Upload::default();
     while let Some(part) = multipart.next_field().await.map_err(|_| bad())? {
@@ -54,6 +56,7 @@ async fn read_upload(tr: Tr, mut multipart: Multipart) -> Result<Upload, WebErro
         match name.as_str() {
             "csrf" => upload.csrf = value,
             "base" => upload.base = value,
+            "fjern" => upload.remove = value == "ja",
             "title-nb" => upload.titles[0] = value.trim().to_string(),
             "title-nn" => upload.titles[1] = value.trim().to_string(),
             _ => {}

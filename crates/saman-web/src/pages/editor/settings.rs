@@ -433,6 +433,8 @@ struct SettingsPage {
     pages: Vec<Choice>,
     priorities: Vec<PriorityRow>,
     relay_rules: bool,
+    /// The logo's file name, if the tenant has one.
+    logo: Option<String>,
     status_box: Option<StatusBox>,
     message: Option<String>,
     conflict: Option<Conflict>,
@@ -554,6 +556,7 @@ async fn settings_form(
             .collect(),
         priorities,
         relay_rules: may_set_relay_rules(allowed),
+        logo: state.object.logo.as_ref().map(|l| l.file_name.clone()),
         status_box: Some(StatusBox::of(tr, &urls, &state, urls.at("/om"))),
         input,
         problems,
@@ -682,6 +685,66 @@ pub async fn save(
             Ok(page_with_status(StatusCode::CONFLICT, html))
         }
     }
+}
+
+/// Uploads the tenant's logo (SVG or PNG, checked by its content), or removes it with
+/// `fjern=ja`: a new draft version of the settings.
+pub async fn logo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddress(address): ClientAddress,
+    allowed: Editor,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, WebError> {
+    let tr = Tr::new(allowed.lang);
+    let upload = super::attachments::read_upload(tr, multipart).await?;
+    check_token(&allowed.user.session.csrf_token, &upload.csrf)?;
+    let current = current::<Tenant>(&state, &allowed, &id).await?;
+    let mut tenant = current.object.clone();
+    tenant.logo = if upload.remove {
+        None
+    } else {
+        let problem = match &upload.file {
+            None => Some(FieldProblem::NoFile),
+            Some((name, _)) if !rules::is_safe_file_name(name) => {
+                Some(FieldProblem::InvalidFileName)
+            }
+            Some((name, bytes)) => rules::check_logo(name, bytes),
+        };
+        if let Some(problem) = problem {
+            let message = format!(
+                "{}: {}",
+                field_label(tr, "logo", None),
+                problem_text(tr, &problem)
+            );
+            let input = SettingsInput::of(&current.object, current.head);
+            let problems = vec![("logo-file".to_string(), message)];
+            let html =
+                settings_form(&state, &allowed, &ctx, current, input, problems, None, None).await?;
+            return Ok(form_with_problems(html));
+        }
+        upload
+            .file
+            .map(|(file_name, bytes)| FileContent { file_name, bytes })
+    };
+    let save = Save {
+        base: upload.base.parse().ok(),
+        change: Change::Edit,
+        restored_from: None,
+        comment: None,
+    };
+    let audit = audit_context(&allowed, address);
+    let href = editor_href::<Tenant>(&allowed, &id);
+    let outcome = match state
+        .store
+        .save::<Tenant>(&allowed.tenant.record.id, Some(&id), &tenant, &save, &audit)
+        .await?
+    {
+        Saved::Version { .. } => "lagret=1",
+        _ => "nyere=1",
+    };
+    Ok(Redirect::to(&format!("{href}?{outcome}")).into_response())
 }
 
 /// "About the model" with the draft settings, as the public will see it.
