@@ -112,21 +112,51 @@ async fn item_users(
     .fetch_all(&mut *tx)
     .await?;
     users.extend(guides.into_iter().map(|g| format!("guide:{g}")));
-    // Drafts not yet published that relate to it or are owned by it.
-    let drafts: Vec<String> = sqlx::query_scalar(
-        "SELECT v.content FROM model_objects o JOIN model_versions v ON v.object_id = o.id AND v.number = o.head \
-         WHERE o.tenant_id = $1 AND o.kind = $3 AND o.id <> $2 AND o.deleted_at IS NULL \
+    // Drafts not yet published (items, guides, the settings) that name it: publishing
+    // them later must not bring back a reference to what is gone.
+    let drafts = sqlx::query(
+        "SELECT o.kind, v.content FROM model_objects o \
+         JOIN model_versions v ON v.object_id = o.id AND v.number = o.head \
+         WHERE o.tenant_id = $1 AND o.id <> $2 AND o.deleted_at IS NULL \
          AND (o.live IS NULL OR o.live <> o.head)",
     )
     .bind(&tenant.0)
     .bind(id)
-    .bind(Item::KIND)
     .fetch_all(&mut *tx)
     .await?;
-    for content in drafts {
-        let draft: Item = parse_content(&content)?;
-        if draft.owner.as_deref() == Some(slug) || draft.relations.iter().any(|r| r.to == slug) {
-            users.push(draft.slug);
+    for row in drafts {
+        let kind: String = row.try_get("kind")?;
+        let content: String = row.try_get("content")?;
+        let named = |s: &Option<String>| s.as_deref() == Some(slug);
+        match kind.as_str() {
+            Item::KIND => {
+                let draft: Item = parse_content(&content)?;
+                if named(&draft.owner) || draft.relations.iter().any(|r| r.to == slug) {
+                    users.push(draft.slug);
+                }
+            }
+            Guide::KIND => {
+                let draft: Guide = parse_content(&content)?;
+                let in_steps = draft
+                    .steps
+                    .iter()
+                    .any(|s| s.tools.iter().chain(&s.relies_on).any(|t| t == slug));
+                if named(&draft.owner) || in_steps {
+                    users.push(format!("guide:{}", draft.slug));
+                }
+            }
+            Tenant::KIND => {
+                let draft: Tenant = parse_content(&content)?;
+                let named_here = [
+                    &draft.child_welfare,
+                    &draft.child_welfare_out_of_hours,
+                    &draft.relay.privacy_page,
+                ];
+                if named_here.into_iter().any(named) {
+                    users.push("tenant".into());
+                }
+            }
+            _ => {}
         }
     }
     let in_settings: Option<String> = sqlx::query_scalar(

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 impl Versioned for Tenant {
     const KIND: &'static str = "settings";
+    const ALWAYS_LIVE: bool = true;
 
     fn slug(&self) -> &str {
         &self.slug

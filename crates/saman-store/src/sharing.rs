@@ -216,8 +216,39 @@ impl Store {
     /// Copies into `target`, as drafts, what the tenant `source_slug` offers: the guide
     /// `guide` (with the items its steps use that `target` lacks), or with `None` the
     /// whole model. References that would point nowhere in `target` are dropped; a
-    /// guide whose slug is taken gets a new one. One transaction, audited.
+    /// guide whose slug is taken gets a new one. One transaction, audited in both
+    /// tenants; a refused copy is audited too.
     pub async fn copy_shared(
+        &self,
+        target: &TenantId,
+        source_slug: &str,
+        guide: Option<&str>,
+        ctx: &AuditContext,
+    ) -> Result<Copied> {
+        let copied = self.copy_offered(target, source_slug, guide, ctx).await?;
+        if copied == Copied::NotOffered {
+            let asked: String = format!("{source_slug}/{}", guide.unwrap_or("model"))
+                .chars()
+                .take(120)
+                .collect();
+            let row = AuditRow {
+                ctx: AuditContext {
+                    tenant: Some(target.clone()),
+                    ..ctx.clone()
+                },
+                action: AuditAction::ContentCopied,
+                target: format!("tenant:{}", target.0),
+                outcome: Outcome::Failure,
+                details: format!("not offered: {asked}"),
+            };
+            let mut tx = self.begin_write().await?;
+            append_rows(&mut tx, self.secrets(), std::slice::from_ref(&row)).await?;
+            tx.commit().await?;
+        }
+        Ok(copied)
+    }
+
+    async fn copy_offered(
         &self,
         target: &TenantId,
         source_slug: &str,
@@ -266,23 +297,18 @@ impl Store {
             }
         };
         // The items to bring: the whole model's, or those the guide's steps use.
-        let source_items: Vec<Source<Item>> = published(&mut tx, &source.id).await?;
-        let existing = Item::ids(&mut tx, target).await?;
-        let wanted: BTreeSet<&str> = match guide {
-            Some(_) => guides
+        let wanted: Option<BTreeSet<String>> = guide.map(|_| {
+            guides
                 .iter()
                 .flat_map(|g| g.object.steps.iter())
                 .flat_map(|s| s.tools.iter().chain(&s.relies_on))
-                .map(String::as_str)
-                .collect(),
-            None => source_items
-                .iter()
-                .map(|i| i.object.slug.as_str())
-                .collect(),
-        };
+                .cloned()
+                .collect()
+        });
+        let source_items = published_items(&mut tx, &source.id, wanted.as_ref()).await?;
+        let existing = Item::ids(&mut tx, target).await?;
         let items: Vec<&Source<Item>> = source_items
             .iter()
-            .filter(|i| wanted.contains(i.object.slug.as_str()))
             .filter(|i| !existing.contains_key(&i.object.slug))
             .collect();
         let present: BTreeSet<String> = existing
@@ -348,20 +374,32 @@ impl Store {
             audit.push((object_target::<Guide>(&id), copy.slug.clone()));
             guide_ids.push(id);
         }
-        let ctx = AuditContext {
+        let copies = audit.len();
+        let target_ctx = AuditContext {
             tenant: Some(target.clone()),
             ..ctx.clone()
         };
-        let rows: Vec<AuditRow> = audit
+        let mut rows: Vec<AuditRow> = audit
             .into_iter()
             .map(|(target, slug)| AuditRow {
-                ctx: ctx.clone(),
+                ctx: target_ctx.clone(),
                 action: AuditAction::ContentCopied,
                 target,
                 outcome: Outcome::Success,
                 details: format!("{slug} from {source_slug}"),
             })
             .collect();
+        // The offering tenant's log says who took what it shared.
+        rows.push(AuditRow {
+            ctx: AuditContext {
+                tenant: Some(source.id.clone()),
+                ..ctx.clone()
+            },
+            action: AuditAction::ContentCopied,
+            target: format!("tenant:{}", target.0),
+            outcome: Outcome::Success,
+            details: format!("{copies} objects copied to another tenant"),
+        });
         append_rows(&mut tx, self.secrets(), &rows).await?;
         tx.commit().await?;
         Ok(Copied::Copied {
@@ -373,6 +411,40 @@ impl Store {
 
 fn source_slug_of(source: &crate::tenants::TenantRecord) -> String {
     source.tenant.slug.clone()
+}
+
+/// The tenant's published items, with their files; only those with a slug in `only`
+/// if given.
+async fn published_items(
+    tx: &mut AnyConnection,
+    tenant: &TenantId,
+    only: Option<&BTreeSet<String>>,
+) -> Result<Vec<Source<Item>>> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.live, i.slug FROM model_objects o JOIN items i ON i.id = o.id \
+         WHERE o.tenant_id = $1 AND o.kind = $2 AND o.live IS NOT NULL AND o.deleted_at IS NULL \
+         ORDER BY o.id",
+    )
+    .bind(&tenant.0)
+    .bind(Item::KIND)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let slug: String = row.try_get("slug")?;
+        if only.is_some_and(|only| !only.contains(&slug)) {
+            continue;
+        }
+        let id: String = row.try_get("id")?;
+        let version: i64 = row.try_get("live")?;
+        let object = load_with_files(tx, tenant, &id, version).await?;
+        out.push(Source {
+            id,
+            version,
+            object,
+        });
+    }
+    Ok(out)
 }
 
 /// The tenant's published objects of a kind, as they are published, with their files.

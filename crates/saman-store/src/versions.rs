@@ -28,6 +28,9 @@ pub trait Versioned:
     /// Its kind in `model_objects` and in audit targets.
     const KIND: &'static str;
 
+    /// Whether it is always in force: never unpublished or deleted (a tenant's settings).
+    const ALWAYS_LIVE: bool = false;
+
     fn slug(&self) -> &str;
     fn status(&self) -> Status;
     fn set_status(&mut self, status: Status);
@@ -472,6 +475,9 @@ impl Store {
         id: &str,
         ctx: &AuditContext,
     ) -> Result<bool> {
+        if T::ALWAYS_LIVE {
+            return Err(StoreError::Unsupported("this kind is always published"));
+        }
         let mut tx = self.begin_write().await?;
         let Some(head) = lock_head::<T>(&mut tx, tenant, id).await? else {
             return Ok(false);

@@ -1191,3 +1191,4 @@ settings-logo-remove = Fjern logoen
 settings-logo-file = Ny logo
 settings-logo-hint = SVG eller PNG. Filtypen sjekkes ut fra innholdet. Lagres som et utkast.
 settings-logo-upload = Last opp logoen
+editor-restore-refused = Versjonen ble ikke gjenopprettet: den viser til noe som ikke finnes lenger. Rett det som står under i dagens versjon, eller velg en annen versjon.

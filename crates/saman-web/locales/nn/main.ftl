@@ -1191,3 +1191,4 @@ settings-logo-remove = Fjern logoen
 settings-logo-file = Ny logo
 settings-logo-hint = SVG eller PNG. Filtypen blir sjekka ut frå innhaldet. Blir lagra som eit utkast.
 settings-logo-upload = Last opp logoen
+editor-restore-refused = Versjonen vart ikkje gjenoppretta: han viser til noko som ikkje finst lenger. Rett det som står under i dagens versjon, eller vel ein annan versjon.

@@ -16,6 +16,7 @@ crate::on_both_backends!(
     bad_step_input_comes_back_kept_with_messages,
     import_keeps_the_guides_id_and_versions_only_what_changed,
     guides_fall_due_for_review_are_reminded_and_confirmed,
+    an_item_a_guide_draft_uses_is_not_deleted,
 );
 
 /// The guide form for a guide, as a browser would send it unchanged.
@@ -430,6 +431,12 @@ async fn bad_step_input_comes_back_kept_with_messages(backend: Backend) {
     let (status, page, _) = editor.post(&format!("{href}/steg/ny"), &form).await;
     assert_eq!(status, 422);
     assert!(page.contains("ds-error-summary"));
+    // "ny" is the new-step form's own address.
+    let mut as_ny = form.clone();
+    as_ny.iter_mut().find(|(k, _)| k == "slug").unwrap().1 = "ny".into();
+    let (status, ny_page, _) = editor.post(&format!("{href}/steg/ny"), &as_ny).await;
+    assert_eq!(status, 422);
+    assert!(ny_page.contains("href=\"#slug\""));
     assert!(page.contains("value=\"Ikke gyldig\"") && page.contains("value=\"fjorten\""));
     assert!(page.contains("href=\"#slug\"") && page.contains("href=\"#deadline_days\""));
     assert!(page.contains("«finnes-ikke» finnes ikke"), "{page}");
@@ -569,5 +576,57 @@ async fn guides_fall_due_for_review_are_reminded_and_confirmed(backend: Backend)
     assert_eq!(
         confirmed.object.review_date,
         Some(today + time::Duration::days(365))
+    );
+}
+
+async fn an_item_a_guide_draft_uses_is_not_deleted(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let ctx = saman_store::AuditContext::command_line(None);
+    let items = app
+        .store
+        .editable::<saman_domain::Item>(&tenant.id)
+        .await
+        .unwrap();
+    let mut new_item = items[0].object.clone();
+    new_item.slug = "ny-rutine".into();
+    new_item.relations.clear();
+    new_item.attachments.clear();
+    let create = saman_store::Save {
+        base: None,
+        change: saman_store::Change::Create,
+        restored_from: None,
+        comment: None,
+    };
+    let saman_store::Saved::Version { id: item_id, .. } = app
+        .store
+        .save::<saman_domain::Item>(&tenant.id, None, &new_item, &create, &ctx)
+        .await
+        .unwrap()
+    else {
+        panic!("not saved")
+    };
+    // A draft of the guide uses it; the live guide does not.
+    let guide = guide_state(&app).await;
+    let mut draft = guide.object.clone();
+    draft.steps[0].tools.push("ny-rutine".into());
+    let edit = saman_store::Save {
+        base: Some(guide.head),
+        change: saman_store::Change::Edit,
+        restored_from: None,
+        comment: None,
+    };
+    app.store
+        .save::<Guide>(&tenant.id, Some(&guide.id), &draft, &edit, &ctx)
+        .await
+        .unwrap();
+    let deleted = app
+        .store
+        .delete::<saman_domain::Item>(&tenant.id, &item_id, &ctx)
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted,
+        saman_store::Deleted::InUse(vec![format!("guide:{}", guide.object.slug)])
     );
 }

@@ -231,7 +231,41 @@ async fn bad_settings_come_back_kept_and_only_administrators_set_relay_rules(bac
     let mut form = form_of(&page);
     set(&mut form, "youth_consent_age", "15");
     assert_eq!(admin.post(&href, &form).await.0, 303);
-    assert_eq!(settings(&app).await.object.relay.youth_consent_age, 15);
+    let set_by_admin = settings(&app).await;
+    assert_eq!(set_by_admin.object.relay.youth_consent_age, 15);
+
+    // Nor by restoring an older version: the rules stay the administrator's.
+    let (_, page) = editor.get(&href).await;
+    let (status, _, _) = editor
+        .post(
+            &format!("{href}/gjenopprett"),
+            &[
+                ("csrf".into(), hidden(&page, "csrf")),
+                ("version".into(), before.head.to_string()),
+                ("base".into(), set_by_admin.head.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let restored = settings(&app).await;
+    assert_eq!(restored.head, set_by_admin.head + 1, "restored");
+    assert_eq!(restored.object.relay.youth_consent_age, 15);
+
+    // A priority content uses cannot be dropped by leaving its row out either.
+    let form: Vec<(String, String)> = form_of(&page)
+        .into_iter()
+        .filter(|(k, _)| !(k.starts_with("priority-") && k.ends_with("-0")))
+        .map(|(k, v)| {
+            if k == "base" {
+                (k, restored.head.to_string())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let (status, page, _) = editor.post(&href, &form).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("er i bruk i annet innhold"), "{page}");
 }
 
 async fn the_logo_is_uploaded_checked_and_removed(backend: Backend) {

@@ -128,6 +128,19 @@ async fn a_new_tenant_starts_from_a_copy_of_a_demo_guide(backend: Backend) {
         .filter(|e| e.action == "content-copied")
         .count();
     assert_eq!(copied, 1 + used.len());
+    // The offering tenant's log says its guide was taken.
+    let fjordvik = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
+    let theirs = app
+        .store
+        .audit_entries(Some(&fjordvik.id), &AuditFilter::default())
+        .await
+        .unwrap();
+    let to_nyvik = format!("tenant:{}", nyvik.id.as_str());
+    assert!(
+        theirs
+            .iter()
+            .any(|e| e.action == "content-copied" && e.target == to_nyvik)
+    );
     // History: the first version says it was copied.
     let history = app
         .store
@@ -155,6 +168,16 @@ async fn only_what_is_offered_and_published_is_copied(backend: Backend) {
             .unwrap();
         assert_eq!(copied, Copied::NotOffered);
     }
+    // Refusals are audited: probing leaves a trace.
+    let refused = app
+        .store
+        .audit_entries(Some(&nyvik.id), &AuditFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "content-copied" && e.outcome == "failure")
+        .count();
+    assert_eq!(refused, 2);
     // Nor can a tenant copy from itself, or a guide of one tenant through another.
     let fjordvik = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
     let own = app

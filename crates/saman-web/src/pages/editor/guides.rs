@@ -73,12 +73,15 @@ impl Editable for Guide {
         restored: Guide,
         problems: Vec<ModelProblem>,
     ) -> Result<Html<String>, WebError> {
+        // The form holds the guide's own fields, not its steps: show the current version,
+        // what stands in the way of the old one, and restore nothing.
         let tr = Tr::new(allowed.lang);
         let located = problems
             .iter()
             .map(|p| locate_anywhere(tr, &restored, p))
             .collect();
-        let input = GuideInput::of(&restored, current.head);
+        let input = GuideInput::of(&current.object, current.head);
+        let message = Some(tr.t("editor-restore-refused"));
         guide_form(
             state,
             allowed,
@@ -86,7 +89,7 @@ impl Editable for Guide {
             Some(current),
             input,
             located,
-            None,
+            message,
             None,
         )
         .await
@@ -913,7 +916,8 @@ impl StepInput {
         let slug = match editing {
             Some(slug) => slug.to_string(),
             None => {
-                if !slug::is_valid(&self.slug) {
+                // `ny` is the address of the form for a new step.
+                if !slug::is_valid(&self.slug) || self.slug == "ny" {
                     push("slug", None, FieldProblem::InvalidSlug);
                 } else if guide.step(&self.slug).is_some() {
                     push("slug", None, FieldProblem::SlugTaken);

@@ -27,9 +27,6 @@ pub trait Editable: Versioned {
     /// Its editor is at `/rediger/{SEGMENT}/{id}`.
     const SEGMENT: &'static str;
 
-    /// Whether it can be unpublished and deleted (a tenant's settings cannot).
-    const DELETABLE: bool = true;
-
     /// Its title in the language asked for, or in the other, or its slug.
     fn title(&self, lang: Lang) -> String;
 
@@ -45,6 +42,11 @@ pub trait Editable: Versioned {
     /// for. `None` when it may.
     fn publish_blocker(&self) -> Option<&'static str> {
         None
+    }
+
+    /// What restoring `self` over `current` saves, for this person: by default `self`.
+    fn restored_for(self, _current: &Self, _allowed: &Editor) -> Self {
+        self
     }
 
     /// Whether the tenant's settings name it, so that it must stay published.
@@ -96,7 +98,7 @@ impl StatusBox {
             has_draft: state.has_draft(),
             head: state.head,
             published: state.live.is_some(),
-            deletable: T::DELETABLE,
+            deletable: !T::ALWAYS_LIVE,
             copied_from: state.copied_from.as_ref().map(|p| {
                 tr.ta(
                     "editor-copied-from",
@@ -469,7 +471,8 @@ pub async fn restore<T: Editable>(
         .store
         .version::<T>(tenant_id, &id, form.version)
         .await?
-        .ok_or(WebError::NotFound)?;
+        .ok_or(WebError::NotFound)?
+        .restored_for(&current.object, &allowed);
     let items = state.store.editable_items(tenant_id).await?;
     let problems = old.check_restored(&allowed.tenant.record.tenant, &items, &id);
     if !problems.is_empty() {

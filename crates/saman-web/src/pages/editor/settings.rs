@@ -29,7 +29,6 @@ const NEW_PRIORITY_ROWS: usize = 2;
 
 impl Editable for Tenant {
     const SEGMENT: &'static str = "innstillinger";
-    const DELETABLE: bool = false;
 
     fn title(&self, lang: Lang) -> String {
         self.name(lang).to_string()
@@ -37,6 +36,14 @@ impl Editable for Tenant {
 
     fn fields(&self) -> Vec<Field> {
         history::settings_fields(self)
+    }
+
+    /// The relay log's rules are the administrators' to change, a restore included.
+    fn restored_for(mut self, current: &Tenant, allowed: &Editor) -> Tenant {
+        if !may_set_relay_rules(allowed) {
+            self.relay = current.relay.clone();
+        }
+        self
     }
 
     fn check_restored(
@@ -87,6 +94,19 @@ fn check(tenant: &Tenant, items: &[ItemState]) -> Vec<ModelProblem> {
     rules::check_tenant(&without_logo, &mut problems);
     let refs = rules::References::new(tenant, items.iter().map(|s| &s.object));
     rules::check_tenant_references(tenant, &refs, &mut problems);
+    // A priority content still serves stays.
+    let in_use = items
+        .iter()
+        .flat_map(|s| &s.object.priorities)
+        .any(|key| !tenant.priorities.iter().any(|p| &p.key == key));
+    if in_use {
+        problems.push(ModelProblem {
+            place: rules::Place::Tenant,
+            lang: None,
+            field: "priorities",
+            problem: FieldProblem::InUse,
+        });
+    }
     problems
 }
 
@@ -366,13 +386,9 @@ impl SettingsInput {
         // Priorities in the order of their positions; a removed one only if unused.
         let mut rows: Vec<(u32, usize, &PriorityInput)> = Vec::new();
         for (i, p) in self.priorities.iter().enumerate() {
+            // Whether it may go, given the content that uses it, `check` says below.
             if p.remove && p.existing {
-                let used = items.iter().any(|s| s.object.priorities.contains(&p.key));
-                if used {
-                    push("priorities", FieldProblem::InUse);
-                } else {
-                    continue;
-                }
+                continue;
             }
             let position = p.position.parse::<u32>().unwrap_or(u32::MAX);
             rows.push((position, i, p));
