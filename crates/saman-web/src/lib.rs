@@ -310,19 +310,19 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         )
         .route(
             "/{lang}/{tenant}/rediger/veileder/{item}/steg/ny",
-            get(pages::editor::guides::new_step_form).post(pages::editor::guides::create_step),
+            get(pages::editor::steps::new_step_form).post(pages::editor::steps::create_step),
         )
         .route(
             "/{lang}/{tenant}/rediger/veileder/{item}/steg/{step}",
-            get(pages::editor::guides::edit_step_form).post(pages::editor::guides::save_step),
+            get(pages::editor::steps::edit_step_form).post(pages::editor::steps::save_step),
         )
         .route(
             "/{lang}/{tenant}/rediger/veileder/{item}/steg/{step}/flytt",
-            post(pages::editor::guides::move_step),
+            post(pages::editor::steps::move_step),
         )
         .route(
             "/{lang}/{tenant}/rediger/veileder/{item}/steg/{step}/slett",
-            post(pages::editor::guides::delete_step),
+            post(pages::editor::steps::delete_step),
         )
         .route(
             "/{lang}/{tenant}/rediger/tidslinje/ny",

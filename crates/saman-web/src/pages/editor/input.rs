@@ -38,7 +38,8 @@ pub struct ItemInput {
     pub csrf: String,
 }
 
-fn lang_index(lang: Lang) -> usize {
+/// The index of a language in per-language arrays (`Lang::ALL` order).
+pub fn lang_index(lang: Lang) -> usize {
     Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)
 }
 
@@ -305,13 +306,14 @@ pub fn check_edited(item: &Item, problems: &mut Vec<ModelProblem>) {
     rules::check_item(&without_files, problems);
 }
 
-fn optional(value: &str) -> Option<String> {
+/// A trimmed value, or `None` if it is empty.
+pub fn optional(value: &str) -> Option<String> {
     let v = value.trim();
     (!v.is_empty()).then(|| v.to_string())
 }
 
 /// Browsers send line breaks in a textarea as CRLF; the model keeps LF.
-fn normalize_newlines(value: &str) -> String {
+pub fn normalize_newlines(value: &str) -> String {
     value.replace("\r\n", "\n").replace('\r', "\n")
 }
 
@@ -323,24 +325,29 @@ fn keys_of<T: Copy>(sent: &[String], all: &[T], key: fn(T) -> &'static str) -> V
         .collect()
 }
 
-/// The id of the form field a problem is at.
-pub fn field_id(problem: &ModelProblem) -> String {
-    match problem.lang {
-        Some(lang) => format!("{}-{lang}", problem.field),
-        None => problem.field.to_string(),
-    }
-}
-
 /// A problem as (field id, "Label: message") in the user's language.
 pub fn located(tr: Tr, problem: &ModelProblem) -> (String, String) {
-    (
-        field_id(problem),
-        format!(
-            "{}: {}",
-            field_label(tr, problem.field, problem.lang),
-            problem_text(tr, &problem.problem)
-        ),
-    )
+    field_problem(tr, problem.field, problem.lang, &problem.problem)
+}
+
+/// A field's problem as (field id, "Label: message"): the id is the field's name, with
+/// its language for texts per language (`title-nn`).
+pub fn field_problem(
+    tr: Tr,
+    field: &str,
+    lang: Option<Lang>,
+    problem: &FieldProblem,
+) -> (String, String) {
+    let id = match lang {
+        Some(lang) => format!("{field}-{lang}"),
+        None => field.to_string(),
+    };
+    let message = format!(
+        "{}: {}",
+        field_label(tr, field, lang),
+        problem_text(tr, problem)
+    );
+    (id, message)
 }
 
 /// A field's label, with its language when it has one: "Tittel (nynorsk)".

@@ -9,6 +9,7 @@ pub mod objects;
 pub mod review;
 pub mod settings;
 pub mod sharing;
+pub mod steps;
 pub mod timeline;
 
 use super::render;
@@ -25,7 +26,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use input::{ItemInput, NEW_RELATION_ROWS, field_label, problem_text};
+use input::{ItemInput, NEW_RELATION_ROWS};
 use objects::{Editable, StatusBox, change_rows, current, saved_text, status_text};
 use saman_domain::access::Role;
 use saman_domain::history::{self, Span};
@@ -790,13 +791,11 @@ async fn save_input(
         )
         .into_response()),
         Saved::SlugTaken => {
-            let problems = vec![(
-                "slug".to_string(),
-                format!(
-                    "{}: {}",
-                    field_label(tr, "slug", None),
-                    problem_text(tr, &rules::FieldProblem::SlugTaken)
-                ),
+            let problems = vec![input::field_problem(
+                tr,
+                "slug",
+                None,
+                &rules::FieldProblem::SlugTaken,
             )];
             let html = item_form(state, view(current, input, problems, None)).await?;
             Ok(form_with_problems(html))

@@ -3,7 +3,7 @@
 //! the child welfare contacts, the accessibility statement's own fields, and, for the
 //! tenant's administrators, the relay log's rules. One versioned object, like the rest.
 
-use super::input::{field_label, located, problem_text};
+use super::input::{field_problem, lang_index, located};
 use super::objects::{Editable, StatusBox, change_rows, current, editor_href, saved_text};
 use super::{Choice, Conflict, Editor, TextField, audit_context, render, urls};
 use crate::AppState;
@@ -108,10 +108,6 @@ fn check(tenant: &Tenant, items: &[ItemState]) -> Vec<ModelProblem> {
         });
     }
     problems
-}
-
-fn lang_index(lang: Lang) -> usize {
-    Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)
 }
 
 /// Whether the person may change the relay log's rules: the tenant's administrators.
@@ -313,11 +309,7 @@ impl SettingsInput {
     ) -> Result<Tenant, Vec<(String, String)>> {
         let mut problems: Vec<(String, String)> = Vec::new();
         let mut push = |field: &str, problem: FieldProblem| {
-            let label = field_label(tr, field, None);
-            problems.push((
-                field.to_string(),
-                format!("{label}: {}", problem_text(tr, &problem)),
-            ));
+            problems.push(field_problem(tr, field, None, &problem))
         };
         let optional = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
         let mut tenant = current.clone();
@@ -729,11 +721,7 @@ pub async fn logo(
             Some((name, bytes)) => rules::check_logo(name, bytes),
         };
         if let Some(problem) = problem {
-            let message = format!(
-                "{}: {}",
-                field_label(tr, "logo", None),
-                problem_text(tr, &problem)
-            );
+            let (_, message) = field_problem(tr, "logo", None, &problem);
             let input = SettingsInput::of(&current.object, current.head);
             let problems = vec![("logo-file".to_string(), message)];
             let html =

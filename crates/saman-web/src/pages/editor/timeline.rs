@@ -1,7 +1,7 @@
 //! The timeline's editor: news of the model's development, one entry at a time, in both
 //! languages, each save a version like any other object's.
 
-use super::input::{field_label, located, problem_text};
+use super::input::{field_problem, lang_index, located};
 use super::objects::{Editable, StatusBox, change_rows, current, editor_href, saved_text};
 use super::{Conflict, Editor, TextField, audit_context, render, urls};
 use crate::AppState;
@@ -73,10 +73,6 @@ fn check(entry: &TimelineEntry, tenant: &Tenant) -> Vec<ModelProblem> {
     problems
 }
 
-fn lang_index(lang: Lang) -> usize {
-    Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)
-}
-
 /// The entry form as sent, kept as typed.
 #[derive(Debug, Clone, Default)]
 pub struct EntryInput {
@@ -140,11 +136,7 @@ impl EntryInput {
     ) -> Result<TimelineEntry, Vec<(String, String)>> {
         let mut problems: Vec<(String, String)> = Vec::new();
         let mut push = |field: &str, problem: FieldProblem| {
-            let label = field_label(tr, field, None);
-            problems.push((
-                field.to_string(),
-                format!("{label}: {}", problem_text(tr, &problem)),
-            ));
+            problems.push(field_problem(tr, field, None, &problem))
         };
         let slug = match current {
             Some(e) => e.slug.clone(),
@@ -432,14 +424,7 @@ async fn save_input(
         ))
         .into_response()),
         Saved::SlugTaken => {
-            let problems = vec![(
-                "slug".to_string(),
-                format!(
-                    "{}: {}",
-                    field_label(tr, "slug", None),
-                    problem_text(tr, &FieldProblem::SlugTaken)
-                ),
-            )];
+            let problems = vec![field_problem(tr, "slug", None, &FieldProblem::SlugTaken)];
             let html = entry_form(allowed, ctx, current, input, problems, None, None)?;
             Ok(form_with_problems(html))
         }
