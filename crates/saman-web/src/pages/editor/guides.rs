@@ -4,7 +4,8 @@
 
 use super::input::{field_problem, lang_index, located, normalize_newlines, optional};
 use super::objects::{
-    Editable, StatusBox, change_rows, current, editor_href, editor_href_in, saved_text, status_text,
+    EditQuery, Editable, StatusBox, change_rows, current, editor_href, editor_href_in, saved_text,
+    status_text,
 };
 use super::{Choice, Conflict, Editor, audit_context, render, urls};
 use crate::AppState;
@@ -22,7 +23,6 @@ use saman_domain::history::{self, Field};
 use saman_domain::rules::{self, FieldProblem, ModelProblem, Place};
 use saman_domain::*;
 use saman_store::{Change, GuideState, ItemState, ObjectState, Save, Saved};
-use serde::Deserialize;
 
 impl Editable for Guide {
     const SEGMENT: &'static str = "veileder";
@@ -516,26 +516,6 @@ pub(super) async fn guide_form(
     })
 }
 
-#[derive(Deserialize)]
-pub struct GuideQuery {
-    #[serde(default)]
-    lagret: Option<String>,
-    #[serde(default)]
-    publisert: Option<String>,
-    #[serde(default)]
-    avpublisert: Option<String>,
-    #[serde(default)]
-    gjenopprettet: Option<i64>,
-    #[serde(default)]
-    nyere: Option<String>,
-    #[serde(default, rename = "steg-slettet")]
-    step_deleted: Option<String>,
-    #[serde(default, rename = "mangler-hastesteg")]
-    no_urgent_path: Option<String>,
-    #[serde(default)]
-    kopiert: Option<String>,
-}
-
 pub async fn new_form(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -553,27 +533,11 @@ pub async fn edit_form(
     ctx: Ctx,
     allowed: Editor,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
-    Query(query): Query<GuideQuery>,
+    Query(query): Query<EditQuery>,
 ) -> Result<Html<String>, WebError> {
     let tr = Tr::new(allowed.lang);
     let current = current::<Guide>(&state, &allowed, &id).await?;
-    let message = [
-        (query.lagret.is_some(), "editor-saved"),
-        (query.publisert.is_some(), "editor-published"),
-        (query.avpublisert.is_some(), "editor-unpublished"),
-        (query.nyere.is_some(), "editor-newer-saved"),
-        (query.step_deleted.is_some(), "editor-step-deleted"),
-        (query.no_urgent_path.is_some(), "problem-no-urgent-path"),
-        (query.kopiert.is_some(), "sharing-copied-guide"),
-    ]
-    .into_iter()
-    .find(|(asked, _)| *asked)
-    .map(|(_, key)| tr.t(key))
-    .or_else(|| {
-        query
-            .gjenopprettet
-            .map(|v| tr.t1("editor-restored", "version", v))
-    });
+    let message = query.message(tr);
     let input = GuideInput::of(&current.object, current.head);
     guide_form(
         &state,

@@ -27,7 +27,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use input::{ItemInput, NEW_RELATION_ROWS};
-use objects::{Editable, StatusBox, change_rows, current, saved_text, status_text};
+use objects::{EditQuery, Editable, StatusBox, change_rows, current, saved_text, status_text};
 use saman_domain::access::Role;
 use saman_domain::history::{self, Span};
 use saman_domain::*;
@@ -672,22 +672,6 @@ pub async fn create(
     save_input(&state, &ctx, address, &allowed, None, input).await
 }
 
-#[derive(Deserialize)]
-pub struct EditQuery {
-    #[serde(default)]
-    lagret: Option<String>,
-    #[serde(default)]
-    publisert: Option<String>,
-    #[serde(default)]
-    avpublisert: Option<String>,
-    #[serde(default)]
-    gjenopprettet: Option<i64>,
-    #[serde(default)]
-    nyere: Option<String>,
-    #[serde(default, rename = "i-bruk")]
-    in_use: Option<String>,
-}
-
 pub async fn edit_form(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -697,21 +681,7 @@ pub async fn edit_form(
 ) -> Result<Html<String>, WebError> {
     let tr = Tr::new(allowed.lang);
     let current = current::<Item>(&state, &allowed, &id).await?;
-    let message = if query.lagret.is_some() {
-        Some(tr.t("editor-saved"))
-    } else if query.publisert.is_some() {
-        Some(tr.t("editor-published"))
-    } else if query.avpublisert.is_some() {
-        Some(tr.t("editor-unpublished"))
-    } else if query.nyere.is_some() {
-        Some(tr.t("editor-newer-saved"))
-    } else if query.in_use.is_some() {
-        Some(tr.t("editor-named-in-settings"))
-    } else {
-        query
-            .gjenopprettet
-            .map(|v| tr.t1("editor-restored", "version", v))
-    };
+    let message = query.message(tr);
     let input = ItemInput::of(&current.object, current.head);
     let view = FormView {
         message,

@@ -133,6 +133,52 @@ pub fn saved_text<T>(tr: Tr, state: &ObjectState<T>) -> String {
     }
 }
 
+/// What an editor's page was sent back with, to tell what happened.
+#[derive(Deserialize, Default)]
+pub struct EditQuery {
+    #[serde(default)]
+    lagret: Option<String>,
+    #[serde(default)]
+    publisert: Option<String>,
+    #[serde(default)]
+    avpublisert: Option<String>,
+    #[serde(default)]
+    gjenopprettet: Option<i64>,
+    #[serde(default)]
+    nyere: Option<String>,
+    #[serde(default, rename = "i-bruk")]
+    in_use: Option<String>,
+    #[serde(default, rename = "steg-slettet")]
+    step_deleted: Option<String>,
+    #[serde(default, rename = "mangler-hastesteg")]
+    no_urgent_path: Option<String>,
+    #[serde(default)]
+    kopiert: Option<String>,
+}
+
+impl EditQuery {
+    /// The message the page shows, in the reader's language.
+    pub fn message(&self, tr: Tr) -> Option<String> {
+        [
+            (self.lagret.is_some(), "editor-saved"),
+            (self.publisert.is_some(), "editor-published"),
+            (self.avpublisert.is_some(), "editor-unpublished"),
+            (self.nyere.is_some(), "editor-newer-saved"),
+            (self.in_use.is_some(), "editor-named-in-settings"),
+            (self.step_deleted.is_some(), "editor-step-deleted"),
+            (self.no_urgent_path.is_some(), "problem-no-urgent-path"),
+            (self.kopiert.is_some(), "sharing-copied-guide"),
+        ]
+        .into_iter()
+        .find(|(asked, _)| *asked)
+        .map(|(_, key)| tr.t(key))
+        .or_else(|| {
+            self.gjenopprettet
+                .map(|v| tr.t1("editor-restored", "version", v))
+        })
+    }
+}
+
 /// The address of an object's editor.
 pub fn editor_href<T: Editable>(allowed: &Editor, id: &str) -> String {
     editor_href_in::<T>(&urls(allowed), id)

@@ -4,7 +4,9 @@
 //! tenant's administrators, the relay log's rules. One versioned object, like the rest.
 
 use super::input::{field_problem, lang_index, located};
-use super::objects::{Editable, StatusBox, change_rows, current, editor_href, saved_text};
+use super::objects::{
+    EditQuery, Editable, StatusBox, change_rows, current, editor_href, saved_text,
+};
 use super::{Choice, Conflict, Editor, TextField, audit_context, render, urls};
 use crate::AppState;
 use crate::auth::ClientAddress;
@@ -22,7 +24,6 @@ use saman_domain::history::{self, Field};
 use saman_domain::rules::{self, FieldProblem, ModelProblem};
 use saman_domain::*;
 use saman_store::{Change, ItemState, Save, Saved, SettingsState};
-use serde::Deserialize;
 
 /// How many empty rows the form offers for new priorities.
 const NEW_PRIORITY_ROWS: usize = 2;
@@ -582,40 +583,16 @@ pub async fn start(allowed: Editor) -> Response {
     .into_response()
 }
 
-#[derive(Deserialize)]
-pub struct SettingsQuery {
-    #[serde(default)]
-    lagret: Option<String>,
-    #[serde(default)]
-    publisert: Option<String>,
-    #[serde(default)]
-    nyere: Option<String>,
-    #[serde(default)]
-    gjenopprettet: Option<i64>,
-}
-
 pub async fn edit_form(
     State(state): State<AppState>,
     ctx: Ctx,
     allowed: Editor,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
-    Query(query): Query<SettingsQuery>,
+    Query(query): Query<EditQuery>,
 ) -> Result<Html<String>, WebError> {
     let tr = Tr::new(allowed.lang);
     let current = current::<Tenant>(&state, &allowed, &id).await?;
-    let message = [
-        (query.lagret.is_some(), "editor-saved"),
-        (query.publisert.is_some(), "editor-published"),
-        (query.nyere.is_some(), "editor-newer-saved"),
-    ]
-    .into_iter()
-    .find(|(asked, _)| *asked)
-    .map(|(_, key)| tr.t(key))
-    .or_else(|| {
-        query
-            .gjenopprettet
-            .map(|v| tr.t1("editor-restored", "version", v))
-    });
+    let message = query.message(tr);
     let input = SettingsInput::of(&current.object, current.head);
     settings_form(
         &state,

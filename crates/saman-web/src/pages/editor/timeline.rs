@@ -2,7 +2,9 @@
 //! languages, each save a version like any other object's.
 
 use super::input::{field_problem, lang_index, located};
-use super::objects::{Editable, StatusBox, change_rows, current, editor_href, saved_text};
+use super::objects::{
+    EditQuery, Editable, StatusBox, change_rows, current, editor_href, saved_text,
+};
 use super::{Conflict, Editor, TextField, audit_context, render, urls};
 use crate::AppState;
 use crate::auth::ClientAddress;
@@ -19,7 +21,6 @@ use saman_domain::history::{self, Field};
 use saman_domain::rules::{self, FieldProblem, ModelProblem};
 use saman_domain::*;
 use saman_store::{Change, ItemState, Save, Saved, TimelineState};
-use serde::Deserialize;
 
 impl Editable for TimelineEntry {
     const SEGMENT: &'static str = "tidslinje";
@@ -289,20 +290,6 @@ fn entry_form(
     })
 }
 
-#[derive(Deserialize)]
-pub struct EntryQuery {
-    #[serde(default)]
-    lagret: Option<String>,
-    #[serde(default)]
-    publisert: Option<String>,
-    #[serde(default)]
-    avpublisert: Option<String>,
-    #[serde(default)]
-    nyere: Option<String>,
-    #[serde(default)]
-    gjenopprettet: Option<i64>,
-}
-
 pub async fn new_form(ctx: Ctx, allowed: Editor) -> Result<Html<String>, WebError> {
     let input = EntryInput {
         date: format_iso_date(saman_store::clock::today()),
@@ -316,24 +303,11 @@ pub async fn edit_form(
     ctx: Ctx,
     allowed: Editor,
     Path((_lang, _slug, id)): Path<(String, String, String)>,
-    Query(query): Query<EntryQuery>,
+    Query(query): Query<EditQuery>,
 ) -> Result<Html<String>, WebError> {
     let tr = Tr::new(allowed.lang);
     let current = current::<TimelineEntry>(&state, &allowed, &id).await?;
-    let message = [
-        (query.lagret.is_some(), "editor-saved"),
-        (query.publisert.is_some(), "editor-published"),
-        (query.avpublisert.is_some(), "editor-unpublished"),
-        (query.nyere.is_some(), "editor-newer-saved"),
-    ]
-    .into_iter()
-    .find(|(asked, _)| *asked)
-    .map(|(_, key)| tr.t(key))
-    .or_else(|| {
-        query
-            .gjenopprettet
-            .map(|v| tr.t1("editor-restored", "version", v))
-    });
+    let message = query.message(tr);
     let input = EntryInput::of(&current.object, current.head);
     entry_form(
         &allowed,
