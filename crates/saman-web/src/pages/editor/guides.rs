@@ -4,7 +4,7 @@
 
 use super::input::{field_problem, lang_index, located, normalize_newlines, optional};
 use super::objects::{
-    EditQuery, Editable, StatusBox, change_rows, current, editor_href, editor_href_in, saved_text,
+    EditQuery, Editable, StatusBox, conflict_of, current, editor_href, editor_href_in, saved_text,
     status_text,
 };
 use super::{Choice, Conflict, Editor, audit_context, render, urls};
@@ -655,15 +655,6 @@ async fn save_guide_input(
             .await?;
             Ok(page_with_status(StatusCode::CONFLICT, html))
         }
-    }
-}
-
-/// What differs between the version saved meanwhile and the editor's.
-pub(super) fn conflict_of(tr: Tr, newer: &GuideState, mine: &Guide) -> Conflict {
-    Conflict {
-        version: newer.head,
-        saved: saved_text(tr, newer),
-        changes: change_rows(tr, &newer.object, mine),
     }
 }
 

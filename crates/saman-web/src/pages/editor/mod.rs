@@ -27,7 +27,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use input::{ItemInput, NEW_RELATION_ROWS};
-use objects::{EditQuery, Editable, StatusBox, change_rows, current, saved_text, status_text};
+use objects::{EditQuery, Editable, StatusBox, conflict_of, current, saved_text, status_text};
 use saman_domain::access::Role;
 use saman_domain::history::{self, Span};
 use saman_domain::*;
@@ -771,12 +771,7 @@ async fn save_input(
             Ok(form_with_problems(html))
         }
         Saved::Conflict(newer) => {
-            let changes = change_rows(tr, &newer.object, &item);
-            let conflict = Conflict {
-                version: newer.head,
-                saved: saved_text(tr, &newer),
-                changes,
-            };
+            let conflict = conflict_of(tr, &newer, &item);
             // The form keeps what this editor wrote; saving it now replaces the newer
             // version, which stays in the history.
             let mut input = input;

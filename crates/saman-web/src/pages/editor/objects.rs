@@ -2,7 +2,7 @@
 //! unpublish, delete, history with comparison, and restore. What differs between kinds
 //! is the [`Editable`] trait.
 
-use super::{ChangeRow, Editor, audit_context, render, urls};
+use super::{ChangeRow, Conflict, Editor, audit_context, render, urls};
 use crate::AppState;
 use crate::auth::ClientAddress;
 use crate::auth::csrf::check_token;
@@ -199,6 +199,15 @@ pub async fn current<T: Editable>(
         .editable_one::<T>(&allowed.tenant.record.id, id)
         .await?
         .ok_or(WebError::NotFound)
+}
+
+/// A stale save: the version saved meanwhile, beside what this editor wrote.
+pub fn conflict_of<T: Editable>(tr: Tr, newer: &ObjectState<T>, mine: &T) -> Conflict {
+    Conflict {
+        version: newer.head,
+        saved: saved_text(tr, newer),
+        changes: change_rows(tr, &newer.object, mine),
+    }
 }
 
 /// The fields that differ from `old` to `new`, labelled for a person.

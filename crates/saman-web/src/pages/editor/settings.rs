@@ -4,9 +4,7 @@
 //! tenant's administrators, the relay log's rules. One versioned object, like the rest.
 
 use super::input::{field_problem, lang_index, located};
-use super::objects::{
-    EditQuery, Editable, StatusBox, change_rows, current, editor_href, saved_text,
-};
+use super::objects::{EditQuery, Editable, StatusBox, conflict_of, current, editor_href};
 use super::{Choice, Conflict, Editor, TextField, audit_context, render, urls};
 use crate::AppState;
 use crate::auth::ClientAddress;
@@ -649,11 +647,7 @@ pub async fn save(
         .into_response()),
         Saved::SlugTaken => Err(WebError::NotFound),
         Saved::Conflict(newer) => {
-            let conflict = Conflict {
-                version: newer.head,
-                saved: saved_text(tr, &newer),
-                changes: change_rows(tr, &newer.object, &tenant),
-            };
+            let conflict = conflict_of(tr, &newer, &tenant);
             let mut input = input;
             input.base = newer.head.to_string();
             let html = settings_form(

@@ -1,11 +1,11 @@
 //! A guide's steps in the editor: added, edited, moved within their level and deleted.
 //! Every change is a version of the whole guide (see [`super::guides`]).
 
-use super::guides::{GuideInput, conflict_of, fields_of, guide_form, step_title};
+use super::guides::{GuideInput, fields_of, guide_form, step_title};
 use super::input::{
     field_problem, lang_index, located, normalize_newlines, optional, problem_text,
 };
-use super::objects::{Editable, current, editor_href};
+use super::objects::{Editable, conflict_of, current, editor_href};
 use super::{Choice, Conflict, Editor, audit_context, render};
 use crate::AppState;
 use crate::auth::ClientAddress;

@@ -2,9 +2,7 @@
 //! languages, each save a version like any other object's.
 
 use super::input::{field_problem, lang_index, located};
-use super::objects::{
-    EditQuery, Editable, StatusBox, change_rows, current, editor_href, saved_text,
-};
+use super::objects::{EditQuery, Editable, StatusBox, conflict_of, current, editor_href};
 use super::{Conflict, Editor, TextField, audit_context, render, urls};
 use crate::AppState;
 use crate::auth::ClientAddress;
@@ -403,11 +401,7 @@ async fn save_input(
             Ok(form_with_problems(html))
         }
         Saved::Conflict(newer) => {
-            let conflict = Conflict {
-                version: newer.head,
-                saved: saved_text(tr, &newer),
-                changes: change_rows(tr, &newer.object, &entry),
-            };
+            let conflict = conflict_of(tr, &newer, &entry);
             let mut input = input;
             input.base = newer.head.to_string();
             let html = entry_form(
