@@ -2,7 +2,10 @@
 //! answers are checked. The answers are personal data: they live only in the request
 //! that turns them into a PDF, and are never stored or logged.
 
-use crate::model::parse_iso_date;
+use crate::ByLang;
+use crate::model::{Status, parse_iso_date};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use time::Date;
 
 /// What kind of input a field takes.
@@ -126,6 +129,111 @@ pub const FORMS: &[Form] = &[
 
 pub fn form(key: &str) -> Option<&'static Form> {
     FORMS.iter().find(|f| f.key == key)
+}
+
+/// What a text of a form is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextRole {
+    Title,
+    Intro,
+    /// A field's label.
+    Label,
+    /// The help under a field's label.
+    Hint,
+    /// The label of one of a choice's options.
+    Option,
+}
+
+impl TextRole {
+    /// Whether the text is one line (a title or label) rather than a paragraph.
+    pub fn is_line(self) -> bool {
+        !matches!(self, TextRole::Intro | TextRole::Hint)
+    }
+
+    /// The longest text of this kind.
+    pub fn max_chars(self) -> usize {
+        if self.is_line() {
+            crate::rules::limits::NAME
+        } else {
+            crate::rules::limits::INTRO
+        }
+    }
+}
+
+/// A text of a form that a tenant may word in its own way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormText {
+    /// Its key in a tenant's wording: `title`, `intro`, a field's key, `{field}-hint`
+    /// or `{field}-{option}`.
+    pub key: String,
+    pub role: TextRole,
+    /// The field it belongs to, for labels, hints and options.
+    pub field: Option<&'static str>,
+}
+
+impl FormText {
+    /// The key of Saman's own wording of the text in the locale files.
+    pub fn default_key(&self, form: &str) -> String {
+        match self.role {
+            TextRole::Title | TextRole::Intro => format!("form-{form}-{}", self.key),
+            _ => format!("field-{form}-{}", self.key),
+        }
+    }
+}
+
+/// Every form's texts, in the order the form shows them; built once.
+static TEXTS: std::sync::LazyLock<Vec<Vec<FormText>>> = std::sync::LazyLock::new(|| {
+    FORMS
+        .iter()
+        .map(|form| {
+            let text = |key: String, role, field| FormText { key, role, field };
+            let mut texts = vec![
+                text("title".into(), TextRole::Title, None),
+                text("intro".into(), TextRole::Intro, None),
+            ];
+            for f in form.fields {
+                texts.push(text(f.key.into(), TextRole::Label, Some(f.key)));
+                texts.push(text(format!("{}-hint", f.key), TextRole::Hint, Some(f.key)));
+                if let Choice(options) = f.kind {
+                    for option in options {
+                        texts.push(text(
+                            format!("{}-{option}", f.key),
+                            TextRole::Option,
+                            Some(f.key),
+                        ));
+                    }
+                }
+            }
+            texts
+        })
+        .collect()
+});
+
+impl Form {
+    /// The texts a tenant may word in its own way, in the order the form shows them.
+    pub fn texts(&self) -> &'static [FormText] {
+        let index = FORMS
+            .iter()
+            .position(|f| f.key == self.key)
+            .expect("every form is in FORMS");
+        &TEXTS[index]
+    }
+
+    /// The text with this key, if the form has it.
+    pub fn text(&self, key: &str) -> Option<&'static FormText> {
+        self.texts().iter().find(|t| t.key == key)
+    }
+}
+
+/// A tenant's own wording of a form's texts, per language, replacing Saman's. A text
+/// left out is Saman's, and so is every text while the wording is not published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormWording {
+    /// The form's key.
+    pub form: String,
+    pub status: Status,
+    /// Text key (see [`FormText::key`]) to the tenant's text.
+    pub text: ByLang<BTreeMap<String, String>>,
 }
 
 /// Longest accepted answers, so a form cannot be used to feed the server huge inputs.
@@ -265,6 +373,30 @@ mod tests {
             check(report, raw).unwrap_err(),
             vec![("informert", FieldError::NotAnOption)]
         );
+    }
+
+    #[test]
+    fn text_keys_are_unique_and_name_their_field() {
+        for form in FORMS {
+            let texts = form.texts();
+            for (i, t) in texts.iter().enumerate() {
+                assert!(texts[i + 1..].iter().all(|u| u.key != t.key), "{}", t.key);
+                assert_eq!(form.text(&t.key), Some(t));
+            }
+        }
+        let report = form("bekymringsmelding").unwrap();
+        let option = report.text("informert-vold").unwrap();
+        assert_eq!(option.role, TextRole::Option);
+        assert_eq!(option.field, Some("informert"));
+        assert_eq!(
+            option.default_key(report.key),
+            "field-bekymringsmelding-informert-vold"
+        );
+        assert_eq!(
+            report.text("title").unwrap().default_key(report.key),
+            "form-bekymringsmelding-title"
+        );
+        assert!(report.text("finnes-ikke").is_none());
     }
 
     #[test]

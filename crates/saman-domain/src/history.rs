@@ -253,6 +253,31 @@ pub fn timeline_fields(entry: &TimelineEntry) -> Vec<Field> {
     fields
 }
 
+/// A tenant's wording of a form as fields: each text the form has, per language, empty
+/// where Saman's own wording is used.
+pub fn form_wording_fields(wording: &crate::forms::FormWording) -> Vec<Field> {
+    let Some(form) = crate::forms::form(&wording.form) else {
+        return Vec::new();
+    };
+    let mut fields = Vec::new();
+    for text in form.texts() {
+        for lang in Lang::ALL {
+            fields.push(Field {
+                part: None,
+                name: &text.key,
+                lang: Some(lang),
+                value: wording
+                    .text
+                    .get(lang)
+                    .and_then(|t| t.get(&text.key))
+                    .cloned()
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    fields
+}
+
 /// An action guide as fields: its own, then each level's name and steps in order,
 /// then each step's (with the step's slug as the part).
 pub fn guide_fields(guide: &Guide) -> Vec<Field> {

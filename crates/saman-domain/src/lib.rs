@@ -15,5 +15,6 @@ pub mod rules;
 pub mod slug;
 pub mod worry;
 
+pub use forms::FormWording;
 pub use lang::{ByLang, Lang};
 pub use model::*;

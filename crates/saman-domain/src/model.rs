@@ -466,6 +466,8 @@ pub struct ModelBundle {
     pub timeline: Vec<TimelineEntry>,
     /// Sorted by slug.
     pub guides: Vec<Guide>,
+    /// The tenant's own wording of forms, sorted by form.
+    pub forms: Vec<crate::forms::FormWording>,
 }
 
 /// Formats a date as the files and the database store it: `YYYY-MM-DD`.

@@ -4,6 +4,7 @@
 //! The checks return typed problems with where they are ([`ModelProblem`]); the file
 //! reader turns them into a file and line, an editor into a message at the field.
 
+use crate::forms::FormWording;
 use crate::lang::{ByLang, Lang};
 use crate::model::*;
 use std::fmt;
@@ -117,6 +118,10 @@ pub enum FieldProblem {
     NotAColour,
     /// Removed while other content still uses it.
     InUse,
+    /// A text the form does not have.
+    UnknownText {
+        key: String,
+    },
 }
 
 impl FieldProblem {
@@ -128,6 +133,7 @@ impl FieldProblem {
             FieldProblem::UnknownReference { reference }
             | FieldProblem::NotAService { reference }
             | FieldProblem::DuplicateRelation { reference } => Some(format!("\"{reference}\"")),
+            FieldProblem::UnknownText { key } => Some(format!("{key} =")),
             _ => None,
         }
     }
@@ -188,6 +194,9 @@ impl fmt::Display for FieldProblem {
             ),
             FieldProblem::FileExists => f.write_str("en fil med det navnet er allerede lagt ved"),
             FieldProblem::NoFile => f.write_str("ingen fil er valgt"),
+            FieldProblem::UnknownText { key } => {
+                write!(f, "skjemaet har ingen tekst «{key}»")
+            }
             FieldProblem::ServiceInUse => {
                 f.write_str("må være en tjeneste: annet innhold eller innstillingene viser til den som tjeneste")
             }
@@ -484,7 +493,12 @@ pub enum Place {
     Item(String),
     Timeline(String),
     Guide(String),
-    Step { guide: String, step: String },
+    Step {
+        guide: String,
+        step: String,
+    },
+    /// A tenant's wording of the form with this key.
+    Form(String),
 }
 
 /// A problem with one field of one object of a model.
@@ -560,7 +574,49 @@ pub fn check_bundle(bundle: &ModelBundle) -> Vec<ModelProblem> {
     for guide in &bundle.guides {
         check_guide(guide, &mut problems);
     }
+    for wording in &bundle.forms {
+        check_form_wording(wording, &mut problems);
+    }
     problems
+}
+
+/// A tenant's wording of a form: a form Saman has, texts the form has, each one line
+/// or a paragraph as the text is, never empty (a text left out is Saman's).
+pub fn check_form_wording(wording: &FormWording, problems: &mut Vec<ModelProblem>) {
+    let mut c = Checker {
+        place: Place::Form(wording.form.clone()),
+        problems,
+    };
+    let Some(form) = crate::forms::form(&wording.form) else {
+        c.push(
+            None,
+            "form",
+            Some(FieldProblem::UnknownReference {
+                reference: wording.form.clone(),
+            }),
+        );
+        return;
+    };
+    c.per_lang(&wording.text, |c, lang, texts| {
+        for (key, value) in texts {
+            let Some(text) = form.text(key) else {
+                c.push(
+                    Some(lang),
+                    "text",
+                    Some(FieldProblem::UnknownText { key: key.clone() }),
+                );
+                continue;
+            };
+            let problem = if text.role.is_line() {
+                check_required_line(value, text.role.max_chars())
+            } else if value.trim().is_empty() {
+                Some(FieldProblem::Empty)
+            } else {
+                check_text(value, text.role.max_chars())
+            };
+            c.push(Some(lang), &text.key, problem);
+        }
+    });
 }
 
 /// Whether a colour is of the form `#rrggbb`.

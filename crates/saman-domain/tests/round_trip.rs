@@ -176,6 +176,18 @@ fn fill(mut bundle: ModelBundle, mut t: Texts) -> ModelBundle {
             text.body = t.body();
         }
     }
+    for wording in &mut bundle.forms {
+        let form = saman_domain::forms::form(&wording.form).expect("the fixture's forms exist");
+        for texts in [&mut wording.text.nb, &mut wording.text.nn]
+            .into_iter()
+            .flatten()
+        {
+            for (key, value) in texts.iter_mut() {
+                let role = form.text(key).expect("the fixture's texts exist").role;
+                *value = t.line(true, role.max_chars());
+            }
+        }
+    }
     for guide in &mut bundle.guides {
         for text in [&mut guide.text.nb, &mut guide.text.nn]
             .into_iter()

@@ -31,6 +31,7 @@ impl Store {
             items: model.items,
             timeline: model.timeline,
             guides: model.guides,
+            forms: model.forms,
         })
     }
 
@@ -78,6 +79,9 @@ impl Store {
         objects.extend(
             import_objects(&mut tx, &tenant_id, &bundle.timeline, current_timeline, ctx).await?,
         );
+        let current_forms = current.as_ref().map_or(&[][..], |c| &c.forms[..]);
+        objects
+            .extend(import_objects(&mut tx, &tenant_id, &bundle.forms, current_forms, ctx).await?);
         if objects.is_empty() {
             tx.rollback().await?;
             return Ok(ImportOutcome::Unchanged);

@@ -108,6 +108,11 @@ const MIGRATIONS: &[Migration] = &[
         "sharing models, and the accessibility statement",
         "0010_sharing.sql"
     ),
+    shared!(
+        11,
+        "the tenant's wording of forms",
+        "0011_form_wordings.sql"
+    ),
 ];
 
 impl Store {

@@ -10,6 +10,7 @@ mod audit_batch;
 mod bundle;
 pub mod clock;
 mod db;
+mod forms;
 mod guides;
 mod items;
 mod limits;
@@ -41,8 +42,8 @@ pub use sessions::{LiveSession, NewSession, Session, SessionLimits};
 pub use sharing::{Copied, Offer, Provenance, Sharing};
 pub use tenants::{TenantId, TenantRecord, TenantSummary};
 pub use versions::{
-    Change, Deleted, GuideState, ItemState, ObjectState, Save, Saved, SettingsState, TimelineState,
-    VersionInfo, Versioned, item_target, object_target,
+    Change, Deleted, FormState, GuideState, ItemState, ObjectState, Save, Saved, SettingsState,
+    TimelineState, VersionInfo, Versioned, item_target, object_target,
 };
 
 /// What can go wrong in the store. Details are for the logs, never for a page.

@@ -24,6 +24,8 @@ pub struct Model {
     pub timeline: Vec<TimelineEntry>,
     /// Sorted by slug.
     pub guides: Vec<Guide>,
+    /// The tenant's own wording of forms, sorted by form.
+    pub forms: Vec<FormWording>,
 }
 
 pub(crate) fn now() -> String {
@@ -201,10 +203,12 @@ impl Store {
         items.sort_by(|a, b| a.slug.cmp(&b.slug));
         let timeline = self.timeline(tenant, visibility).await?;
         let guides = self.guides(tenant, visibility, &present).await?;
+        let forms = self.form_wordings(tenant, visibility).await?;
         Ok(Model {
             items,
             timeline,
             guides,
+            forms,
         })
     }
 

@@ -105,6 +105,7 @@ pub type ItemState = ObjectState<Item>;
 pub type GuideState = ObjectState<Guide>;
 pub type TimelineState = ObjectState<TimelineEntry>;
 pub type SettingsState = ObjectState<Tenant>;
+pub type FormState = ObjectState<FormWording>;
 
 impl<T> ObjectState<T> {
     /// Whether the newest version is not what the public sees.
@@ -543,13 +544,14 @@ impl Store {
         Ok(Deleted::Deleted)
     }
 
-    /// Gives the settings, and every item, guide and timeline entry, that have no history yet its first version, the state
+    /// Gives the settings, and every item, guide, timeline entry and form wording, that have no history yet its first version, the state
     /// it is in now (objects from before versions were kept). Cheap when there are none.
     pub async fn ensure_history(&self) -> Result<usize> {
         let tenants: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT tenant_id FROM (SELECT tenant_id, id FROM items \
              UNION ALL SELECT tenant_id, id FROM guides \
              UNION ALL SELECT tenant_id, id FROM timeline_entries \
+             UNION ALL SELECT tenant_id, id FROM form_wordings \
              UNION ALL SELECT id AS tenant_id, id FROM tenants) AS objects \
              WHERE id NOT IN (SELECT id FROM model_objects)",
         )
@@ -570,6 +572,7 @@ impl Store {
             created += baseline(&mut tx, &tenant, &model.items).await?;
             created += baseline(&mut tx, &tenant, &model.guides).await?;
             created += baseline(&mut tx, &tenant, &model.timeline).await?;
+            created += baseline(&mut tx, &tenant, &model.forms).await?;
             tx.commit().await?;
         }
         Ok(created)

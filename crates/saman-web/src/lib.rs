@@ -358,6 +358,39 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::editor::objects::restore::<saman_domain::TimelineEntry>),
         )
         .route(
+            "/{lang}/{tenant}/rediger/skjema/ny",
+            get(pages::editor::forms::new_form).post(pages::editor::forms::create),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/skjema/{item}",
+            get(pages::editor::forms::edit_form).post(pages::editor::forms::save),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/skjema/{item}/forhandsvisning",
+            get(pages::editor::forms::preview),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/skjema/{item}/publiser",
+            post(pages::editor::objects::publish::<saman_domain::FormWording>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/skjema/{item}/avpubliser",
+            post(pages::editor::objects::unpublish::<saman_domain::FormWording>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/skjema/{item}/slett",
+            get(pages::editor::objects::delete_confirm::<saman_domain::FormWording>)
+                .post(pages::editor::objects::delete::<saman_domain::FormWording>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/skjema/{item}/historikk",
+            get(pages::editor::objects::history::<saman_domain::FormWording>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/skjema/{item}/gjenopprett",
+            post(pages::editor::objects::restore::<saman_domain::FormWording>),
+        )
+        .route(
             "/{lang}/{tenant}/rediger/innstillinger",
             get(pages::editor::settings::start),
         )

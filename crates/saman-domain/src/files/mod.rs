@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
+mod form;
 mod guide;
+pub use form::{FORMS_DIR, form_path};
 pub use guide::{GUIDES_DIR, guide_path, step_path};
 
 /// A file of a model folder: its path relative to the folder, with `/` separators.
@@ -284,6 +286,7 @@ pub fn read_bundle(files: &[SourceFile]) -> Result<ModelBundle, Vec<Problem>> {
     let mut items = Vec::new();
     let mut timeline = Vec::new();
     let mut guide_files = Vec::new();
+    let mut forms = Vec::new();
     for (path, bytes) in &by_path {
         if let Some(rest) = path.strip_prefix("innhold/") {
             used.insert(path);
@@ -298,13 +301,18 @@ pub fn read_bundle(files: &[SourceFile]) -> Result<ModelBundle, Vec<Problem>> {
             if let Some(entry) = read_timeline_entry(path, rest, bytes, &mut problems) {
                 timeline.push(entry);
             }
+        } else if let Some(rest) = path.strip_prefix("skjema/") {
+            used.insert(path);
+            if let Some(wording) = form::read_form(path, rest, bytes, &mut problems) {
+                forms.push(wording);
+            }
         }
     }
     for path in by_path.keys().filter(|p| !used.contains(*p)) {
         problems.push(Problem {
             file: path.to_string(),
             line: 1,
-            message: "filen hører ikke til modellen: den er ikke innhold, tidslinje, logo eller et vedlegg som et innhold viser til".into(),
+            message: "filen hører ikke til modellen: den er ikke innhold, tidslinje, handlingsveileder, skjema, logo eller et vedlegg som et innhold viser til".into(),
         });
     }
 
@@ -352,6 +360,9 @@ pub fn read_bundle(files: &[SourceFile]) -> Result<ModelBundle, Vec<Problem>> {
     for guide in &guides {
         rules::check_guide(guide, &mut rule_problems);
     }
+    for wording in &forms {
+        rules::check_form_wording(wording, &mut rule_problems);
+    }
     for problem in rule_problems {
         problems.push(locate(&problem, &items, &guides, &by_path));
     }
@@ -366,11 +377,13 @@ pub fn read_bundle(files: &[SourceFile]) -> Result<ModelBundle, Vec<Problem>> {
             items.sort_by(|a, b| a.slug.cmp(&b.slug));
             timeline.sort_by(|a, b| a.slug.cmp(&b.slug));
             guides.sort_by(|a, b| a.slug.cmp(&b.slug));
+            forms.sort_by(|a, b| a.form.cmp(&b.form));
             Ok(ModelBundle {
                 tenant,
                 items,
                 timeline,
                 guides,
+                forms,
             })
         }
         _ => {
@@ -447,6 +460,7 @@ fn locate(
             .find(|g| &g.slug == guide)
             .and_then(|g| g.steps.iter().find(|s| &s.slug == step))
             .map_or_else(|| step.clone(), |s| step_path(guide, s)),
+        Place::Form(key) => format!("{FORMS_DIR}/{key}.toml"),
     };
     let text = by_path
         .get(file.as_str())
@@ -1241,6 +1255,7 @@ pub fn write_bundle(bundle: &ModelBundle) -> Vec<SourceFile> {
         });
     }
     guide::write_guides(&bundle.guides, &mut files);
+    form::write_forms(&bundle.forms, &mut files);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }

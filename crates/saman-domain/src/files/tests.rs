@@ -172,8 +172,22 @@ fn valid_folder() -> Vec<SourceFile> {
             "tidslinje/start.md",
             "+++\ndate = \"2026-01-02\"\nstatus = \"published\"\n\n[nb]\ntitle = \"Start\"\n+++\n<!-- nb -->\nVi starter.\n",
         ),
+        file("skjema/samtale.toml", FORM_WORDING),
     ]
 }
+
+const FORM_WORDING: &str = r#"status = "published"
+
+[nb]
+barn = "Elevens navn"
+intro = """
+Skriv ned samtalen.
+Les den opp for eleven."""
+title = "Elevsamtale"
+
+[nn]
+barn = "Namnet til eleven"
+"#;
 
 fn problems_of(files: &[SourceFile]) -> Vec<String> {
     read_bundle(files)
@@ -328,6 +342,44 @@ fn guides_are_checked() {
         "handlingsveileder/generell/7-feil.md:1: et steg heter <nivå>-<slug>.md",
         "handlingsveileder/generell/veileder.md:1: steget «tiltak» er ikke med",
         "handlingsveileder/generell/veileder.md:13: steps: veilederen mangler stegen for mistanke om vold",
+    ];
+    for e in expect {
+        assert!(
+            problems.iter().any(|p| p.starts_with(e)),
+            "missing {e:?} in {problems:#?}"
+        );
+    }
+    assert_eq!(problems.len(), expect.len(), "{problems:#?}");
+}
+
+#[test]
+fn form_wordings_are_read_and_checked() {
+    let bundle = read_bundle(&valid_folder()).unwrap();
+    let wording = &bundle.forms[0];
+    assert_eq!(wording.form, "samtale");
+    assert_eq!(wording.status, Status::Published);
+    let nb = wording.text.nb.as_ref().unwrap();
+    assert_eq!(nb["title"], "Elevsamtale");
+    assert_eq!(nb["intro"], "Skriv ned samtalen.\nLes den opp for eleven.");
+    assert_eq!(
+        wording.text.nn.as_ref().unwrap()["barn"],
+        "Namnet til eleven"
+    );
+
+    let mut files = valid_folder();
+    files.retain(|f| !f.path.starts_with("skjema/"));
+    files.push(file(
+        "skjema/samtale.toml",
+        &FORM_WORDING
+            .replace("barn = \"Namnet til eleven\"", "elev = \"Namnet\"")
+            .replace("title = \"Elevsamtale\"", "title = \"Elev\\nsamtale\""),
+    ));
+    files.push(file("skjema/finnes-ikke.toml", "status = \"draft\"\n"));
+    let problems = problems_of(&files);
+    let expect = [
+        "skjema/finnes-ikke.toml:1: filnavnet må være et skjema Saman har",
+        "skjema/samtale.toml:8: [nb] title: må være én linje",
+        "skjema/samtale.toml:11: [nn] text: skjemaet har ingen tekst «elev»",
     ];
     for e in expect {
         assert!(

@@ -1192,3 +1192,19 @@ settings-logo-file = Ny logo
 settings-logo-hint = SVG eller PNG. Filtypen sjekkes ut fra innholdet. Lagres som et utkast.
 settings-logo-upload = Last opp logoen
 editor-restore-refused = Versjonen ble ikke gjenopprettet: den viser til noe som ikke finnes lenger. Rett det som står under i dagens versjon, eller velg en annen versjon.
+
+## The forms' wording in the editor
+problem-unknown-text = skjemaet har ingen tekst «{ $key }»
+editor-forms-heading = Skjemaene
+editor-forms-intro = Skjemaene som kan fylles ut og lastes ned som PDF. Saman har tekster til alle, men dere kan skrive deres egne: tittel, innledning, ledetekster, hjelpetekster og svaralternativer, på bokmål og nynorsk.
+editor-forms-caption = Skjemaene og hvem sine tekster de bruker
+editor-form-saman-wording = Samans tekster
+editor-form-intro = Skriv kommunens egen tekst der Samans ikke passer. Et tomt felt bruker Samans tekst, som står under hvert felt. Skjemaet og PDF-en bruker tekstene når du publiserer.
+editor-form-whole = Skjemaet
+editor-form-saman-text = Samans tekst: «{ $text }»
+editor-form-no-saman-text = Saman har ingen tekst her.
+form-text-title = Tittel
+form-text-intro = Innledning
+form-text-label = Ledetekst
+form-text-hint = Hjelpetekst
+form-text-option = Svaret «{ $option }»

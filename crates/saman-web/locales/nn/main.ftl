@@ -1192,3 +1192,19 @@ settings-logo-file = Ny logo
 settings-logo-hint = SVG eller PNG. Filtypen blir sjekka ut frå innhaldet. Blir lagra som eit utkast.
 settings-logo-upload = Last opp logoen
 editor-restore-refused = Versjonen vart ikkje gjenoppretta: han viser til noko som ikkje finst lenger. Rett det som står under i dagens versjon, eller vel ein annan versjon.
+
+## The forms' wording in the editor
+problem-unknown-text = skjemaet har ingen tekst «{ $key }»
+editor-forms-heading = Skjemaa
+editor-forms-intro = Skjemaa som kan fyllast ut og lastast ned som PDF. Saman har tekstar til alle, men de kan skrive dykkar eigne: tittel, innleiing, leietekstar, hjelpetekstar og svaralternativ, på bokmål og nynorsk.
+editor-forms-caption = Skjemaa og kven sine tekstar dei brukar
+editor-form-saman-wording = Samans tekstar
+editor-form-intro = Skriv den eigne teksten til kommunen der teksten til Saman ikkje passar. Eit tomt felt brukar teksten til Saman, som står under kvart felt. Skjemaet og PDF-en brukar tekstane når du publiserer.
+editor-form-whole = Skjemaet
+editor-form-saman-text = Teksten til Saman: «{ $text }»
+editor-form-no-saman-text = Saman har ingen tekst her.
+form-text-title = Tittel
+form-text-intro = Innleiing
+form-text-label = Leietekst
+form-text-hint = Hjelpetekst
+form-text-option = Svaret «{ $option }»

@@ -9,12 +9,93 @@ use crate::error::{KeepBody, WebError};
 use crate::i18n::Tr;
 use crate::views::{Chrome, Ctx};
 use askama::Template;
-use axum::Form;
+use axum::Form as PostedForm;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use saman_domain::forms::{self, Answer, FORMS, FieldError, FieldKind};
-use std::collections::HashMap;
+use saman_domain::forms::{self, Answer, FORMS, FieldError, FieldKind, Form, FormText, TextRole};
+use saman_domain::{FormWording, Lang};
+use saman_store::Published;
+use std::collections::{BTreeMap, HashMap};
+
+/// A form's texts as a tenant words them: its own where it has them, else Saman's.
+pub struct Wording<'a> {
+    tr: Tr,
+    form: &'static Form,
+    own: Option<&'a BTreeMap<String, String>>,
+}
+
+impl<'a> Wording<'a> {
+    /// The form in the reader's language, with the tenant's wording among `wordings`.
+    pub fn of(tr: Tr, form: &'static Form, wordings: &'a [FormWording]) -> Wording<'a> {
+        let own = wordings
+            .iter()
+            .find(|w| w.form == form.key)
+            .and_then(|w| w.text.get(tr.lang));
+        Wording { tr, form, own }
+    }
+
+    /// The text with this key (see [`FormText::key`]); empty for a hint neither has.
+    pub fn text(&self, key: &str) -> String {
+        self.own
+            .and_then(|own| own.get(key))
+            .cloned()
+            .or_else(|| {
+                let text = self.form.text(key)?;
+                saman_text(self.tr, self.form, text)
+            })
+            .unwrap_or_default()
+    }
+
+    fn hint(&self, field: &str) -> Option<String> {
+        Some(self.text(&format!("{field}-hint"))).filter(|h| !h.is_empty())
+    }
+}
+
+/// Saman's own wording of a text, in `tr`'s language; `None` for a hint it has none of.
+pub fn saman_text(tr: Tr, form: &Form, text: &FormText) -> Option<String> {
+    let key = text.default_key(form.key);
+    match text.role {
+        TextRole::Hint => tr.maybe(&key).or_else(|| {
+            let field = form.fields.iter().find(|f| Some(f.key) == text.field)?;
+            (field.kind == FieldKind::Date).then(|| tr.t("form-date-format"))
+        }),
+        _ => Some(tr.t(&key)),
+    }
+}
+
+/// What a text is, for a person: "Tittel", "Barnets navn: hjelpetekst".
+pub fn describe(tr: Tr, form: &Form, text: &FormText) -> String {
+    let role = role_label(tr, form, text);
+    match text.field {
+        Some(field) => format!(
+            "{}: {}",
+            tr.t(&format!("field-{}-{field}", form.key)),
+            role.to_lowercase()
+        ),
+        None => role,
+    }
+}
+
+/// What a text is within its field: "Ledetekst", "Valget «Ja»".
+pub fn role_label(tr: Tr, form: &Form, text: &FormText) -> String {
+    match text.role {
+        TextRole::Title => tr.t("form-text-title"),
+        TextRole::Intro => tr.t("form-text-intro"),
+        TextRole::Label => tr.t("form-text-label"),
+        TextRole::Hint => tr.t("form-text-hint"),
+        TextRole::Option => tr.t1(
+            "form-text-option",
+            "option",
+            saman_text(tr, form, text).unwrap_or_default(),
+        ),
+    }
+}
+
+/// The language a text is shown in, for labels: "Tittel (nynorsk)".
+pub fn in_lang(tr: Tr, label: &str, lang: Lang) -> String {
+    format!("{label} ({})", tr.t(&format!("lang-{lang}")).to_lowercase())
+}
 
 pub struct OptionView {
     pub value: &'static str,
@@ -43,6 +124,8 @@ struct FormPage {
     action: String,
     fields: Vec<FieldView>,
     errors: Vec<(String, String)>,
+    /// On an editor's preview of a draft wording: where the editor goes back to.
+    preview_back: Option<String>,
 }
 
 #[derive(Template)]
@@ -63,10 +146,11 @@ pub async fn list(
     let forms = FORMS
         .iter()
         .map(|f| {
+            let wording = Wording::of(tr, f, &published.model.forms);
             (
                 crate::urls::TenantUrls::new(lang, &slug).form(f.key),
-                tr.t(&format!("form-{}-title", f.key)),
-                tr.t(&format!("form-{}-intro", f.key)),
+                wording.text("title"),
+                wording.text("intro"),
             )
         })
         .collect();
@@ -81,7 +165,19 @@ pub async fn show(
     ctx: Ctx,
     Path((lang, slug, key)): Path<(String, String, String)>,
 ) -> Result<Response, WebError> {
-    page(state, ctx, lang, slug, key, None).await
+    let lang = parse_lang(&lang)?;
+    let form = forms::form(&key).ok_or(WebError::NotFound)?;
+    let published = find_tenant(&state, &slug).await?;
+    page(
+        &published,
+        &published.model.forms,
+        lang,
+        &ctx,
+        form,
+        None,
+        None,
+    )
+    .await
 }
 
 pub async fn submit(
@@ -89,11 +185,23 @@ pub async fn submit(
     ctx: Ctx,
     ClientAddress(address): ClientAddress,
     Path((lang, slug, key)): Path<(String, String, String)>,
-    Form(input): Form<HashMap<String, String>>,
+    PostedForm(input): PostedForm<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     // Typesetting is the heaviest thing a visitor can ask for: a limit per address.
     limits::check_and_count(&state, &[(limits::PDF_PER_ADDRESS, address.as_str())]).await?;
-    page(state, ctx, lang, slug, key, Some(input)).await
+    let lang = parse_lang(&lang)?;
+    let form = forms::form(&key).ok_or(WebError::NotFound)?;
+    let published = find_tenant(&state, &slug).await?;
+    page(
+        &published,
+        &published.model.forms,
+        lang,
+        &ctx,
+        form,
+        Some(input),
+        None,
+    )
+    .await
 }
 
 fn error_text(tr: Tr, label: &str, error: FieldError) -> String {
@@ -108,21 +216,23 @@ fn error_text(tr: Tr, label: &str, error: FieldError) -> String {
     }
 }
 
-async fn page(
-    state: AppState,
-    ctx: Ctx,
-    lang: String,
-    slug: String,
-    key: String,
+/// The form in `published`'s wording among `wordings` (for a preview, the draft's):
+/// empty, filled with `input` and its errors, or, when `input` is all right, the PDF.
+pub async fn page(
+    published: &Published,
+    wordings: &[FormWording],
+    lang: Lang,
+    ctx: &Ctx,
+    form: &'static Form,
     input: Option<HashMap<String, String>>,
+    preview_back: Option<String>,
 ) -> Result<Response, WebError> {
-    let lang = parse_lang(&lang)?;
     let tr = Tr::new(lang);
-    let form = forms::form(&key).ok_or(WebError::NotFound)?;
-    let published = find_tenant(&state, &slug).await?;
+    let key = form.key;
     let tenant = &published.record.tenant;
-    let title = tr.t(&format!("form-{key}-title"));
-    let label = |field: &str| tr.t(&format!("field-{key}-{field}"));
+    let wording = Wording::of(tr, form, wordings);
+    let title = wording.text("title");
+    let label = |field: &str| wording.text(field);
 
     let mut errors: Vec<(&'static str, FieldError)> = Vec::new();
     if let Some(input) = &input {
@@ -140,7 +250,7 @@ async fn page(
                             tr.date(time::OffsetDateTime::now_utc().date())
                         )
                     ),
-                    intro: tr.t(&format!("form-{key}-intro")),
+                    intro: wording.text("intro"),
                     fields: form
                         .fields
                         .iter()
@@ -151,7 +261,7 @@ async fn page(
                                 Answer::Text(text) => text,
                                 Answer::Date(date) => tr.date(date),
                                 Answer::Choice(option) => {
-                                    tr.t(&format!("field-{key}-{}-{option}", f.key))
+                                    wording.text(&format!("{}-{option}", f.key))
                                 }
                                 Answer::Confirmed => tr.t("form-confirmed"),
                             };
@@ -203,9 +313,7 @@ async fn page(
                 key: f.key,
                 id: format!("felt-{}", f.key),
                 label: label(f.key),
-                hint: tr
-                    .maybe(&format!("field-{key}-{}-hint", f.key))
-                    .or_else(|| (f.kind == FieldKind::Date).then(|| tr.t("form-date-format"))),
+                hint: wording.hint(f.key),
                 kind: match f.kind {
                     FieldKind::Line => "line",
                     FieldKind::Text => "text",
@@ -223,7 +331,7 @@ async fn page(
                         .iter()
                         .map(|o| OptionView {
                             value: o,
-                            label: tr.t(&format!("field-{key}-{}-{o}", f.key)),
+                            label: wording.text(&format!("{}-{o}", f.key)),
                             checked: value == *o,
                         })
                         .collect(),
@@ -242,9 +350,10 @@ async fn page(
         })
         .collect();
     let html = render(FormPage {
-        chrome: Chrome::tenant(lang, title.clone(), &ctx, &published.record, ""),
-        intro: tr.t(&format!("form-{key}-intro")),
-        action: crate::urls::TenantUrls::new(lang, &tenant.slug).form(&key),
+        chrome: Chrome::tenant(lang, title.clone(), ctx, &published.record, ""),
+        intro: wording.text("intro"),
+        action: crate::urls::TenantUrls::new(lang, &tenant.slug).form(key),
+        preview_back,
         title,
         fields,
         errors: summary,

@@ -307,6 +307,7 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
     let mut items = std::collections::HashMap::new();
     let mut guides = std::collections::HashMap::new();
     let mut settings_ids = std::collections::HashMap::new();
+    let mut form_ids = std::collections::HashMap::new();
     for slug in ["testvik", "fjordvik"] {
         let record = app.store.tenant_by_slug(slug).await.unwrap().unwrap();
         let first = app.store.editable_items(&record.id).await.unwrap()[0]
@@ -321,6 +322,14 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
             .clone();
         guides.insert(slug, (guide.id, guide.object.steps[0].slug.clone()));
         settings_ids.insert(slug, record.id.as_str().to_string());
+        let wording = app
+            .store
+            .editable::<saman_domain::FormWording>(&record.id)
+            .await
+            .unwrap()[0]
+            .id
+            .clone();
+        form_ids.insert(slug, wording);
     }
     let mut actors: Vec<(String, Option<String>)> = vec![("anonymous".into(), None)];
     for role in Role::ALL {
@@ -434,6 +443,31 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
             "/nb/{t}/rediger/veileder/{guide}/publiser",
             vec!["tenant-admin", "editor"],
         ),
+        (
+            "GET",
+            "/nb/{t}/rediger/skjema/ny?skjema=samtale",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "GET",
+            "/nn/{t}/rediger/skjema/{form}",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "GET",
+            "/nb/{t}/rediger/skjema/{form}/forhandsvisning",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "GET",
+            "/nb/{t}/rediger/skjema/{form}/historikk",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "POST",
+            "/nb/{t}/rediger/skjema/{form}/publiser",
+            vec!["tenant-admin", "editor"],
+        ),
     ];
     for (who, cookie) in &actors {
         for tenant in ["testvik", "fjordvik"] {
@@ -449,6 +483,7 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
                     .replace("{item}", &items[tenant])
                     .replace("{guide}", &guides[tenant].0)
                     .replace("{settings}", &settings_ids[tenant])
+                    .replace("{form}", &form_ids[tenant])
                     .replace("{step}", &guides[tenant].1);
                 let client = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())

@@ -3,6 +3,7 @@
 //! one. Every save is a version (saman_store::versions); every change is audited.
 
 pub mod attachments;
+pub mod forms;
 pub mod guides;
 mod input;
 pub mod objects;
@@ -155,6 +156,7 @@ struct ListPage {
     sharing_href: Option<String>,
     timeline: Vec<TimelineRow>,
     new_entry_href: String,
+    forms: Vec<forms::FormRow>,
     settings_href: String,
     kinds: Vec<KindOption>,
     new_href: String,
@@ -218,6 +220,10 @@ pub async fn list(
         .store
         .editable::<TimelineEntry>(&allowed.tenant.record.id)
         .await?;
+    let wordings = state
+        .store
+        .editable::<FormWording>(&allowed.tenant.record.id)
+        .await?;
     render(ListPage {
         chrome: Chrome::tenant(
             allowed.lang,
@@ -237,6 +243,7 @@ pub async fn list(
         .then(|| urls.at("/rediger/deling")),
         timeline: timeline_rows(tr, &urls, &entries),
         new_entry_href: urls.at("/rediger/tidslinje/ny"),
+        forms: forms::form_rows(tr, &urls, &wordings),
         settings_href: urls.at("/rediger/innstillinger"),
         kinds: kind_options(tr, ""),
         new_href: urls.at("/rediger/ny"),
@@ -614,7 +621,8 @@ async fn item_form(app: &AppState, view: FormView<'_>) -> Result<Html<String>, W
             .iter()
             .map(|f| Choice {
                 value: f.key.into(),
-                label: tr.t(&format!("form-{}-title", f.key)),
+                label: crate::pages::forms::Wording::of(tr, f, &allowed.tenant.model.forms)
+                    .text("title"),
                 checked: f.key == input.form,
             })
             .collect(),

@@ -33,6 +33,11 @@ pub trait Editable: Versioned {
     /// It as fields, for comparing versions.
     fn fields(&self) -> Vec<Field>;
 
+    /// A field's name (see [`Field::name`]) for a person, with its language.
+    fn field_label(&self, tr: Tr, name: &str, lang: Option<Lang>) -> String {
+        super::input::field_label(tr, name, lang)
+    }
+
     /// A part's name (see [`Field::part`]) for a person, e.g. a step's title.
     fn part_label(&self, _tr: Tr, part: &str) -> String {
         part.to_string()
@@ -215,7 +220,7 @@ pub fn change_rows<T: Editable>(tr: Tr, old: &T, new: &T) -> Vec<ChangeRow> {
     history::changes(&old.fields(), &new.fields())
         .into_iter()
         .map(|c| {
-            let label = super::input::field_label(tr, c.name, c.lang);
+            let label = new.field_label(tr, c.name, c.lang);
             ChangeRow {
                 label: match &c.part {
                     Some(part) => {
