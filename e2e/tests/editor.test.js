@@ -233,6 +233,46 @@ describe('the model editor', () => {
     assert.equal(violations.size, 0, formatViolations(violations));
   });
 
+  it('words a form its own way, and the public form uses it once published', { timeout: 180_000 }, async () => {
+    const { origin } = server;
+    const page = first.page;
+    await page.goto(`${origin}/nb/fjordvik/rediger`);
+    // A form still in Saman's words: its wording starts empty, Saman's text beside each field.
+    await page.locator('table:has(#forms-caption)').getByRole('link', { name: 'Samtale med barnet' }).click();
+    await page.waitForURL(/\/rediger\/skjema\/ny\?skjema=samtale$/);
+    await check(page, 'new form wording');
+    await page.getByLabel('Tittel (bokmål)').fill('Samtale med eleven');
+    await page.getByLabel('Tittel (nynorsk)').fill('Samtale med eleven');
+    // Saved from the keyboard: Enter in a one-line field sends the form.
+    await page.getByLabel('Tittel (nynorsk)').press('Enter');
+    await page.waitForURL(/\/rediger\/skjema\/[0-9a-f-]+\?lagret=1$/);
+    const wordingUrl = page.url().replace(/\?lagret=1$/, '');
+    await check(page, 'form wording saved');
+    const publicPage = second.page;
+    await publicPage.goto(`${origin}/nn/fjordvik/skjema/samtale`);
+    assert.doesNotMatch(await publicPage.locator('h1').innerText(), /eleven/, 'a draft is not public');
+    await page.getByRole('button', { name: /^Publiser/ }).click();
+    await page.waitForURL(/\?publisert=1$/);
+    await publicPage.goto(`${origin}/nn/fjordvik/skjema/samtale`);
+    assert.equal(await publicPage.locator('h1').innerText(), 'Samtale med eleven');
+
+    // Every page of the forms' wording, in both languages, including the demo's own.
+    const path = wordingUrl.replace(`${origin}/nb/fjordvik/`, '');
+    await page.goto(`${origin}/nb/fjordvik/rediger`);
+    const demo = (await page.locator('table:has(#forms-caption)')
+      .getByRole('link', { name: 'Samarbeidsmøte og tiltaksplan i Fjordvik' }).getAttribute('href'))
+      .replace('/nb/fjordvik/', '');
+    for (const lang of ['nb', 'nn']) {
+      for (const p of [path, `${path}/historikk`, `${path}/forhandsvisning`, demo, `${demo}/forhandsvisning`,
+        'rediger/skjema/ny?skjema=observasjon', 'skjema/tiltaksplan']) {
+        const res = await page.goto(`${origin}/${lang}/fjordvik/${p}`);
+        assert.equal(res.status(), 200, p);
+        await check(page, `${lang} ${p}`);
+      }
+    }
+    assert.equal(violations.size, 0, formatViolations(violations));
+  });
+
   it('copies a shared guide from another municipality as a draft', { timeout: 180_000 }, async () => {
     const { origin } = server;
     const page = second.page;
