@@ -273,6 +273,22 @@ describe('the model editor', () => {
     assert.equal(violations.size, 0, formatViolations(violations));
   });
 
+  it('shows a Markdown text as the public page will, while it is typed', { timeout: 120_000 }, async () => {
+    const { origin } = server;
+    const page = first.page;
+    await page.goto(`${origin}/nn/fjordvik/rediger/tidslinje/ny`);
+    const body = page.locator('#body-nb');
+    await body.focus();
+    await page.keyboard.type('## Nytt frå skulen\n\n- første\n- andre\n\n<script>alert(1)</script>');
+    const preview = page.getByRole('region', { name: 'Førehandsvising: Tekst (bokmål)' });
+    await preview.locator('h2', { hasText: 'Nytt frå skulen' }).waitFor();
+    assert.equal(await preview.locator('li').count(), 2);
+    assert.equal(await preview.locator('script').count(), 0, 'raw HTML is shown as text');
+    assert.match(await preview.innerText(), /<script>alert\(1\)<\/script>/);
+    await check(page, 'markdown preview');
+    assert.equal(violations.size, 0, formatViolations(violations));
+  });
+
   it('copies a shared guide from another municipality as a draft', { timeout: 180_000 }, async () => {
     const { origin } = server;
     const page = second.page;

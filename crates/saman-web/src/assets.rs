@@ -38,6 +38,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/vendor/inter/inter-latin-ext-wght-normal.woff2"),
     ),
     (
+        "editor.js",
+        "text/javascript",
+        include_bytes!("../assets/editor.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../assets/favicon.svg"),

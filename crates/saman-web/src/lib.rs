@@ -358,6 +358,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::editor::objects::restore::<saman_domain::TimelineEntry>),
         )
         .route(
+            "/{lang}/{tenant}/rediger/markdown",
+            post(pages::editor::markdown),
+        )
+        .route(
             "/{lang}/{tenant}/rediger/skjema/ny",
             get(pages::editor::forms::new_form).post(pages::editor::forms::create),
         )

@@ -1208,3 +1208,4 @@ form-text-intro = Innledning
 form-text-label = Ledetekst
 form-text-hint = Hjelpetekst
 form-text-option = Svaret «{ $option }»
+editor-markdown-preview = Forhåndsvisning: { $field }

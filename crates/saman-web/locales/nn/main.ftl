@@ -1208,3 +1208,4 @@ form-text-intro = Innleiing
 form-text-label = Leietekst
 form-text-hint = Hjelpetekst
 form-text-option = Svaret «{ $option }»
+editor-markdown-preview = Førehandsvising: { $field }

@@ -21,6 +21,7 @@ crate::on_both_backends!(
     only_the_tenants_editors_may_edit_and_forms_need_their_token,
     items_in_use_are_not_deleted_and_new_ones_are,
     import_is_an_upsert_that_writes_versions_only_for_what_changed,
+    the_markdown_preview_renders_as_the_public_site_for_the_tenants_editors_only,
 );
 
 pub(crate) struct Editor<'a> {
@@ -1061,4 +1062,66 @@ async fn items_from_before_versions_get_their_first_version_at_start(backend: Ba
         .await
         .unwrap();
     assert_eq!(again.ensure_history().await.unwrap(), 0);
+}
+
+async fn the_markdown_preview_renders_as_the_public_site_for_the_tenants_editors_only(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend, true).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let (status, page) = editor.get("/nb/testvik/rediger/tidslinje/ny").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("data-markdown-preview=\"Forhåndsvisning: Tekst (bokmål)\"")
+            && page.contains("<script src=\"/assets/editor.js\" defer></script>"),
+        "a Markdown text offers its live preview"
+    );
+    let script = reqwest::get(format!("{}/assets/editor.js", app.base))
+        .await
+        .unwrap();
+    assert_eq!(script.headers()["content-type"], "text/javascript");
+    let csrf = hidden(&page, "csrf");
+    let text = "## Overskrift\n\n<script>alert(1)</script>\n\n[farlig](javascript:alert(1)) [trygg](https://example.org)";
+    let preview = |path: &'static str, csrf: String, text: String| {
+        let editor = &editor;
+        async move {
+            editor
+                .post(path, &[("csrf".into(), csrf), ("text".into(), text)])
+                .await
+        }
+    };
+    let (status, html, _) =
+        preview("/nb/testvik/rediger/markdown", csrf.clone(), text.into()).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<h2") && html.contains("Overskrift"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;") && !html.contains("<script"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("javascript:") && html.contains("href=\"https://example.org\""),
+        "{html}"
+    );
+
+    let (status, _, _) = preview("/nb/testvik/rediger/markdown", "feil".into(), text.into()).await;
+    assert_eq!(status, 403, "the form's token is needed");
+    let (status, _, _) = preview("/nb/fjordvik/rediger/markdown", csrf.clone(), text.into()).await;
+    assert_eq!(status, 404, "another tenant's editor is not ours");
+    let long = "a".repeat(saman_domain::rules::limits::BODY + 1);
+    let (status, _, _) = preview("/nb/testvik/rediger/markdown", csrf.clone(), long).await;
+    assert_eq!(status, 413);
+
+    let employee = Editor::new(&app, "testvik", "ansatt@testvik.example", Role::Employee).await;
+    let (_, start) = employee.get("/nb/testvik/start").await;
+    let csrf = hidden(&start, "csrf");
+    let (status, _, _) = employee
+        .post(
+            "/nb/testvik/rediger/markdown",
+            &[("csrf".into(), csrf), ("text".into(), "x".into())],
+        )
+        .await;
+    assert_eq!(status, 404, "only editors");
 }

@@ -303,6 +303,7 @@ fn wording_form(
                         .find(|(f, _)| *f == id)
                         .map(|(_, m)| m.clone()),
                     rows: if text.role.is_line() { 1 } else { 3 },
+                    preview_label: None,
                     id,
                 };
                 (l.code(), field)

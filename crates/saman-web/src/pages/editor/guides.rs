@@ -420,6 +420,7 @@ pub(super) async fn guide_form(
                     hint,
                     problem: problem_of(&id),
                     rows,
+                    preview_label: super::markdown_preview(tr, name, *l),
                     id,
                 }
             })

@@ -300,6 +300,42 @@ pub struct LangColumn {
     pub missing: bool,
 }
 
+/// The texts written in Markdown, by their field names.
+const MARKDOWN_FIELDS: [&str; 3] = ["body", "about", "accessibility_shortcomings"];
+
+/// The live preview's name for a field written in Markdown; `None` for other fields.
+fn markdown_preview(tr: Tr, field: &str, lang: Lang) -> Option<String> {
+    MARKDOWN_FIELDS.contains(&field).then(|| {
+        tr.t1(
+            "editor-markdown-preview",
+            "field",
+            input::field_label(tr, field, Some(lang)),
+        )
+    })
+}
+
+#[derive(Deserialize)]
+pub struct MarkdownForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// A Markdown text as the public site will show it, for the editor's live preview:
+/// the same renderer and rules, with images from the tenant's published attachments.
+pub async fn markdown(
+    allowed: Editor,
+    axum::Form(form): axum::Form<MarkdownForm>,
+) -> Result<Response, WebError> {
+    check_token(&allowed.user.session.csrf_token, &form.csrf)?;
+    if form.text.chars().count() > rules::limits::BODY {
+        return Ok(StatusCode::PAYLOAD_TOO_LARGE.into_response());
+    }
+    let html = crate::markdown::model_html(&form.text, allowed.lang, &allowed.tenant);
+    Ok(Html(html).into_response())
+}
+
 /// A text field of one language's column.
 pub struct TextField {
     pub id: String,
@@ -309,6 +345,8 @@ pub struct TextField {
     pub problem: Option<String>,
     /// 1 for a one-line input.
     pub rows: usize,
+    /// For a Markdown text: the name of its live preview, which JavaScript adds.
+    pub preview_label: Option<String>,
 }
 
 impl TextField {
@@ -524,6 +562,7 @@ async fn item_form(app: &AppState, view: FormView<'_>) -> Result<Html<String>, W
                         .find(|(f, _)| *f == id)
                         .map(|(_, m)| m.clone()),
                     rows,
+                    preview_label: markdown_preview(tr, name, *l),
                     id,
                 }
             })

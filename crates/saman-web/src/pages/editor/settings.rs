@@ -511,6 +511,7 @@ async fn settings_form(
                             hint,
                             problem: problem_of(&id),
                             rows,
+                            preview_label: super::markdown_preview(tr, name, *l),
                             id,
                         }
                     })

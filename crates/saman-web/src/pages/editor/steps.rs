@@ -412,6 +412,7 @@ async fn step_form(app: &AppState, view: StepView<'_>) -> Result<Html<String>, W
                     hint,
                     problem: problem_of(&id),
                     rows,
+                    preview_label: super::markdown_preview(tr, name, *l),
                     id,
                 }
             })

@@ -250,6 +250,7 @@ fn entry_form(
                     hint,
                     problem: problem_of(&id),
                     rows,
+                    preview_label: super::markdown_preview(tr, name, *l),
                     id,
                 }
             })
