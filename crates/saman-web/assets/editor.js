@@ -35,6 +35,8 @@
         const response = await fetch(endpoint, {
           method: 'POST',
           credentials: 'same-origin',
+          // Signed out, the server sends the login page: keep the last preview instead.
+          redirect: 'error',
           body: new URLSearchParams({ csrf, text: field.value }),
         });
         const html = await response.text();

@@ -13,7 +13,9 @@ use axum::Form as PostedForm;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use saman_domain::forms::{self, Answer, FORMS, FieldError, FieldKind, Form, FormText, TextRole};
+use saman_domain::forms::{
+    self, Answer, FORMS, Field, FieldError, FieldKind, Form, FormText, TextRole,
+};
 use saman_domain::{FormWording, Lang};
 use saman_store::Published;
 use std::collections::{BTreeMap, HashMap};
@@ -47,8 +49,15 @@ impl<'a> Wording<'a> {
             .unwrap_or_default()
     }
 
-    fn hint(&self, field: &str) -> Option<String> {
-        Some(self.text(&format!("{field}-hint"))).filter(|h| !h.is_empty())
+    /// A field's help: the tenant's or Saman's; for a date, always with its format.
+    fn hint(&self, field: &Field) -> Option<String> {
+        let key = format!("{}-hint", field.key);
+        let hint = self.text(&key);
+        let own = self.own.is_some_and(|own| own.contains_key(&key));
+        if own && field.kind == FieldKind::Date {
+            return Some(format!("{hint} {}", self.tr.t("form-date-format")));
+        }
+        Some(hint).filter(|h| !h.is_empty())
     }
 }
 
@@ -313,7 +322,7 @@ pub async fn page(
                 key: f.key,
                 id: format!("felt-{}", f.key),
                 label: label(f.key),
-                hint: wording.hint(f.key),
+                hint: wording.hint(f),
                 kind: match f.kind {
                     FieldKind::Line => "line",
                     FieldKind::Text => "text",

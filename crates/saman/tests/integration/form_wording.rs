@@ -110,6 +110,10 @@ async fn a_wording_is_written_published_used_in_the_pdf_restored_and_unpublished
     assert_eq!(status, 200);
     assert!(preview.contains("Elevsamtale") && preview.contains("Skriv elevens egne ord."));
     assert!(preview.contains("preview-banner"));
+    assert!(
+        !preview.contains("Lag PDF"),
+        "the preview makes no PDF (it would be in the published words)"
+    );
 
     let publish = |version: i64| form(&[("csrf", &csrf), ("version", &version.to_string())]);
     let (status, _, _) = editor.post(&format!("{href}/publiser"), &publish(1)).await;
@@ -251,6 +255,20 @@ async fn bad_wording_comes_back_kept_and_nothing_is_saved(backend: Backend) {
         "the message names the text: {page}"
     );
     assert!(page.contains(&long) && page.contains("value=\"Namnet til eleven\""));
+    assert!(wording(&app, "samtale").await.is_none(), "nothing saved");
+    let (status, page, _) = editor
+        .post(
+            "/nn/testvik/rediger/skjema/ny",
+            &form(&[
+                ("csrf", &csrf),
+                ("form", "samtale"),
+                ("t-barn-nn", "Namnet til eleven"),
+                ("comment", "ny\u{0}linje"),
+            ]),
+        )
+        .await;
+    assert_eq!(status, 422, "a comment is checked like any text");
+    assert!(page.contains("href=\"#comment\""), "{page}");
     assert!(wording(&app, "samtale").await.is_none(), "nothing saved");
 
     // A form Saman does not have, and a wording for a form that has one already.

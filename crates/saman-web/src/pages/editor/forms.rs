@@ -228,10 +228,13 @@ impl WordingInput {
         };
         let mut problems = Vec::new();
         rules::check_form_wording(&wording, &mut problems);
-        if problems.is_empty() {
+        let mut located: Vec<(String, String)> =
+            problems.iter().map(|p| locate(tr, form, p)).collect();
+        located.extend(super::input::comment_problem(tr, &self.comment));
+        if located.is_empty() {
             Ok(wording)
         } else {
-            Err(problems.iter().map(|p| locate(tr, form, p)).collect())
+            Err(located)
         }
     }
 }

@@ -287,6 +287,7 @@ impl GuideInput {
         {
             problems.push(located(tr, problem));
         }
+        problems.extend(super::input::comment_problem(tr, &self.comment));
         if problems.is_empty() {
             Ok(guide)
         } else {

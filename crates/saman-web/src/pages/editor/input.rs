@@ -330,6 +330,13 @@ pub fn located(tr: Tr, problem: &ModelProblem) -> (String, String) {
     field_problem(tr, problem.field, problem.lang, &problem.problem)
 }
 
+/// What is wrong with a save's comment for the history (one line, not too long), at
+/// the comment's field.
+pub fn comment_problem(tr: Tr, comment: &str) -> Option<(String, String)> {
+    rules::check_line(comment, rules::limits::SUMMARY)
+        .map(|problem| field_problem(tr, "comment", None, &problem))
+}
+
 /// A field's problem as (field id, "Label: message"): the id is the field's name, with
 /// its language for texts per language (`title-nn`).
 pub fn field_problem(

@@ -405,6 +405,7 @@ impl SettingsInput {
             });
         }
         problems.extend(check(&tenant, items).iter().map(|p| located_here(tr, p)));
+        problems.extend(super::input::comment_problem(tr, &self.comment));
         if problems.is_empty() {
             Ok(tenant)
         } else {

@@ -290,6 +290,7 @@ impl StepInput {
         for problem in rule_problems.iter().filter(this_step) {
             problems.push(located(tr, problem));
         }
+        problems.extend(super::input::comment_problem(tr, &self.comment));
         if problems.is_empty() {
             Ok(guide)
         } else {

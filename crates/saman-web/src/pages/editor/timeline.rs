@@ -172,6 +172,7 @@ impl EntryInput {
             text,
         };
         problems.extend(check(&entry, tenant).iter().map(|p| located(tr, p)));
+        problems.extend(super::input::comment_problem(tr, &self.comment));
         if problems.is_empty() {
             Ok(entry)
         } else {
