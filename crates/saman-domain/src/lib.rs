@@ -12,6 +12,7 @@ pub mod history;
 pub mod lang;
 pub mod model;
 pub mod rules;
+pub mod search;
 pub mod slug;
 pub mod worry;
 

@@ -1,0 +1,641 @@
+//! Search over a tenant's published model, in Norwegian: both written forms, inflected
+//! forms (a stemmer), synonyms and abbreviations (a list), parts of compound words, and
+//! typos. The index is built in memory from the documents the site shows; a query is
+//! answered from it with no I/O.
+//!
+//! Ranking: each query word is matched exactly, by its stem, by a synonym, as part of a
+//! compound, or with a typo, in that order of weight; a match in a title weighs more
+//! than one in a summary, and that more than one in a body; rarer words weigh more.
+//! Documents that match every query word come before those that match only some.
+
+mod synonyms;
+pub mod text;
+
+pub use synonyms::{SAMAN_SYNONYMS, Synonyms};
+
+use crate::Lang;
+use crate::model::{Level, TargetGroup};
+use std::collections::{HashMap, HashSet};
+use text::{distance, is_stopword, stem, words};
+
+/// What kind of page a document is, for filtering and for the result's label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    Item(crate::model::Kind),
+    Step,
+    Form,
+    Timeline,
+}
+
+impl DocKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            DocKind::Item(kind) => kind.key(),
+            DocKind::Step => "steg",
+            DocKind::Form => "skjema",
+            DocKind::Timeline => "tidslinje",
+        }
+    }
+
+    /// Who the page is mostly for: the professionals who follow the model, or children,
+    /// youth and families looking for help.
+    pub fn audience(self) -> Audience {
+        use crate::model::Kind::*;
+        match self {
+            DocKind::Item(Service | Measure) => Audience::Families,
+            DocKind::Item(Plan | Document) | DocKind::Timeline => Audience::Everyone,
+            _ => Audience::Professionals,
+        }
+    }
+}
+
+/// Who a page is mostly for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    Professionals,
+    Families,
+    Everyone,
+}
+
+impl Audience {
+    pub const ALL: [Audience; 3] = [
+        Audience::Families,
+        Audience::Professionals,
+        Audience::Everyone,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Audience::Professionals => "ansatte",
+            Audience::Families => "familier",
+            Audience::Everyone => "alle",
+        }
+    }
+}
+
+/// A page the search can find, with its texts per language.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// What the caller knows it by (e.g. an item's slug, `steg:<guide>/<step>`).
+    pub key: String,
+    pub kind: DocKind,
+    pub levels: Vec<Level>,
+    pub target_groups: Vec<TargetGroup>,
+    pub texts: Vec<DocText>,
+}
+
+/// A document's text in one language, as plain text.
+#[derive(Debug, Clone)]
+pub struct DocText {
+    pub lang: Lang,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+}
+
+/// The parts of a text, by how much a match in them weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Part {
+    Title,
+    Summary,
+    Body,
+}
+
+impl Part {
+    const ALL: [Part; 3] = [Part::Title, Part::Summary, Part::Body];
+
+    fn weight(self) -> f32 {
+        match self {
+            Part::Title => 6.0,
+            Part::Summary => 3.0,
+            Part::Body => 1.0,
+        }
+    }
+
+    fn of(self, text: &DocText) -> &str {
+        match self {
+            Part::Title => &text.title,
+            Part::Summary => &text.summary,
+            Part::Body => &text.body,
+        }
+    }
+}
+
+/// How a word of the document matched a word of the query, by weight.
+const EXACT: f32 = 1.0;
+const SAME_STEM: f32 = 0.8;
+const SYNONYM: f32 = 0.7;
+const COMPOUND: f32 = 0.5;
+const TYPO: f32 = 0.4;
+/// A match in the other written form than the reader's weighs a little less.
+const OTHER_LANGUAGE: f32 = 0.9;
+
+#[derive(Debug, Clone, Copy)]
+struct Posting {
+    doc: u32,
+    text: u8,
+    part: Part,
+    count: u16,
+}
+
+/// A tenant's documents, indexed.
+#[derive(Debug)]
+pub struct Index {
+    docs: Vec<Document>,
+    synonyms: Synonyms,
+    /// Every word, by id.
+    vocabulary: Vec<String>,
+    word_ids: HashMap<String, u32>,
+    /// Each word's stem, by word id.
+    word_stems: Vec<String>,
+    /// Each word's letters, for typos.
+    word_chars: Vec<Vec<char>>,
+    /// Stem → the words with it.
+    stems: HashMap<String, Vec<u32>>,
+    /// Word id → where it occurs.
+    postings: Vec<Vec<Posting>>,
+}
+
+/// What to look for.
+#[derive(Debug, Clone, Default)]
+pub struct Query<'a> {
+    pub text: &'a str,
+    /// The reader's language: matches in it weigh a little more.
+    pub lang: Option<Lang>,
+    pub kind: Option<&'a str>,
+    pub level: Option<Level>,
+    pub target_group: Option<TargetGroup>,
+    pub audience: Option<Audience>,
+}
+
+/// A document found, with the words of it that matched.
+#[derive(Debug, Clone)]
+pub struct Hit<'a> {
+    pub doc: &'a Document,
+    pub score: f32,
+    /// The document's words (normalized) that matched, to mark in its passage.
+    pub matched: HashSet<String>,
+    /// The text in which the best match was found.
+    pub lang: Lang,
+}
+
+/// What a query found.
+#[derive(Debug, Clone, Default)]
+pub struct Found<'a> {
+    /// Best first.
+    pub hits: Vec<Hit<'a>>,
+    /// Per filter value, how many hits it would leave (with the other filters kept).
+    pub kinds: Vec<(&'static str, usize)>,
+    pub levels: Vec<(Level, usize)>,
+    pub target_groups: Vec<(TargetGroup, usize)>,
+    pub audiences: Vec<(Audience, usize)>,
+    /// The query with its misspelled words replaced by the likeliest word, if any was.
+    pub did_you_mean: Option<String>,
+}
+
+/// One word of a query, as the documents' words it matches and with what weight.
+struct Term {
+    /// Word id → weight.
+    words: HashMap<u32, f32>,
+    /// Phrases that mean the same (each word a set of word ids), with their weight.
+    phrases: Vec<(Vec<HashMap<u32, f32>>, f32)>,
+    /// The likeliest word, if the query word is not in the index but close to one.
+    correction: Option<(String, String)>,
+}
+
+impl Index {
+    pub fn build(docs: Vec<Document>, synonyms: Synonyms) -> Index {
+        let mut index = Index {
+            docs: Vec::new(),
+            synonyms,
+            vocabulary: Vec::new(),
+            word_ids: HashMap::new(),
+            word_stems: Vec::new(),
+            word_chars: Vec::new(),
+            stems: HashMap::new(),
+            postings: Vec::new(),
+        };
+        for (d, doc) in docs.iter().enumerate() {
+            for (t, text) in doc.texts.iter().enumerate() {
+                for part in Part::ALL {
+                    let mut counts: HashMap<u32, u16> = HashMap::new();
+                    for (word, _) in words(part.of(text)) {
+                        if is_stopword(&word) {
+                            continue;
+                        }
+                        let id = index.word_id(word);
+                        *counts.entry(id).or_default() += 1;
+                    }
+                    for (id, count) in counts {
+                        index.postings[id as usize].push(Posting {
+                            doc: d as u32,
+                            text: t as u8,
+                            part,
+                            count,
+                        });
+                    }
+                }
+            }
+        }
+        index.docs = docs;
+        index
+    }
+
+    fn word_id(&mut self, word: String) -> u32 {
+        if let Some(id) = self.word_ids.get(&word) {
+            return *id;
+        }
+        let id = self.vocabulary.len() as u32;
+        let s = stem(&word);
+        self.stems.entry(s.clone()).or_default().push(id);
+        self.word_stems.push(s);
+        self.word_chars.push(word.chars().collect());
+        self.word_ids.insert(word.clone(), id);
+        self.vocabulary.push(word);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// How many different words the index holds.
+    pub fn vocabulary_size(&self) -> usize {
+        self.vocabulary.len()
+    }
+
+    /// Everything `query` finds, best first, with the counts per filter value.
+    pub fn search(&self, query: &Query) -> Found<'_> {
+        let terms = self.terms(query.text);
+        if terms.is_empty() {
+            return Found::default();
+        }
+        let scored = self.score(&terms, query.lang);
+        let keep = |doc: &Document, skip: Filter| {
+            (skip == Filter::Kind || query.kind.is_none_or(|k| doc.kind.key() == k))
+                && (skip == Filter::Level || query.level.is_none_or(|l| doc.levels.contains(&l)))
+                && (skip == Filter::TargetGroup
+                    || query
+                        .target_group
+                        .is_none_or(|t| doc.target_groups.contains(&t)))
+                && (skip == Filter::Audience
+                    || query.audience.is_none_or(|a| doc.kind.audience() == a))
+        };
+        let mut found = Found::default();
+        let mut kinds: HashMap<&'static str, usize> = HashMap::new();
+        let mut levels: HashMap<Level, usize> = HashMap::new();
+        let mut groups: HashMap<TargetGroup, usize> = HashMap::new();
+        let mut audiences: HashMap<Audience, usize> = HashMap::new();
+        for (doc, _) in &scored {
+            let doc = &self.docs[*doc as usize];
+            if keep(doc, Filter::Kind) {
+                *kinds.entry(doc.kind.key()).or_default() += 1;
+            }
+            if keep(doc, Filter::Level) {
+                for level in &doc.levels {
+                    *levels.entry(*level).or_default() += 1;
+                }
+            }
+            if keep(doc, Filter::TargetGroup) {
+                for group in &doc.target_groups {
+                    *groups.entry(*group).or_default() += 1;
+                }
+            }
+            if keep(doc, Filter::Audience) {
+                *audiences.entry(doc.kind.audience()).or_default() += 1;
+            }
+        }
+        found.kinds = sorted_counts(kinds);
+        found.levels = sorted_counts(levels);
+        found.target_groups = sorted_counts(groups);
+        found.audiences = sorted_counts(audiences);
+        for (doc, m) in scored {
+            let d = &self.docs[doc as usize];
+            if keep(d, Filter::None) {
+                found.hits.push(Hit {
+                    doc: d,
+                    score: m.score,
+                    matched: m
+                        .words
+                        .into_iter()
+                        .map(|id| self.vocabulary[id as usize].clone())
+                        .collect(),
+                    lang: d.texts[m.text as usize].lang,
+                });
+            }
+        }
+        let corrected: Vec<&(String, String)> =
+            terms.iter().filter_map(|t| t.correction.as_ref()).collect();
+        if !corrected.is_empty() {
+            let mut text = query.text.to_lowercase();
+            for (typed, likely) in corrected {
+                text = text.replace(typed.as_str(), likely);
+            }
+            found.did_you_mean = Some(text);
+        }
+        found
+    }
+
+    /// The query's words, each with the documents' words it matches.
+    fn terms(&self, text: &str) -> Vec<Term> {
+        let typed: Vec<String> = words(text)
+            .into_iter()
+            .map(|(w, _)| w)
+            .filter(|w| !is_stopword(w))
+            .take(12)
+            .collect();
+        let stems: Vec<String> = typed.iter().map(|w| stem(w)).collect();
+        let mut terms = Vec::new();
+        let mut i = 0;
+        while i < typed.len() {
+            // A phrase of the synonym list ("pedagogisk-psykologisk tjeneste") is one term.
+            if let Some((len, group)) = self.synonyms.phrase_at(&stems[i..]) {
+                terms.push(self.group_term(&[group], None));
+                i += len;
+                continue;
+            }
+            terms.push(self.word_term(&typed[i], &stems[i]));
+            i += 1;
+        }
+        terms
+    }
+
+    fn word_term(&self, word: &str, word_stem: &str) -> Term {
+        let mut term = self.group_term(self.synonyms.groups_of(word_stem), Some(word_stem));
+        let mut add = |id: u32, weight: f32| {
+            let w = term.words.entry(id).or_insert(0.0);
+            *w = w.max(weight);
+        };
+        if let Some(id) = self.word_ids.get(word) {
+            add(*id, EXACT);
+        }
+        for id in self.stems.get(word_stem).into_iter().flatten() {
+            add(*id, SAME_STEM);
+        }
+        // Parts of compounds: "melding" in "bekymringsmelding", "helsetjeneste" in
+        // "skolehelsetjenesten". Short stems would match by chance.
+        if word_stem.chars().count() >= 5 {
+            for (id, s) in self.word_stems.iter().enumerate() {
+                if s.len() > word_stem.len() && s.contains(word_stem) {
+                    add(id as u32, COMPOUND);
+                }
+            }
+        }
+        if term.words.is_empty() && term.phrases.is_empty() {
+            self.typo_term(word, &mut term);
+        }
+        term
+    }
+
+    /// The terms of synonym groups, as word ids; `own` is the query word's stem, which
+    /// the caller matches itself.
+    fn group_term(&self, groups: &[usize], own: Option<&str>) -> Term {
+        let mut term = Term {
+            words: HashMap::new(),
+            phrases: Vec::new(),
+            correction: None,
+        };
+        for group in groups {
+            for phrase in self.synonyms.group(*group) {
+                if phrase.len() == 1 {
+                    if Some(phrase[0].as_str()) == own {
+                        continue;
+                    }
+                    for id in self.stems.get(&phrase[0]).into_iter().flatten() {
+                        let w = term.words.entry(*id).or_insert(0.0);
+                        *w = w.max(SYNONYM);
+                    }
+                } else {
+                    let words: Vec<HashMap<u32, f32>> = phrase
+                        .iter()
+                        .map(|s| {
+                            self.stems
+                                .get(s)
+                                .into_iter()
+                                .flatten()
+                                .map(|id| (*id, 1.0))
+                                .collect()
+                        })
+                        .collect();
+                    if words.iter().all(|w| !w.is_empty()) {
+                        term.phrases.push((words, SYNONYM));
+                    }
+                }
+            }
+        }
+        term
+    }
+
+    /// Words one typo away (two for long words), when the word itself is nowhere.
+    fn typo_term(&self, word: &str, term: &mut Term) {
+        let typed: Vec<char> = word.chars().collect();
+        let max = match typed.len() {
+            0..=3 => return,
+            4..=7 => 1,
+            _ => 2,
+        };
+        let mut best: Option<(usize, usize, u32)> = None;
+        for (id, chars) in self.word_chars.iter().enumerate() {
+            if let Some(d) = distance(&typed, chars, max) {
+                let weight = TYPO / d as f32;
+                let w = term.words.entry(id as u32).or_insert(0.0);
+                *w = w.max(weight);
+                let df = self.postings[id].len();
+                if best.is_none_or(|(bd, bdf, _)| {
+                    (d, std::cmp::Reverse(df)) < (bd, std::cmp::Reverse(bdf))
+                }) {
+                    best = Some((d, df, id as u32));
+                }
+            }
+        }
+        if let Some((_, _, id)) = best {
+            term.correction = Some((word.to_string(), self.vocabulary[id as usize].clone()));
+        }
+    }
+
+    /// How well each document matches one word of the index, with `weight`.
+    fn word_matches(&self, id: u32, weight: f32, lang: Option<Lang>) -> HashMap<u32, Match> {
+        let postings = &self.postings[id as usize];
+        let idf = (1.0 + self.docs.len() as f32 / postings.len().max(1) as f32).ln();
+        let mut matches: HashMap<u32, Match> = HashMap::new();
+        for p in postings {
+            let text_lang = self.docs[p.doc as usize].texts[p.text as usize].lang;
+            let in_lang = if lang.is_none_or(|l| l == text_lang) {
+                1.0
+            } else {
+                OTHER_LANGUAGE
+            };
+            let score = weight * idf * p.part.weight() * (1.0 + f32::from(p.count).ln()) * in_lang;
+            // A word counts once per document: where it weighs most.
+            matches.entry(p.doc).or_default().absorb(Match {
+                score,
+                words: HashSet::from([id]),
+                text: p.text,
+            });
+        }
+        matches
+    }
+
+    /// How well each document matches a term: its best word, or a phrase of which it
+    /// has every word (scored by the phrase's weakest word).
+    fn term_matches(&self, term: &Term, lang: Option<Lang>) -> HashMap<u32, Match> {
+        let mut best: HashMap<u32, Match> = HashMap::new();
+        for (id, weight) in &term.words {
+            for (doc, m) in self.word_matches(*id, *weight, lang) {
+                best.entry(doc).or_default().absorb(m);
+            }
+        }
+        for (phrase, weight) in &term.phrases {
+            let per_word: Vec<HashMap<u32, Match>> = phrase
+                .iter()
+                .map(|ids| {
+                    let mut any: HashMap<u32, Match> = HashMap::new();
+                    for (id, w) in ids {
+                        for (doc, m) in self.word_matches(*id, weight * w, lang) {
+                            any.entry(doc).or_default().absorb(m);
+                        }
+                    }
+                    any
+                })
+                .collect();
+            let Some((first, rest)) = per_word.split_first() else {
+                continue;
+            };
+            for (doc, m) in first {
+                let others: Option<Vec<&Match>> = rest.iter().map(|p| p.get(doc)).collect();
+                let Some(others) = others else {
+                    continue;
+                };
+                let mut whole = m.clone();
+                for other in others {
+                    whole.score = whole.score.min(other.score);
+                    whole.words.extend(&other.words);
+                }
+                best.entry(*doc).or_default().absorb(whole);
+            }
+        }
+        best
+    }
+
+    /// Each document that matches at least one term, best first: those matching every
+    /// term only, when there are any, ranked by the sum of their terms' scores.
+    fn score(&self, terms: &[Term], lang: Option<Lang>) -> Vec<(u32, Match)> {
+        let mut total: HashMap<u32, (Match, usize)> = HashMap::new();
+        for term in terms {
+            for (doc, m) in self.term_matches(term, lang) {
+                let (sum, count) = total.entry(doc).or_default();
+                let score = sum.score + m.score;
+                sum.absorb(m);
+                sum.score = score;
+                *count += 1;
+            }
+        }
+        let every = terms.len();
+        let any_complete = total.values().any(|(_, count)| *count == every);
+        let mut scored: Vec<(u32, Match)> = total
+            .into_iter()
+            .filter(|(_, (_, count))| !any_complete || *count == every)
+            .map(|(doc, (m, _))| (doc, m))
+            .collect();
+        scored.sort_by(|a, b| {
+            b.1.score.total_cmp(&a.1.score).then_with(|| {
+                self.docs[a.0 as usize]
+                    .key
+                    .cmp(&self.docs[b.0 as usize].key)
+            })
+        });
+        scored
+    }
+}
+
+/// How a document matches: its score, its words that matched, and the text (language)
+/// in which the best of them is.
+#[derive(Debug, Clone, Default)]
+struct Match {
+    score: f32,
+    words: HashSet<u32>,
+    text: u8,
+}
+
+impl Match {
+    /// Takes in another way the same document matches: the better score and its text,
+    /// and both's words.
+    fn absorb(&mut self, other: Match) {
+        if other.score > self.score {
+            self.score = other.score;
+            self.text = other.text;
+        }
+        self.words.extend(other.words);
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filter {
+    None,
+    Kind,
+    Level,
+    TargetGroup,
+    Audience,
+}
+
+/// Filter values with their counts, most first.
+fn sorted_counts<K: Copy + std::hash::Hash + Eq>(counts: HashMap<K, usize>) -> Vec<(K, usize)> {
+    let mut v: Vec<(K, usize)> = counts.into_iter().collect();
+    v.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    v
+}
+
+/// A passage of a text around the words that matched, as runs of text with the matched
+/// words marked; at most `max_chars` characters (and an ellipsis at either end that was
+/// cut).
+pub fn passage(text: &str, matched: &HashSet<String>, max_chars: usize) -> Vec<(String, bool)> {
+    let found = words(text);
+    // Start a few words before the first match.
+    let start = found
+        .iter()
+        .position(|(w, _)| matched.contains(w))
+        .map_or(0, |i| found[i.saturating_sub(6)].1.start);
+    // End at the end of the last word that fits.
+    let limit = text[start..]
+        .char_indices()
+        .nth(max_chars)
+        .map_or(text.len(), |(i, _)| start + i);
+    let end = if limit == text.len() {
+        limit
+    } else {
+        found
+            .iter()
+            .map(|(_, r)| r.end)
+            .rfind(|e| *e > start && *e <= limit)
+            .unwrap_or(limit)
+    };
+    let mut runs = Vec::new();
+    if start > 0 {
+        runs.push(("… ".to_string(), false));
+    }
+    let mut at = start;
+    for (word, range) in &found {
+        if range.start >= start && range.end <= end && matched.contains(word) {
+            if range.start > at {
+                runs.push((text[at..range.start].replace('\n', " "), false));
+            }
+            runs.push((text[range.clone()].to_string(), true));
+            at = range.end;
+        }
+    }
+    if end > at {
+        runs.push((text[at..end].replace('\n', " "), false));
+    }
+    if end < text.len() {
+        runs.push((" …".to_string(), false));
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests;
