@@ -26,12 +26,16 @@ use tower_http::timeout::TimeoutLayer;
 pub use config::{TenantDirectory, WebConfig};
 pub use mail::{relay_notification_mail, review_reminder_mail};
 pub use observe::install_metrics_recorder;
+/// The documents the search indexes for a published model (for tests and measurements).
+pub use pages::search::documents as search_documents;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
+    /// Each tenant's search index, built from its published model when first searched.
+    pub search: Arc<pages::search::SearchIndexes>,
 }
 
 /// The whole site, as `saman serve` and the tests run it. Routes that serve pages take
@@ -54,6 +58,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
     let state = AppState {
         store,
         config: Arc::new(config),
+        search: Arc::default(),
     };
     let public = public_routes();
     let no_store = || {
@@ -494,6 +499,11 @@ fn public_routes() -> Router<AppState> {
             get(pages::item::attachment),
         )
         .route("/{lang}/{tenant}/tjenester", get(pages::tenant::services))
+        .route("/{lang}/{tenant}/sok", get(pages::search::page))
+        .route(
+            "/{lang}/{tenant}/sok/forslag",
+            get(pages::search::suggestions),
+        )
         .route("/{lang}/{tenant}/veileder", get(pages::guide::guides))
         .route(
             "/{lang}/{tenant}/veileder/{guide}",

@@ -22,53 +22,95 @@ use text::{distance, is_stopword, stem, words};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DocKind {
     Item(crate::model::Kind),
+    Guide,
     Step,
     Form,
     Timeline,
 }
 
 impl DocKind {
+    const OTHERS: [DocKind; 4] = [
+        DocKind::Guide,
+        DocKind::Step,
+        DocKind::Form,
+        DocKind::Timeline,
+    ];
+
     pub fn key(self) -> &'static str {
         match self {
             DocKind::Item(kind) => kind.key(),
+            DocKind::Guide => "veileder",
             DocKind::Step => "steg",
             DocKind::Form => "skjema",
             DocKind::Timeline => "tidslinje",
         }
     }
 
-    /// Who the page is mostly for: the professionals who follow the model, or children,
-    /// youth and families looking for help.
-    pub fn audience(self) -> Audience {
-        use crate::model::Kind::*;
-        match self {
-            DocKind::Item(Service | Measure) => Audience::Families,
-            DocKind::Item(Plan | Document) | DocKind::Timeline => Audience::Everyone,
-            _ => Audience::Professionals,
-        }
+    pub fn from_key(key: &str) -> Option<DocKind> {
+        crate::model::Kind::from_key(key)
+            .map(DocKind::Item)
+            .or_else(|| DocKind::OTHERS.into_iter().find(|k| k.key() == key))
     }
 }
 
-/// Who a page is mostly for.
+/// Whom a page is for, as the site's entry pages divide its readers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Audience {
-    Professionals,
-    Families,
-    Everyone,
+    /// The professionals who follow the model: guides, routines, tools, forms, plans.
+    Employees,
+    ChildrenAndYouth,
+    Guardians,
 }
 
 impl Audience {
     pub const ALL: [Audience; 3] = [
-        Audience::Families,
-        Audience::Professionals,
-        Audience::Everyone,
+        Audience::Employees,
+        Audience::ChildrenAndYouth,
+        Audience::Guardians,
     ];
 
+    /// As the entry pages' addresses name them (`/for/ansatte`).
     pub fn key(self) -> &'static str {
         match self {
-            Audience::Professionals => "ansatte",
-            Audience::Families => "familier",
-            Audience::Everyone => "alle",
+            Audience::Employees => "ansatte",
+            Audience::ChildrenAndYouth => "barn-og-unge",
+            Audience::Guardians => "foresatte",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Audience> {
+        Audience::ALL.into_iter().find(|a| a.key() == key)
+    }
+}
+
+impl Document {
+    /// Whom the document is for: services and measures by their target groups, the
+    /// rest of the model for employees; news is for everyone.
+    pub fn audiences(&self) -> Vec<Audience> {
+        use crate::model::Kind::*;
+        match self.kind {
+            DocKind::Item(Service | Measure) => {
+                let any =
+                    |groups: &[TargetGroup]| self.target_groups.iter().any(|t| groups.contains(t));
+                let mut audiences = Vec::new();
+                if any(&[
+                    TargetGroup::Age6To12,
+                    TargetGroup::Age13To18,
+                    TargetGroup::Age19To23,
+                ]) {
+                    audiences.push(Audience::ChildrenAndYouth);
+                }
+                if any(&[
+                    TargetGroup::Guardians,
+                    TargetGroup::Pregnant,
+                    TargetGroup::Age0To5,
+                ]) {
+                    audiences.push(Audience::Guardians);
+                }
+                audiences
+            }
+            DocKind::Timeline => Vec::new(),
+            _ => vec![Audience::Employees],
         }
     }
 }
@@ -284,7 +326,7 @@ impl Index {
                         .target_group
                         .is_none_or(|t| doc.target_groups.contains(&t)))
                 && (skip == Filter::Audience
-                    || query.audience.is_none_or(|a| doc.kind.audience() == a))
+                    || query.audience.is_none_or(|a| doc.audiences().contains(&a)))
         };
         let mut found = Found::default();
         let mut kinds: HashMap<&'static str, usize> = HashMap::new();
@@ -307,7 +349,9 @@ impl Index {
                 }
             }
             if keep(doc, Filter::Audience) {
-                *audiences.entry(doc.kind.audience()).or_default() += 1;
+                for audience in doc.audiences() {
+                    *audiences.entry(audience).or_default() += 1;
+                }
             }
         }
         found.kinds = sorted_counts(kinds);
@@ -458,10 +502,10 @@ impl Index {
         }
     }
 
-    /// How well each document matches one word of the index, with `weight`.
+    /// How well each document matches one word of the index, with `weight` (the
+    /// term's, times its rarity).
     fn word_matches(&self, id: u32, weight: f32, lang: Option<Lang>) -> HashMap<u32, Match> {
         let postings = &self.postings[id as usize];
-        let idf = (1.0 + self.docs.len() as f32 / postings.len().max(1) as f32).ln();
         let mut matches: HashMap<u32, Match> = HashMap::new();
         for p in postings {
             let text_lang = self.docs[p.doc as usize].texts[p.text as usize].lang;
@@ -470,7 +514,7 @@ impl Index {
             } else {
                 OTHER_LANGUAGE
             };
-            let score = weight * idf * p.part.weight() * (1.0 + f32::from(p.count).ln()) * in_lang;
+            let score = weight * p.part.weight() * (1.0 + f32::from(p.count).ln()) * in_lang;
             // A word counts once per document: where it weighs most.
             matches.entry(p.doc).or_default().absorb(Match {
                 score,
@@ -481,12 +525,27 @@ impl Index {
         matches
     }
 
+    /// How rare a term is: fewer documents with any of its words weigh more. Taken
+    /// for the term, not per word, so that a rare synonym does not beat the word typed.
+    fn rarity(&self, term: &Term) -> f32 {
+        let ids = term.words.keys().chain(
+            term.phrases
+                .iter()
+                .flat_map(|(p, _)| p.iter().flat_map(|w| w.keys())),
+        );
+        let docs: HashSet<u32> = ids
+            .flat_map(|id| self.postings[*id as usize].iter().map(|p| p.doc))
+            .collect();
+        (1.0 + self.docs.len() as f32 / docs.len().max(1) as f32).ln()
+    }
+
     /// How well each document matches a term: its best word, or a phrase of which it
     /// has every word (scored by the phrase's weakest word).
     fn term_matches(&self, term: &Term, lang: Option<Lang>) -> HashMap<u32, Match> {
+        let rarity = self.rarity(term);
         let mut best: HashMap<u32, Match> = HashMap::new();
         for (id, weight) in &term.words {
-            for (doc, m) in self.word_matches(*id, *weight, lang) {
+            for (doc, m) in self.word_matches(*id, weight * rarity, lang) {
                 best.entry(doc).or_default().absorb(m);
             }
         }
@@ -496,7 +555,7 @@ impl Index {
                 .map(|ids| {
                     let mut any: HashMap<u32, Match> = HashMap::new();
                     for (id, w) in ids {
-                        for (doc, m) in self.word_matches(*id, weight * w, lang) {
+                        for (doc, m) in self.word_matches(*id, weight * w * rarity, lang) {
                             any.entry(doc).or_default().absorb(m);
                         }
                     }

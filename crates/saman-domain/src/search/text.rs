@@ -59,12 +59,10 @@ const ENDINGS: &[&str] = &[
     "ene", "ane", "ens", "ers", "ets", "het", "ast", "ar", "er", "en", "et", "as", "es", "a", "e",
 ];
 
-/// Derivational endings that differ between the written forms (-lig / -leg).
-const DERIVED: &[&str] = &["elig", "eleg", "lig", "leg"];
-
-/// The stem of a normalized word: inflections and the written form's -lig/-leg
-/// removed, and a doubled last consonant made single, so that "tjenestene",
-/// "tjeneste", "barnehagar" and "barnehagen", "ungdommar" and "ungdom" meet.
+/// The stem of a normalized word: inflections removed, bokmål's -lig written as
+/// nynorsk's -leg, and a doubled last consonant made single, so that "tjenestene",
+/// "tjeneste", "barnehagar" and "barnehagen", "ungdommar" and "ungdom", "vanskelig"
+/// and "vanskeleg" meet.
 pub fn stem(word: &str) -> String {
     let chars: Vec<char> = word.chars().collect();
     if chars.len() < 4 || chars.iter().any(|c| c.is_ascii_digit()) {
@@ -77,22 +75,19 @@ pub fn stem(word: &str) -> String {
         .map_or(chars.len(), |i| i + 2)
         .max(3);
     let mut stem: Vec<char> = chars.clone();
-    // Inflections stack (lærar-ane): strip at most twice.
-    for _ in 0..2 {
-        if !strip_ending(&mut stem, r1) {
-            break;
-        }
+    // Inflections stack (lærar-ane): a second ending after the first, but not a
+    // genitive -s, which would join "helse" and "hele".
+    if strip_ending(&mut stem, r1, true) {
+        strip_ending(&mut stem, r1, false);
     }
     // -dt and -vt: "godt" → "god".
     if stem.len() > r1 && (stem.ends_with(&['d', 't']) || stem.ends_with(&['v', 't'])) {
         stem.pop();
     }
-    for ending in DERIVED {
-        let e: Vec<char> = ending.chars().collect();
-        if stem.len() >= r1 + e.len() && stem.ends_with(&e) {
-            stem.truncate(stem.len() - e.len());
-            break;
-        }
+    // Not removed: "fastlege" is no adjective.
+    if stem.ends_with(&['l', 'i', 'g']) {
+        let n = stem.len();
+        stem[n - 2] = 'e';
     }
     if stem.len() >= 4 {
         let n = stem.len();
@@ -103,9 +98,10 @@ pub fn stem(word: &str) -> String {
     stem.into_iter().collect()
 }
 
-/// Removes the longest inflectional ending that starts in R1; a genitive -s only after
-/// a letter that can end a word before it. Whether anything was removed.
-fn strip_ending(stem: &mut Vec<char>, r1: usize) -> bool {
+/// Removes the longest inflectional ending that starts in R1; with `genitive`, else a
+/// genitive -s after a letter that can end a word before it. Whether anything was
+/// removed.
+fn strip_ending(stem: &mut Vec<char>, r1: usize, genitive: bool) -> bool {
     for ending in ENDINGS {
         let e: Vec<char> = ending.chars().collect();
         if stem.len() >= r1 + e.len() && stem.ends_with(&e) {
@@ -114,7 +110,7 @@ fn strip_ending(stem: &mut Vec<char>, r1: usize) -> bool {
         }
     }
     let n = stem.len();
-    if n > r1 && stem[n - 1] == 's' {
+    if genitive && n > r1 && stem[n - 1] == 's' {
         let before = stem[n - 2];
         let valid = "bcdfghjlmnoprtvyz".contains(before)
             || (before == 'k' && n >= 3 && !is_vowel(stem[n - 3]));
@@ -205,6 +201,9 @@ mod tests {
         same_stem(&["melding", "meldinga", "meldingen", "meldingar", "meldinger"]);
         same_stem(&["vanskelig", "vanskeleg"]);
         same_stem(&["foreldre", "foreldrene"]);
+        same_stem(&["fastlege", "fastlegen", "fastlegar"]);
+        assert_ne!(stem("fastlege"), stem("fast"));
+        assert_ne!(stem("helse"), stem("hele"));
         assert_eq!(stem("ppt"), "ppt");
         assert_eq!(stem("2026"), "2026");
     }

@@ -1209,3 +1209,39 @@ form-text-label = Ledetekst
 form-text-hint = Hjelpetekst
 form-text-option = Svaret «{ $option }»
 editor-markdown-preview = Forhåndsvisning: { $field }
+
+## Search
+search-title = Søk
+search-title-for = Søk: { $query }
+search-label = Søk i modellen
+search-hint = Skriv et ord eller to, på bokmål eller nynorsk. Forkortelser som PPT og BUP går også.
+search-button = Søk
+search-count = { $count ->
+    [one] Ett treff for «{ $query }»
+   *[other] { $count } treff for «{ $query }»
+}
+search-none = Ingen treff for «{ $query }».
+search-did-you-mean = Mente du
+search-filters = Avgrens søket
+search-filter-kind = Type
+search-filter-audience = For hvem
+search-filter-level = Nivå
+search-filter-target = Målgruppe
+search-filter-remove = Fjern avgrensningen
+search-help-heading = Finner du ikke det du leter etter?
+search-help-services = Se alle tjenestene, med kontaktinformasjon
+search-help-worry = Jeg er bekymret for et barn: hva gjør jeg?
+search-help-words = Prøv et annet ord, et kortere ord, eller fjern avgrensningene.
+search-pages = Flere treff
+search-previous = Forrige side
+search-next = Neste side
+search-kind-veileder = Handlingsveileder
+search-kind-steg = Steg i handlingsveilederen
+search-kind-skjema = Skjema
+search-kind-tidslinje = Tidslinje
+search-suggestions = Forslag
+search-suggestions-count = { $count ->
+    [0] Ingen forslag
+    [one] Ett forslag. Bruk pil ned for å velge.
+   *[other] { $count } forslag. Bruk pil ned for å velge.
+}

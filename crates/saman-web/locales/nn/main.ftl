@@ -1209,3 +1209,39 @@ form-text-label = Leietekst
 form-text-hint = Hjelpetekst
 form-text-option = Svaret «{ $option }»
 editor-markdown-preview = Førehandsvising: { $field }
+
+## Search
+search-title = Søk
+search-title-for = Søk: { $query }
+search-label = Søk i modellen
+search-hint = Skriv eitt eller to ord, på nynorsk eller bokmål. Forkortingar som PPT og BUP går òg.
+search-button = Søk
+search-count = { $count ->
+    [one] Eitt treff for «{ $query }»
+   *[other] { $count } treff for «{ $query }»
+}
+search-none = Ingen treff for «{ $query }».
+search-did-you-mean = Meinte du
+search-filters = Avgrens søket
+search-filter-kind = Type
+search-filter-audience = For kven
+search-filter-level = Nivå
+search-filter-target = Målgruppe
+search-filter-remove = Fjern avgrensinga
+search-help-heading = Finn du ikkje det du leitar etter?
+search-help-services = Sjå alle tenestene, med kontaktinformasjon
+search-help-worry = Eg er uroleg for eit barn: kva gjer eg?
+search-help-words = Prøv eit anna ord, eit kortare ord, eller fjern avgrensingane.
+search-pages = Fleire treff
+search-previous = Førre side
+search-next = Neste side
+search-kind-veileder = Handlingsrettleiar
+search-kind-steg = Steg i handlingsrettleiaren
+search-kind-skjema = Skjema
+search-kind-tidslinje = Tidslinje
+search-suggestions = Forslag
+search-suggestions-count = { $count ->
+    [0] Ingen forslag
+    [one] Eitt forslag. Bruk pil ned for å velje.
+   *[other] { $count } forslag. Bruk pil ned for å velje.
+}

@@ -14,6 +14,7 @@ pub mod login;
 pub mod platform;
 pub mod relay;
 mod relay_archive;
+pub mod search;
 pub mod settings;
 pub mod staff_oidc;
 pub mod tenant;

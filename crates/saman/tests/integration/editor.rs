@@ -144,7 +144,7 @@ async fn state_of(app: &TestApp, slug: &str) -> ItemState {
 }
 
 /// The editor's form for an item, as a browser would send it unchanged.
-fn form_of(item: &Item, base: i64, csrf: &str) -> Vec<(String, String)> {
+pub(crate) fn form_of(item: &Item, base: i64, csrf: &str) -> Vec<(String, String)> {
     let mut form = vec![
         ("csrf".to_string(), csrf.to_string()),
         ("base".into(), base.to_string()),

@@ -17,6 +17,7 @@ mod model_files;
 mod operations;
 mod people;
 mod relay;
+mod search;
 mod settings_editor;
 mod sharing;
 mod site;

@@ -1,0 +1,583 @@
+//! Search over a tenant's published model: a results page that works without
+//! JavaScript, and suggestions for the search field's combobox. The index is built in
+//! memory from the published model the first time a version of it is searched, so a
+//! publish on any instance is searchable on every instance at its next search, and pages
+//! that do not search pay nothing.
+
+use super::{find_tenant, parse_lang, render};
+use crate::AppState;
+use crate::error::WebError;
+use crate::i18n::Tr;
+use crate::pages::forms::Wording;
+use crate::urls::TenantUrls;
+use crate::views::{Chrome, Ctx};
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use saman_domain::forms::{FORMS, TextRole};
+use saman_domain::search::text::plain_text;
+use saman_domain::search::{
+    Audience, DocKind, DocText, Document, Found, Index, SAMAN_SYNONYMS, Synonyms, passage,
+};
+use saman_domain::{Lang, Level, TargetGroup};
+use saman_store::Published;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+/// The longest query taken; the rest is cut.
+const MAX_QUERY: usize = 200;
+const PER_PAGE: usize = 20;
+/// How many tenants' indexes an instance keeps; the least recently searched goes first.
+const KEPT_INDEXES: usize = 64;
+/// The longest passage shown under a result, in characters.
+const PASSAGE: usize = 220;
+
+static SAMAN: LazyLock<Synonyms> = LazyLock::new(|| Synonyms::parse(SAMAN_SYNONYMS));
+
+/// Each tenant's index, for the published model it was built from.
+#[derive(Default)]
+pub struct SearchIndexes {
+    kept: Mutex<HashMap<String, Kept>>,
+    uses: std::sync::atomic::AtomicU64,
+}
+
+struct Kept {
+    model: Arc<Published>,
+    index: Arc<Index>,
+    last_used: u64,
+}
+
+impl SearchIndexes {
+    /// The index of `published`, built now if this version of the model has none.
+    pub fn of(&self, published: &Arc<Published>) -> Arc<Index> {
+        let slug = &published.record.tenant.slug;
+        let now = self.uses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        {
+            let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(k) = kept
+                .get_mut(slug)
+                .filter(|k| Arc::ptr_eq(&k.model, published))
+            {
+                k.last_used = now;
+                return k.index.clone();
+            }
+        }
+        // Built outside the lock: other tenants' searches go on meanwhile.
+        let index = Arc::new(Index::build(documents(published), SAMAN.clone()));
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() >= KEPT_INDEXES && !kept.contains_key(slug) {
+            let oldest = kept
+                .iter()
+                .min_by_key(|(_, k)| k.last_used)
+                .map(|(s, _)| s.clone());
+            if let Some(oldest) = oldest {
+                kept.remove(&oldest);
+            }
+        }
+        kept.insert(
+            slug.clone(),
+            Kept {
+                model: published.clone(),
+                index: index.clone(),
+                last_used: now,
+            },
+        );
+        index
+    }
+}
+
+/// Everything of the published model the search finds: items (with a service's contact
+/// details), guides and their steps, forms (in the tenant's wording) and the timeline.
+pub fn documents(published: &Published) -> Vec<Document> {
+    let model = &published.model;
+    let mut docs = Vec::new();
+    for item in &model.items {
+        let texts = Lang::ALL
+            .into_iter()
+            .filter_map(|lang| {
+                let t = item.text.get(lang)?;
+                let mut body = plain_text(&t.body);
+                let contact = item.contact.iter().flat_map(|c| {
+                    [&c.phone, &c.email, &c.address, &c.web]
+                        .into_iter()
+                        .flatten()
+                });
+                for extra in t.opening_hours.iter().chain(contact) {
+                    body.push('\n');
+                    body.push_str(extra);
+                }
+                Some(DocText {
+                    lang,
+                    title: t.title.clone(),
+                    summary: t.summary.clone(),
+                    body,
+                })
+            })
+            .collect();
+        docs.push(Document {
+            key: item.slug.clone(),
+            kind: DocKind::Item(item.kind),
+            levels: item.levels.clone(),
+            target_groups: item.target_groups.clone(),
+            texts,
+        });
+    }
+    for guide in &model.guides {
+        docs.push(Document {
+            key: format!("veileder:{}", guide.slug),
+            kind: DocKind::Guide,
+            levels: Vec::new(),
+            target_groups: Vec::new(),
+            texts: Lang::ALL
+                .into_iter()
+                .filter_map(|lang| {
+                    let t = guide.text.get(lang)?;
+                    Some(DocText {
+                        lang,
+                        title: t.title.clone(),
+                        summary: t.summary.clone(),
+                        body: plain_text(&t.body),
+                    })
+                })
+                .collect(),
+        });
+        for step in &guide.steps {
+            docs.push(Document {
+                key: format!("steg:{}/{}", guide.slug, step.slug),
+                kind: DocKind::Step,
+                levels: Vec::new(),
+                target_groups: Vec::new(),
+                texts: Lang::ALL
+                    .into_iter()
+                    .filter_map(|lang| {
+                        let t = step.text.get(lang)?;
+                        let mut body = plain_text(&t.body);
+                        for extra in std::iter::once(&t.responsible).chain(&t.questions) {
+                            body.push('\n');
+                            body.push_str(extra);
+                        }
+                        Some(DocText {
+                            lang,
+                            title: t.title.clone(),
+                            summary: t.summary.clone(),
+                            body,
+                        })
+                    })
+                    .collect(),
+            });
+        }
+    }
+    for form in FORMS {
+        docs.push(Document {
+            key: format!("skjema:{}", form.key),
+            kind: DocKind::Form,
+            levels: Vec::new(),
+            target_groups: Vec::new(),
+            texts: Lang::ALL
+                .into_iter()
+                .map(|lang| {
+                    let wording = Wording::of(Tr::new(lang), form, &model.forms);
+                    let body = form
+                        .texts()
+                        .iter()
+                        .filter(|t| !matches!(t.role, TextRole::Title | TextRole::Intro))
+                        .map(|t| wording.text(&t.key))
+                        .filter(|t| !t.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    DocText {
+                        lang,
+                        title: wording.text("title"),
+                        summary: wording.text("intro"),
+                        body,
+                    }
+                })
+                .collect(),
+        });
+    }
+    for entry in &model.timeline {
+        docs.push(Document {
+            key: format!("tidslinje:{}", entry.slug),
+            kind: DocKind::Timeline,
+            levels: Vec::new(),
+            target_groups: Vec::new(),
+            texts: Lang::ALL
+                .into_iter()
+                .filter_map(|lang| {
+                    let t = entry.text.get(lang)?;
+                    Some(DocText {
+                        lang,
+                        title: t.title.clone(),
+                        summary: String::new(),
+                        body: plain_text(&t.body),
+                    })
+                })
+                .collect(),
+        });
+    }
+    docs
+}
+
+/// The page a document is, from its key.
+pub fn href(urls: &TenantUrls, key: &str) -> String {
+    match key.split_once(':') {
+        Some(("steg", rest)) => match rest.split_once('/') {
+            Some((guide, step)) => format!("{}/steg/{step}", urls.guide(guide)),
+            None => urls.guide(rest),
+        },
+        Some(("veileder", guide)) => urls.guide(guide),
+        Some(("skjema", form)) => urls.form(form),
+        Some(("tidslinje", entry)) => format!("{}#{entry}", urls.at("/tidslinje")),
+        _ => urls.item(key),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    niva: String,
+    #[serde(default)]
+    malgruppe: String,
+    #[serde(default, rename = "for")]
+    audience: String,
+    #[serde(default)]
+    side: usize,
+}
+
+impl SearchParams {
+    fn text(&self) -> String {
+        self.q.trim().chars().take(MAX_QUERY).collect()
+    }
+
+    /// This search with one filter set (or cleared, with an empty value), as an address.
+    fn with(&self, base: &str, name: &str, value: &str) -> String {
+        let mut pairs = form_urlencoded::Serializer::new(String::new());
+        pairs.append_pair("q", &self.text());
+        for (n, v) in [
+            ("type", &self.kind),
+            ("niva", &self.niva),
+            ("malgruppe", &self.malgruppe),
+            ("for", &self.audience),
+        ] {
+            let v = if n == name { value } else { v.as_str() };
+            if !v.is_empty() {
+                pairs.append_pair(n, v);
+            }
+        }
+        format!("{base}?{}", pairs.finish())
+    }
+}
+
+/// One filter value with its count, as a link that sets it (or clears it, if set).
+pub struct FilterLink {
+    pub label: String,
+    pub count: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+pub struct FilterGroup {
+    pub heading: String,
+    pub links: Vec<FilterLink>,
+}
+
+pub struct ResultView {
+    pub href: String,
+    pub title: Vec<(String, bool)>,
+    pub kind: String,
+    pub lang: Option<Lang>,
+    pub passage: Vec<(String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    chrome: Chrome,
+    action: String,
+    query: String,
+    searched: bool,
+    summary: String,
+    results: Vec<ResultView>,
+    filters: Vec<FilterGroup>,
+    did_you_mean: Option<(String, String)>,
+    services_href: String,
+    worry_href: String,
+    previous_href: Option<String>,
+    next_href: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((lang, slug)): Path<(String, String)>,
+    Query(params): Query<SearchParams>,
+) -> Result<Html<String>, WebError> {
+    let lang = parse_lang(&lang)?;
+    let tr = Tr::new(lang);
+    let published = find_tenant(&state, &slug).await?;
+    let urls = TenantUrls::new(lang, &slug);
+    let action = urls.at("/sok");
+    let text = params.text();
+    let mut page = SearchPage {
+        chrome: Chrome::tenant(lang, tr.t("search-title"), &ctx, &published.record, ""),
+        action: action.clone(),
+        query: text.clone(),
+        searched: !text.is_empty(),
+        summary: String::new(),
+        results: Vec::new(),
+        filters: Vec::new(),
+        did_you_mean: None,
+        services_href: urls.services(),
+        worry_href: urls.worry(),
+        previous_href: None,
+        next_href: None,
+    };
+    if text.is_empty() {
+        return render(page);
+    }
+    let index = state.search.of(&published);
+    let found = index.search(&saman_domain::search::Query {
+        text: &text,
+        lang: Some(lang),
+        kind: Some(params.kind.as_str()).filter(|k| !k.is_empty()),
+        level: Level::from_key(&params.niva),
+        target_group: TargetGroup::from_key(&params.malgruppe),
+        audience: Audience::from_key(&params.audience),
+    });
+    page.chrome.title = tr.t1("search-title-for", "query", text.clone());
+    page.summary = match found.hits.len() {
+        0 => tr.t1("search-none", "query", text.clone()),
+        n => tr.ta(
+            "search-count",
+            [("count", n.into()), ("query", text.clone().into())],
+        ),
+    };
+    page.did_you_mean = found.did_you_mean.clone().map(|d| {
+        (
+            SearchParams {
+                q: d.clone(),
+                ..SearchParams::default()
+            }
+            .with(&action, "", ""),
+            d,
+        )
+    });
+    page.filters = filters(tr, &published, &params, &action, &found);
+    let start = params.side * PER_PAGE;
+    if params.side > 0 {
+        page.previous_href = Some(page_href(&params, &action, params.side - 1));
+    }
+    if found.hits.len() > start + PER_PAGE {
+        page.next_href = Some(page_href(&params, &action, params.side + 1));
+    }
+    page.results = found
+        .hits
+        .iter()
+        .skip(start)
+        .take(PER_PAGE)
+        .map(|hit| {
+            let text = hit
+                .doc
+                .texts
+                .iter()
+                .find(|t| t.lang == hit.lang)
+                .or(hit.doc.texts.first());
+            let (title, passage_runs) = match text {
+                Some(t) => {
+                    let source = [&t.body, &t.summary]
+                        .into_iter()
+                        .find(|s| {
+                            saman_domain::search::text::words(s)
+                                .iter()
+                                .any(|(w, _)| hit.matched.contains(w))
+                        })
+                        .unwrap_or(&t.summary);
+                    (
+                        passage(&t.title, &hit.matched, MAX_QUERY * 2),
+                        passage(source, &hit.matched, PASSAGE),
+                    )
+                }
+                None => (vec![(hit.doc.key.clone(), false)], Vec::new()),
+            };
+            ResultView {
+                href: href(&urls, &hit.doc.key),
+                title,
+                kind: kind_label(tr, hit.doc.kind),
+                lang: (hit.lang != lang).then_some(hit.lang),
+                passage: passage_runs,
+            }
+        })
+        .collect();
+    render(page)
+}
+
+fn page_href(params: &SearchParams, action: &str, side: usize) -> String {
+    let base = params.with(action, "", "");
+    if side == 0 {
+        base
+    } else {
+        format!("{base}&side={side}")
+    }
+}
+
+/// What a result is, for a person: "Tjeneste", "Steg i handlingsveilederen".
+fn kind_label(tr: Tr, kind: DocKind) -> String {
+    match kind {
+        DocKind::Item(kind) => tr.t(&format!("kind-{}", kind.key())),
+        other => tr.t(&format!("search-kind-{}", other.key())),
+    }
+}
+
+/// The filters, each value with the number of results it would give.
+fn filters(
+    tr: Tr,
+    published: &Published,
+    params: &SearchParams,
+    action: &str,
+    found: &Found,
+) -> Vec<FilterGroup> {
+    let tenant = &published.record.tenant;
+    let group = |heading: &str, name: &str, current: &str, values: Vec<(String, String, usize)>| {
+        FilterGroup {
+            heading: tr.t(heading),
+            links: values
+                .into_iter()
+                .map(|(key, label, count)| {
+                    let is_current = key == current;
+                    FilterLink {
+                        label,
+                        count,
+                        href: params.with(action, name, if is_current { "" } else { &key }),
+                        current: is_current,
+                    }
+                })
+                .collect(),
+        }
+    };
+    vec![
+        group(
+            "search-filter-kind",
+            "type",
+            &params.kind,
+            found
+                .kinds
+                .iter()
+                .map(|(k, n)| {
+                    let label = DocKind::from_key(k).map_or(k.to_string(), |d| kind_label(tr, d));
+                    (k.to_string(), label, *n)
+                })
+                .collect(),
+        ),
+        group(
+            "search-filter-audience",
+            "for",
+            &params.audience,
+            found
+                .audiences
+                .iter()
+                .map(|(a, n)| {
+                    (
+                        a.key().to_string(),
+                        tr.t(&format!("audience-page-{}", a.key())),
+                        *n,
+                    )
+                })
+                .collect(),
+        ),
+        group(
+            "search-filter-level",
+            "niva",
+            &params.niva,
+            found
+                .levels
+                .iter()
+                .map(|(l, n)| {
+                    (
+                        l.key().to_string(),
+                        crate::views::level_name(tr, tenant, *l),
+                        *n,
+                    )
+                })
+                .collect(),
+        ),
+        group(
+            "search-filter-target",
+            "malgruppe",
+            &params.malgruppe,
+            found
+                .target_groups
+                .iter()
+                .map(|(t, n)| {
+                    (
+                        t.key().to_string(),
+                        tr.t(&format!("target-{}", t.key())),
+                        *n,
+                    )
+                })
+                .collect(),
+        ),
+    ]
+    .into_iter()
+    .filter(|g| !g.links.is_empty())
+    .collect()
+}
+
+/// A suggestion for the search field, as the combobox shows it.
+#[derive(Serialize)]
+pub struct Suggestion {
+    pub title: String,
+    pub kind: String,
+    pub href: String,
+}
+
+#[derive(Deserialize)]
+pub struct SuggestParams {
+    #[serde(default)]
+    q: String,
+}
+
+/// The best few results for what is typed so far, for the search field's suggestions.
+pub async fn suggestions(
+    State(state): State<AppState>,
+    Path((lang, slug)): Path<(String, String)>,
+    Query(params): Query<SuggestParams>,
+) -> Result<Json<Vec<Suggestion>>, WebError> {
+    let lang = parse_lang(&lang)?;
+    let tr = Tr::new(lang);
+    let text: String = params.q.trim().chars().take(MAX_QUERY).collect();
+    if text.chars().count() < 2 {
+        return Ok(Json(Vec::new()));
+    }
+    let published = find_tenant(&state, &slug).await?;
+    let urls = TenantUrls::new(lang, &slug);
+    let index = state.search.of(&published);
+    let found = index.search(&saman_domain::search::Query {
+        text: &text,
+        lang: Some(lang),
+        ..Default::default()
+    });
+    Ok(Json(
+        found
+            .hits
+            .iter()
+            .take(6)
+            .map(|hit| Suggestion {
+                title: hit
+                    .doc
+                    .texts
+                    .iter()
+                    .find(|t| t.lang == lang)
+                    .or(hit.doc.texts.first())
+                    .map_or_else(|| hit.doc.key.clone(), |t| t.title.clone()),
+                kind: kind_label(tr, hit.doc.kind),
+                href: href(&urls, &hit.doc.key),
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,243 @@
+//! Search over HTTP on the demo: Norwegian in both written forms, synonyms, typos and
+//! filters; only the tenant's published content; a change searchable at once; and the
+//! relevance test set (tests/fixtures/search-relevance.toml), which must pass at 95%.
+
+use crate::common::{Backend, TestApp, hidden};
+use crate::editor::Editor;
+use saman_domain::access::Role;
+use saman_domain::search::{Index, Query, SAMAN_SYNONYMS, Synonyms};
+
+crate::on_both_backends!(
+    the_demo_is_found_in_both_written_forms_with_typos_and_synonyms,
+    only_the_tenants_published_content_is_found_and_an_edit_at_once,
+    the_relevance_test_set_passes,
+);
+
+async fn results(app: &TestApp, path: &str) -> String {
+    let (status, page) = app.get(path).await;
+    assert_eq!(status, 200, "{path}");
+    page
+}
+
+/// The results' addresses, in order.
+fn hits(page: &str) -> Vec<String> {
+    let Some(list) = page.split("<ol class=\"search-hits\">").nth(1) else {
+        return Vec::new();
+    };
+    let list = list.split("</ol>").next().unwrap_or("");
+    list.split("<h2 class=\"ds-heading\" data-size=\"xs\"><a class=\"ds-link\" href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+async fn the_demo_is_found_in_both_written_forms_with_typos_and_synonyms(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let page = results(&app, "/nb/fjordvik/sok?q=helsesjukepleiar").await;
+    let found = hits(&page);
+    assert!(
+        found[..3.min(found.len())].contains(&"/nb/fjordvik/innhold/helsestasjon".to_string()),
+        "a nynorsk word on a bokmål page finds the health station: {found:?}"
+    );
+    assert!(page.contains("<mark>"), "the matched words are marked");
+
+    let page = results(&app, "/nb/fjordvik/sok?q=bekymrigsmelding").await;
+    let found = hits(&page);
+    assert!(
+        found
+            .iter()
+            .take(5)
+            .any(|h| h.ends_with("/skjema/bekymringsmelding")),
+        "a typo finds the report-of-concern form: {found:?}"
+    );
+    assert!(
+        found.iter().any(|h| h.contains("/steg/")),
+        "and the steps that use it: {found:?}"
+    );
+    assert!(page.contains("Mente du"), "and suggests the word");
+
+    let page = results(&app, "/nn/fjordvik/sok?q=PPT").await;
+    assert_eq!(
+        hits(&page).first().map(String::as_str),
+        Some("/nn/fjordvik/innhold/ppt"),
+        "an abbreviation"
+    );
+
+    // Filters keep their counts, and a filtered search finds only that kind.
+    let page = results(&app, "/nb/fjordvik/sok?q=samtykke&type=skjema").await;
+    let found = hits(&page);
+    assert!(
+        !found.is_empty() && found.iter().all(|h| h.contains("/skjema/")),
+        "{found:?}"
+    );
+    assert!(
+        page.contains("aria-current=\"true\""),
+        "the filter in force is marked"
+    );
+
+    // Nothing found: help instead.
+    let page = results(&app, "/nb/fjordvik/sok?q=xyzzyqq").await;
+    assert!(hits(&page).is_empty());
+    assert!(page.contains("Ingen treff") && page.contains("/nb/fjordvik/tjenester"));
+    assert!(page.contains("/nb/fjordvik/bekymret"));
+
+    // The search field's suggestions.
+    let suggestions: serde_json::Value = app
+        .client
+        .get(format!(
+            "{}/nn/fjordvik/sok/forslag?q=helsesøster",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = &suggestions[0];
+    assert_eq!(
+        first["href"], "/nn/fjordvik/innhold/helsestasjon",
+        "{suggestions}"
+    );
+    assert!(first["title"].as_str().is_some_and(|t| !t.is_empty()));
+
+    // An empty search is the page with its field; a huge one is cut, not refused.
+    let page = results(&app, "/nb/fjordvik/sok").await;
+    assert!(page.contains("id=\"search-page-q\"") && hits(&page).is_empty());
+    let long = "mobbing ".repeat(500);
+    results(&app, &format!("/nb/fjordvik/sok?q={long}")).await;
+    let (status, _) = app.get("/nb/finnes-ikke/sok?q=ppt").await;
+    assert_eq!(status, 404);
+}
+
+async fn only_the_tenants_published_content_is_found_and_an_edit_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    // Another tenant's words are not found here.
+    let lauvdal = results(&app, "/nb/lauvdal-strandheim/sok?q=Fjordvik").await;
+    assert!(
+        hits(&lauvdal)
+            .iter()
+            .all(|h| h.starts_with("/nb/lauvdal-strandheim/")),
+        "{lauvdal}"
+    );
+    // A published edit is searchable at once; its draft before that is not.
+    let editor = Editor::new(&app, "fjordvik", "redaktor2@fjordvik.example", Role::Editor).await;
+    let record = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
+    let ppt = app
+        .store
+        .editable_items(&record.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.object.slug == "ppt")
+        .unwrap();
+    let href = format!("/nb/fjordvik/rediger/innhold/{}", ppt.id);
+    let (_, form) = editor.get(&href).await;
+    let csrf = hidden(&form, "csrf");
+    let mut fields = crate::editor::form_of(&ppt.object, ppt.head, &csrf);
+    crate::editor::set(
+        &mut fields,
+        "summary-nb",
+        "Sakkyndig vurdering og kvitrefugl-samtaler.",
+    );
+    let (status, _, _) = editor.post(&href, &fields).await;
+    assert_eq!(status, 303, "saved as a draft");
+    assert!(
+        hits(&results(&app, "/nb/fjordvik/sok?q=kvitrefugl").await).is_empty(),
+        "a draft is not searchable"
+    );
+    let state = app
+        .store
+        .editable_items(&record.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.object.slug == "ppt")
+        .unwrap();
+    let (status, _, _) = editor
+        .post(
+            &format!("{href}/publiser"),
+            &[
+                ("csrf".into(), csrf),
+                ("version".into(), state.head.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        hits(&results(&app, "/nb/fjordvik/sok?q=kvitrefugl").await),
+        ["/nb/fjordvik/innhold/ppt"],
+        "published, it is found at once"
+    );
+}
+
+#[derive(serde::Deserialize)]
+struct RelevanceSet {
+    query: Vec<RelevanceQuery>,
+}
+
+#[derive(serde::Deserialize)]
+struct RelevanceQuery {
+    tenant: String,
+    lang: String,
+    q: String,
+    expect: Vec<String>,
+    #[serde(default)]
+    why: String,
+}
+
+async fn the_relevance_test_set_passes(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/search-relevance.toml"
+    );
+    let set: RelevanceSet = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(set.query.len() >= 60, "at least 60 queries");
+    let nynorsk = set.query.iter().filter(|q| q.lang == "nn").count();
+    assert!(nynorsk * 2 >= set.query.len() - 4, "about half nynorsk");
+    let mut indexes = std::collections::HashMap::new();
+    for tenant in ["fjordvik", "lauvdal-strandheim"] {
+        let published = app.store.published(tenant).await.unwrap().unwrap();
+        let docs = saman_web::search_documents(&published);
+        indexes.insert(tenant, Index::build(docs, Synonyms::parse(SAMAN_SYNONYMS)));
+    }
+    let mut failed = Vec::new();
+    for q in &set.query {
+        let index = &indexes[q.tenant.as_str()];
+        let found = index.search(&Query {
+            text: &q.q,
+            lang: q.lang.parse().ok(),
+            ..Query::default()
+        });
+        let top: Vec<&str> = found
+            .hits
+            .iter()
+            .take(3)
+            .map(|h| h.doc.key.as_str())
+            .collect();
+        if !q.expect.iter().all(|e| top.contains(&e.as_str())) {
+            failed.push(format!(
+                "{} {} «{}»: expected {:?}, got {:?} ({})",
+                q.tenant, q.lang, q.q, q.expect, top, q.why
+            ));
+        }
+    }
+    let passed = set.query.len() - failed.len();
+    let share = passed as f64 / set.query.len() as f64;
+    println!(
+        "search relevance: {passed} of {} queries ({:.1} %) have every expected result in the top 3",
+        set.query.len(),
+        share * 100.0
+    );
+    for f in &failed {
+        println!("  missed: {f}");
+    }
+    assert!(
+        share >= 0.95,
+        "relevance {:.1} % is under 95 %:\n{}",
+        share * 100.0,
+        failed.join("\n")
+    );
+}
