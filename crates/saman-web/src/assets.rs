@@ -38,6 +38,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/vendor/inter/inter-latin-ext-wght-normal.woff2"),
     ),
     (
+        "search.js",
+        "text/javascript",
+        include_bytes!("../assets/search.js"),
+    ),
+    (
         "editor.js",
         "text/javascript",
         include_bytes!("../assets/editor.js"),

@@ -542,27 +542,33 @@ pub struct SuggestParams {
     q: String,
 }
 
+/// The suggestions, with the message that tells a screen reader how many there are.
+#[derive(Serialize)]
+pub struct Suggestions {
+    pub status: String,
+    pub items: Vec<Suggestion>,
+}
+
 /// The best few results for what is typed so far, for the search field's suggestions.
 pub async fn suggestions(
     State(state): State<AppState>,
     Path((lang, slug)): Path<(String, String)>,
     Query(params): Query<SuggestParams>,
-) -> Result<Json<Vec<Suggestion>>, WebError> {
+) -> Result<Json<Suggestions>, WebError> {
     let lang = parse_lang(&lang)?;
     let tr = Tr::new(lang);
     let text: String = params.q.trim().chars().take(MAX_QUERY).collect();
-    if text.chars().count() < 2 {
-        return Ok(Json(Vec::new()));
-    }
     let published = find_tenant(&state, &slug).await?;
     let urls = TenantUrls::new(lang, &slug);
-    let index = state.search.of(&published);
-    let found = index.search(&saman_domain::search::Query {
-        text: &text,
-        lang: Some(lang),
-        ..Default::default()
-    });
-    Ok(Json(
+    let items: Vec<Suggestion> = if text.chars().count() < 2 {
+        Vec::new()
+    } else {
+        let index = state.search.of(&published);
+        let found = index.search(&saman_domain::search::Query {
+            text: &text,
+            lang: Some(lang),
+            ..Default::default()
+        });
         found
             .hits
             .iter()
@@ -578,6 +584,10 @@ pub async fn suggestions(
                 kind: kind_label(tr, hit.doc.kind),
                 href: href(&urls, &hit.doc.key),
             })
-            .collect(),
-    ))
+            .collect()
+    };
+    Ok(Json(Suggestions {
+        status: tr.t1("search-suggestions-count", "count", items.len() as i64),
+        items,
+    }))
 }

@@ -95,7 +95,11 @@ async fn the_demo_is_found_in_both_written_forms_with_typos_and_synonyms(backend
         .json()
         .await
         .unwrap();
-    let first = &suggestions[0];
+    assert!(
+        suggestions["status"].as_str().unwrap().contains("forslag"),
+        "{suggestions}"
+    );
+    let first = &suggestions["items"][0];
     assert_eq!(
         first["href"], "/nn/fjordvik/innhold/helsestasjon",
         "{suggestions}"
