@@ -113,6 +113,7 @@ const MIGRATIONS: &[Migration] = &[
         "the tenant's wording of forms",
         "0011_form_wordings.sql"
     ),
+    shared!(12, "counts of searches", "0012_search_counts.sql"),
 ];
 
 impl Store {

@@ -36,6 +36,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Each tenant's search index, built from its published model when first searched.
     pub search: Arc<pages::search::SearchIndexes>,
+    /// Searches counted per month, written in batches.
+    pub searches: Arc<pages::search::SearchCounter>,
 }
 
 /// The whole site, as `saman serve` and the tests run it. Routes that serve pages take
@@ -59,6 +61,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         store,
         config: Arc::new(config),
         search: Arc::default(),
+        searches: Arc::default(),
     };
     let public = public_routes();
     let no_store = || {
@@ -361,6 +364,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .route(
             "/{lang}/{tenant}/rediger/tidslinje/{item}/gjenopprett",
             post(pages::editor::objects::restore::<saman_domain::TimelineEntry>),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/sok",
+            get(pages::editor::searches::page),
         )
         .route(
             "/{lang}/{tenant}/rediger/markdown",

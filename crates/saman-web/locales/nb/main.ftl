@@ -1245,3 +1245,15 @@ search-suggestions-count = { $count ->
     [one] Ett forslag. Bruk pil ned for å velge.
    *[other] { $count } forslag. Bruk pil ned for å velge.
 }
+searches-link = Hva folk søker etter
+searches-title = Hva folk søker etter
+searches-intro = Søkene på nettstedet denne måneden og før: de vanligste, og de som ikke fant noe. Søk som ikke fant noe, viser hva som mangler i modellen. Ingen søk kan knyttes til hvem som søkte, og søk som ser ut som en e-postadresse eller et telefonnummer, telles ikke.
+searches-months = Måned
+searches-top = De vanligste søkene i { $month }
+searches-top-caption = Søk, og hvor mange ganger de ble gjort
+searches-empty = Søk uten treff i { $month }
+searches-empty-caption = Søk uten treff, og hvor mange ganger de ble gjort
+searches-none = Ingen søk ennå.
+searches-query = Søk
+searches-count = Antall
+searches-under-5 = under 5

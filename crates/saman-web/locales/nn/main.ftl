@@ -1245,3 +1245,15 @@ search-suggestions-count = { $count ->
     [one] Eitt forslag. Bruk pil ned for å velje.
    *[other] { $count } forslag. Bruk pil ned for å velje.
 }
+searches-link = Kva folk søkjer etter
+searches-title = Kva folk søkjer etter
+searches-intro = Søka på nettstaden denne månaden og før: dei vanlegaste, og dei som ikkje fann noko. Søk som ikkje fann noko, viser kva som manglar i modellen. Ingen søk kan knytast til kven som søkte, og søk som ser ut som ei e-postadresse eller eit telefonnummer, blir ikkje talde.
+searches-months = Månad
+searches-top = Dei vanlegaste søka i { $month }
+searches-top-caption = Søk, og kor mange gonger dei vart gjorde
+searches-empty = Søk utan treff i { $month }
+searches-empty-caption = Søk utan treff, og kor mange gonger dei vart gjorde
+searches-none = Ingen søk enno.
+searches-query = Søk
+searches-count = Tal
+searches-under-5 = under 5

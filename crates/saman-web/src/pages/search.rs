@@ -21,7 +21,7 @@ use saman_domain::search::{
     Audience, DocKind, DocText, Document, Found, Index, SAMAN_SYNONYMS, Synonyms, passage,
 };
 use saman_domain::{Lang, Level, TargetGroup};
-use saman_store::Published;
+use saman_store::{Published, TenantId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -86,6 +86,85 @@ impl SearchIndexes {
         );
         index
     }
+}
+
+/// Searches counted in memory and written in batches, so that a search never waits for
+/// a write. Kept per tenant, month and query: never who searched, or when.
+#[derive(Default)]
+pub struct SearchCounter {
+    pending: Mutex<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    counts: HashMap<(TenantId, String, String), (i64, i64)>,
+    since: Option<std::time::Instant>,
+}
+
+/// How long counts wait in memory before they are written, at most.
+const COUNT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl SearchCounter {
+    /// Counts a search made on the results page; writes the batch when it is due.
+    pub fn count(&self, store: &saman_store::Store, tenant: &TenantId, query: &str, found: bool) {
+        let Some(query) = counted_query(query) else {
+            return;
+        };
+        let month = saman_store::clock::today().to_string()[..7].to_string();
+        let due = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let since = *pending.since.get_or_insert_with(std::time::Instant::now);
+            let entry = pending
+                .counts
+                .entry((tenant.clone(), month, query))
+                .or_default();
+            entry.0 += 1;
+            entry.1 += i64::from(!found);
+            since.elapsed() >= COUNT_EVERY || pending.counts.len() >= 1000
+        };
+        if due {
+            let store = store.clone();
+            let batch = self.take();
+            tokio::spawn(async move {
+                if let Err(e) = store.add_search_counts(&batch).await {
+                    tracing::warn!(error = %e, "search counts not written");
+                }
+            });
+        }
+    }
+
+    /// Writes what is counted now (before the counts are read).
+    pub async fn flush(&self, store: &saman_store::Store) -> Result<(), WebError> {
+        let batch = self.take();
+        Ok(store.add_search_counts(&batch).await?)
+    }
+
+    fn take(&self) -> Vec<(TenantId, String, String, i64, i64)> {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.since = None;
+        pending
+            .counts
+            .drain()
+            .map(|((tenant, month, query), (n, empty))| (tenant, month, query, n, empty))
+            .collect()
+    }
+}
+
+/// A query as it is counted: lower case, single spaces; not counted when it is long or
+/// looks like it names someone (an e-mail address, a phone or identity number).
+fn counted_query(query: &str) -> Option<String> {
+    let query = query
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let digits = query
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    (!query.is_empty() && query.chars().count() <= 60 && !query.contains('@') && digits < 5)
+        .then_some(query)
 }
 
 /// Everything of the published model the search finds: items (with a service's contact
@@ -350,6 +429,20 @@ pub async fn page(
         target_group: TargetGroup::from_key(&params.malgruppe),
         audience: Audience::from_key(&params.audience),
     });
+    // Counted once per search: not again for its filters and pages.
+    if params.side == 0
+        && params.kind.is_empty()
+        && params.niva.is_empty()
+        && params.malgruppe.is_empty()
+        && params.audience.is_empty()
+    {
+        state.searches.count(
+            &state.store,
+            &published.record.id,
+            &text,
+            !found.hits.is_empty(),
+        );
+    }
     page.chrome.title = tr.t1("search-title-for", "query", text.clone());
     page.summary = match found.hits.len() {
         0 => tr.t1("search-none", "query", text.clone()),
@@ -590,4 +683,23 @@ pub async fn suggestions(
         status: tr.t1("search-suggestions-count", "count", items.len() as i64),
         items,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted_query;
+
+    #[test]
+    fn queries_that_may_name_someone_are_not_counted() {
+        assert_eq!(
+            counted_query("  Bekymrings  Melding "),
+            Some("bekymrings melding".into())
+        );
+        assert_eq!(counted_query("ola@example.no"), None);
+        assert_eq!(counted_query("ring 41234567"), None);
+        assert_eq!(counted_query("12345678901"), None);
+        assert_eq!(counted_query("tiltak 2026"), Some("tiltak 2026".into()));
+        assert_eq!(counted_query(&"a".repeat(61)), None);
+        assert_eq!(counted_query("   "), None);
+    }
 }

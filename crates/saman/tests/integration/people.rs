@@ -380,6 +380,7 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
             vec!["tenant-admin", "platform-admin"],
         ),
         ("GET", "/nb/{t}/rediger", vec!["tenant-admin", "editor"]),
+        ("GET", "/nn/{t}/rediger/sok", vec!["tenant-admin", "editor"]),
         (
             "GET",
             "/nn/{t}/gjennomgang",

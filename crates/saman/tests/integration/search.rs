@@ -9,6 +9,7 @@ use saman_domain::search::{Index, Query, SAMAN_SYNONYMS, Synonyms};
 
 crate::on_both_backends!(
     the_demo_is_found_in_both_written_forms_with_typos_and_synonyms,
+    editors_see_what_is_searched_per_month_and_nobody_who,
     only_the_tenants_published_content_is_found_and_an_edit_at_once,
     the_relevance_test_set_passes,
 );
@@ -244,4 +245,41 @@ async fn the_relevance_test_set_passes(backend: Backend) {
         share * 100.0,
         failed.join("\n")
     );
+}
+
+async fn editors_see_what_is_searched_per_month_and_nobody_who(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    for _ in 0..6 {
+        results(&app, "/nb/fjordvik/sok?q=Mobbing").await;
+    }
+    results(&app, "/nb/fjordvik/sok?q=fotballbane").await;
+    results(&app, "/nb/fjordvik/sok?q=ola%40example.no").await;
+    results(&app, "/nb/fjordvik/sok?q=ring+41234567").await;
+    // Filters and further pages of a search are not counted again.
+    results(&app, "/nb/fjordvik/sok?q=mobbing&type=rutine").await;
+    results(&app, "/nb/lauvdal-strandheim/sok?q=lauvdalsord").await;
+
+    let editor = Editor::new(&app, "fjordvik", "redaktor3@fjordvik.example", Role::Editor).await;
+    let (status, page) = editor.get("/nb/fjordvik/rediger/sok").await;
+    assert_eq!(status, 200);
+    let (top, empty) = page.split_once("Søk uten treff i ").unwrap();
+    assert!(top.contains(">mobbing</a></td><td>6<"), "{page}");
+    assert!(top.contains(">fotballbane</a></td><td>under 5<"), "{page}");
+    assert!(
+        empty.contains(">fotballbane</a>") && !empty.contains(">mobbing</a>"),
+        "{page}"
+    );
+    for hidden in ["ola@example.no", "41234567", "lauvdalsord"] {
+        assert!(!page.contains(hidden), "{hidden} is not shown");
+    }
+    let tenant = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
+    let month = saman_store::clock::today().to_string()[..7].to_string();
+    let counts = app.store.search_counts(&tenant.id, &month).await.unwrap();
+    assert_eq!(counts.len(), 2, "{counts:?}");
+
+    let employee = Editor::new(&app, "fjordvik", "ansatt@fjordvik.example", Role::Employee).await;
+    let (status, _) = employee.get("/nb/fjordvik/rediger/sok").await;
+    assert_eq!(status, 404, "editors only");
+    let (status, _) = app.get("/nb/fjordvik/rediger/sok").await;
+    assert_eq!(status, 303, "to the login");
 }

@@ -8,6 +8,7 @@ pub mod guides;
 mod input;
 pub mod objects;
 pub mod review;
+pub mod searches;
 pub mod settings;
 pub mod sharing;
 pub mod steps;
