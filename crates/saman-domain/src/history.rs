@@ -222,6 +222,11 @@ pub fn settings_fields(tenant: &Tenant) -> Vec<Field> {
         None,
         optional(&tenant.accessibility.statement_url),
     );
+    push(
+        "search_synonyms",
+        None,
+        crate::search::synonyms_as_lines(&tenant.search_synonyms),
+    );
     fields
 }
 

@@ -166,6 +166,10 @@ pub struct Tenant {
     pub relay: RelaySettings,
     /// The municipality's own part of the accessibility statement.
     pub accessibility: Accessibility,
+    /// The tenant's own groups of words that mean the same to the search, beyond
+    /// Saman's list (e.g. a local name for a service and its abbreviation).
+    #[serde(default)]
+    pub search_synonyms: Vec<Vec<String>>,
 }
 
 /// What the accessibility page says beyond the platform's own statement: when the

@@ -122,6 +122,8 @@ pub enum FieldProblem {
     UnknownText {
         key: String,
     },
+    /// A group of search synonyms with fewer than two terms, or a term with a comma.
+    SynonymGroup,
 }
 
 impl FieldProblem {
@@ -197,6 +199,9 @@ impl fmt::Display for FieldProblem {
             FieldProblem::UnknownText { key } => {
                 write!(f, "skjemaet har ingen tekst «{key}»")
             }
+            FieldProblem::SynonymGroup => f.write_str(
+                "en gruppe må ha minst to ord eller uttrykk, og et ord eller uttrykk kan ikke ha komma",
+            ),
             FieldProblem::ServiceInUse => {
                 f.write_str("må være en tjeneste: annet innhold eller innstillingene viser til den som tjeneste")
             }
@@ -668,6 +673,27 @@ pub fn check_tenant(tenant: &Tenant, problems: &mut Vec<ModelProblem>) {
         c.push(None, "logo", check_logo(&logo.file_name, &logo.bytes));
     }
     c.count("priorities", tenant.priorities.len(), limits::LIST);
+    c.count(
+        "search_synonyms",
+        tenant.search_synonyms.len(),
+        limits::LIST,
+    );
+    for group in &tenant.search_synonyms {
+        let malformed = group.len() < 2 || group.iter().any(|t| t.contains(','));
+        c.push(
+            None,
+            "search_synonyms",
+            malformed.then_some(FieldProblem::SynonymGroup),
+        );
+        c.count("search_synonyms", group.len(), 20);
+        for term in group {
+            c.push(
+                None,
+                "search_synonyms",
+                check_required_line(term, limits::NAME),
+            );
+        }
+    }
     for priority in &tenant.priorities {
         c.per_lang(&priority.label, |c, lang, label| {
             c.push(

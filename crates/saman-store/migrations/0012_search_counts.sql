@@ -10,3 +10,7 @@ CREATE TABLE search_counts (
     without_results BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, month, query)
 );
+
+-- The tenant's own groups of words that mean the same to the search, as JSON
+-- ([["PP-tenesta", "PPT"], …]); edited with its settings.
+ALTER TABLE tenants ADD COLUMN search_synonyms TEXT NOT NULL DEFAULT '[]';

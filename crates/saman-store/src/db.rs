@@ -113,7 +113,11 @@ const MIGRATIONS: &[Migration] = &[
         "the tenant's wording of forms",
         "0011_form_wordings.sql"
     ),
-    shared!(12, "counts of searches", "0012_search_counts.sql"),
+    shared!(
+        12,
+        "counts of searches, and a tenant's own search synonyms",
+        "0012_search_counts.sql"
+    ),
 ];
 
 impl Store {

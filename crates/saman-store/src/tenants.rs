@@ -78,8 +78,8 @@ impl Store {
         let Some(row) = sqlx::query(
             "SELECT id, slug, default_lang, municipality_numbers, primary_colour, contact_email, \
              child_welfare_slug, child_welfare_out_of_hours_slug, logo_file_name, \
-             relay_youth_consent_age, relay_retention_days, relay_privacy_slug, a11y_date, a11y_statement_url \
-             FROM tenants WHERE slug = $1",
+             relay_youth_consent_age, relay_retention_days, relay_privacy_slug, a11y_date, a11y_statement_url, \
+             search_synonyms FROM tenants WHERE slug = $1",
         )
         .bind(slug)
         .fetch_optional(&self.pool)
@@ -115,6 +115,8 @@ impl Store {
                     .transpose()?,
                 statement_url: row.try_get("a11y_statement_url")?,
             },
+            search_synonyms: serde_json::from_str(&row.try_get::<String, _>("search_synonyms")?)
+                .map_err(|e| StoreError::Corrupt(format!("search_synonyms: {e}")))?,
             text: self.tenant_texts(&id).await?,
             priorities: self.priorities(&id).await?,
             about: self.tenant_about(&id).await?,

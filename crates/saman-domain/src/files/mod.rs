@@ -63,6 +63,9 @@ struct TenantFile {
     child_welfare: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     child_welfare_out_of_hours: Option<String>,
+    /// The tenant's own groups of words that mean the same to the search.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    search_synonyms: Vec<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     relay_log: Option<RelayLogFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -793,6 +796,7 @@ fn read_tenant<'a>(
         child_welfare_out_of_hours: file.child_welfare_out_of_hours,
         relay,
         accessibility,
+        search_synonyms: file.search_synonyms,
         text: ByLang {
             nb: file.nb.map(text_of),
             nn: file.nn.map(text_of),
@@ -1185,6 +1189,7 @@ pub fn write_bundle(bundle: &ModelBundle) -> Vec<SourceFile> {
         contact_email: tenant.contact_email.clone(),
         child_welfare: tenant.child_welfare.clone(),
         child_welfare_out_of_hours: tenant.child_welfare_out_of_hours.clone(),
+        search_synonyms: tenant.search_synonyms.clone(),
         relay_log: (tenant.relay != RelaySettings::default()).then(|| RelayLogFile {
             youth_consent_age: tenant.relay.youth_consent_age,
             retention_days: tenant.relay.retention_days,

@@ -11,7 +11,7 @@
 mod synonyms;
 pub mod text;
 
-pub use synonyms::{SAMAN_SYNONYMS, Synonyms};
+pub use synonyms::{SAMAN_SYNONYMS, Synonyms, synonyms_as_lines, synonyms_from_lines};
 
 use crate::Lang;
 use crate::model::{Level, TargetGroup};

@@ -84,6 +84,29 @@ impl Synonyms {
     }
 }
 
+/// Groups as an editor writes them: one group per line, terms separated by commas.
+pub fn synonyms_as_lines(groups: &[Vec<String>]) -> String {
+    groups
+        .iter()
+        .map(|g| g.join(", "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Groups from an editor's lines; blank lines and empty terms are left out.
+pub fn synonyms_from_lines(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|line| {
+            line.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .filter(|g| !g.is_empty())
+        .collect()
+}
+
 /// A term's words as stems, without stopwords.
 fn phrase_stems(term: &str) -> Vec<String> {
     words(&normalize(term))
@@ -113,6 +136,19 @@ mod tests {
         assert_eq!(s.phrase_at(&stems), Some((3, ppt[0])));
         assert!(s.groups_of(&stem("helsesøster")).len() == 1);
         assert!(s.groups_of("alone").is_empty());
+    }
+
+    #[test]
+    fn lines_and_groups_round_trip() {
+        let groups = synonyms_from_lines("PP-tenesta, PPT\n\n  ,\nhelsesyster ,  helsesøster");
+        assert_eq!(
+            groups,
+            [
+                vec!["PP-tenesta", "PPT"],
+                vec!["helsesyster", "helsesøster"]
+            ]
+        );
+        assert_eq!(synonyms_from_lines(&synonyms_as_lines(&groups)), groups);
     }
 
     #[test]

@@ -1257,3 +1257,7 @@ searches-none = Ingen søk ennå.
 searches-query = Søk
 searches-count = Antall
 searches-under-5 = under 5
+settings-search = Søk
+field-search_synonyms = Ord som betyr det samme i søket
+settings-search-hint = Én gruppe på hver linje, ordene skilt med komma, for eksempel «Familiens hus, familiesenteret». Saman kjenner allerede vanlige forkortelser og ord på bokmål og nynorsk; skriv her navn og ord som er deres egne.
+problem-synonym-group = hver linje må ha minst to ord eller uttrykk, skilt med komma

@@ -1257,3 +1257,7 @@ searches-none = Ingen søk enno.
 searches-query = Søk
 searches-count = Tal
 searches-under-5 = under 5
+settings-search = Søk
+field-search_synonyms = Ord som tyder det same i søket
+settings-search-hint = Éi gruppe på kvar linje, orda skilde med komma, til dømes «Familiens hus, familiesenteret». Saman kjenner alt vanlege forkortingar og ord på nynorsk og bokmål; skriv her namn og ord som er dykkar eigne.
+problem-synonym-group = kvar linje må ha minst to ord eller uttrykk, skilde med komma

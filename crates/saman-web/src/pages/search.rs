@@ -65,7 +65,11 @@ impl SearchIndexes {
             }
         }
         // Built outside the lock: other tenants' searches go on meanwhile.
-        let index = Arc::new(Index::build(documents(published), SAMAN.clone()));
+        let mut synonyms = SAMAN.clone();
+        for group in &published.record.tenant.search_synonyms {
+            synonyms.add(group.iter().map(String::as_str));
+        }
+        let index = Arc::new(Index::build(documents(published), synonyms));
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         if kept.len() >= KEPT_INDEXES && !kept.contains_key(slug) {
             let oldest = kept

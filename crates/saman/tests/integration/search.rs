@@ -65,6 +65,14 @@ async fn the_demo_is_found_in_both_written_forms_with_typos_and_synonyms(backend
         "an abbreviation"
     );
 
+    // The tenant's own synonyms (Fjordvik's tenant.toml).
+    let page = results(&app, "/nb/fjordvik/sok?q=Familiens+hus").await;
+    assert_eq!(
+        hits(&page).first().map(String::as_str),
+        Some("/nb/fjordvik/innhold/familiesenteret"),
+        "a tenant's own synonym"
+    );
+
     // Filters keep their counts, and a filtered search finds only that kind.
     let page = results(&app, "/nb/fjordvik/sok?q=samtykke&type=skjema").await;
     let found = hits(&page);

@@ -12,6 +12,7 @@ crate::on_both_backends!(
     settings_are_edited_published_and_shown,
     bad_settings_come_back_kept_and_only_administrators_set_relay_rules,
     the_logo_is_uploaded_checked_and_removed,
+    the_tenants_search_synonyms_are_edited_and_searched,
 );
 
 async fn settings(app: &TestApp) -> SettingsState {
@@ -343,4 +344,65 @@ async fn the_logo_is_uploaded_checked_and_removed(backend: Backend) {
         .await;
     assert_eq!(status, 303);
     assert!(settings(&app).await.object.logo.is_none());
+}
+
+async fn the_tenants_search_synonyms_are_edited_and_searched(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let before = settings(&app).await;
+    let href = format!("/nb/testvik/rediger/innstillinger/{}", before.id);
+    let (_, page) = editor.get(&href).await;
+    let mut form = form_of(&page);
+    set(
+        &mut form,
+        "search_synonyms",
+        "Kvitrefugl, helsestasjonen\nbare ett",
+    );
+    let (status, body, _) = editor.post(&href, &form).await;
+    assert_eq!(status, 422, "a line with one term is refused");
+    assert!(
+        body.contains("href=\"#search_synonyms\"") && body.contains("bare ett"),
+        "{body}"
+    );
+    assert_eq!(settings(&app).await.head, before.head, "nothing saved");
+
+    set(
+        &mut form,
+        "search_synonyms",
+        "Kvitrefugl, helsestasjonen\r\n\r\nlos, ungdomslos",
+    );
+    let (status, body, _) = editor.post(&href, &form).await;
+    assert_eq!(status, 303, "{body}");
+    let saved = settings(&app).await;
+    assert_eq!(
+        saved.object.search_synonyms,
+        [
+            vec!["Kvitrefugl", "helsestasjonen"],
+            vec!["los", "ungdomslos"]
+        ]
+    );
+    let search = format!("{}/nb/testvik/sok?q=kvitrefugl", app.base);
+    let found = |page: String| page.contains("href=\"/nb/testvik/innhold/helsestasjon\"");
+    let page = reqwest::get(&search).await.unwrap().text().await.unwrap();
+    assert!(!found(page), "a draft's synonyms are not used");
+    let csrf = hidden(&page_of(&editor, &href).await, "csrf");
+    let (status, _, _) = editor
+        .post(
+            &format!("{href}/publiser"),
+            &[
+                ("csrf".into(), csrf),
+                ("version".into(), saved.head.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let page = reqwest::get(&search).await.unwrap().text().await.unwrap();
+    assert!(
+        found(page),
+        "published, the tenant's synonym finds the health station"
+    );
+}
+
+async fn page_of(editor: &Editor<'_>, href: &str) -> String {
+    editor.get(href).await.1
 }

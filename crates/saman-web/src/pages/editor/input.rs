@@ -410,6 +410,7 @@ pub fn problem_text(tr: Tr, problem: &FieldProblem) -> String {
         FieldProblem::NotAColour => tr.t("problem-not-a-colour"),
         FieldProblem::InUse => tr.t("problem-in-use"),
         FieldProblem::UnknownText { key } => tr.t1("problem-unknown-text", "key", key.clone()),
+        FieldProblem::SynonymGroup => tr.t("problem-synonym-group"),
     }
 }
 

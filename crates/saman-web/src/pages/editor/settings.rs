@@ -148,6 +148,8 @@ pub struct SettingsInput {
     pub retention_days: String,
     pub a11y_date: String,
     pub statement_url: String,
+    /// The search synonyms, one group per line.
+    pub synonyms: String,
     pub priorities: Vec<PriorityInput>,
     pub base: String,
     pub comment: String,
@@ -173,6 +175,7 @@ impl SettingsInput {
                 .map(format_iso_date)
                 .unwrap_or_default(),
             statement_url: optional(&tenant.accessibility.statement_url),
+            synonyms: saman_domain::search::synonyms_as_lines(&tenant.search_synonyms),
             priorities: tenant
                 .priorities
                 .iter()
@@ -243,6 +246,7 @@ impl SettingsInput {
                 ("retention_days", None) => input.retention_days = value.trim().to_string(),
                 ("accessibility_date", None) => input.a11y_date = value.trim().to_string(),
                 ("statement_url", None) => input.statement_url = value.trim().to_string(),
+                ("search_synonyms", None) => input.synonyms = value.replace("\r\n", "\n"),
                 ("base", None) => input.base = value,
                 ("comment", None) => input.comment = value,
                 ("csrf", None) => input.csrf = value,
@@ -317,6 +321,7 @@ impl SettingsInput {
         tenant.child_welfare = optional(&self.child_welfare);
         tenant.child_welfare_out_of_hours = optional(&self.out_of_hours);
         tenant.accessibility.statement_url = optional(&self.statement_url);
+        tenant.search_synonyms = saman_domain::search::synonyms_from_lines(&self.synonyms);
         tenant.accessibility.date = match optional(&self.a11y_date) {
             None => None,
             Some(d) => parse_iso_date(&d).or_else(|| {
