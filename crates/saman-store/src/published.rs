@@ -48,6 +48,17 @@ impl PublishedCache {
 }
 
 impl Store {
+    /// Makes every instance read the tenant's published model again at its next
+    /// request (and so build its search index again). Whether the tenant exists.
+    pub async fn refresh_published(&self, slug: &str) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE tenants SET model_version = model_version + 1 WHERE slug = $1")
+                .bind(slug)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// The tenant with this slug and its published model, if the tenant exists.
     pub async fn published(&self, slug: &str) -> Result<Option<Arc<Published>>> {
         let Some(row) = sqlx::query("SELECT model_version FROM tenants WHERE slug = $1")

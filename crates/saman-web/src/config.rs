@@ -24,6 +24,9 @@ pub struct WebConfig {
     pub test_idporten: bool,
     /// Each tenant's own directory for staff (e.g. Entra ID), by tenant slug.
     pub tenant_oidc: std::collections::HashMap<String, TenantDirectory>,
+    /// Build the tenants' search indexes in the background at start, so that the first
+    /// search does not wait (the server does; tests do not).
+    pub warm_search: bool,
 }
 
 /// A tenant's own directory for staff.

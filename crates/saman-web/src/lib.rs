@@ -27,7 +27,7 @@ pub use config::{TenantDirectory, WebConfig};
 pub use mail::{relay_notification_mail, review_reminder_mail};
 pub use observe::install_metrics_recorder;
 /// The documents the search indexes for a published model (for tests and measurements).
-pub use pages::search::documents as search_documents;
+pub use pages::search::{build_index as build_search_index, documents as search_documents};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -63,6 +63,9 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         search: Arc::default(),
         searches: Arc::default(),
     };
+    if state.config.warm_search {
+        tokio::spawn(pages::search::warm(state.clone()));
+    }
     let public = public_routes();
     let no_store = || {
         SetResponseHeaderLayer::overriding(

@@ -77,6 +77,13 @@ pub enum Command {
         #[command(subcommand)]
         command: people::AuditCommand,
     },
+    /// Build the search index again: every running server builds each tenant's index
+    /// anew from the database at its next search. Prints what each index holds.
+    Reindex {
+        /// Only this tenant (its slug).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
     /// Delete the closed relay logs whose retention period has ended (the server also
     /// does this once a day). Each deletion is audited, without the log's data.
     Purge,
@@ -163,6 +170,34 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 files.len(),
                 dir.display()
             );
+        }
+        Command::Reindex { tenant } => {
+            let store = connect(&settings).await?;
+            let slugs: Vec<String> = match tenant {
+                Some(slug) => vec![slug],
+                None => store
+                    .list_tenants()
+                    .await?
+                    .into_iter()
+                    .map(|t| t.slug)
+                    .collect(),
+            };
+            for slug in slugs {
+                if !store.refresh_published(&slug).await? {
+                    bail!("fant ingen kommune med slug «{slug}»");
+                }
+                let Some(published) = store.published(&slug).await? else {
+                    bail!("fant ingen kommune med slug «{slug}»");
+                };
+                let started = std::time::Instant::now();
+                let index = saman_web::build_search_index(&published);
+                println!(
+                    "{slug}: {} dokumenter, {} ord, bygd på {} ms",
+                    index.len(),
+                    index.vocabulary_size(),
+                    started.elapsed().as_millis()
+                );
+            }
         }
         Command::Tenants => {
             let store = connect(&settings).await?;

@@ -225,6 +225,7 @@ impl Settings {
     /// What the web layer needs of these settings.
     pub fn web(&self) -> saman_web::WebConfig {
         saman_web::WebConfig {
+            warm_search: false,
             public_url: self.public_url.clone(),
             sessions: saman_store::SessionLimits {
                 idle: time::Duration::minutes(self.session_idle_minutes),

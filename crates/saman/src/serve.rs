@@ -61,6 +61,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         store.clone(),
         web.base_url().to_string(),
     ));
+    let web = saman_web::WebConfig {
+        warm_search: true,
+        ..web
+    };
     let app = saman_web::app(store.clone(), web);
     axum::serve(
         listener,

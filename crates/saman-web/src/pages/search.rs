@@ -65,11 +65,7 @@ impl SearchIndexes {
             }
         }
         // Built outside the lock: other tenants' searches go on meanwhile.
-        let mut synonyms = SAMAN.clone();
-        for group in &published.record.tenant.search_synonyms {
-            synonyms.add(group.iter().map(String::as_str));
-        }
-        let index = Arc::new(Index::build(documents(published), synonyms));
+        let index = Arc::new(build_index(published));
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         if kept.len() >= KEPT_INDEXES && !kept.contains_key(slug) {
             let oldest = kept
@@ -90,6 +86,45 @@ impl SearchIndexes {
         );
         index
     }
+}
+
+/// A tenant's index: its published documents, with Saman's synonyms and its own.
+pub fn build_index(published: &Published) -> Index {
+    let mut synonyms = SAMAN.clone();
+    for group in &published.record.tenant.search_synonyms {
+        synonyms.add(group.iter().map(String::as_str));
+    }
+    Index::build(documents(published), synonyms)
+}
+
+/// Builds the indexes of the first tenants (as many as are kept), one at a time, so the
+/// first searches after a start do not wait for them.
+pub async fn warm(state: AppState) {
+    let tenants = match state.store.list_tenants().await {
+        Ok(tenants) => tenants,
+        Err(e) => {
+            tracing::warn!(error = %e, "search indexes not built at start");
+            return;
+        }
+    };
+    let started = std::time::Instant::now();
+    let mut built = 0;
+    for tenant in tenants.into_iter().take(KEPT_INDEXES) {
+        if let Ok(Some(published)) = state.store.published(&tenant.slug).await {
+            let search = state.search.clone();
+            // Building is CPU work: off the request threads.
+            let done = tokio::task::spawn_blocking(move || {
+                search.of(&published);
+            })
+            .await;
+            built += usize::from(done.is_ok());
+        }
+    }
+    tracing::info!(
+        tenants = built,
+        ms = started.elapsed().as_millis() as u64,
+        "search indexes built"
+    );
 }
 
 /// Searches counted in memory and written in batches, so that a search never waits for

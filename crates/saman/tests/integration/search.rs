@@ -2,7 +2,7 @@
 //! filters; only the tenant's published content; a change searchable at once; and the
 //! relevance test set (tests/fixtures/search-relevance.toml), which must pass at 95%.
 
-use crate::common::{Backend, TestApp, hidden};
+use crate::common::{Backend, TestApp, hidden, run_saman};
 use crate::editor::Editor;
 use saman_domain::access::Role;
 use saman_domain::search::{Index, Query, SAMAN_SYNONYMS, Synonyms};
@@ -12,6 +12,7 @@ crate::on_both_backends!(
     editors_see_what_is_searched_per_month_and_nobody_who,
     only_the_tenants_published_content_is_found_and_an_edit_at_once,
     the_relevance_test_set_passes,
+    reindex_makes_every_server_build_the_index_again,
 );
 
 async fn results(app: &TestApp, path: &str) -> String {
@@ -290,4 +291,42 @@ async fn editors_see_what_is_searched_per_month_and_nobody_who(backend: Backend)
     assert_eq!(status, 404, "editors only");
     let (status, _) = app.get("/nb/fjordvik/rediger/sok").await;
     assert_eq!(status, 303, "to the login");
+}
+
+async fn reindex_makes_every_server_build_the_index_again(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let version = |app: &TestApp| {
+        let store = app.store.clone();
+        async move { store.published("fjordvik").await.unwrap().unwrap() }
+    };
+    let before = version(&app).await;
+    results(&app, "/nb/fjordvik/sok?q=ppt").await;
+    let out = run_saman(&app.db, &["reindex"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed
+            .lines()
+            .any(|l| l.starts_with("fjordvik: ") && l.contains("dokumenter")),
+        "{printed}"
+    );
+    assert!(printed.contains("lauvdal-strandheim: "), "{printed}");
+    let after = version(&app).await;
+    assert!(
+        !std::sync::Arc::ptr_eq(&before, &after),
+        "the model is read again"
+    );
+    assert_eq!(
+        hits(&results(&app, "/nb/fjordvik/sok?q=ppt").await)
+            .first()
+            .map(String::as_str),
+        Some("/nb/fjordvik/innhold/ppt")
+    );
+    let out = run_saman(&app.db, &["reindex", "--tenant", "finnes-ikke"], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("finnes-ikke"));
 }
