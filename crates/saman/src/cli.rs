@@ -192,9 +192,10 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 let started = std::time::Instant::now();
                 let index = saman_web::build_search_index(&published);
                 println!(
-                    "{slug}: {} dokumenter, {} ord, bygd på {} ms",
+                    "{slug}: {} dokumenter, {} ord, om lag {} kB, bygd på {} ms",
                     index.len(),
                     index.vocabulary_size(),
+                    index.approximate_bytes() / 1024,
                     started.elapsed().as_millis()
                 );
             }

@@ -210,14 +210,12 @@ pub struct Query<'a> {
     pub audience: Option<Audience>,
 }
 
-/// A document found, with the words of it that matched.
+/// A document found.
 #[derive(Debug, Clone)]
 pub struct Hit<'a> {
     pub doc: &'a Document,
     pub score: f32,
-    /// The document's words (normalized) that matched, to mark in its passage.
-    pub matched: HashSet<String>,
-    /// The text in which the best match was found.
+    /// The language of the text in which the best match was found.
     pub lang: Lang,
 }
 
@@ -233,6 +231,8 @@ pub struct Found<'a> {
     pub audiences: Vec<(Audience, usize)>,
     /// The query with its misspelled words replaced by the likeliest word, if any was.
     pub did_you_mean: Option<String>,
+    /// Every word (normalized) that counts as a match of the query, to mark in passages.
+    pub words: HashSet<String>,
 }
 
 /// One word of a query, as the documents' words it matches and with what weight.
@@ -311,6 +311,28 @@ impl Index {
         self.vocabulary.len()
     }
 
+    /// About how many bytes of memory the index holds, its documents' texts included
+    /// (what the allocator adds on top is not counted).
+    pub fn approximate_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let words: usize = self.vocabulary.iter().map(|w| w.len() * 2 + 48).sum::<usize>()
+            + self.word_stems.iter().map(|s| s.len() + 24).sum::<usize>()
+            + self.word_chars.iter().map(|c| c.len() * 4 + 24).sum::<usize>();
+        let stems: usize = self.stems.iter().map(|(s, ids)| s.len() + 48 + ids.len() * 4).sum();
+        let postings: usize = self
+            .postings
+            .iter()
+            .map(|p| p.len() * size_of::<Posting>() + 24)
+            .sum();
+        let docs: usize = self
+            .docs
+            .iter()
+            .flat_map(|d| &d.texts)
+            .map(|t| t.title.len() + t.summary.len() + t.body.len() + size_of::<DocText>())
+            .sum();
+        words + stems + postings + docs
+    }
+
     /// Everything `query` finds, best first, with the counts per filter value.
     pub fn search(&self, query: &Query) -> Found<'_> {
         let terms = self.terms(query.text);
@@ -333,7 +355,7 @@ impl Index {
         let mut levels: HashMap<Level, usize> = HashMap::new();
         let mut groups: HashMap<TargetGroup, usize> = HashMap::new();
         let mut audiences: HashMap<Audience, usize> = HashMap::new();
-        for (doc, _) in &scored {
+        for (doc, _, _) in &scored {
             let doc = &self.docs[*doc as usize];
             if keep(doc, Filter::Kind) {
                 *kinds.entry(doc.kind.key()).or_default() += 1;
@@ -358,21 +380,25 @@ impl Index {
         found.levels = sorted_counts(levels);
         found.target_groups = sorted_counts(groups);
         found.audiences = sorted_counts(audiences);
-        for (doc, m) in scored {
+        for (doc, score, text) in scored {
             let d = &self.docs[doc as usize];
             if keep(d, Filter::None) {
                 found.hits.push(Hit {
                     doc: d,
-                    score: m.score,
-                    matched: m
-                        .words
-                        .into_iter()
-                        .map(|id| self.vocabulary[id as usize].clone())
-                        .collect(),
-                    lang: d.texts[m.text as usize].lang,
+                    score,
+                    lang: d.texts[text as usize].lang,
                 });
             }
         }
+        found.words = terms
+            .iter()
+            .flat_map(|t| {
+                t.words
+                    .keys()
+                    .chain(t.phrases.iter().flat_map(|(p, _)| p.iter().flat_map(|w| w.keys())))
+            })
+            .map(|id| self.vocabulary[*id as usize].clone())
+            .collect();
         let corrected: Vec<&(String, String)> =
             terms.iter().filter_map(|t| t.correction.as_ref()).collect();
         if !corrected.is_empty() {
@@ -502,134 +528,125 @@ impl Index {
         }
     }
 
-    /// How well each document matches one word of the index, with `weight` (the
-    /// term's, times its rarity).
-    fn word_matches(&self, id: u32, weight: f32, lang: Option<Lang>) -> HashMap<u32, Match> {
-        let postings = &self.postings[id as usize];
-        let mut matches: HashMap<u32, Match> = HashMap::new();
-        for p in postings {
-            let text_lang = self.docs[p.doc as usize].texts[p.text as usize].lang;
+    /// Scores each document by one word of the index, with `weight` (the term's, times
+    /// its rarity), into `scores`, keeping each document's best and the text it is in.
+    fn score_word(&self, id: u32, weight: f32, lang: Option<Lang>, into: &mut TermScores) {
+        for p in &self.postings[id as usize] {
+            let doc = p.doc as usize;
+            let text_lang = self.docs[doc].texts[p.text as usize].lang;
             let in_lang = if lang.is_none_or(|l| l == text_lang) {
                 1.0
             } else {
                 OTHER_LANGUAGE
             };
             let score = weight * p.part.weight() * (1.0 + f32::from(p.count).ln()) * in_lang;
-            // A word counts once per document: where it weighs most.
-            matches.entry(p.doc).or_default().absorb(Match {
-                score,
-                words: HashSet::from([id]),
-                text: p.text,
-            });
+            if score > into.score[doc] {
+                into.score[doc] = score;
+                into.text[doc] = p.text;
+            }
         }
-        matches
     }
 
     /// How rare a term is: fewer documents with any of its words weigh more. Taken
     /// for the term, not per word, so that a rare synonym does not beat the word typed.
     fn rarity(&self, term: &Term) -> f32 {
-        let ids = term.words.keys().chain(
-            term.phrases
-                .iter()
-                .flat_map(|(p, _)| p.iter().flat_map(|w| w.keys())),
-        );
-        let docs: HashSet<u32> = ids
-            .flat_map(|id| self.postings[*id as usize].iter().map(|p| p.doc))
-            .collect();
-        (1.0 + self.docs.len() as f32 / docs.len().max(1) as f32).ln()
+        let mut seen = vec![false; self.docs.len()];
+        let ids = term
+            .words
+            .keys()
+            .chain(term.phrases.iter().flat_map(|(p, _)| p.iter().flat_map(|w| w.keys())));
+        for id in ids {
+            for p in &self.postings[*id as usize] {
+                seen[p.doc as usize] = true;
+            }
+        }
+        let df = seen.iter().filter(|s| **s).count();
+        (1.0 + self.docs.len() as f32 / df.max(1) as f32).ln()
     }
 
     /// How well each document matches a term: its best word, or a phrase of which it
     /// has every word (scored by the phrase's weakest word).
-    fn term_matches(&self, term: &Term, lang: Option<Lang>) -> HashMap<u32, Match> {
+    fn term_scores(&self, term: &Term, lang: Option<Lang>) -> TermScores {
         let rarity = self.rarity(term);
-        let mut best: HashMap<u32, Match> = HashMap::new();
+        let n = self.docs.len();
+        let mut best = TermScores::new(n);
         for (id, weight) in &term.words {
-            for (doc, m) in self.word_matches(*id, weight * rarity, lang) {
-                best.entry(doc).or_default().absorb(m);
-            }
+            self.score_word(*id, weight * rarity, lang, &mut best);
         }
         for (phrase, weight) in &term.phrases {
-            let per_word: Vec<HashMap<u32, Match>> = phrase
+            let per_word: Vec<TermScores> = phrase
                 .iter()
                 .map(|ids| {
-                    let mut any: HashMap<u32, Match> = HashMap::new();
+                    let mut any = TermScores::new(n);
                     for (id, w) in ids {
-                        for (doc, m) in self.word_matches(*id, weight * w * rarity, lang) {
-                            any.entry(doc).or_default().absorb(m);
-                        }
+                        self.score_word(*id, weight * w * rarity, lang, &mut any);
                     }
                     any
                 })
                 .collect();
-            let Some((first, rest)) = per_word.split_first() else {
-                continue;
-            };
-            for (doc, m) in first {
-                let others: Option<Vec<&Match>> = rest.iter().map(|p| p.get(doc)).collect();
-                let Some(others) = others else {
-                    continue;
-                };
-                let mut whole = m.clone();
-                for other in others {
-                    whole.score = whole.score.min(other.score);
-                    whole.words.extend(&other.words);
+            for doc in 0..n {
+                let weakest = per_word
+                    .iter()
+                    .map(|w| w.score[doc])
+                    .fold(f32::INFINITY, f32::min);
+                if weakest.is_finite() && weakest > best.score[doc] {
+                    best.score[doc] = weakest;
+                    best.text[doc] = per_word[0].text[doc];
                 }
-                best.entry(*doc).or_default().absorb(whole);
             }
         }
         best
     }
 
-    /// Each document that matches at least one term, best first: those matching every
-    /// term only, when there are any, ranked by the sum of their terms' scores.
-    fn score(&self, terms: &[Term], lang: Option<Lang>) -> Vec<(u32, Match)> {
-        let mut total: HashMap<u32, (Match, usize)> = HashMap::new();
+    /// Each document that matches at least one term, as (document, score, text), best
+    /// first: those matching every term only, when there are any, ranked by the sum of
+    /// their terms' scores.
+    fn score(&self, terms: &[Term], lang: Option<Lang>) -> Vec<(u32, f32, u8)> {
+        let n = self.docs.len();
+        let mut total = vec![0.0f32; n];
+        let mut count = vec![0usize; n];
+        // The text of each document's best-scoring term.
+        let mut best = TermScores::new(n);
         for term in terms {
-            for (doc, m) in self.term_matches(term, lang) {
-                let (sum, count) = total.entry(doc).or_default();
-                let score = sum.score + m.score;
-                sum.absorb(m);
-                sum.score = score;
-                *count += 1;
+            let scores = self.term_scores(term, lang);
+            for doc in 0..n {
+                let s = scores.score[doc];
+                if s > 0.0 {
+                    total[doc] += s;
+                    count[doc] += 1;
+                    if s > best.score[doc] {
+                        best.score[doc] = s;
+                        best.text[doc] = scores.text[doc];
+                    }
+                }
             }
         }
         let every = terms.len();
-        let any_complete = total.values().any(|(_, count)| *count == every);
-        let mut scored: Vec<(u32, Match)> = total
-            .into_iter()
-            .filter(|(_, (_, count))| !any_complete || *count == every)
-            .map(|(doc, (m, _))| (doc, m))
+        let any_complete = count.contains(&every);
+        let mut scored: Vec<(u32, f32, u8)> = (0..n)
+            .filter(|doc| count[*doc] > 0 && (!any_complete || count[*doc] == every))
+            .map(|doc| (doc as u32, total[doc], best.text[doc]))
             .collect();
         scored.sort_by(|a, b| {
-            b.1.score.total_cmp(&a.1.score).then_with(|| {
-                self.docs[a.0 as usize]
-                    .key
-                    .cmp(&self.docs[b.0 as usize].key)
-            })
+            b.1.total_cmp(&a.1)
+                .then_with(|| self.docs[a.0 as usize].key.cmp(&self.docs[b.0 as usize].key))
         });
         scored
     }
 }
 
-/// How a document matches: its score, its words that matched, and the text (language)
-/// in which the best of them is.
-#[derive(Debug, Clone, Default)]
-struct Match {
-    score: f32,
-    words: HashSet<u32>,
-    text: u8,
+/// Per document: how well it matches, and the text (language) of its best match.
+struct TermScores {
+    score: Vec<f32>,
+    text: Vec<u8>,
 }
 
-impl Match {
-    /// Takes in another way the same document matches: the better score and its text,
-    /// and both's words.
-    fn absorb(&mut self, other: Match) {
-        if other.score > self.score {
-            self.score = other.score;
-            self.text = other.text;
+impl TermScores {
+    fn new(docs: usize) -> TermScores {
+        TermScores {
+            score: vec![0.0; docs],
+            text: vec![0; docs],
         }
-        self.words.extend(other.words);
     }
 }
 

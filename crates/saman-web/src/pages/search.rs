@@ -527,12 +527,12 @@ pub async fn page(
                         .find(|s| {
                             saman_domain::search::text::words(s)
                                 .iter()
-                                .any(|(w, _)| hit.matched.contains(w))
+                                .any(|(w, _)| found.words.contains(w))
                         })
                         .unwrap_or(&t.summary);
                     (
-                        passage(&t.title, &hit.matched, MAX_QUERY * 2),
-                        passage(source, &hit.matched, PASSAGE),
+                        passage(&t.title, &found.words, MAX_QUERY * 2),
+                        passage(source, &found.words, PASSAGE),
                     )
                 }
                 None => (vec![(hit.doc.key.clone(), false)], Vec::new()),
