@@ -86,31 +86,31 @@ impl Audience {
 impl Document {
     /// Whom the document is for: services and measures by their target groups, the
     /// rest of the model for employees; news is for everyone.
-    pub fn audiences(&self) -> Vec<Audience> {
+    pub fn audiences(&self) -> &'static [Audience] {
         use crate::model::Kind::*;
         match self.kind {
             DocKind::Item(Service | Measure) => {
                 let any =
                     |groups: &[TargetGroup]| self.target_groups.iter().any(|t| groups.contains(t));
-                let mut audiences = Vec::new();
-                if any(&[
+                let young = any(&[
                     TargetGroup::Age6To12,
                     TargetGroup::Age13To18,
                     TargetGroup::Age19To23,
-                ]) {
-                    audiences.push(Audience::ChildrenAndYouth);
-                }
-                if any(&[
+                ]);
+                let families = any(&[
                     TargetGroup::Guardians,
                     TargetGroup::Pregnant,
                     TargetGroup::Age0To5,
-                ]) {
-                    audiences.push(Audience::Guardians);
+                ]);
+                match (young, families) {
+                    (true, true) => &[Audience::ChildrenAndYouth, Audience::Guardians],
+                    (true, false) => &[Audience::ChildrenAndYouth],
+                    (false, true) => &[Audience::Guardians],
+                    (false, false) => &[],
                 }
-                audiences
             }
-            DocKind::Timeline => Vec::new(),
-            _ => vec![Audience::Employees],
+            DocKind::Timeline => &[],
+            _ => &[Audience::Employees],
         }
     }
 }
@@ -208,6 +208,9 @@ pub struct Query<'a> {
     pub level: Option<Level>,
     pub target_group: Option<TargetGroup>,
     pub audience: Option<Audience>,
+    /// Whether to count, per filter value, the results it would leave (for a results
+    /// page; suggestions need none).
+    pub count_filters: bool,
 }
 
 /// A document found.
@@ -315,10 +318,22 @@ impl Index {
     /// (what the allocator adds on top is not counted).
     pub fn approximate_bytes(&self) -> usize {
         use std::mem::size_of;
-        let words: usize = self.vocabulary.iter().map(|w| w.len() * 2 + 48).sum::<usize>()
+        let words: usize = self
+            .vocabulary
+            .iter()
+            .map(|w| w.len() * 2 + 48)
+            .sum::<usize>()
             + self.word_stems.iter().map(|s| s.len() + 24).sum::<usize>()
-            + self.word_chars.iter().map(|c| c.len() * 4 + 24).sum::<usize>();
-        let stems: usize = self.stems.iter().map(|(s, ids)| s.len() + 48 + ids.len() * 4).sum();
+            + self
+                .word_chars
+                .iter()
+                .map(|c| c.len() * 4 + 24)
+                .sum::<usize>();
+        let stems: usize = self
+            .stems
+            .iter()
+            .map(|(s, ids)| s.len() + 48 + ids.len() * 4)
+            .sum();
         let postings: usize = self
             .postings
             .iter()
@@ -355,7 +370,7 @@ impl Index {
         let mut levels: HashMap<Level, usize> = HashMap::new();
         let mut groups: HashMap<TargetGroup, usize> = HashMap::new();
         let mut audiences: HashMap<Audience, usize> = HashMap::new();
-        for (doc, _, _) in &scored {
+        for (doc, _, _) in scored.iter().filter(|_| query.count_filters) {
             let doc = &self.docs[*doc as usize];
             if keep(doc, Filter::Kind) {
                 *kinds.entry(doc.kind.key()).or_default() += 1;
@@ -371,7 +386,7 @@ impl Index {
                 }
             }
             if keep(doc, Filter::Audience) {
-                for audience in doc.audiences() {
+                for audience in doc.audiences().iter().copied() {
                     *audiences.entry(audience).or_default() += 1;
                 }
             }
@@ -393,9 +408,11 @@ impl Index {
         found.words = terms
             .iter()
             .flat_map(|t| {
-                t.words
-                    .keys()
-                    .chain(t.phrases.iter().flat_map(|(p, _)| p.iter().flat_map(|w| w.keys())))
+                t.words.keys().chain(
+                    t.phrases
+                        .iter()
+                        .flat_map(|(p, _)| p.iter().flat_map(|w| w.keys())),
+                )
             })
             .map(|id| self.vocabulary[*id as usize].clone())
             .collect();
@@ -547,31 +564,15 @@ impl Index {
         }
     }
 
-    /// How rare a term is: fewer documents with any of its words weigh more. Taken
-    /// for the term, not per word, so that a rare synonym does not beat the word typed.
-    fn rarity(&self, term: &Term) -> f32 {
-        let mut seen = vec![false; self.docs.len()];
-        let ids = term
-            .words
-            .keys()
-            .chain(term.phrases.iter().flat_map(|(p, _)| p.iter().flat_map(|w| w.keys())));
-        for id in ids {
-            for p in &self.postings[*id as usize] {
-                seen[p.doc as usize] = true;
-            }
-        }
-        let df = seen.iter().filter(|s| **s).count();
-        (1.0 + self.docs.len() as f32 / df.max(1) as f32).ln()
-    }
-
     /// How well each document matches a term: its best word, or a phrase of which it
-    /// has every word (scored by the phrase's weakest word).
+    /// has every word (scored by the phrase's weakest word); times the term's rarity
+    /// (fewer documents with any of its words weigh more), taken for the term and not
+    /// per word, so that a rare synonym does not beat the word typed.
     fn term_scores(&self, term: &Term, lang: Option<Lang>) -> TermScores {
-        let rarity = self.rarity(term);
         let n = self.docs.len();
         let mut best = TermScores::new(n);
         for (id, weight) in &term.words {
-            self.score_word(*id, weight * rarity, lang, &mut best);
+            self.score_word(*id, *weight, lang, &mut best);
         }
         for (phrase, weight) in &term.phrases {
             let per_word: Vec<TermScores> = phrase
@@ -579,7 +580,7 @@ impl Index {
                 .map(|ids| {
                     let mut any = TermScores::new(n);
                     for (id, w) in ids {
-                        self.score_word(*id, weight * w * rarity, lang, &mut any);
+                        self.score_word(*id, weight * w, lang, &mut any);
                     }
                     any
                 })
@@ -594,6 +595,11 @@ impl Index {
                     best.text[doc] = per_word[0].text[doc];
                 }
             }
+        }
+        let df = best.score.iter().filter(|s| **s > 0.0).count();
+        let rarity = (1.0 + n as f32 / df.max(1) as f32).ln();
+        for s in &mut best.score {
+            *s *= rarity;
         }
         best
     }
@@ -628,8 +634,11 @@ impl Index {
             .map(|doc| (doc as u32, total[doc], best.text[doc]))
             .collect();
         scored.sort_by(|a, b| {
-            b.1.total_cmp(&a.1)
-                .then_with(|| self.docs[a.0 as usize].key.cmp(&self.docs[b.0 as usize].key))
+            b.1.total_cmp(&a.1).then_with(|| {
+                self.docs[a.0 as usize]
+                    .key
+                    .cmp(&self.docs[b.0 as usize].key)
+            })
         });
         scored
     }
@@ -668,41 +677,63 @@ fn sorted_counts<K: Copy + std::hash::Hash + Eq>(counts: HashMap<K, usize>) -> V
 
 /// A passage of a text around the words that matched, as runs of text with the matched
 /// words marked; at most `max_chars` characters (and an ellipsis at either end that was
-/// cut).
+/// cut). The text is read only as far as the passage goes.
 pub fn passage(text: &str, matched: &HashSet<String>, max_chars: usize) -> Vec<(String, bool)> {
-    let found = words(text);
-    // Start a few words before the first match.
-    let start = found
-        .iter()
-        .position(|(w, _)| matched.contains(w))
-        .map_or(0, |i| found[i.saturating_sub(6)].1.start);
-    // End at the end of the last word that fits.
+    // The passage starts a few words before the first match (or at the start).
+    const BEFORE: usize = 6;
+    let mut recent: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut words = text::words_in(text).peekable();
+    let mut start = 0;
+    let mut marked: Vec<std::ops::Range<usize>> = Vec::new();
+    for (word, range) in words.by_ref() {
+        if recent.len() == BEFORE + 1 {
+            recent.pop_front();
+        }
+        recent.push_back(range.start);
+        if matched.contains(&word) {
+            start = recent.front().copied().unwrap_or(0);
+            marked.push(range);
+            break;
+        }
+    }
+    if marked.is_empty() {
+        start = 0;
+        words = text::words_in(text).peekable();
+    }
+    // It ends at the end of the last word that fits.
     let limit = text[start..]
         .char_indices()
         .nth(max_chars)
         .map_or(text.len(), |(i, _)| start + i);
-    let end = if limit == text.len() {
-        limit
-    } else {
-        found
-            .iter()
-            .map(|(_, r)| r.end)
-            .rfind(|e| *e > start && *e <= limit)
-            .unwrap_or(limit)
-    };
+    let mut end = if limit == text.len() { limit } else { start };
+    if let Some(first) = marked.first() {
+        end = end.max(first.end.min(limit));
+    }
+    for (word, range) in words {
+        if range.end > limit {
+            break;
+        }
+        if range.start >= start {
+            end = end.max(range.end);
+            if matched.contains(&word) {
+                marked.push(range);
+            }
+        }
+    }
+    if limit == text.len() {
+        end = limit;
+    }
     let mut runs = Vec::new();
     if start > 0 {
         runs.push(("… ".to_string(), false));
     }
     let mut at = start;
-    for (word, range) in &found {
-        if range.start >= start && range.end <= end && matched.contains(word) {
-            if range.start > at {
-                runs.push((text[at..range.start].replace('\n', " "), false));
-            }
-            runs.push((text[range.clone()].to_string(), true));
-            at = range.end;
+    for range in marked.into_iter().filter(|r| r.end <= end) {
+        if range.start > at {
+            runs.push((text[at..range.start].replace('\n', " "), false));
         }
+        runs.push((text[range.clone()].to_string(), true));
+        at = range.end;
     }
     if end > at {
         runs.push((text[at..end].replace('\n', " "), false));

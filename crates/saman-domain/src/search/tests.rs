@@ -128,6 +128,7 @@ fn filters_keep_counts_of_the_others() {
     let found = index.search(&Query {
         text: "tjeneste",
         kind: Some("skjema"),
+        count_filters: true,
         ..Query::default()
     });
     assert!(found.hits.is_empty());

@@ -4,19 +4,28 @@
 /// The words of a text, lower-cased and with foreign accents folded, each with its
 /// byte range in the text (to mark it in a passage).
 pub fn words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
-            start.get_or_insert(i);
-        } else if let Some(s) = start.take() {
-            out.push((normalize(&text[s..i]), s..i));
+    words_in(text).collect()
+}
+
+/// The words of a text one by one, for a caller that may stop early.
+pub fn words_in(text: &str) -> impl Iterator<Item = (String, std::ops::Range<usize>)> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        // Skip to the next word, then take it.
+        while chars.peek().is_some_and(|(_, c)| !c.is_alphanumeric()) {
+            chars.next();
         }
-    }
-    if let Some(s) = start {
-        out.push((normalize(&text[s..]), s..text.len()));
-    }
-    out
+        let (start, _) = *chars.peek()?;
+        let mut end = start;
+        while let Some((i, c)) = chars.peek().copied() {
+            if !c.is_alphanumeric() {
+                break;
+            }
+            end = i + c.len_utf8();
+            chars.next();
+        }
+        Some((normalize(&text[start..end]), start..end))
+    })
 }
 
 /// A word as the index keeps it: lower case, with accents other than æ, ø and å folded

@@ -467,6 +467,7 @@ pub async fn page(
         level: Level::from_key(&params.niva),
         target_group: TargetGroup::from_key(&params.malgruppe),
         audience: Audience::from_key(&params.audience),
+        count_filters: true,
     });
     // Counted once per search: not again for its filters and pages.
     if params.side == 0
@@ -522,18 +523,14 @@ pub async fn page(
                 .or(hit.doc.texts.first());
             let (title, passage_runs) = match text {
                 Some(t) => {
-                    let source = [&t.body, &t.summary]
-                        .into_iter()
-                        .find(|s| {
-                            saman_domain::search::text::words(s)
-                                .iter()
-                                .any(|(w, _)| found.words.contains(w))
-                        })
-                        .unwrap_or(&t.summary);
-                    (
-                        passage(&t.title, &found.words, MAX_QUERY * 2),
-                        passage(source, &found.words, PASSAGE),
-                    )
+                    // From the body where it has a match, else the summary.
+                    let from_body = passage(&t.body, &found.words, PASSAGE);
+                    let runs = if from_body.iter().any(|(_, marked)| *marked) {
+                        from_body
+                    } else {
+                        passage(&t.summary, &found.words, PASSAGE)
+                    };
+                    (passage(&t.title, &found.words, MAX_QUERY * 2), runs)
                 }
                 None => (vec![(hit.doc.key.clone(), false)], Vec::new()),
             };

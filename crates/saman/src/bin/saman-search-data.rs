@@ -41,7 +41,8 @@ async fn main() -> anyhow::Result<()> {
         item.relations.clear();
         item.attachments.clear();
         for lang in saman_domain::Lang::ALL {
-            let (Some(mut text), Some(extra)) = (item.text.get(lang).cloned(), other.text.get(lang))
+            let (Some(mut text), Some(extra)) =
+                (item.text.get(lang).cloned(), other.text.get(lang))
             else {
                 continue;
             };
