@@ -211,6 +211,9 @@ pub struct Query<'a> {
     /// Whether to count, per filter value, the results it would leave (for a results
     /// page; suggestions need none).
     pub count_filters: bool,
+    /// How many of the best hits to return, in order (`None`: all); the rest are only
+    /// counted.
+    pub limit: Option<usize>,
 }
 
 /// A document found.
@@ -225,8 +228,10 @@ pub struct Hit<'a> {
 /// What a query found.
 #[derive(Debug, Clone, Default)]
 pub struct Found<'a> {
-    /// Best first.
+    /// Best first; at most the query's limit.
     pub hits: Vec<Hit<'a>>,
+    /// How many documents the query found with its filters.
+    pub total: usize,
     /// Per filter value, how many hits it would leave (with the other filters kept).
     pub kinds: Vec<(&'static str, usize)>,
     pub levels: Vec<(Level, usize)>,
@@ -395,16 +400,35 @@ impl Index {
         found.levels = sorted_counts(levels);
         found.target_groups = sorted_counts(groups);
         found.audiences = sorted_counts(audiences);
-        for (doc, score, text) in scored {
-            let d = &self.docs[doc as usize];
-            if keep(d, Filter::None) {
-                found.hits.push(Hit {
+        let mut kept: Vec<(u32, f32, u8)> = scored
+            .into_iter()
+            .filter(|(doc, _, _)| keep(&self.docs[*doc as usize], Filter::None))
+            .collect();
+        found.total = kept.len();
+        // Only the hits asked for are put in order.
+        let order = |a: &(u32, f32, u8), b: &(u32, f32, u8)| {
+            b.1.total_cmp(&a.1).then_with(|| {
+                self.docs[a.0 as usize]
+                    .key
+                    .cmp(&self.docs[b.0 as usize].key)
+            })
+        };
+        if let Some(limit) = query.limit.filter(|l| *l > 0 && *l < kept.len()) {
+            kept.select_nth_unstable_by(limit - 1, order);
+            kept.truncate(limit);
+        }
+        kept.sort_unstable_by(order);
+        found.hits = kept
+            .into_iter()
+            .map(|(doc, score, text)| {
+                let d = &self.docs[doc as usize];
+                Hit {
                     doc: d,
                     score,
                     lang: d.texts[text as usize].lang,
-                });
-            }
-        }
+                }
+            })
+            .collect();
         found.words = terms
             .iter()
             .flat_map(|t| {
@@ -604,9 +628,9 @@ impl Index {
         best
     }
 
-    /// Each document that matches at least one term, as (document, score, text), best
-    /// first: those matching every term only, when there are any, ranked by the sum of
-    /// their terms' scores.
+    /// Each document that matches at least one term, as (document, score, text): those
+    /// matching every term only, when there are any, scored by the sum of their terms'
+    /// scores. Not in order.
     fn score(&self, terms: &[Term], lang: Option<Lang>) -> Vec<(u32, f32, u8)> {
         let n = self.docs.len();
         let mut total = vec![0.0f32; n];
@@ -629,18 +653,10 @@ impl Index {
         }
         let every = terms.len();
         let any_complete = count.contains(&every);
-        let mut scored: Vec<(u32, f32, u8)> = (0..n)
+        (0..n)
             .filter(|doc| count[*doc] > 0 && (!any_complete || count[*doc] == every))
             .map(|doc| (doc as u32, total[doc], best.text[doc]))
-            .collect();
-        scored.sort_by(|a, b| {
-            b.1.total_cmp(&a.1).then_with(|| {
-                self.docs[a.0 as usize]
-                    .key
-                    .cmp(&self.docs[b.0 as usize].key)
-            })
-        });
-        scored
+            .collect()
     }
 }
 

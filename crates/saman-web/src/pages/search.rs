@@ -29,6 +29,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 /// The longest query taken; the rest is cut.
 const MAX_QUERY: usize = 200;
 const PER_PAGE: usize = 20;
+/// How many suggestions the search field shows.
+const SUGGESTED: usize = 6;
 /// How many tenants' indexes an instance keeps; the least recently searched goes first.
 const KEPT_INDEXES: usize = 64;
 /// The longest passage shown under a result, in characters.
@@ -468,6 +470,7 @@ pub async fn page(
         target_group: TargetGroup::from_key(&params.malgruppe),
         audience: Audience::from_key(&params.audience),
         count_filters: true,
+        limit: Some((params.side + 1) * PER_PAGE + 1),
     });
     // Counted once per search: not again for its filters and pages.
     if params.side == 0
@@ -484,7 +487,7 @@ pub async fn page(
         );
     }
     page.chrome.title = tr.t1("search-title-for", "query", text.clone());
-    page.summary = match found.hits.len() {
+    page.summary = match found.total {
         0 => tr.t1("search-none", "query", text.clone()),
         n => tr.ta(
             "search-count",
@@ -696,12 +699,12 @@ pub async fn suggestions(
         let found = index.search(&saman_domain::search::Query {
             text: &text,
             lang: Some(lang),
+            limit: Some(SUGGESTED),
             ..Default::default()
         });
         found
             .hits
             .iter()
-            .take(6)
             .map(|hit| Suggestion {
                 title: hit
                     .doc

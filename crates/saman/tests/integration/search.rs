@@ -86,6 +86,17 @@ async fn the_demo_is_found_in_both_written_forms_with_typos_and_synonyms(backend
         "the filter in force is marked"
     );
 
+    // A broad search comes in pages of twenty.
+    let first = results(&app, "/nb/fjordvik/sok?q=barn").await;
+    assert_eq!(hits(&first).len(), 20);
+    assert!(first.contains("Neste side") && !first.contains("Forrige side"));
+    let second = results(&app, "/nb/fjordvik/sok?q=barn&side=1").await;
+    assert!(second.contains("Forrige side"));
+    assert!(
+        hits(&second).iter().all(|h| !hits(&first).contains(h)),
+        "no page repeats another"
+    );
+
     // Nothing found: help instead.
     let page = results(&app, "/nb/fjordvik/sok?q=xyzzyqq").await;
     assert!(hits(&page).is_empty());
