@@ -75,7 +75,7 @@ describe('the model editor', () => {
     await page.getByRole('button', { name: 'Lagre utkast' }).focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(/\?lagret=1$/);
-    assert.match(await page.locator('[role=status]').innerText(), /Lagret som utkast/);
+    assert.match(await page.locator('main [role=status]').innerText(), /Lagret som utkast/);
     await check(page, 'editor saved');
 
     // Not public yet; the preview shows the draft as the public will see it.
@@ -119,7 +119,7 @@ describe('the model editor', () => {
     // Restore the version before: a new draft; publish it and the old text is back.
     await page.getByRole('button', { name: /^Gjenopprett versjon 1$/ }).click();
     await page.waitForURL(/gjenopprettet=1$/);
-    assert.match(await page.locator('[role=status]').innerText(), /Versjon 1 er gjenopprettet/);
+    assert.match(await page.locator('main [role=status]').innerText(), /Versjon 1 er gjenopprettet/);
     await page.getByRole('button', { name: /^Publiser/ }).click();
     await page.waitForURL(/\?publisert=1$/);
     await publicPage.goto(`${origin}/nb/fjordvik/innhold/helsestasjon`);
@@ -173,7 +173,7 @@ describe('the model editor', () => {
     await page.getByRole('button', { name: /^Stemmer fortsatt\W+Barnehagene$/ }).focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(/\?bekreftet=1$/);
-    assert.match(await page.locator('[role=status]').innerText(), /Neste gjennomgang/);
+    assert.match(await page.locator('main [role=status]').innerText(), /Neste gjennomgang/);
     await check(page, 'review confirmed');
 
     assert.equal(violations.size, 0, formatViolations(violations));
@@ -264,7 +264,7 @@ describe('the model editor', () => {
       .replace('/nb/fjordvik/', '');
     for (const lang of ['nb', 'nn']) {
       for (const p of [path, `${path}/historikk`, `${path}/forhandsvisning`, demo, `${demo}/forhandsvisning`,
-        'rediger/skjema/ny?skjema=observasjon', 'skjema/tiltaksplan']) {
+        'rediger/skjema/ny?skjema=observasjon', 'skjema/tiltaksplan', 'rediger/sok']) {
         const res = await page.goto(`${origin}/${lang}/fjordvik/${p}`);
         assert.equal(res.status(), 200, p);
         await check(page, `${lang} ${p}`);

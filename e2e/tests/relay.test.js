@@ -81,7 +81,7 @@ describe('the relay log', () => {
   }
 
   async function status(page) {
-    return page.locator('[role=status]').innerText();
+    return page.locator('main [role=status]').innerText();
   }
 
   it('lives from opening to archive, by keyboard, and every page passes axe', { timeout: 300_000 }, async () => {

@@ -84,7 +84,7 @@ describe('signed-in pages', () => {
     await check('a person');
     await page.getByRole('button', { name: 'Lagre roller og tjenester' }).click();
     await page.waitForLoadState('load');
-    assert.match(await page.locator('[role=status]').innerText(), /lagret/);
+    assert.match(await page.locator('main [role=status]').innerText(), /lagret/);
     await check('a person saved');
 
     // Invite an editor; the invitation waits in the outbox, shown by the demo's mail view.
@@ -94,7 +94,7 @@ describe('signed-in pages', () => {
     await page.getByLabel('redaktør').check();
     await page.getByRole('button', { name: 'Send invitasjon' }).click();
     await page.waitForLoadState('load');
-    assert.match(await page.locator('[role=status]').innerText(), /Invitasjonen til ny.redaktor@fjordvik.example er sendt/);
+    assert.match(await page.locator('main [role=status]').innerText(), /Invitasjonen til ny.redaktor@fjordvik.example er sendt/);
     await check('invitation sent');
     await page.goto(`${origin}/nb/demo/e-post`);
     await check('demo mail view');
