@@ -1,4 +1,5 @@
-//! Rate limits on logins, second steps, password resets, invitations and the PDF forms:
+//! Rate limits on logins, second steps, password resets, invitations, the PDF forms and
+//! the editor's Markdown preview:
 //! per client address and per account (or e-mail address, hashed), so that guessing is
 //! slow from one place and against one person, whichever instance answers.
 
@@ -48,6 +49,12 @@ pub const INVITE_PER_ACCOUNT: Limit = Limit {
 pub const PDF_PER_ADDRESS: Limit = Limit {
     prefix: "pdf",
     max: 30,
+    window: Duration::minutes(1),
+};
+/// The editor's live Markdown preview: about one a second while typing, at most.
+pub const MARKDOWN_PER_ACCOUNT: Limit = Limit {
+    prefix: "markdown",
+    max: 120,
     window: Duration::minutes(1),
 };
 

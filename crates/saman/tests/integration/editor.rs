@@ -1114,6 +1114,15 @@ async fn the_markdown_preview_renders_as_the_public_site_for_the_tenants_editors
     let (status, _, _) = preview("/nb/testvik/rediger/markdown", csrf.clone(), long).await;
     assert_eq!(status, 413);
 
+    // A script asking without pause is slowed down.
+    let mut last = 0;
+    for _ in 0..125 {
+        last = preview("/nb/testvik/rediger/markdown", csrf.clone(), "x".into())
+            .await
+            .0;
+    }
+    assert_eq!(last, 429, "at most 120 previews a minute");
+
     let employee = Editor::new(&app, "testvik", "ansatt@testvik.example", Role::Employee).await;
     let (_, start) = employee.get("/nb/testvik/start").await;
     let csrf = hidden(&start, "csrf");

@@ -326,10 +326,20 @@ pub struct MarkdownForm {
 /// A Markdown text as the public site will show it, for the editor's live preview:
 /// the same renderer and rules, with images from the tenant's published attachments.
 pub async fn markdown(
+    State(state): State<AppState>,
     allowed: Editor,
     axum::Form(form): axum::Form<MarkdownForm>,
 ) -> Result<Response, WebError> {
     check_token(&allowed.user.session.csrf_token, &form.csrf)?;
+    // Rendering is work a script could ask for without pause: a limit per account.
+    crate::auth::limits::check_and_count(
+        &state,
+        &[(
+            crate::auth::limits::MARKDOWN_PER_ACCOUNT,
+            allowed.user.account.id.as_str(),
+        )],
+    )
+    .await?;
     if form.text.chars().count() > rules::limits::BODY {
         return Ok(StatusCode::PAYLOAD_TOO_LARGE.into_response());
     }
