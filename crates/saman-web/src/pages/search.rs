@@ -151,7 +151,7 @@ impl SearchCounter {
         let Some(query) = counted_query(query) else {
             return;
         };
-        let month = saman_store::clock::today().to_string()[..7].to_string();
+        let month = this_month();
         let due = {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             let since = *pending.since.get_or_insert_with(std::time::Instant::now);
@@ -189,6 +189,11 @@ impl SearchCounter {
             .map(|((tenant, month, query), (n, empty))| (tenant, month, query, n, empty))
             .collect()
     }
+}
+
+/// The month searches are counted in now, `YYYY-MM`.
+pub fn this_month() -> String {
+    saman_store::clock::today().to_string()[..7].to_string()
 }
 
 /// A query as it is counted: lower case, single spaces; not counted when it is long or

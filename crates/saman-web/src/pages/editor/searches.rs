@@ -63,7 +63,7 @@ pub async fn page(
     let tenant = &allowed.tenant.record.id;
     // This instance's latest searches first, so the page is current.
     state.searches.flush(&state.store).await?;
-    let this_month = saman_store::clock::today().to_string()[..7].to_string();
+    let this_month = crate::pages::search::this_month();
     let mut months = state.store.search_months(tenant).await?;
     if !months.contains(&this_month) {
         months.insert(0, this_month.clone());
