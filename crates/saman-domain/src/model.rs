@@ -45,6 +45,7 @@ macro_rules! keyed_enum {
         }
     };
 }
+pub(crate) use keyed_enum;
 
 keyed_enum! {
     /// The three levels of the model.
@@ -487,7 +488,7 @@ pub fn parse_iso_date(s: &str) -> Option<Date> {
 }
 
 /// `Option<Date>` as `YYYY-MM-DD` or null, for serde.
-mod iso_date_option {
+pub(crate) mod iso_date_option {
     use super::{Date, format_iso_date, parse_iso_date};
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -509,7 +510,7 @@ mod iso_date_option {
 }
 
 /// `Date` as `YYYY-MM-DD`, for serde.
-mod iso_date {
+pub(crate) mod iso_date {
     use super::{Date, format_iso_date, parse_iso_date};
     use serde::{Deserialize, Deserializer, Serializer};
 
