@@ -121,6 +121,9 @@ pub enum Action {
     ReviewContent,
     /// Offer the tenant's model or guides to other tenants, and copy theirs in.
     ShareModel,
+    /// See the figures of the work (aggregates only, small counts protected), export
+    /// them, and see the surveys' results.
+    ViewEvaluation,
     /// Administer the platform and read its audit log.
     ManagePlatform,
 }
@@ -161,6 +164,7 @@ pub fn may(actor: &Actor, action: Action, tenant_id: Option<&str>) -> bool {
         (Action::ViewAudit, Some(t)) => actor.has(Some(t), &[TenantAdmin]),
         (Action::EditContent, Some(t)) => actor.has(Some(t), &[TenantAdmin, Editor]),
         (Action::ShareModel, Some(t)) => actor.has(Some(t), &[TenantAdmin]),
+        (Action::ViewEvaluation, Some(t)) => actor.has(Some(t), &[TenantAdmin, ServiceLeader]),
         (Action::ReviewContent, Some(t)) => {
             actor.has(Some(t), &[TenantAdmin, Editor, ServiceLeader])
         }

@@ -227,6 +227,16 @@ pub fn settings_fields(tenant: &Tenant) -> Vec<Field> {
         None,
         crate::search::synonyms_as_lines(&tenant.search_synonyms),
     );
+    push(
+        "evaluation_threshold",
+        None,
+        tenant.evaluation.threshold.to_string(),
+    );
+    push(
+        "evaluation_public",
+        None,
+        tenant.evaluation.public_figures.join(", "),
+    );
     fields
 }
 

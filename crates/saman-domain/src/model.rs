@@ -171,6 +171,27 @@ pub struct Tenant {
     /// Saman's list (e.g. a local name for a service and its abbreviation).
     #[serde(default)]
     pub search_synonyms: Vec<Vec<String>>,
+    /// How the municipality's figures are shown.
+    #[serde(default)]
+    pub evaluation: EvaluationSettings,
+}
+
+/// How a municipality's figures of its work are shown (see [`crate::evaluation`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EvaluationSettings {
+    /// Counts below this are shown as "under" it.
+    pub threshold: u32,
+    /// The figures (keys of [`crate::evaluation::Figure`]) on the public page.
+    pub public_figures: Vec<String>,
+}
+
+impl Default for EvaluationSettings {
+    fn default() -> EvaluationSettings {
+        EvaluationSettings {
+            threshold: crate::evaluation::DEFAULT_THRESHOLD,
+            public_figures: Vec::new(),
+        }
+    }
 }
 
 /// What the accessibility page says beyond the platform's own statement: when the

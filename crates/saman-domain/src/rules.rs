@@ -678,6 +678,23 @@ pub fn check_tenant(tenant: &Tenant, problems: &mut Vec<ModelProblem>) {
         tenant.search_synonyms.len(),
         limits::LIST,
     );
+    let threshold = crate::evaluation::MIN_THRESHOLD..=crate::evaluation::MAX_THRESHOLD;
+    c.push(
+        None,
+        "evaluation_threshold",
+        (!threshold.contains(&tenant.evaluation.threshold)).then_some(FieldProblem::NotANumber),
+    );
+    for key in &tenant.evaluation.public_figures {
+        c.push(
+            None,
+            "evaluation_public",
+            crate::evaluation::Figure::from_key(key).is_none().then(|| {
+                FieldProblem::UnknownReference {
+                    reference: key.clone(),
+                }
+            }),
+        );
+    }
     for group in &tenant.search_synonyms {
         let malformed = group.len() < 2 || group.iter().any(|t| t.contains(','));
         c.push(

@@ -118,6 +118,11 @@ const MIGRATIONS: &[Migration] = &[
         "counts of searches, and a tenant's own search synonyms",
         "0012_search_counts.sql"
     ),
+    shared!(
+        13,
+        "the figures of evaluation: age bands and the facts kept of purged logs",
+        "0013_evaluation.sql"
+    ),
 ];
 
 impl Store {

@@ -82,14 +82,15 @@ pub(crate) async fn write_tenant(
         "INSERT INTO tenants (id, slug, default_lang, municipality_numbers, primary_colour, contact_email, \
          logo_file_name, logo, model_version, created_at, updated_at, child_welfare_slug, \
          child_welfare_out_of_hours_slug, relay_youth_consent_age, relay_retention_days, relay_privacy_slug, \
-         a11y_date, a11y_statement_url, search_synonyms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+         a11y_date, a11y_statement_url, search_synonyms, evaluation_threshold, evaluation_public) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     } else {
         "UPDATE tenants SET slug = $2, default_lang = $3, municipality_numbers = $4, primary_colour = $5, \
          contact_email = $6, logo_file_name = $7, logo = $8, updated_at = $9, \
          child_welfare_slug = $10, child_welfare_out_of_hours_slug = $11, \
          relay_youth_consent_age = $12, relay_retention_days = $13, relay_privacy_slug = $14, \
-         a11y_date = $15, a11y_statement_url = $16, search_synonyms = $17 WHERE id = $1"
+         a11y_date = $15, a11y_statement_url = $16, search_synonyms = $17, \
+         evaluation_threshold = $18, evaluation_public = $19 WHERE id = $1"
     };
     sqlx::query(sql)
         .bind(&id.0)
@@ -111,6 +112,11 @@ pub(crate) async fn write_tenant(
         .bind(
             serde_json::to_string(&tenant.search_synonyms)
                 .map_err(|e| StoreError::Corrupt(format!("search_synonyms: {e}")))?,
+        )
+        .bind(i64::from(tenant.evaluation.threshold))
+        .bind(
+            serde_json::to_string(&tenant.evaluation.public_figures)
+                .map_err(|e| StoreError::Corrupt(format!("evaluation_public: {e}")))?,
         )
         .execute(&mut *tx)
         .await?;

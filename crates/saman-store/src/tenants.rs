@@ -79,7 +79,7 @@ impl Store {
             "SELECT id, slug, default_lang, municipality_numbers, primary_colour, contact_email, \
              child_welfare_slug, child_welfare_out_of_hours_slug, logo_file_name, \
              relay_youth_consent_age, relay_retention_days, relay_privacy_slug, a11y_date, a11y_statement_url, \
-             search_synonyms FROM tenants WHERE slug = $1",
+             search_synonyms, evaluation_threshold, evaluation_public FROM tenants WHERE slug = $1",
         )
         .bind(slug)
         .fetch_optional(&self.pool)
@@ -117,6 +117,14 @@ impl Store {
             },
             search_synonyms: serde_json::from_str(&row.try_get::<String, _>("search_synonyms")?)
                 .map_err(|e| StoreError::Corrupt(format!("search_synonyms: {e}")))?,
+            evaluation: saman_domain::model::EvaluationSettings {
+                threshold: u32::try_from(row.try_get::<i64, _>("evaluation_threshold")?)
+                    .map_err(|_| StoreError::Corrupt("evaluation_threshold".into()))?,
+                public_figures: serde_json::from_str(
+                    &row.try_get::<String, _>("evaluation_public")?,
+                )
+                .map_err(|e| StoreError::Corrupt(format!("evaluation_public: {e}")))?,
+            },
             text: self.tenant_texts(&id).await?,
             priorities: self.priorities(&id).await?,
             about: self.tenant_about(&id).await?,

@@ -93,27 +93,32 @@ impl Tr {
     }
 
     pub fn date(&self, date: time::Date) -> String {
-        const MONTHS: [&str; 12] = [
-            "januar",
-            "februar",
-            "mars",
-            "april",
-            "mai",
-            "juni",
-            "juli",
-            "august",
-            "september",
-            "oktober",
-            "november",
-            "desember",
-        ];
         format!(
             "{}. {} {}",
             date.day(),
-            MONTHS[date.month() as usize - 1],
+            month_name(date.month()),
             date.year()
         )
     }
+}
+
+/// A month's name, the same in bokmål and nynorsk.
+pub fn month_name(month: time::Month) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ];
+    MONTHS[month as usize - 1]
 }
 
 #[cfg(test)]

@@ -232,6 +232,12 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::admin::reactivate),
         )
         .route("/{lang}/{tenant}/admin/revisjon", get(pages::admin::audit))
+        // The figures of the work: for administrators and service leaders.
+        .route("/{lang}/{tenant}/evaluering", get(pages::evaluation::page))
+        .route(
+            "/{lang}/{tenant}/evaluering.csv",
+            get(pages::evaluation::csv),
+        )
         // Reviews: for editors, and for service leaders of the owning services.
         .route(
             "/{lang}/{tenant}/gjennomgang",

@@ -69,6 +69,8 @@ struct TenantFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     relay_log: Option<RelayLogFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    evaluation: Option<EvaluationFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     accessibility: Option<AccessibilityFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nb: Option<TenantTextFile>,
@@ -96,6 +98,21 @@ struct RelayLogFile {
     retention_days: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     privacy_page: Option<String>,
+}
+
+/// `[evaluation]` in tenant.toml: how the municipality's figures are shown.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvaluationFile {
+    #[serde(default = "default_threshold")]
+    threshold: u32,
+    /// The figures on the public page.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    public: Vec<String>,
+}
+
+fn default_threshold() -> u32 {
+    crate::evaluation::DEFAULT_THRESHOLD
 }
 
 #[derive(Serialize, Deserialize)]
@@ -797,6 +814,13 @@ fn read_tenant<'a>(
         relay,
         accessibility,
         search_synonyms: file.search_synonyms,
+        evaluation: file
+            .evaluation
+            .map(|e| EvaluationSettings {
+                threshold: e.threshold,
+                public_figures: e.public,
+            })
+            .unwrap_or_default(),
         text: ByLang {
             nb: file.nb.map(text_of),
             nn: file.nn.map(text_of),
@@ -1190,6 +1214,10 @@ pub fn write_bundle(bundle: &ModelBundle) -> Vec<SourceFile> {
         child_welfare: tenant.child_welfare.clone(),
         child_welfare_out_of_hours: tenant.child_welfare_out_of_hours.clone(),
         search_synonyms: tenant.search_synonyms.clone(),
+        evaluation: (tenant.evaluation != EvaluationSettings::default()).then(|| EvaluationFile {
+            threshold: tenant.evaluation.threshold,
+            public: tenant.evaluation.public_figures.clone(),
+        }),
         relay_log: (tenant.relay != RelaySettings::default()).then(|| RelayLogFile {
             youth_consent_age: tenant.relay.youth_consent_age,
             retention_days: tenant.relay.retention_days,

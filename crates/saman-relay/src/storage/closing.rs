@@ -306,6 +306,7 @@ impl Relay {
                 .await?
                 .ok_or_else(|| RelayError::Corrupt(format!("the tenant of log {id}")))?;
             let mut tx = self.store.begin_write().await?;
+            super::figures::keep_facts(&mut tx, tenant.id.as_str(), id).await?;
             for table in [
                 "relay_files",
                 "relay_entries",

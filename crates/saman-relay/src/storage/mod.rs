@@ -11,6 +11,7 @@ use crate::{RelayError, Result};
 
 pub mod baton;
 mod closing;
+mod figures;
 pub mod notifications;
 mod rotation;
 
@@ -498,6 +499,16 @@ fn placeholders(first: usize, count: usize) -> String {
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The child's age band when the log is opened, kept plain for the figures.
+fn age_band(child: &Child, today: Date) -> saman_domain::evaluation::AgeBand {
+    use saman_domain::evaluation::AgeBand;
+    if child.pregnant {
+        AgeBand::Pregnant
+    } else {
+        AgeBand::of_age(crate::age::age_on(child.birth_date, today))
+    }
 }
 
 fn now_text() -> String {
@@ -1068,8 +1079,8 @@ impl Relay {
         let mut tx = self.store.begin_write().await?;
         sqlx::query(
             "INSERT INTO relay_logs (id, tenant_id, state, kind, child, child_pid_key, concern, level, \
-             holder_id, holder_service, created_by, created_at, updated_at, revision) \
-             VALUES ($1, $2, 'draft', 'relay', $3, $4, $5, $6, $7, $8, $7, $9, $9, 1)",
+             holder_id, holder_service, created_by, created_at, updated_at, revision, age_band) \
+             VALUES ($1, $2, 'draft', 'relay', $3, $4, $5, $6, $7, $8, $7, $9, $9, 1, $10)",
         )
         .bind(&id)
         .bind(who.tenant.as_str())
@@ -1080,6 +1091,7 @@ impl Relay {
         .bind(&who.account_id)
         .bind(&new.holder_service)
         .bind(&now)
+        .bind(age_band(&child, today).key())
         .execute(&mut *tx)
         .await?;
         for (position, guardian) in guardians.iter().enumerate() {

@@ -120,6 +120,11 @@ permission!(
     "Offer the tenant's model to others and copy theirs in."
 );
 permission!(
+    CanViewEvaluation,
+    Action::ViewEvaluation,
+    "See the figures of the work."
+);
+permission!(
     CanReviewContent,
     Action::ReviewContent,
     "See the items due for review, and confirm them."

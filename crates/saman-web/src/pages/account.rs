@@ -57,6 +57,7 @@ pub async fn start(
         (Action::ViewAudit, "/admin/revisjon", "admin-audit-title"),
         (Action::EditContent, "/rediger", "editor-title"),
         (Action::ReviewContent, "/gjennomgang", "review-title"),
+        (Action::ViewEvaluation, "/evaluering", "evaluation-title"),
     ] {
         if may(&user.actor, action, Some(tenant_id)) {
             links.push(Link {

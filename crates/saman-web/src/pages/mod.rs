@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audience;
 pub mod demo;
 pub mod editor;
+pub mod evaluation;
 pub mod forms;
 pub mod guide;
 pub mod idporten;

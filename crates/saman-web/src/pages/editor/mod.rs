@@ -67,7 +67,7 @@ fn urls<P>(allowed: &Allowed<P>) -> TenantUrls {
 }
 
 /// The item's title in the language asked for, or in the other, or its slug.
-fn title_of(item: &Item, lang: Lang) -> String {
+pub(crate) fn title_of(item: &Item, lang: Lang) -> String {
     item.text
         .pick(lang)
         .map_or_else(|| item.slug.clone(), |p| p.value.title.clone())

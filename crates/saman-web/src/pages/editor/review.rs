@@ -74,7 +74,7 @@ pub struct ReviewQuery {
     nyere: Option<String>,
 }
 
-fn owner_name(states: &[ItemState], owner: Option<&str>, lang: Lang, tr: Tr) -> String {
+pub(crate) fn owner_name(states: &[ItemState], owner: Option<&str>, lang: Lang, tr: Tr) -> String {
     owner
         .and_then(|o| states.iter().find(|s| s.object.slug == o))
         .map_or_else(|| tr.t("review-no-owner"), |s| title_of(&s.object, lang))
@@ -165,9 +165,10 @@ pub async fn page(
     })
 }
 
-fn health(
+/// The model's health, for editors here and for leaders on the figures' page.
+pub(crate) fn health<P>(
     tr: Tr,
-    allowed: &Reviewer,
+    allowed: &Allowed<P>,
     states: &[ItemState],
     guides: &[GuideState],
     today: time::Date,

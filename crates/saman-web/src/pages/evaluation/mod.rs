@@ -1,0 +1,802 @@
+//! The figures of the work, for leaders and administrators: the relay logs' figures per
+//! period (month, term, year) beside the previous period, broken down by BTI level,
+//! service or age band, with charts and their tables; how things stand now; the
+//! model's health; and searches that found nothing. Every figure is an aggregate from
+//! the logs' metadata, small counts protected (`saman_domain::evaluation`). The same
+//! tables download as CSV.
+
+mod chart;
+
+use crate::AppState;
+use crate::auth::access::{Allowed, CanViewEvaluation};
+use crate::error::WebError;
+use crate::i18n::{Tr, month_name};
+use crate::pages::editor::review::{Health, health};
+use crate::pages::editor::title_of;
+use crate::pages::render;
+use crate::urls::TenantUrls;
+use crate::views::{Chrome, Ctx};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use chart::{ChartSeries, bar_chart};
+use saman_domain::evaluation::{
+    Breakdown, Cell, Dashboard, Figure, LogFacts, Period, PeriodKind, Value,
+};
+use saman_store::clock;
+use serde::Deserialize;
+use time::Date;
+
+type Leader = Allowed<CanViewEvaluation>;
+
+/// How many years back the periods go, at most.
+const YEARS_BACK: usize = 10;
+
+#[derive(Deserialize, Default)]
+pub struct FiguresQuery {
+    #[serde(default)]
+    periode: String,
+    #[serde(default)]
+    tid: String,
+    #[serde(default)]
+    inndeling: String,
+}
+
+/// A table, shown on the page and written to the CSV. The first cell of each row is
+/// its header.
+pub struct Table {
+    pub id: String,
+    pub caption: String,
+    pub head: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Said under the table, e.g. why it is withheld.
+    pub note: Option<String>,
+}
+
+pub struct ChartView {
+    /// Drawn by [`chart::bar_chart`], its texts escaped.
+    pub svg: String,
+    pub summary: String,
+}
+
+pub struct Section {
+    pub id: String,
+    pub heading: String,
+    pub intro: Option<String>,
+    /// Where to read more: (address, text).
+    pub link: Option<(String, String)>,
+    pub chart: Option<ChartView>,
+    pub tables: Vec<Table>,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation.html")]
+struct EvaluationPage {
+    chrome: Chrome,
+    intro: String,
+    kinds: Vec<Choice>,
+    periods: Vec<Choice>,
+    breakdowns: Vec<Choice>,
+    csv_href: String,
+    sections: Vec<Section>,
+}
+
+/// What the reader chose, with defaults for what is missing or not understood.
+struct Chosen {
+    period: Period,
+    breakdown: Option<Breakdown>,
+}
+
+fn choose(query: &FiguresQuery, today: Date) -> Chosen {
+    let kind = PeriodKind::from_key(&query.periode).unwrap_or(PeriodKind::Year);
+    let period = Period::from_key(kind, &query.tid)
+        .filter(|p| p.start <= today)
+        .unwrap_or_else(|| Period::containing(kind, today));
+    Chosen {
+        period,
+        breakdown: Breakdown::from_key(&query.inndeling),
+    }
+}
+
+/// The periods to choose from: back to the first log (three years at least).
+fn periods_back(kind: PeriodKind, today: Date, facts: &[LogFacts]) -> Vec<Period> {
+    let earliest = facts
+        .iter()
+        .map(|f| f.opened_on)
+        .min()
+        .unwrap_or(today)
+        .min(today - time::Duration::days(3 * 365));
+    let horizon = today - time::Duration::days(YEARS_BACK as i64 * 365);
+    let earliest = earliest.max(horizon);
+    Period::containing(kind, today)
+        .back(YEARS_BACK * 12)
+        .into_iter()
+        .take_while(|p| p.end > earliest)
+        .collect()
+}
+
+pub fn period_label(tr: Tr, period: Period) -> String {
+    let year = period.start.year();
+    match period.kind {
+        PeriodKind::Month => format!("{} {year}", month_name(period.start.month())),
+        PeriodKind::Term => tr.t1(
+            if period.start.month() == time::Month::January {
+                "evaluation-term-1"
+            } else {
+                "evaluation-term-2"
+            },
+            "year",
+            year.to_string(),
+        ),
+        PeriodKind::Year => year.to_string(),
+    }
+}
+
+/// How figures are worded for one reader.
+struct Words<'a> {
+    tr: Tr,
+    threshold: i64,
+    allowed: &'a Leader,
+}
+
+impl Words<'_> {
+    fn cell(&self, cell: Cell) -> String {
+        match cell {
+            Cell::Shown(n) => n.to_string(),
+            Cell::Under => self.tr.t1("evaluation-under", "n", self.threshold),
+            Cell::Hidden => self.tr.t("evaluation-hidden"),
+        }
+    }
+
+    fn value(&self, value: Value) -> String {
+        match value {
+            Value::Count(cell) => self.cell(cell),
+            Value::Days {
+                median: Some(median),
+                p90: Some(p90),
+                ..
+            } => format!("{median} / {p90}"),
+            Value::Days { n, .. } => self.tr.t1("evaluation-too-few", "n", self.cell(n)),
+            Value::Share(Some(percent)) => format!("{percent} %"),
+            Value::Share(None) => self.tr.t("evaluation-share-hidden"),
+            Value::Withheld => self.tr.t("evaluation-withheld"),
+        }
+    }
+
+    /// The change from `before` to `now`, where both are shown.
+    fn change(&self, figure: Figure, now: Value, before: Value) -> String {
+        let (Some(now), Some(before)) = (now.number(), before.number()) else {
+            return String::new();
+        };
+        let difference = now - before;
+        let signed = match difference {
+            d if d > 0 => format!("+{d}"),
+            d if d < 0 => format!("−{}", -d),
+            _ => "0".to_string(),
+        };
+        if Figure::SHARES.contains(&figure) {
+            self.tr.t1("evaluation-points", "n", signed)
+        } else {
+            signed
+        }
+    }
+
+    fn figure(&self, figure: Figure) -> String {
+        self.tr.t(&format!("evaluation-figure-{}", figure.key()))
+    }
+
+    fn group(&self, breakdown: Breakdown, key: &str) -> String {
+        match breakdown {
+            Breakdown::Level => self.tr.t(&format!("relay-level-{key}")),
+            Breakdown::AgeBand => self.tr.t(&format!("evaluation-age-{key}")),
+            Breakdown::Service => self
+                .allowed
+                .tenant
+                .model
+                .items
+                .iter()
+                .find(|i| i.slug == key)
+                .map_or_else(|| key.to_string(), |i| title_of(i, self.tr.lang)),
+        }
+    }
+}
+
+fn row_of(dashboard: &Dashboard, figure: Figure) -> Option<&saman_domain::evaluation::Row> {
+    dashboard.rows.iter().find(|r| r.figure == figure)
+}
+
+/// The relay logs' figures, as sections of tables and charts.
+fn log_sections(words: &Words, dashboard: &Dashboard) -> Vec<Section> {
+    let tr = words.tr;
+    let this = period_label(tr, dashboard.period);
+    let before = period_label(tr, dashboard.previous);
+    let mut sections = Vec::new();
+
+    let key_rows: Vec<Vec<String>> = dashboard
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                words.figure(r.figure),
+                words.value(r.this),
+                words.value(r.previous),
+                words.change(r.figure, r.this, r.previous),
+            ]
+        })
+        .collect();
+    let charted = [
+        Figure::Opened,
+        Figure::Active,
+        Figure::Closed,
+        Figure::Handovers,
+    ];
+    let series_of = |name: &str, pick: fn(&saman_domain::evaluation::Row) -> Value| ChartSeries {
+        name: name.to_string(),
+        values: charted
+            .iter()
+            .filter_map(|f| row_of(dashboard, *f))
+            .map(|r| (pick(r).number(), words.value(pick(r))))
+            .collect(),
+    };
+    let opened = row_of(dashboard, Figure::Opened);
+    let summary = tr.ta(
+        "evaluation-key-summary",
+        [
+            (
+                "now",
+                opened
+                    .map(|r| words.value(r.this))
+                    .unwrap_or_default()
+                    .into(),
+            ),
+            ("period", this.clone().into()),
+            (
+                "before",
+                opened
+                    .map(|r| words.value(r.previous))
+                    .unwrap_or_default()
+                    .into(),
+            ),
+            ("previous", before.clone().into()),
+        ],
+    );
+    sections.push(Section {
+        id: "logs".into(),
+        heading: tr.t1("evaluation-logs-heading", "period", this.clone()),
+        intro: Some(tr.t("evaluation-logs-intro")),
+        link: None,
+        chart: Some(ChartView {
+            svg: bar_chart(
+                "chart-logs",
+                &summary,
+                &charted.map(|f| words.figure(f)),
+                &[
+                    series_of(&this, |r| r.this),
+                    series_of(&before, |r| r.previous),
+                ],
+            ),
+            summary,
+        }),
+        tables: vec![Table {
+            id: "table-logs".into(),
+            caption: tr.t1("evaluation-logs-caption", "period", this.clone()),
+            head: vec![
+                tr.t("evaluation-figure"),
+                this.clone(),
+                before.clone(),
+                tr.t("evaluation-change"),
+            ],
+            rows: key_rows,
+            note: Some(tr.t("evaluation-days-note")),
+        }],
+    });
+
+    if let Some(series) = &dashboard.series {
+        let shown = series
+            .months
+            .iter()
+            .filter_map(|(m, v)| v.number().map(|n| (m, n)))
+            .max_by_key(|(_, n)| *n);
+        let summary = match shown {
+            Some((month, n)) => tr.ta(
+                "evaluation-series-summary",
+                [
+                    ("period", this.clone().into()),
+                    ("month", period_label(tr, *month).into()),
+                    ("n", n.into()),
+                ],
+            ),
+            None => tr.t1("evaluation-series-none", "period", this.clone()),
+        };
+        let labels: Vec<String> = series
+            .months
+            .iter()
+            .map(|(m, _)| period_label(tr, *m))
+            .collect();
+        sections.push(Section {
+            id: "months".into(),
+            heading: tr.t1("evaluation-series-heading", "period", this.clone()),
+            intro: None,
+            link: None,
+            chart: Some(ChartView {
+                svg: bar_chart(
+                    "chart-months",
+                    &summary,
+                    &labels,
+                    &[ChartSeries {
+                        name: this.clone(),
+                        values: series
+                            .months
+                            .iter()
+                            .map(|(_, v)| (v.number(), words.value(*v)))
+                            .collect(),
+                    }],
+                ),
+                summary,
+            }),
+            tables: vec![Table {
+                id: "table-months".into(),
+                caption: tr.t1("evaluation-series-caption", "period", this.clone()),
+                head: vec![tr.t("evaluation-month"), words.figure(Figure::Opened)],
+                rows: series
+                    .months
+                    .iter()
+                    .zip(&labels)
+                    .map(|((_, v), label)| vec![label.clone(), words.value(*v)])
+                    .collect(),
+                note: None,
+            }],
+        });
+    }
+
+    if let Some((breakdown, groups)) = &dashboard.groups {
+        let by = tr.t(&format!("evaluation-by-{}", breakdown.key()));
+        let head: Vec<String> = std::iter::once(by.clone())
+            .chain(Figure::by_group().map(|f| words.figure(f)))
+            .collect();
+        let totals = |pick: fn(&saman_domain::evaluation::Row) -> Value| -> Vec<String> {
+            std::iter::once(tr.t("evaluation-all"))
+                .chain(Figure::by_group().map(|f| {
+                    row_of(dashboard, f)
+                        .map(|r| words.value(pick(r)))
+                        .unwrap_or_default()
+                }))
+                .collect()
+        };
+        let table = |id: &str,
+                     period: &str,
+                     values: fn(&saman_domain::evaluation::GroupRow) -> &Vec<Value>,
+                     total: Vec<String>| Table {
+            id: id.into(),
+            caption: tr.ta(
+                "evaluation-groups-caption",
+                [
+                    ("by", by.clone().into()),
+                    ("period", period.to_string().into()),
+                ],
+            ),
+            head: head.clone(),
+            rows: groups
+                .iter()
+                .map(|g| {
+                    std::iter::once(words.group(*breakdown, &g.group))
+                        .chain(values(g).iter().map(|v| words.value(*v)))
+                        .collect()
+                })
+                .chain(std::iter::once(total))
+                .collect(),
+            note: None,
+        };
+        let names: Vec<String> = groups
+            .iter()
+            .map(|g| words.group(*breakdown, &g.group))
+            .collect();
+        let opened = |values: fn(&saman_domain::evaluation::GroupRow) -> &Vec<Value>,
+                      name: &str| ChartSeries {
+            name: name.to_string(),
+            values: groups
+                .iter()
+                .map(|g| (values(g)[0].number(), words.value(values(g)[0])))
+                .collect(),
+        };
+        let most = groups
+            .iter()
+            .zip(&names)
+            .filter_map(|(g, name)| g.this[0].number().map(|n| (name, n)))
+            .max_by_key(|(_, n)| *n);
+        let summary = match most {
+            Some((name, n)) => tr.ta(
+                "evaluation-groups-summary",
+                [
+                    ("by", by.clone().into()),
+                    ("period", this.clone().into()),
+                    ("group", name.clone().into()),
+                    ("n", n.into()),
+                ],
+            ),
+            None => tr.ta(
+                "evaluation-groups-none",
+                [("by", by.clone().into()), ("period", this.clone().into())],
+            ),
+        };
+        sections.push(Section {
+            id: "groups".into(),
+            heading: tr.t1("evaluation-groups-heading", "by", by.clone()),
+            intro: Some(tr.t("evaluation-groups-intro")),
+            link: None,
+            chart: Some(ChartView {
+                svg: bar_chart(
+                    "chart-groups",
+                    &summary,
+                    &names,
+                    &[opened(|g| &g.this, &this), opened(|g| &g.previous, &before)],
+                ),
+                summary,
+            }),
+            tables: vec![
+                table("table-groups", &this, |g| &g.this, totals(|r| r.this)),
+                table(
+                    "table-groups-previous",
+                    &before,
+                    |g| &g.previous,
+                    totals(|r| r.previous),
+                ),
+            ],
+        });
+    }
+
+    let mut reasons = Table {
+        id: "table-reasons".into(),
+        caption: tr.t1("evaluation-reasons-caption", "period", this.clone()),
+        head: vec![tr.t("evaluation-reason"), tr.t("evaluation-count")],
+        rows: Vec::new(),
+        note: None,
+    };
+    match &dashboard.reasons {
+        Some(rows) => {
+            reasons.rows = rows
+                .iter()
+                .map(|(key, cell)| {
+                    let label = if key.is_empty() {
+                        tr.t("evaluation-reason-unknown")
+                    } else {
+                        tr.t(&format!("relay-close-{key}"))
+                    };
+                    vec![label, words.cell(*cell)]
+                })
+                .collect();
+            if rows.is_empty() {
+                reasons.note = Some(tr.t("evaluation-none-closed"));
+            }
+        }
+        None => reasons.note = Some(tr.t("evaluation-withheld-note")),
+    }
+    let now = &dashboard.now;
+    sections.push(Section {
+        id: "now".into(),
+        heading: tr.t("evaluation-now-heading"),
+        intro: None,
+        link: None,
+        chart: None,
+        tables: vec![
+            Table {
+                id: "table-now".into(),
+                caption: tr.t("evaluation-now-caption"),
+                head: vec![tr.t("evaluation-figure"), tr.t("evaluation-count")],
+                rows: vec![
+                    vec![tr.t("evaluation-now-active"), words.cell(now.active)],
+                    vec![tr.t("evaluation-now-overdue"), words.cell(now.overdue)],
+                    vec![
+                        tr.t("evaluation-now-pending"),
+                        words.cell(now.pending_handovers),
+                    ],
+                ],
+                note: None,
+            },
+            reasons,
+        ],
+    });
+    sections
+}
+
+/// The model's own health: reviews past due per owner, and the checks' counts.
+fn health_section(tr: Tr, health: Health, review_href: String) -> Section {
+    let mut owners = Table {
+        id: "table-past-due".into(),
+        caption: tr.t("evaluation-past-due-caption"),
+        head: vec![tr.t("evaluation-owner"), tr.t("evaluation-count")],
+        rows: health
+            .past_due_by_owner
+            .into_iter()
+            .map(|(owner, n)| vec![owner, n.to_string()])
+            .collect(),
+        note: None,
+    };
+    if owners.rows.is_empty() {
+        owners.note = Some(tr.t("evaluation-past-due-none"));
+    }
+    Section {
+        id: "model".into(),
+        heading: tr.t("evaluation-model-heading"),
+        intro: Some(tr.t("evaluation-model-intro")),
+        link: Some((review_href, tr.t("evaluation-model-link"))),
+        chart: None,
+        tables: vec![
+            owners,
+            Table {
+                id: "table-health".into(),
+                caption: tr.t("evaluation-health-caption"),
+                head: vec![tr.t("evaluation-check"), tr.t("evaluation-count")],
+                rows: health
+                    .lists
+                    .into_iter()
+                    .map(|(check, found)| vec![check, found.len().to_string()])
+                    .collect(),
+                note: None,
+            },
+        ],
+    }
+}
+
+/// Searches, and searches that found nothing, in the period and the one before.
+async fn search_section(
+    state: &AppState,
+    tr: Tr,
+    allowed: &Leader,
+    dashboard: &Dashboard,
+) -> Result<Section, WebError> {
+    state.searches.flush(&state.store).await?;
+    let mut totals = Vec::new();
+    for period in [dashboard.period, dashboard.previous] {
+        let (mut searches, mut empty) = (0, 0);
+        for month in period.months() {
+            for c in state
+                .store
+                .search_counts(&allowed.tenant.record.id, &month.key())
+                .await?
+            {
+                searches += c.searches;
+                empty += c.without_results;
+            }
+        }
+        totals.push((searches, empty));
+    }
+    Ok(Section {
+        id: "searches".into(),
+        heading: tr.t("evaluation-searches-heading"),
+        intro: Some(tr.t("evaluation-searches-intro")),
+        link: None,
+        chart: None,
+        tables: vec![Table {
+            id: "table-searches".into(),
+            caption: tr.t("evaluation-searches-caption"),
+            head: vec![
+                tr.t("evaluation-figure"),
+                period_label(tr, dashboard.period),
+                period_label(tr, dashboard.previous),
+            ],
+            rows: vec![
+                vec![
+                    tr.t("evaluation-searches"),
+                    totals[0].0.to_string(),
+                    totals[1].0.to_string(),
+                ],
+                vec![
+                    tr.t("evaluation-searches-empty"),
+                    totals[0].1.to_string(),
+                    totals[1].1.to_string(),
+                ],
+            ],
+            note: None,
+        }],
+    })
+}
+
+/// Everything the page and the CSV show.
+async fn sections(
+    state: &AppState,
+    allowed: &Leader,
+    query: &FiguresQuery,
+) -> Result<(Chosen, Vec<LogFacts>, Vec<Section>), WebError> {
+    let tr = Tr::new(allowed.lang);
+    let today = clock::today();
+    let chosen = choose(query, today);
+    let relay = saman_relay::Relay::new(state.store.clone());
+    let facts = relay
+        .evaluation_facts(&allowed.tenant.record.id)
+        .await
+        .map_err(|e| WebError::Internal(format!("figures: {e}")))?;
+    let threshold = allowed.tenant.record.tenant.evaluation.threshold;
+    let dashboard = Dashboard::compute(&facts, chosen.period, chosen.breakdown, threshold, today);
+    let words = Words {
+        tr,
+        threshold: dashboard.threshold,
+        allowed,
+    };
+    let mut sections = log_sections(&words, &dashboard);
+    let tenant_id = &allowed.tenant.record.id;
+    let states = state.store.editable_items(tenant_id).await?;
+    let guides = state
+        .store
+        .editable::<saman_domain::Guide>(tenant_id)
+        .await?;
+    let urls = TenantUrls::new(allowed.lang, &allowed.tenant.record.tenant.slug);
+    sections.push(health_section(
+        tr,
+        health(tr, allowed, &states, &guides, today),
+        urls.at("/gjennomgang"),
+    ));
+    sections.push(search_section(state, tr, allowed, &dashboard).await?);
+    Ok((chosen, facts, sections))
+}
+
+fn query_string(period: Period, breakdown: Option<Breakdown>) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("periode", period.kind.key());
+    q.append_pair("tid", &period.key());
+    if let Some(b) = breakdown {
+        q.append_pair("inndeling", b.key());
+    }
+    q.finish()
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    allowed: Leader,
+    Query(query): Query<FiguresQuery>,
+) -> Result<Html<String>, WebError> {
+    let lang = allowed.lang;
+    let tr = Tr::new(lang);
+    let today = clock::today();
+    let (chosen, facts, sections) = sections(&state, &allowed, &query).await?;
+    let urls = TenantUrls::new(lang, &allowed.tenant.record.tenant.slug);
+    let kinds = PeriodKind::ALL
+        .into_iter()
+        .map(|k| Choice {
+            value: k.key().into(),
+            label: tr.t(&format!("evaluation-kind-{}", k.key())),
+            selected: k == chosen.period.kind,
+        })
+        .collect();
+    let periods = periods_back(chosen.period.kind, today, &facts)
+        .into_iter()
+        .map(|p| Choice {
+            value: p.key(),
+            label: period_label(tr, p),
+            selected: p == chosen.period,
+        })
+        .collect();
+    let breakdowns = std::iter::once(Choice {
+        value: String::new(),
+        label: tr.t("evaluation-by-none"),
+        selected: chosen.breakdown.is_none(),
+    })
+    .chain(Breakdown::ALL.into_iter().map(|b| Choice {
+        value: b.key().into(),
+        label: tr.t(&format!("evaluation-by-{}", b.key())),
+        selected: chosen.breakdown == Some(b),
+    }))
+    .collect();
+    render(EvaluationPage {
+        chrome: Chrome::tenant(
+            lang,
+            tr.t("evaluation-title"),
+            &ctx,
+            &allowed.tenant.record,
+            "",
+        ),
+        intro: tr.t1(
+            "evaluation-intro",
+            "n",
+            i64::from(allowed.tenant.record.tenant.evaluation.threshold),
+        ),
+        kinds,
+        periods,
+        breakdowns,
+        csv_href: format!(
+            "{}?{}",
+            urls.at("/evaluering.csv"),
+            query_string(chosen.period, chosen.breakdown)
+        ),
+        sections,
+    })
+}
+
+/// One CSV field: quoted when it holds the separator, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// The tables as CSV: separated by semicolons (what spreadsheets in Norway expect),
+/// with a byte order mark so they read it as UTF-8; each table after its caption.
+fn csv_of(sections: &[Section]) -> String {
+    let mut out = String::from("\u{feff}");
+    for table in sections.iter().flat_map(|s| &s.tables) {
+        out.push_str(&csv_field(&table.caption));
+        out.push_str("\r\n");
+        for row in std::iter::once(&table.head).chain(&table.rows) {
+            let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+            out.push_str(&fields.join(";"));
+            out.push_str("\r\n");
+        }
+        if let Some(note) = &table.note {
+            out.push_str(&csv_field(note));
+            out.push_str("\r\n");
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    allowed: Leader,
+    Query(query): Query<FiguresQuery>,
+) -> Result<Response, WebError> {
+    let (chosen, _, sections) = sections(&state, &allowed, &query).await?;
+    let name = format!(
+        "saman-tal-{}-{}.csv",
+        allowed.tenant.record.tenant.slug,
+        chosen.period.key()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        csv_of(&sections),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_it() {
+        assert_eq!(csv_field("12"), "12");
+        assert_eq!(csv_field("a;b"), "\"a;b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn unknown_choices_fall_back() {
+        let today = time::macros::date!(2026 - 11 - 20);
+        let chosen = choose(
+            &FiguresQuery {
+                periode: "x".into(),
+                tid: "2031".into(),
+                inndeling: "y".into(),
+            },
+            today,
+        );
+        assert_eq!(chosen.period.key(), "2026");
+        assert!(chosen.breakdown.is_none());
+        let chosen = choose(
+            &FiguresQuery {
+                periode: "maned".into(),
+                tid: "2025-03".into(),
+                inndeling: "alder".into(),
+            },
+            today,
+        );
+        assert_eq!(chosen.period.key(), "2025-03");
+        assert_eq!(chosen.breakdown, Some(Breakdown::AgeBand));
+    }
+}
