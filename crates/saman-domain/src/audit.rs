@@ -42,6 +42,8 @@ pub enum AuditAction {
     RelayAccessLogRead,
     RelayPurged,
     RelayDenied,
+    /// Fictional relay log history was written into a demo tenant.
+    DemoHistoryGenerated,
     ContentSaved,
     ContentRestored,
     ContentPublished,
@@ -56,7 +58,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 47] = [
+    pub const ALL: [AuditAction; 48] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -95,6 +97,7 @@ impl AuditAction {
         AuditAction::RelayAccessLogRead,
         AuditAction::RelayPurged,
         AuditAction::RelayDenied,
+        AuditAction::DemoHistoryGenerated,
         AuditAction::ContentSaved,
         AuditAction::ContentRestored,
         AuditAction::ContentPublished,
@@ -146,6 +149,7 @@ impl AuditAction {
             AuditAction::RelayAccessLogRead => "relay-access-log-read",
             AuditAction::RelayPurged => "relay-purged",
             AuditAction::RelayDenied => "relay-denied",
+            AuditAction::DemoHistoryGenerated => "demo-history-generated",
             AuditAction::ContentSaved => "content-saved",
             AuditAction::ContentRestored => "content-restored",
             AuditAction::ContentPublished => "content-published",

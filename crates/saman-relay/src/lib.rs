@@ -12,6 +12,7 @@ pub mod bench_data;
 pub mod consent;
 pub mod consent_form;
 pub mod content;
+pub mod demo_history;
 pub mod pid;
 pub mod policy;
 pub mod seal;

@@ -87,6 +87,22 @@ pub enum Command {
     /// Delete the closed relay logs whose retention period has ended (the server also
     /// does this once a day). Each deletion is audited, without the log's data.
     Purge,
+    /// Write clearly fictional relay log history into a demo tenant, so the figures of
+    /// evaluation show something. Refuses any tenant that is not one of the demo's.
+    DemoHistory {
+        /// The demo tenant's slug.
+        #[arg(long, default_value = "fjordvik")]
+        tenant: String,
+        /// How many logs.
+        #[arg(long, default_value_t = 400)]
+        logs: usize,
+        /// Over how many years back.
+        #[arg(long, default_value_t = 3)]
+        years: i64,
+        /// The random generator's seed, to repeat a run.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The platform's secret key: make a new one, or seal everything again under it.
     Keys {
         #[command(subcommand)]
@@ -251,6 +267,22 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
             println!(
                 "Forseglet på nytt med gjeldende nøkkel: {accounts} verdi(er) i kontoer, \
                  {relay} verdi(er) i stafettlogger."
+            );
+        }
+        Command::DemoHistory {
+            tenant,
+            logs,
+            years,
+            seed,
+        } => {
+            let store = connect(&settings).await?;
+            if !(1..=20_000).contains(&logs) || !(1..=10).contains(&years) {
+                bail!("--logs må være 1–20000 og --years 1–10");
+            }
+            let made = crate::demo::history(&store, &tenant, logs, years, seed).await?;
+            println!(
+                "{tenant}: {} fiktive logger med {} oppføringer over {years} år; {} eldre enn oppbevaringstiden er slettet, og bare tallene om dem er beholdt.",
+                made.logs, made.entries, made.purged
             );
         }
         Command::Purge => {

@@ -246,6 +246,51 @@ async fn demo_requester(
     Ok(relay.requester(&actor, tenant, "demo").await?)
 }
 
+/// Writes fictional relay log history into the demo tenant `slug` (see
+/// `saman_relay::demo_history`). Refuses a tenant that is not the demo's: its slug must
+/// be a demo model's, and it must have the demo's employee.
+pub async fn history(
+    store: &Store,
+    slug: &str,
+    logs: usize,
+    years: i64,
+    seed: u64,
+) -> anyhow::Result<saman_relay::demo_history::History> {
+    let refuse =
+        || anyhow::anyhow!("«{slug}» er ikke en demokommune; fiktiv historikk lages bare i demoen");
+    if !slugs().iter().any(|s| s == slug) {
+        return Err(refuse());
+    }
+    let tenant = store.tenant_by_slug(slug).await?.ok_or_else(refuse)?;
+    let (_, email, _, _, services) = DEMO_PEOPLE
+        .iter()
+        .find(|(t, _, _, role, _)| *t == Some(slug) && *role == Role::Employee)
+        .ok_or_else(refuse)?;
+    let account = store.account_by_email(email).await?.ok_or_else(refuse)?;
+    if !store
+        .grants(&account.id)
+        .await?
+        .iter()
+        .any(|g| g.tenant_id.as_deref() == Some(tenant.id.as_str()))
+    {
+        return Err(refuse());
+    }
+    let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
+    let relay = Relay::new(store.clone());
+    Ok(saman_relay::demo_history::generate(
+        &relay,
+        store,
+        &tenant.id,
+        &account.id,
+        &services,
+        logs,
+        years,
+        tenant.tenant.relay.retention_days,
+        seed,
+    )
+    .await?)
+}
+
 /// Checks that a demo change went through.
 fn done(change: Change, what: &str) -> anyhow::Result<()> {
     match change {

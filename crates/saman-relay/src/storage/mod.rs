@@ -502,7 +502,7 @@ fn placeholders(first: usize, count: usize) -> String {
 }
 
 /// The child's age band when the log is opened, kept plain for the figures.
-fn age_band(child: &Child, today: Date) -> saman_domain::evaluation::AgeBand {
+pub(crate) fn age_band(child: &Child, today: Date) -> saman_domain::evaluation::AgeBand {
     use saman_domain::evaluation::AgeBand;
     if child.pregnant {
         AgeBand::Pregnant

@@ -532,6 +532,7 @@ audit-action-relay-closed = stafettlogg avsluttet
 audit-action-relay-file-read = fil i stafettlogg lest
 audit-action-relay-access-log-read = tilgangslogg lest
 audit-action-relay-purged = stafettlogg slettet
+audit-action-demo-history-generated = fiktiv historikk laget for demoen
 audit-action-relay-denied = tilgang til stafettlogg avvist
 audit-action-content-saved = innhold lagret
 audit-action-content-restored = tidligere versjon gjenopprettet

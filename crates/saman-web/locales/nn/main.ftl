@@ -532,6 +532,7 @@ audit-action-relay-closed = stafettlogg avslutta
 audit-action-relay-file-read = fil i stafettlogg lesen
 audit-action-relay-access-log-read = tilgangslogg lesen
 audit-action-relay-purged = stafettlogg sletta
+audit-action-demo-history-generated = fiktiv historikk laga for demoen
 audit-action-relay-denied = tilgang til stafettlogg avvist
 audit-action-content-saved = innhald lagra
 audit-action-content-restored = tidlegare versjon gjenoppretta

@@ -49,6 +49,10 @@ impl Editor<'_> {
         }
     }
 
+    pub(crate) fn cookie(&self) -> &str {
+        &self.cookie
+    }
+
     pub(crate) async fn get(&self, path: &str) -> (u16, String) {
         let r = self
             .client

@@ -6,6 +6,7 @@
 
 mod common;
 mod editor;
+mod evaluation;
 mod form_wording;
 mod forms;
 mod guide;

@@ -383,6 +383,16 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
         ("GET", "/nn/{t}/rediger/sok", vec!["tenant-admin", "editor"]),
         (
             "GET",
+            "/nb/{t}/evaluering",
+            vec!["tenant-admin", "service-leader"],
+        ),
+        (
+            "GET",
+            "/nn/{t}/evaluering.csv",
+            vec!["tenant-admin", "service-leader"],
+        ),
+        (
+            "GET",
             "/nn/{t}/gjennomgang",
             vec!["tenant-admin", "editor", "service-leader"],
         ),
