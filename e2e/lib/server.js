@@ -173,5 +173,12 @@ async function startOnce(bin, port, importDirs) {
     cleanup();
   }
 
-  return { origin, port, stop, output: () => out };
+  /** Runs a saman command on this server's database (e.g. demo-history). */
+  function run(args) {
+    const result = spawnSync(bin, ['--database-url', database, ...args], { cwd: dir, env, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`saman ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
+    return result.stdout;
+  }
+
+  return { origin, port, stop, run, output: () => out };
 }

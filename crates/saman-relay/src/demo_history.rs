@@ -246,7 +246,7 @@ pub async fn generate(
                 )
                 .await?;
             // Three in four evaluated, most of them by the date.
-            let evaluated = evaluate_on - Duration::days(7) + Duration::days(rng.below(30) as i64);
+            let evaluated = evaluate_on - Duration::days(14) + Duration::days(rng.below(24) as i64);
             if rng.below(4) > 0 && evaluated <= last {
                 w.entry(
                     &Content::Evaluation {

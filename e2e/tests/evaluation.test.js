@@ -1,0 +1,91 @@
+// The figures of the work as a leader uses them: after `saman demo-history`, the
+// dashboard shows three years, each figure beside the previous period, small counts as
+// "under 5", charts with their tables; chosen by keyboard; the CSV downloads; every
+// page passes axe in bokmål and nynorsk.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { formatViolations, launchBrowser, runAxe } from '../lib/browser.js';
+import { startServer } from '../lib/server.js';
+import { totp } from '../lib/totp.js';
+
+const PASSWORD = 'demo-passord-saman';
+
+describe('evaluation', () => {
+  let server;
+  let browser;
+  const violations = new Map();
+
+  before(async () => {
+    server = await startServer();
+    const out = server.run(['demo-history', '--logs', '400']);
+    assert.match(out, /400 fiktive logger/);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function check(label) {
+    const found = await runAxe(browser.page);
+    if (found.length) violations.set(`${label} ${browser.page.url()}`, found);
+  }
+
+  it('shows a leader three years of figures, by keyboard, with charts, tables and CSV', { timeout: 180_000 }, async () => {
+    const { page } = browser;
+    await page.goto(`${server.origin}/nb/fjordvik/logg-inn`);
+    await page.getByLabel('E-postadresse').fill('leder@fjordvik.example');
+    await page.getByLabel('Passord').fill(PASSWORD);
+    await page.getByLabel('Passord').press('Enter');
+    await page.waitForURL(/\/logg-inn\/totrinn$/);
+    const secret = (await page.locator('.totp-secret').innerText()).trim();
+    await page.getByRole('textbox', { name: 'Kode' }).fill(totp(secret));
+    await page.getByRole('textbox', { name: 'Kode' }).press('Enter');
+    await page.getByRole('link', { name: 'Jeg har tatt vare på kodene' }).click();
+    await page.waitForURL(/\/nb\/fjordvik\/start$/);
+
+    // From the start page to the figures, by keyboard.
+    await page.getByRole('link', { name: 'Tall om arbeidet' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/nb\/fjordvik\/evaluering$/);
+    await check('dashboard');
+    const table = page.locator('#table-logs');
+    const year = new Date().getFullYear();
+    assert.match(await table.locator('thead').innerText(), new RegExp(`${year}[\\s\\S]*${year - 1}`));
+    assert.match(await table.innerText(), /Logger opprettet\s+\d+\s+\d+/);
+    assert.equal(await page.locator('svg.chart[role=img]').count() >= 2, true);
+
+    // A term, broken down by BTI level: chosen with the keyboard alone.
+    await page.getByLabel('Periode', { exact: true }).focus();
+    await page.keyboard.press('ArrowUp'); // from År to Halvår
+    await page.getByLabel('Inndeling').focus();
+    await page.keyboard.press('ArrowDown'); // BTI-nivå
+    await page.getByRole('button', { name: 'Vis tallene' }).focus();
+    await Promise.all([page.waitForURL(/periode=termin/), page.keyboard.press('Enter')]);
+    assert.match(page.url(), /inndeling=niva/);
+    const groups = page.locator('#table-groups');
+    assert.match(await groups.innerText(), /Nivå 1[\s\S]*Nivå 2[\s\S]*Nivå 3[\s\S]*Alle/);
+    await check('dashboard by level');
+
+    // A month, where small counts show as "under 5".
+    await page.goto(`${server.origin}/nb/fjordvik/evaluering?periode=maned&inndeling=alder`);
+    assert.match(await page.locator('main').innerText(), /under 5/);
+    await check('dashboard by month and age');
+
+    // The CSV of what is shown.
+    const link = page.getByRole('link', { name: 'Last ned tabellene (CSV)' });
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    assert.match(download.suggestedFilename(), /^saman-tal-fjordvik-\d{4}-\d{2}\.csv$/);
+
+    for (const path of ['evaluering', 'evaluering?periode=ar&inndeling=teneste']) {
+      await page.goto(`${server.origin}/nn/fjordvik/${path}`);
+      await check(`nn ${path}`);
+    }
+    assert.match(await page.locator('h1').innerText(), /Tal om arbeidet/);
+  });
+
+  it('has no accessibility violations', () => {
+    assert.equal(violations.size, 0, formatViolations(violations));
+  });
+});
