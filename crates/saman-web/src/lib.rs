@@ -549,6 +549,10 @@ fn public_routes() -> Router<AppState> {
         .route("/{lang}/{tenant}/tidslinje", get(pages::tenant::timeline))
         .route("/{lang}/{tenant}/om", get(pages::tenant::about))
         .route(
+            "/{lang}/{tenant}/om-arbeidet",
+            get(pages::evaluation::public::page),
+        )
+        .route(
             "/{lang}/{tenant}/tilgjengelighet",
             get(pages::tenant::accessibility),
         )

@@ -105,6 +105,8 @@ pub struct TenantChrome {
     pub has_logo: bool,
     pub colour: Option<String>,
     pub contact_email: Option<Linked>,
+    /// Whether the tenant publishes figures of its work ("how we work").
+    pub publishes_figures: bool,
 }
 
 pub struct NavLink {
@@ -215,6 +217,7 @@ impl Chrome {
             has_logo: record.has_logo,
             colour: tenant.primary_colour.clone(),
             contact_email: tenant.contact_email.as_deref().map(Linked::email),
+            publishes_figures: !tenant.evaluation.public_figures.is_empty(),
         });
         chrome.home_href = base;
         // On a tenant's pages, the account and logout of this tenant's site.

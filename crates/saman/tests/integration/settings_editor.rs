@@ -13,6 +13,7 @@ crate::on_both_backends!(
     bad_settings_come_back_kept_and_only_administrators_set_relay_rules,
     the_logo_is_uploaded_checked_and_removed,
     the_tenants_search_synonyms_are_edited_and_searched,
+    an_administrator_publishes_figures_on_the_public_page,
 );
 
 async fn settings(app: &TestApp) -> SettingsState {
@@ -27,10 +28,16 @@ async fn settings(app: &TestApp) -> SettingsState {
 /// Every field of the settings form as the page filled it in.
 fn form_of(page: &str) -> Vec<(String, String)> {
     let mut form = Vec::new();
-    let input = regex_lite(page, r#"<input [^>]*name="([^"]+)"[^>]*value="([^"]*)""#);
-    for (name, value) in input {
-        if !name.starts_with("priority-remove") {
-            form.push((name, html_unescape(&value)));
+    let tags = regex::Regex::new(r#"<input [^>]*>"#).unwrap();
+    for tag in tags.find_iter(page).map(|m| m.as_str()) {
+        // A checkbox is sent only when checked.
+        if tag.contains("type=\"checkbox\"") && !tag.contains(" checked") {
+            continue;
+        }
+        for (name, value) in regex_lite(tag, r#"name="([^"]+)"[^>]*value="([^"]*)""#) {
+            if !name.starts_with("priority-remove") {
+                form.push((name, html_unescape(&value)));
+            }
         }
     }
     for (name, value) in regex_lite(
@@ -400,6 +407,97 @@ async fn the_tenants_search_synonyms_are_edited_and_searched(backend: Backend) {
     assert!(
         found(page),
         "published, the tenant's synonym finds the health station"
+    );
+}
+
+async fn an_administrator_publishes_figures_on_the_public_page(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let public = format!("{}/nb/testvik/om-arbeidet", app.base);
+    assert_eq!(
+        reqwest::get(&public).await.unwrap().status(),
+        404,
+        "nothing published yet"
+    );
+    let before = settings(&app).await;
+    let href = format!("/nb/testvik/rediger/innstillinger/{}", before.id);
+
+    // An editor sees neither the threshold nor the figures, and cannot set them.
+    let editor = Editor::new(&app, "testvik", "redaktor@testvik.example", Role::Editor).await;
+    let (_, page) = editor.get(&href).await;
+    assert!(!page.contains("name=\"evaluation_public\""));
+    let mut form = form_of(&page);
+    set(&mut form, "evaluation_threshold", "3");
+    form.push(("evaluation_public".into(), "opened".into()));
+    let (status, body, _) = editor.post(&href, &form).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(
+        settings(&app).await.object.evaluation,
+        before.object.evaluation
+    );
+
+    let admin = Editor::new(&app, "testvik", "admin@testvik.example", Role::TenantAdmin).await;
+    let (_, page) = admin.get(&href).await;
+    let mut form = form_of(&page);
+    set(&mut form, "evaluation_threshold", "2");
+    form.push(("evaluation_public".into(), "voice-share".into()));
+    form.push(("evaluation_public".into(), "opened".into()));
+    let (status, body, _) = admin.post(&href, &form).await;
+    assert_eq!(status, 422, "a threshold under 3 is refused");
+    assert!(body.contains("href=\"#evaluation_threshold\""), "{body}");
+    assert!(
+        body.contains("value=\"opened\" checked"),
+        "the choice is kept"
+    );
+    set(&mut form, "evaluation_threshold", "6");
+    let (status, body, _) = admin.post(&href, &form).await;
+    assert_eq!(status, 303, "{body}");
+    let saved = settings(&app).await;
+    assert_eq!(saved.object.evaluation.threshold, 6);
+    assert_eq!(
+        saved.object.evaluation.public_figures,
+        ["opened", "voice-share"]
+    );
+    assert_eq!(
+        reqwest::get(&public).await.unwrap().status(),
+        404,
+        "a draft is not public"
+    );
+
+    let csrf = hidden(&page_of(&admin, &href).await, "csrf");
+    let (status, _, _) = admin
+        .post(
+            &format!("{href}/publiser"),
+            &[
+                ("csrf".into(), csrf),
+                ("version".into(), saved.head.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let page = reqwest::get(&public).await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("<h1 class=\"ds-heading\" data-size=\"xl\">Slik jobber vi</h1>"),
+        "{page}"
+    );
+    assert!(page.contains("Logger opprettet") && page.contains("barnets stemme"));
+    assert!(page.contains("under 6"), "the tenant's threshold: {page}");
+    assert!(!page.contains("Aktive logger</th>"), "only what was chosen");
+    let nn = reqwest::get(format!("{}/nn/testvik/om-arbeidet", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(nn.contains("Slik jobbar vi"));
+    let home = reqwest::get(format!("{}/nb/testvik", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("href=\"/nb/testvik/om-arbeidet\""),
+        "linked from every page"
     );
 }
 

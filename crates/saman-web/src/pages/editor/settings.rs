@@ -150,6 +150,10 @@ pub struct SettingsInput {
     pub statement_url: String,
     /// The search synonyms, one group per line.
     pub synonyms: String,
+    /// Counts below this are shown as "under" it in the figures.
+    pub threshold: String,
+    /// The figures (keys) on the public page.
+    pub public_figures: Vec<String>,
     pub priorities: Vec<PriorityInput>,
     pub base: String,
     pub comment: String,
@@ -176,6 +180,8 @@ impl SettingsInput {
                 .unwrap_or_default(),
             statement_url: optional(&tenant.accessibility.statement_url),
             synonyms: saman_domain::search::synonyms_as_lines(&tenant.search_synonyms),
+            threshold: tenant.evaluation.threshold.to_string(),
+            public_figures: tenant.evaluation.public_figures.clone(),
             priorities: tenant
                 .priorities
                 .iter()
@@ -247,6 +253,8 @@ impl SettingsInput {
                 ("accessibility_date", None) => input.a11y_date = value.trim().to_string(),
                 ("statement_url", None) => input.statement_url = value.trim().to_string(),
                 ("search_synonyms", None) => input.synonyms = value.replace("\r\n", "\n"),
+                ("evaluation_threshold", None) => input.threshold = value.trim().to_string(),
+                ("evaluation_public", None) => input.public_figures.push(value),
                 ("base", None) => input.base = value,
                 ("comment", None) => input.comment = value,
                 ("csrf", None) => input.csrf = value,
@@ -343,6 +351,16 @@ impl SettingsInput {
                 }
                 _ => push("retention_days", FieldProblem::NotANumber),
             }
+            let thresholds = evaluation::MIN_THRESHOLD..=evaluation::MAX_THRESHOLD;
+            match self.threshold.parse::<u32>() {
+                Ok(n) if thresholds.contains(&n) => tenant.evaluation.threshold = n,
+                _ => push("evaluation_threshold", FieldProblem::NotANumber),
+            }
+            // In the figures' own order, each once.
+            tenant.evaluation.public_figures = evaluation::Figure::all()
+                .map(|f| f.key().to_string())
+                .filter(|k| self.public_figures.contains(k))
+                .collect();
         }
         let mut text = ByLang::default();
         let mut about = ByLang::default();
@@ -446,6 +464,8 @@ struct SettingsPage {
     pages: Vec<Choice>,
     priorities: Vec<PriorityRow>,
     relay_rules: bool,
+    /// The figures an administrator may publish, those published checked.
+    figures: Vec<Choice>,
     /// The logo's file name, if the tenant has one.
     logo: Option<String>,
     status_box: Option<StatusBox>,
@@ -570,6 +590,13 @@ async fn settings_form(
             .collect(),
         priorities,
         relay_rules: may_set_relay_rules(allowed),
+        figures: evaluation::Figure::all()
+            .map(|f| Choice {
+                value: f.key().to_string(),
+                label: tr.t(&format!("evaluation-figure-{}", f.key())),
+                checked: input.public_figures.iter().any(|k| k == f.key()),
+            })
+            .collect(),
         logo: state.object.logo.as_ref().map(|l| l.file_name.clone()),
         status_box: Some(StatusBox::of(tr, &urls, &state, urls.at("/om"))),
         input,

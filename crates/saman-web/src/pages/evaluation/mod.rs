@@ -6,6 +6,7 @@
 //! tables download as CSV.
 
 mod chart;
+pub mod public;
 
 use crate::AppState;
 use crate::auth::access::{Allowed, CanViewEvaluation};
