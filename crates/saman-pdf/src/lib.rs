@@ -48,6 +48,116 @@ static FORM_ENGINE: LazyLock<TypstEngine<TypstTemplateMainFile>> = LazyLock::new
         .build()
 });
 
+static REPORT_ENGINE: LazyLock<TypstEngine<TypstTemplateMainFile>> = LazyLock::new(|| {
+    TypstEngine::builder()
+        .main_file(include_str!("report.typ"))
+        .fonts(typst_assets::fonts())
+        .build()
+});
+
+/// A report of figures, every text already in the reader's language: sections of
+/// charts and tables (the figures' yearly report).
+#[derive(Debug, Clone)]
+pub struct ReportDocument {
+    pub lang: String,
+    pub title: String,
+    pub subtitle: String,
+    pub intro: String,
+    pub sections: Vec<ReportSection>,
+    pub footer: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportSection {
+    pub heading: String,
+    pub intro: String,
+    /// Charts as SVG, each with the text that says what it shows.
+    pub charts: Vec<(String, String)>,
+    pub tables: Vec<ReportTable>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportTable {
+    pub caption: String,
+    pub head: Vec<String>,
+    /// Rows as long as `head`.
+    pub rows: Vec<Vec<String>>,
+    pub note: String,
+}
+
+impl ReportDocument {
+    fn inputs(&self) -> Dict {
+        let strs = |v: &[String]| -> Value {
+            v.iter()
+                .map(|s| str_value(s))
+                .collect::<Array>()
+                .into_value()
+        };
+        let mut dict = Dict::new();
+        dict.insert("lang".into(), str_value(&self.lang));
+        dict.insert("title".into(), str_value(&self.title));
+        dict.insert("subtitle".into(), str_value(&self.subtitle));
+        dict.insert("intro".into(), str_value(&self.intro));
+        dict.insert("footer".into(), str_value(&self.footer));
+        let sections: Array = self
+            .sections
+            .iter()
+            .map(|s| {
+                let mut section = Dict::new();
+                section.insert("heading".into(), str_value(&s.heading));
+                section.insert("intro".into(), str_value(&s.intro));
+                let charts: Array = s
+                    .charts
+                    .iter()
+                    .map(|(svg, alt)| {
+                        let mut chart = Dict::new();
+                        // The SVG is the server's own drawing, not typed text: whole.
+                        chart.insert("svg".into(), Str::from(svg.as_str()).into_value());
+                        chart.insert("alt".into(), str_value(alt));
+                        chart.into_value()
+                    })
+                    .collect();
+                section.insert("charts".into(), charts.into_value());
+                let tables: Array = s
+                    .tables
+                    .iter()
+                    .map(|t| {
+                        let mut table = Dict::new();
+                        table.insert("caption".into(), str_value(&t.caption));
+                        table.insert("head".into(), strs(&t.head));
+                        let width = t.head.len();
+                        let rows: Array = t
+                            .rows
+                            .iter()
+                            .map(|r| {
+                                let mut cells = r.clone();
+                                cells.resize(width, String::new());
+                                strs(&cells)
+                            })
+                            .collect();
+                        table.insert("rows".into(), rows.into_value());
+                        table.insert("note".into(), str_value(&t.note));
+                        table.into_value()
+                    })
+                    .collect();
+                section.insert("tables".into(), tables.into_value());
+                section.into_value()
+            })
+            .collect();
+        dict.insert("sections".into(), sections.into_value());
+        dict
+    }
+
+    /// Typesets the report as a tagged PDF.
+    pub fn render(&self) -> Result<Vec<u8>, PdfError> {
+        typeset(
+            &REPORT_ENGINE,
+            self.inputs(),
+            typst_pdf::PdfOptions::default(),
+        )
+    }
+}
+
 /// A text as the typesetter gets it: control characters other than line breaks and
 /// tabs dropped, and at most [`MAX_TEXT_BYTES`].
 fn str_value(s: &str) -> Value {
@@ -129,25 +239,34 @@ impl FormDocument {
     }
 
     fn render_with(&self, options: typst_pdf::PdfOptions) -> Result<Vec<u8>, PdfError> {
-        let inputs = self.inputs();
-        let typeset = move || {
-            let document = FORM_ENGINE
-                .compile_with_input(inputs)
-                .output
-                .map_err(|e| PdfError::Typeset(format!("{e:?}")))?;
-            typst_pdf::pdf(&document, &options).map_err(|e| PdfError::Export(format!("{e:?}")))
-        };
-        // The engine holds only caches that a failed run leaves usable, so it is safe to
-        // go on after a panic.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(typeset)).unwrap_or_else(|panic| {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(PdfError::Panicked(message))
-        })
+        typeset(&FORM_ENGINE, self.inputs(), options)
     }
+}
+
+/// Typesets `inputs` with `engine`. A panic in the typesetter comes back as
+/// [`PdfError::Panicked`].
+fn typeset(
+    engine: &TypstEngine<TypstTemplateMainFile>,
+    inputs: Dict,
+    options: typst_pdf::PdfOptions,
+) -> Result<Vec<u8>, PdfError> {
+    let typeset = move || {
+        let document = engine
+            .compile_with_input(inputs)
+            .output
+            .map_err(|e| PdfError::Typeset(format!("{e:?}")))?;
+        typst_pdf::pdf(&document, &options).map_err(|e| PdfError::Export(format!("{e:?}")))
+    };
+    // The engine holds only caches that a failed run leaves usable, so it is safe to go
+    // on after a panic.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(typeset)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(PdfError::Panicked(message))
+    })
 }
 
 #[cfg(test)]
@@ -187,6 +306,44 @@ mod tests {
         }
         let raw = String::from_utf8_lossy(&pdf);
         assert!(raw.contains("/StructTreeRoot"), "the PDF is tagged");
+    }
+
+    #[test]
+    fn reports_have_charts_and_tables() {
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 100 20\" font-family=\"Libertinus Serif\"><rect width=\"60\" height=\"10\" fill=\"#1f4e79\"/><text x=\"64\" y=\"10\">12</text></svg>";
+        let doc = ReportDocument {
+            lang: "nn".into(),
+            title: "Årsrapport 2025".into(),
+            subtitle: "Lauvdal og Strandheim".into(),
+            intro: "Tal om arbeidet.".into(),
+            sections: vec![ReportSection {
+                heading: "Stafettloggane".into(),
+                intro: String::new(),
+                charts: vec![(svg.into(), "Loggar oppretta: 12".into())],
+                tables: vec![ReportTable {
+                    caption: "Loggar i 2025".into(),
+                    head: vec!["Tal".into(), "2025".into(), "2024".into()],
+                    rows: vec![vec![
+                        "Loggar oppretta".into(),
+                        "12".into(),
+                        "under 5".into(),
+                    ]],
+                    note: "Tider i dagar.".into(),
+                }],
+            }],
+            footer: "Laga med Saman".into(),
+        };
+        let pdf = doc.render().unwrap();
+        let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+        for expected in [
+            "Årsrapport 2025",
+            "Loggar oppretta",
+            "under 5",
+            "Tider i dagar.",
+        ] {
+            assert!(text.contains(expected), "{expected:?} missing in {text:?}");
+        }
+        assert!(String::from_utf8_lossy(&pdf).contains("/StructTreeRoot"));
     }
 
     #[test]

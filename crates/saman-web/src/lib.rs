@@ -238,6 +238,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             "/{lang}/{tenant}/evaluering.csv",
             get(pages::evaluation::csv),
         )
+        .route(
+            "/{lang}/{tenant}/evaluering/arsrapport.pdf",
+            get(pages::evaluation::report),
+        )
         // Reviews: for editors, and for service leaders of the owning services.
         .route(
             "/{lang}/{tenant}/gjennomgang",

@@ -1362,3 +1362,6 @@ how-we-work-title = Slik jobber vi
 how-we-work-intro = Tall fra kommunens arbeid med stafettlogger for barn og unge kommunen er bekymret for, for de to siste hele årene. Tallene er summer og peker ikke ut noe barn: tall under { $n } vises som «under { $n }».
 how-we-work-caption = Tall om arbeidet i { $period } og { $previous }
 how-we-work-summary = Tall om arbeidet i { $period }, ved siden av { $previous }.
+evaluation-report-link = Last ned årsrapporten for { $year } (PDF)
+evaluation-report-title = Årsrapport { $year }: tall om arbeidet
+evaluation-report-footer = Laget med Saman · Tall under grensen for små tall er skjult.

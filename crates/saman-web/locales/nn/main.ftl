@@ -1362,3 +1362,6 @@ how-we-work-title = Slik jobbar vi
 how-we-work-intro = Tal frå arbeidet i kommunen med stafettloggar for barn og unge kommunen er uroleg for, for dei to siste heile åra. Tala er summar og peikar ikkje ut noko barn: tal under { $n } blir viste som «under { $n }».
 how-we-work-caption = Tal om arbeidet i { $period } og { $previous }
 how-we-work-summary = Tal om arbeidet i { $period }, ved sida av { $previous }.
+evaluation-report-link = Last ned årsrapporten for { $year } (PDF)
+evaluation-report-title = Årsrapport { $year }: tal om arbeidet
+evaluation-report-footer = Laga med Saman · Tal under grensa for små tal er skjulte.

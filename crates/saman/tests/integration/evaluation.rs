@@ -286,6 +286,36 @@ async fn demo_history_fills_the_dashboard_with_protected_figures(backend: Backen
         "{csv}"
     );
 
+    // The yearly report: a PDF with the year's figures, by level, age band and service.
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/nn/fjordvik/evaluering/arsrapport.pdf?ar={}",
+            app.base,
+            last_year.key()
+        ))
+        .header("cookie", admin.cookie())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.unwrap();
+    let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    for expected in [
+        format!("Årsrapport {}", last_year.key()),
+        "Loggar oppretta".to_string(),
+        "Tala etter BTI-nivå".to_string(),
+        "Tala etter aldersgruppe".to_string(),
+        "Tala etter teneste".to_string(),
+        "Helsa til modellen".to_string(),
+    ] {
+        assert!(text.contains(&expected), "{expected} in {text}");
+    }
+    assert_eq!(
+        editor.get("/nb/fjordvik/evaluering/arsrapport.pdf").await.0,
+        404
+    );
+
     // Nonsense in the address falls back to the defaults.
     let (status, _) = admin
         .get("/nb/fjordvik/evaluering?periode=%3Cscript%3E&tid=99999&inndeling=x")

@@ -393,6 +393,11 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
         ),
         (
             "GET",
+            "/nb/{t}/evaluering/arsrapport.pdf",
+            vec!["tenant-admin", "service-leader"],
+        ),
+        (
+            "GET",
             "/nn/{t}/gjennomgang",
             vec!["tenant-admin", "editor", "service-leader"],
         ),

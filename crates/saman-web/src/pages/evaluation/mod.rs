@@ -86,6 +86,8 @@ struct EvaluationPage {
     periods: Vec<Choice>,
     breakdowns: Vec<Choice>,
     csv_href: String,
+    report_href: String,
+    report_label: String,
     sections: Vec<Section>,
 }
 
@@ -600,27 +602,45 @@ async fn search_section(
     })
 }
 
+async fn load_facts(state: &AppState, allowed: &Leader) -> Result<Vec<LogFacts>, WebError> {
+    saman_relay::Relay::new(state.store.clone())
+        .evaluation_facts(&allowed.tenant.record.id)
+        .await
+        .map_err(|e| WebError::Internal(format!("figures: {e}")))
+}
+
 /// Everything the page and the CSV show.
 async fn sections(
     state: &AppState,
     allowed: &Leader,
     query: &FiguresQuery,
 ) -> Result<(Chosen, Vec<LogFacts>, Vec<Section>), WebError> {
-    let tr = Tr::new(allowed.lang);
     let today = clock::today();
     let chosen = choose(query, today);
-    let relay = saman_relay::Relay::new(state.store.clone());
-    let facts = relay
-        .evaluation_facts(&allowed.tenant.record.id)
-        .await
-        .map_err(|e| WebError::Internal(format!("figures: {e}")))?;
-    let threshold = allowed.tenant.record.tenant.evaluation.threshold;
-    let dashboard = Dashboard::compute(&facts, chosen.period, chosen.breakdown, threshold, today);
-    let words = Words {
-        tr,
-        threshold: dashboard.threshold,
+    let facts = load_facts(state, allowed).await?;
+    let sections = sections_for(state, allowed, &facts, &chosen, today).await?;
+    Ok((chosen, facts, sections))
+}
+
+fn words(allowed: &Leader) -> Words<'_> {
+    Words {
+        tr: Tr::new(allowed.lang),
+        threshold: i64::from(allowed.tenant.record.tenant.evaluation.threshold),
         allowed,
-    };
+    }
+}
+
+async fn sections_for(
+    state: &AppState,
+    allowed: &Leader,
+    facts: &[LogFacts],
+    chosen: &Chosen,
+    today: Date,
+) -> Result<Vec<Section>, WebError> {
+    let words = words(allowed);
+    let tr = words.tr;
+    let threshold = allowed.tenant.record.tenant.evaluation.threshold;
+    let dashboard = Dashboard::compute(facts, chosen.period, chosen.breakdown, threshold, today);
     let mut sections = log_sections(&words, &dashboard);
     let tenant_id = &allowed.tenant.record.id;
     let states = state.store.editable_items(tenant_id).await?;
@@ -635,7 +655,7 @@ async fn sections(
         urls.at("/gjennomgang"),
     ));
     sections.push(search_section(state, tr, allowed, &dashboard).await?);
-    Ok((chosen, facts, sections))
+    Ok(sections)
 }
 
 fn query_string(period: Period, breakdown: Option<Breakdown>) -> String {
@@ -707,6 +727,16 @@ pub async fn page(
             urls.at("/evaluering.csv"),
             query_string(chosen.period, chosen.breakdown)
         ),
+        report_href: format!(
+            "{}?ar={}",
+            urls.at("/evaluering/arsrapport.pdf"),
+            chosen.period.start.year()
+        ),
+        report_label: tr.t1(
+            "evaluation-report-link",
+            "year",
+            chosen.period.start.year().to_string(),
+        ),
         sections,
     })
 }
@@ -761,6 +791,110 @@ pub async fn csv(
             ),
         ],
         csv_of(&sections),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReportQuery {
+    #[serde(default)]
+    ar: String,
+}
+
+/// The yearly report as PDF, for the municipal council and grant reporting: the year's
+/// figures beside the year before, by BTI level, age band and service, with the charts.
+pub async fn report(
+    State(state): State<AppState>,
+    allowed: Leader,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, WebError> {
+    let today = clock::today();
+    let year = Period::from_key(PeriodKind::Year, &query.ar)
+        .filter(|p| p.start <= today)
+        .unwrap_or_else(|| Period::containing(PeriodKind::Year, today).previous());
+    let facts = load_facts(&state, &allowed).await?;
+    let chosen = Chosen {
+        period: year,
+        breakdown: Some(Breakdown::Level),
+    };
+    let mut sections = sections_for(&state, &allowed, &facts, &chosen, today).await?;
+    let words = words(&allowed);
+    let threshold = allowed.tenant.record.tenant.evaluation.threshold;
+    let at = sections
+        .iter()
+        .position(|s| s.id == "groups")
+        .map_or(sections.len(), |i| i + 1);
+    for (i, breakdown) in [Breakdown::AgeBand, Breakdown::Service]
+        .into_iter()
+        .enumerate()
+    {
+        let dashboard = Dashboard::compute(&facts, year, Some(breakdown), threshold, today);
+        if let Some(groups) = log_sections(&words, &dashboard)
+            .into_iter()
+            .find(|s| s.id == "groups")
+        {
+            sections.insert(at + i, groups);
+        }
+    }
+    let tr = words.tr;
+    let tenant = &allowed.tenant.record.tenant;
+    let document = saman_pdf::ReportDocument {
+        lang: allowed.lang.code().into(),
+        title: tr.t1(
+            "evaluation-report-title",
+            "year",
+            year.start.year().to_string(),
+        ),
+        subtitle: format!("{} · {}", tenant.name(allowed.lang), tr.date(today)),
+        intro: tr.t1("evaluation-intro", "n", words.threshold),
+        sections: sections
+            .into_iter()
+            .map(|s| saman_pdf::ReportSection {
+                heading: s.heading,
+                intro: s.intro.unwrap_or_default(),
+                // The page's charts take the page's font; the PDF's, the report's.
+                charts: s
+                    .chart
+                    .map(|c| {
+                        (
+                            c.svg.replacen(
+                                "font-family=\"inherit\"",
+                                "font-family=\"Libertinus Serif\"",
+                                1,
+                            ),
+                            c.summary,
+                        )
+                    })
+                    .into_iter()
+                    .collect(),
+                tables: s
+                    .tables
+                    .into_iter()
+                    .map(|t| saman_pdf::ReportTable {
+                        caption: t.caption,
+                        head: t.head,
+                        rows: t.rows,
+                        note: t.note.unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        footer: tr.t("evaluation-report-footer"),
+    };
+    let pdf = tokio::task::spawn_blocking(move || document.render())
+        .await
+        .map_err(|e| WebError::Internal(format!("report: {e}")))?
+        .map_err(|e| WebError::Internal(format!("report: {}", e.kind())))?;
+    let name = format!("saman-arsrapport-{}-{}.pdf", tenant.slug, year.start.year());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        pdf,
     )
         .into_response())
 }
