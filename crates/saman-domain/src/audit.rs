@@ -44,6 +44,8 @@ pub enum AuditAction {
     RelayDenied,
     /// Fictional relay log history was written into a demo tenant.
     DemoHistoryGenerated,
+    /// A survey's content or state changed (never an answer: answers are anonymous).
+    SurveySaved,
     ContentSaved,
     ContentRestored,
     ContentPublished,
@@ -58,7 +60,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 48] = [
+    pub const ALL: [AuditAction; 49] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -98,6 +100,7 @@ impl AuditAction {
         AuditAction::RelayPurged,
         AuditAction::RelayDenied,
         AuditAction::DemoHistoryGenerated,
+        AuditAction::SurveySaved,
         AuditAction::ContentSaved,
         AuditAction::ContentRestored,
         AuditAction::ContentPublished,
@@ -150,6 +153,7 @@ impl AuditAction {
             AuditAction::RelayPurged => "relay-purged",
             AuditAction::RelayDenied => "relay-denied",
             AuditAction::DemoHistoryGenerated => "demo-history-generated",
+            AuditAction::SurveySaved => "survey-saved",
             AuditAction::ContentSaved => "content-saved",
             AuditAction::ContentRestored => "content-restored",
             AuditAction::ContentPublished => "content-published",

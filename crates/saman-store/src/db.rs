@@ -123,6 +123,7 @@ const MIGRATIONS: &[Migration] = &[
         "the figures of evaluation: age bands and the facts kept of purged logs",
         "0013_evaluation.sql"
     ),
+    shared!(14, "anonymous surveys", "0014_surveys.sql"),
 ];
 
 impl Store {

@@ -24,6 +24,7 @@ mod search_counts;
 mod sessions;
 mod settings;
 mod sharing;
+mod surveys;
 mod tenants;
 mod timeline;
 mod versions;
@@ -42,6 +43,7 @@ pub use review::ReviewReminder;
 pub use search_counts::SearchCount;
 pub use sessions::{LiveSession, NewSession, Session, SessionLimits};
 pub use sharing::{Copied, Offer, Provenance, Sharing};
+pub use surveys::{SurveyAnswerer, SurveyRecord, SurveyResults, SurveyState, offer_user_survey};
 pub use tenants::{TenantId, TenantRecord, TenantSummary};
 pub use versions::{
     Change, Deleted, FormState, GuideState, ItemState, ObjectState, Save, Saved, SettingsState,

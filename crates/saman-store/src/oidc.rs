@@ -100,6 +100,17 @@ impl Store {
         self.secrets.mac_hex("pid", pid.as_bytes())
     }
 
+    /// The keyed hash of a family account's identity number, if it has one.
+    pub async fn account_pid_key(&self, account_id: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar::<_, Option<String>>("SELECT pid FROM accounts WHERE id = $1")
+                .bind(account_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
+    }
+
     pub async fn account_by_pid(&self, pid: &str) -> Result<Option<Account>> {
         let id: Option<String> = sqlx::query_scalar("SELECT id FROM accounts WHERE pid = $1")
             .bind(self.pid_key(pid))

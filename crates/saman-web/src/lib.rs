@@ -232,6 +232,11 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::admin::reactivate),
         )
         .route("/{lang}/{tenant}/admin/revisjon", get(pages::admin::audit))
+        // Surveys: for those offered one.
+        .route(
+            "/{lang}/{tenant}/undersokelse/{survey}",
+            get(pages::surveys::form).post(pages::surveys::answer),
+        )
         // The figures of the work: for administrators and service leaders.
         .route("/{lang}/{tenant}/evaluering", get(pages::evaluation::page))
         .route(
@@ -381,6 +386,14 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .route(
             "/{lang}/{tenant}/rediger/sok",
             get(pages::editor::searches::page),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/undersokelser",
+            get(pages::editor::surveys::list).post(pages::editor::surveys::create),
+        )
+        .route(
+            "/{lang}/{tenant}/rediger/undersokelser/{item}",
+            get(pages::editor::surveys::edit_form).post(pages::editor::surveys::save),
         )
         .route(
             "/{lang}/{tenant}/rediger/markdown",

@@ -71,6 +71,9 @@ pub async fn load_demo_if_empty(store: &Store) -> anyhow::Result<()> {
         .set_sharing(&fjordvik.id, &sharing, &AuditContext::command_line(None))
         .await?;
     load_demo_people(store).await?;
+    for slug in slugs() {
+        open_demo_surveys(store, &slug).await?;
+    }
     load_demo_relay_logs(store).await?;
     Ok(())
 }
@@ -277,6 +280,8 @@ pub async fn history(
     }
     let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
     let relay = Relay::new(store.clone());
+    let answers = demo_survey_answers(store, slug, years, seed).await?;
+    tracing::info!(answers, "wrote fictional survey answers");
     Ok(saman_relay::demo_history::generate(
         &relay,
         store,
@@ -289,6 +294,138 @@ pub async fn history(
         seed,
     )
     .await?)
+}
+
+/// Saman's user and staff surveys, open, in a demo tenant (unless it has surveys).
+async fn open_demo_surveys(
+    store: &Store,
+    slug: &str,
+) -> anyhow::Result<Vec<saman_store::SurveyRecord>> {
+    use saman_domain::evaluation::survey::Survey;
+    let tenant = store
+        .tenant_by_slug(slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo tenant {slug} is missing"))?;
+    let ctx = AuditContext::command_line(Some(tenant.id.clone()));
+    if store.surveys(&tenant.id).await?.is_empty() {
+        for survey in [Survey::default_user(), Survey::default_staff()] {
+            let id = store.create_survey(&tenant.id, &survey, &ctx).await?;
+            store
+                .save_survey(
+                    &tenant.id,
+                    &id,
+                    &survey,
+                    saman_store::SurveyState::Open,
+                    &ctx,
+                )
+                .await?;
+        }
+    }
+    Ok(store.surveys(&tenant.id).await?)
+}
+
+/// Fictional survey answers for the demo's history: families after closed logs, each
+/// term, and staff each year (a little more confident year by year).
+async fn demo_survey_answers(
+    store: &Store,
+    slug: &str,
+    years: i64,
+    seed: u64,
+) -> anyhow::Result<usize> {
+    use saman_domain::evaluation::survey::{Answer, QuestionKind, Respondent, SurveyKind};
+    use saman_store::SurveyAnswerer;
+    let tenant = store
+        .tenant_by_slug(slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo tenant {slug} is missing"))?;
+    let mut rng = saman_relay::bench_data::Rng::new(seed.wrapping_add(7));
+    let today = saman_store::clock::today();
+    let texts = [
+        "(Fiktivt svar.) Det hjalp å ha én person å spørre.",
+        "(Fiktivt svar.) Møtene kunne vært på ettermiddagen.",
+        "(Fiktivt svar.) Mer om hvordan vi snakker med barn om vold.",
+        "(Fiktivt svar.) Raskere svar fra PPT.",
+    ];
+    let mut answered = 0;
+    for record in open_demo_surveys(store, slug).await? {
+        let survey = &record.survey;
+        let (count, respondents): (i64, &[Respondent]) = match survey.kind {
+            SurveyKind::User => (
+                years * 2 * 14,
+                &[
+                    Respondent::Guardian,
+                    Respondent::Guardian,
+                    Respondent::Youth,
+                ],
+            ),
+            SurveyKind::Staff => (years * 30, &[Respondent::Staff]),
+        };
+        for n in 0..count {
+            let day = match survey.kind {
+                SurveyKind::User => {
+                    today - time::Duration::days(rng.below((years * 365) as u64) as i64)
+                }
+                // A year's answers in its spring.
+                SurveyKind::Staff => {
+                    let year = today.year() - (n % years) as i32;
+                    time::Date::from_calendar_date(
+                        year,
+                        time::Month::March,
+                        1 + rng.below(28) as u8,
+                    )?
+                    .min(today)
+                }
+            };
+            let lift = (years - i64::from(today.year() - day.year())).max(0) as u64;
+            let mut answer = Answer::default();
+            for q in &survey.questions {
+                match q.kind {
+                    QuestionKind::Scale => {
+                        let value = (2 + rng.below(3) + u64::from(rng.below(4) < lift)).min(5);
+                        answer.choices.push((q.key.clone(), value.to_string()));
+                    }
+                    QuestionKind::YesNo => answer.choices.push((
+                        q.key.clone(),
+                        if rng.below(4) > 0 { "ja" } else { "nei" }.into(),
+                    )),
+                    QuestionKind::Choice => answer.choices.push((
+                        q.key.clone(),
+                        (1 + rng.below(q.options.len().max(1) as u64)).to_string(),
+                    )),
+                    QuestionKind::Text if rng.below(3) == 0 => answer.texts.push((
+                        q.key.clone(),
+                        texts[rng.below(texts.len() as u64) as usize].into(),
+                    )),
+                    QuestionKind::Text => {}
+                }
+            }
+            let someone = uuid::Uuid::new_v4().to_string();
+            let answerer = match survey.kind {
+                SurveyKind::Staff => SurveyAnswerer::Staff {
+                    account_id: &someone,
+                },
+                SurveyKind::User => {
+                    let respondent = respondents[rng.below(respondents.len() as u64) as usize];
+                    let mut conn = store.pool().acquire().await?;
+                    saman_store::offer_user_survey(
+                        &mut conn,
+                        tenant.id.as_str(),
+                        &[(someone.clone(), respondent)],
+                        day,
+                    )
+                    .await?;
+                    SurveyAnswerer::Family { pid_key: &someone }
+                }
+            };
+            if store
+                .record_answer(&tenant.id, &record.id, answerer, &answer, day)
+                .await?
+            {
+                answered += 1;
+            }
+        }
+    }
+    Ok(answered)
 }
 
 /// Checks that a demo change went through.

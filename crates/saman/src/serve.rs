@@ -180,5 +180,12 @@ async fn purge_daily(store: saman_store::Store) {
             Ok(purged) => tracing::info!(purged, "purged relay logs after their retention period"),
             Err(e) => tracing::error!("purging relay logs failed: {e}"),
         }
+        if let Err(e) = relay
+            .store()
+            .purge_survey_invitations(saman_store::clock::today())
+            .await
+        {
+            tracing::error!("purging survey invitations failed: {e}");
+        }
     }
 }

@@ -5,6 +5,7 @@
 mod indicators;
 pub mod period;
 pub mod suppress;
+pub mod survey;
 
 pub use indicators::{Breakdown, Dashboard, Figure, GroupRow, Now, Row, Series, Value, percentile};
 pub use period::{Period, PeriodKind};

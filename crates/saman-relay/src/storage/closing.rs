@@ -96,6 +96,36 @@ pub const DRAFT_DAYS: i64 = 90;
 /// The archive's file name, the same for every log (it holds no name).
 pub const ARCHIVE_FILE_NAME: &str = "stafettlogg.pdf";
 
+/// Offers the user survey to the log's guardians, and to the child if a youth (13 or
+/// older when the log opened), by their identity numbers' keyed hashes.
+async fn offer_survey(conn: &mut sqlx::AnyConnection, tenant: &str, id: &str) -> Result<()> {
+    use saman_domain::evaluation::AgeBand;
+    use saman_domain::evaluation::survey::Respondent;
+    let mut people: Vec<(String, Respondent)> = sqlx::query_scalar(
+        "SELECT pid_key FROM relay_guardians WHERE log_id = $1 AND pid_key <> ''",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|k: String| (k, Respondent::Guardian))
+    .collect();
+    let (child, band): (Option<String>, String) =
+        sqlx::query_as("SELECT child_pid_key, age_band FROM relay_logs WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let youth = matches!(
+        AgeBand::from_key(&band),
+        Some(AgeBand::Age13To15 | AgeBand::Age16To18 | AgeBand::Age19Plus)
+    );
+    if let (Some(child), true) = (child, youth) {
+        people.push((child, Respondent::Youth));
+    }
+    saman_store::offer_user_survey(conn, tenant, &people, clock::today()).await?;
+    Ok(())
+}
+
 impl Relay {
     /// Closes the log. `render` typesets the complete log (as it stands, closed) as
     /// PDF/A; the file is kept sealed with the log until it is purged.
@@ -173,6 +203,7 @@ impl Relay {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        offer_survey(&mut tx, who.tenant.as_str(), id).await?;
         let file_id = uuid::Uuid::new_v4().to_string();
         let sha256 = saman_domain::auth::secret::sha256_hex(&pdf);
         sqlx::query(

@@ -520,6 +520,10 @@ impl Relay {
         Relay { store }
     }
 
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The person asking, as their session and the store know them, in `tenant`.
     pub async fn requester(
         &self,

@@ -37,6 +37,8 @@ struct StartPage {
     relay_href: Option<String>,
     /// What is new in their logs: text, link, when.
     notices: Vec<(String, String, String)>,
+    /// Surveys they are asked to answer.
+    surveys: Vec<Link>,
 }
 
 pub async fn start(
@@ -44,6 +46,7 @@ pub async fn start(
     ctx: Ctx,
     allowed: Allowed<CanEnterTenant>,
 ) -> Result<Response, WebError> {
+    let open_surveys = crate::pages::surveys::to_answer(&state, &allowed).await?;
     let Allowed {
         user, tenant, lang, ..
     } = allowed;
@@ -70,6 +73,17 @@ pub async fn start(
         href: urls.account(),
         label: tr.t("account-title"),
     });
+    let surveys: Vec<Link> = open_surveys
+        .into_iter()
+        .map(|(record, _)| Link {
+            href: urls.at(&format!("/undersokelse/{}", record.id)),
+            label: tr.t1(
+                "survey-invited",
+                "title",
+                record.survey.title.get(lang).to_string(),
+            ),
+        })
+        .collect();
     let notices = if roles.iter().any(|r| {
         matches!(
             r,
@@ -95,6 +109,7 @@ pub async fn start(
     };
     Ok(render(StartPage {
         notices,
+        surveys,
         chrome: Chrome::tenant(lang, tr.t("start-title"), &ctx, &tenant.record, ""),
         name: user.account.name.clone(),
         family: roles.iter().all(|r| r.is_family()),

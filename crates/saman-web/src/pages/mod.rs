@@ -18,6 +18,7 @@ mod relay_archive;
 pub mod search;
 pub mod settings;
 pub mod staff_oidc;
+pub mod surveys;
 pub mod tenant;
 pub mod worry;
 

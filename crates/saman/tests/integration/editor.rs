@@ -49,6 +49,19 @@ impl Editor<'_> {
         }
     }
 
+    /// A client signed in as an existing account (e.g. one of the demo's people).
+    pub(crate) async fn existing<'a>(app: &'a TestApp, tenant: &str, account: &str) -> Editor<'a> {
+        let record = app.store.tenant_by_slug(tenant).await.unwrap().unwrap();
+        Editor {
+            app,
+            cookie: session_cookie(&app.store, account, record.id.as_str()).await,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
     pub(crate) fn cookie(&self) -> &str {
         &self.cookie
     }

@@ -23,6 +23,7 @@ mod settings_editor;
 mod sharing;
 mod site;
 mod smtp;
+mod surveys;
 mod timeline_editor;
 
 /// Declares each listed `async fn(Backend)` as a test on SQLite and on PostgreSQL.

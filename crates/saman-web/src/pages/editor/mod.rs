@@ -12,6 +12,7 @@ pub mod searches;
 pub mod settings;
 pub mod sharing;
 pub mod steps;
+pub mod surveys;
 pub mod timeline;
 
 use super::render;

@@ -22,9 +22,12 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use chart::{ChartSeries, bar_chart};
+use saman_domain::evaluation::survey::{QuestionKind, Respondent, Survey, SurveyKind, TEXTS_FROM};
 use saman_domain::evaluation::{
-    Breakdown, Cell, Dashboard, Figure, LogFacts, Period, PeriodKind, Value,
+    Breakdown, Cell, Dashboard, Figure, LogFacts, Period, PeriodKind, Value, protect_count,
+    protect_line,
 };
+use saman_store::SurveyState;
 use saman_store::clock;
 use serde::Deserialize;
 use time::Date;
@@ -654,7 +657,148 @@ async fn sections_for(
         health(tr, allowed, &states, &guides, today),
         urls.at("/gjennomgang"),
     ));
+    sections.extend(survey_sections(state, &words, &dashboard, today).await?);
     sections.push(search_section(state, tr, allowed, &dashboard).await?);
+    Ok(sections)
+}
+
+/// The surveys' results for the period the dashboard shows (a term for the user
+/// survey, a year for the staff survey) beside the one before: per group of
+/// respondents, how many answered, and per question how they answered, each question's
+/// counts protected as a line; free texts only from groups of at least
+/// [`survey::TEXTS_FROM`].
+async fn survey_sections(
+    state: &AppState,
+    words: &Words<'_>,
+    dashboard: &Dashboard,
+    today: Date,
+) -> Result<Vec<Section>, WebError> {
+    let tr = words.tr;
+    let tenant = &words.allowed.tenant.record.id;
+    let last_day = (dashboard.period.end - time::Duration::days(1)).min(today);
+    let mut sections = Vec::new();
+    for record in state.store.surveys(tenant).await? {
+        if record.state == SurveyState::Draft {
+            continue;
+        }
+        let survey = &record.survey;
+        let results = state.store.survey_results(tenant, &record.id).await?;
+        let this = Survey::period_of(survey.kind, last_day);
+        let periods = [this, this.previous()];
+        let labels = periods.map(|p| period_label(tr, p));
+        let count = |period: Period, group: Respondent, question: &str, answer: &str| -> i64 {
+            results
+                .counts
+                .iter()
+                .filter(|c| c.0 == period.key() && c.1 == group && c.2 == question && c.3 == answer)
+                .map(|c| c.4)
+                .sum()
+        };
+        let groups: &[Respondent] = match survey.kind {
+            SurveyKind::User => &[Respondent::Guardian, Respondent::Youth],
+            SurveyKind::Staff => &[Respondent::Staff],
+        };
+        let mut tables = Vec::new();
+        for &group in groups {
+            let group_name = tr.t(&format!("survey-group-{}", group.key()));
+            let answered = periods.map(|p| count(p, group, "", ""));
+            tables.push(Table {
+                id: format!("survey-{}-{}", record.id, group.key()),
+                caption: tr.t1("survey-answered-caption", "group", group_name.clone()),
+                head: vec![
+                    tr.t("evaluation-figure"),
+                    labels[0].clone(),
+                    labels[1].clone(),
+                ],
+                rows: vec![vec![
+                    tr.t("survey-answered"),
+                    words.cell(protect_count(answered[0], words.threshold)),
+                    words.cell(protect_count(answered[1], words.threshold)),
+                ]],
+                note: None,
+            });
+            for (i, question) in survey.questions.iter().enumerate() {
+                let options = question.option_keys();
+                let id = format!("survey-{}-{}-{}", record.id, group.key(), question.key);
+                let caption = format!("{} ({group_name})", question.text.get(tr.lang));
+                if options.is_empty() {
+                    let enough = answered[0] >= TEXTS_FROM.max(words.threshold);
+                    tables.push(Table {
+                        id,
+                        caption,
+                        head: vec![tr.t("survey-text-answer")],
+                        rows: if enough {
+                            results
+                                .texts
+                                .iter()
+                                .filter(|t| {
+                                    t.0 == this.key() && t.1 == group && t.2 == question.key
+                                })
+                                .map(|t| vec![t.3.clone()])
+                                .collect()
+                        } else {
+                            Vec::new()
+                        },
+                        note: (!enough).then(|| {
+                            tr.t1("survey-texts-hidden", "n", TEXTS_FROM.max(words.threshold))
+                        }),
+                    });
+                    continue;
+                }
+                let cells = periods.map(|p| {
+                    let counts: Vec<i64> = options
+                        .iter()
+                        .map(|o| count(p, group, &question.key, o))
+                        .collect();
+                    protect_line(&counts, words.threshold)
+                });
+                let mut rows: Vec<Vec<String>> = options
+                    .iter()
+                    .enumerate()
+                    .map(|(n, o)| {
+                        let mut row = vec![crate::pages::surveys::option_label(tr, survey, i, o)];
+                        row.extend(cells.iter().map(|c| match c {
+                            Some(c) => words.cell(c[n]),
+                            None => tr.t("evaluation-withheld"),
+                        }));
+                        row
+                    })
+                    .collect();
+                if question.kind == QuestionKind::Scale {
+                    let mut row = vec![tr.t("survey-mean")];
+                    for p in periods {
+                        let counts: Vec<i64> = options
+                            .iter()
+                            .map(|o| count(p, group, &question.key, o))
+                            .collect();
+                        let n: i64 = counts.iter().sum();
+                        let sum: i64 = counts.iter().zip(1..).map(|(c, v)| c * v).sum();
+                        row.push(if n >= words.threshold {
+                            format!("{:.1}", sum as f64 / n as f64).replace('.', ",")
+                        } else {
+                            tr.t1("evaluation-too-few", "n", words.cell(Cell::Under))
+                        });
+                    }
+                    rows.push(row);
+                }
+                tables.push(Table {
+                    id,
+                    caption,
+                    head: vec![tr.t("survey-answer"), labels[0].clone(), labels[1].clone()],
+                    rows,
+                    note: None,
+                });
+            }
+        }
+        sections.push(Section {
+            id: format!("survey-{}", record.id),
+            heading: survey.title.get(tr.lang).to_string(),
+            intro: Some(tr.t(&format!("survey-results-intro-{}", survey.kind.key()))),
+            link: None,
+            chart: None,
+            tables,
+        });
+    }
     Ok(sections)
 }
 
