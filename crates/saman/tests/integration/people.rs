@@ -308,8 +308,28 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
     let mut guides = std::collections::HashMap::new();
     let mut settings_ids = std::collections::HashMap::new();
     let mut form_ids = std::collections::HashMap::new();
+    let mut survey_ids = std::collections::HashMap::new();
     for slug in ["testvik", "fjordvik"] {
         let record = app.store.tenant_by_slug(slug).await.unwrap().unwrap();
+        // An open staff survey: nobody outside the tenant's staff may answer it.
+        let survey = saman_domain::evaluation::survey::Survey::default_staff();
+        let ctx = saman_store::AuditContext::command_line(Some(record.id.clone()));
+        let survey_id = app
+            .store
+            .create_survey(&record.id, &survey, &ctx)
+            .await
+            .unwrap();
+        app.store
+            .save_survey(
+                &record.id,
+                &survey_id,
+                &survey,
+                saman_store::SurveyState::Open,
+                &ctx,
+            )
+            .await
+            .unwrap();
+        survey_ids.insert(slug, survey_id);
         let first = app.store.editable_items(&record.id).await.unwrap()[0]
             .id
             .clone();
@@ -395,6 +415,22 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
             "GET",
             "/nb/{t}/evaluering/arsrapport.pdf",
             vec!["tenant-admin", "service-leader"],
+        ),
+        (
+            "GET",
+            "/nb/{t}/rediger/undersokelser",
+            vec!["tenant-admin", "editor"],
+        ),
+        (
+            "GET",
+            "/nn/{t}/rediger/undersokelser/{survey}",
+            vec!["tenant-admin", "editor"],
+        ),
+        // The staff survey: for employees and service leaders of the tenant.
+        (
+            "GET",
+            "/nb/{t}/undersokelse/{survey}",
+            vec!["service-leader", "employee"],
         ),
         (
             "GET",
@@ -500,6 +536,7 @@ async fn every_private_route_with_every_role_in_both_tenants(backend: Backend) {
                     .replace("{guide}", &guides[tenant].0)
                     .replace("{settings}", &settings_ids[tenant])
                     .replace("{form}", &form_ids[tenant])
+                    .replace("{survey}", &survey_ids[tenant])
                     .replace("{step}", &guides[tenant].1);
                 let client = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
