@@ -27,9 +27,9 @@ describe('evaluation', () => {
     await server?.stop();
   });
 
-  async function check(label) {
-    const found = await runAxe(browser.page);
-    if (found.length) violations.set(`${label} ${browser.page.url()}`, found);
+  async function check(label, page = browser.page) {
+    const found = await runAxe(page);
+    if (found.length) violations.set(`${label} ${page.url()}`, found);
   }
 
   it('shows a leader three years of figures, by keyboard, with charts, tables and CSV', { timeout: 180_000 }, async () => {
@@ -51,8 +51,9 @@ describe('evaluation', () => {
     await page.waitForURL(/\/nb\/fjordvik\/evaluering$/);
     await check('dashboard');
     const table = page.locator('#table-logs');
-    const year = new Date().getFullYear();
-    assert.match(await table.locator('thead').innerText(), new RegExp(`${year}[\\s\\S]*${year - 1}`));
+    // The year of last month (the figures count whole months), beside the year before.
+    const [, shownYear, previousYear] = (await table.locator('thead').innerText()).match(/(\d{4})[\s\S]*?(\d{4})/);
+    assert.equal(Number(previousYear), Number(shownYear) - 1);
     assert.match(await table.innerText(), /Logger opprettet\s+\d+\s+\d+/);
     assert.equal(await page.locator('svg.chart[role=img]').count() >= 2, true);
 
@@ -83,6 +84,92 @@ describe('evaluation', () => {
       await check(`nn ${path}`);
     }
     assert.match(await page.locator('h1').innerText(), /Tal om arbeidet/);
+  });
+
+  it('lets an administrator publish two figures, and staff answer their survey by keyboard', { timeout: 180_000 }, async () => {
+    const admin = await launchBrowser();
+    try {
+      const page = admin.page;
+      await page.goto(`${server.origin}/nb/fjordvik/logg-inn`);
+      await page.getByLabel('E-postadresse').fill('admin@fjordvik.example');
+      await page.getByLabel('Passord').fill(PASSWORD);
+      await page.getByLabel('Passord').press('Enter');
+      await page.waitForURL(/\/logg-inn\/totrinn$/);
+      const secret = (await page.locator('.totp-secret').innerText()).trim();
+      await page.getByRole('textbox', { name: 'Kode' }).fill(totp(secret));
+      await page.getByRole('textbox', { name: 'Kode' }).press('Enter');
+      await page.getByRole('link', { name: 'Jeg har tatt vare på kodene' }).click();
+      await page.waitForURL(/\/nb\/fjordvik\/start$/);
+      // Nothing published yet: no public page.
+      const before = await page.goto(`${server.origin}/nb/fjordvik/om-arbeidet`);
+      assert.equal(before.status(), 404);
+
+      await page.goto(`${server.origin}/nb/fjordvik/rediger/innstillinger`);
+      await page.getByLabel('Logger opprettet', { exact: true }).check();
+      await page.getByLabel('Andel aktive logger der barnets stemme er skrevet ned').check();
+      await page.getByRole('button', { name: 'Lagre utkast' }).click();
+      await page.waitForLoadState('load');
+      await page.getByRole('button', { name: /^Publiser/ }).click();
+      await page.waitForURL(/\?publisert=1$/);
+
+      for (const lang of ['nb', 'nn']) {
+        const res = await page.goto(`${server.origin}/${lang}/fjordvik/om-arbeidet`);
+        assert.equal(res.status(), 200);
+        assert.equal(res.headers()['cache-control'] === 'no-store', false, 'a public page');
+        await check(`public figures ${lang}`, page);
+      }
+      const table = await page.locator('#table-public').innerText();
+      assert.match(table, /Loggar oppretta/);
+      assert.match(table, /stemma til barnet/);
+      assert.doesNotMatch(table, /Aktive loggar/);
+
+      // The survey editor, in both languages.
+      for (const lang of ['nb', 'nn']) {
+        await page.goto(`${server.origin}/${lang}/fjordvik/rediger/undersokelser`);
+        await check(`surveys ${lang}`, page);
+        await page.locator('main ul.ds-list a').first().click();
+        await page.waitForURL(/\/rediger\/undersokelser\/[0-9a-f-]+$/);
+        await check(`survey editor ${lang}`, page);
+      }
+    } finally {
+      await admin.close();
+    }
+
+    // The employee answers the year's staff survey, by keyboard alone.
+    const staff = await launchBrowser();
+    try {
+      const page = staff.page;
+      await page.goto(`${server.origin}/nb/fjordvik/logg-inn`);
+      await page.getByLabel('E-postadresse').fill('ansatt@fjordvik.example');
+      await page.getByLabel('Passord').fill(PASSWORD);
+      await page.getByLabel('Passord').press('Enter');
+      await page.waitForURL(/\/logg-inn\/totrinn$/);
+      const secret = (await page.locator('.totp-secret').innerText()).trim();
+      await page.getByRole('textbox', { name: 'Kode' }).fill(totp(secret));
+      await page.getByRole('textbox', { name: 'Kode' }).press('Enter');
+      await page.getByRole('link', { name: 'Jeg har tatt vare på kodene' }).click();
+      await page.waitForURL(/\/nb\/fjordvik\/start$/);
+      const invitation = page.getByRole('link', { name: /Svar på undersøkelsen/ });
+      await invitation.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/undersokelse\/[0-9a-f-]+$/);
+      await check('staff survey', page);
+      // The first question's first option, then the arrow keys move within the group.
+      await page.getByRole('radio', { name: '1 – ikke i det hele tatt' }).first().focus();
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowDown');
+      assert.equal(await page.getByRole('radio', { name: '4 – i stor grad' }).first().isChecked(), true);
+      await page.getByRole('button', { name: 'Send svarene' }).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForLoadState('load');
+      assert.match(await page.locator('h1').innerText(), /Takk for svarene/);
+      await check('survey thanks', page);
+      await page.goto(`${server.origin}/nb/fjordvik/start`);
+      assert.equal(await page.getByRole('link', { name: /Svar på undersøkelsen/ }).count(), 0, 'answered once');
+    } finally {
+      await staff.close();
+    }
   });
 
   it('has no accessibility violations', () => {

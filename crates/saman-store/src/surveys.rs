@@ -249,9 +249,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Records an answer, in one transaction: the family's invitation is used up (or
-    /// the staff member marked as having answered this period), and the answer added to
-    /// the counts and texts. Not audited, by design: an audit row would say who answered
+    /// Records an answer: the family's invitation is used up (or the staff member
+    /// marked as having answered this period), then the answer is added to the counts
+    /// and texts. Not audited, by design: an audit row would say who answered
     /// when. `false` if this person may not answer (not offered, or already answered).
     pub async fn record_answer(
         &self,
@@ -268,6 +268,9 @@ impl Store {
             return Ok(false);
         }
         let period = Survey::period_of(record.survey.kind, today).key();
+        // The right to answer is used up in a transaction of its own, and the answer
+        // added in another: no row written with the answer shares a transaction with one
+        // that names the person.
         let mut tx = self.begin_write().await?;
         let respondent = match (record.survey.kind, answerer) {
             (SurveyKind::User, SurveyAnswerer::Family { pid_key }) => {
@@ -303,6 +306,8 @@ impl Store {
             }
             _ => return Ok(false),
         };
+        tx.commit().await?;
+        let mut tx = self.begin_write().await?;
         let counted = std::iter::once(("", ""))
             .chain(answer.choices.iter().map(|(q, a)| (q.as_str(), a.as_str())));
         for (question, option) in counted {
@@ -395,6 +400,32 @@ impl Store {
         // In no order that could follow when they were given.
         results.texts.sort_by(|a, b| a.3.cmp(&b.3));
         Ok(results)
+    }
+
+    /// Seals again, under the current key, every free-text answer sealed with an
+    /// earlier one (`saman keys rotate`). Returns how many.
+    pub async fn reseal_survey_texts(&self) -> Result<usize> {
+        let texts: Vec<(String, String)> = sqlx::query_as("SELECT id, text FROM survey_texts")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut resealed = 0;
+        for (id, sealed) in texts {
+            if !self.secrets.sealed_with_older_key(&sealed) {
+                continue;
+            }
+            let text = self
+                .secrets
+                .open_at(TEXT_PURPOSE, &id, &sealed)
+                .map_err(|_| StoreError::Corrupt("a survey text does not open".into()))?;
+            sqlx::query("UPDATE survey_texts SET text = $1 WHERE id = $2 AND text = $3")
+                .bind(self.secrets.seal_at(TEXT_PURPOSE, &id, &text))
+                .bind(&id)
+                .bind(&sealed)
+                .execute(&self.pool)
+                .await?;
+            resealed += 1;
+        }
+        Ok(resealed)
     }
 
     /// Deletes invitations nobody answered in time (with the daily purge).

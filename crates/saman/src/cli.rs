@@ -263,10 +263,11 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
             }
             let store = connect(&settings).await?;
             let accounts = store.reseal_account_secrets().await?;
+            let surveys = store.reseal_survey_texts().await?;
             let relay = saman_relay::Relay::new(store).reseal_all().await?;
             println!(
                 "Forseglet på nytt med gjeldende nøkkel: {accounts} verdi(er) i kontoer, \
-                 {relay} verdi(er) i stafettlogger."
+                 {relay} verdi(er) i stafettlogger, {surveys} fritekstsvar i undersøkelser."
             );
         }
         Command::DemoHistory {

@@ -2,7 +2,7 @@
 //! service or age band), logs opened month by month, and how things stand now. Every
 //! count goes through [`super::suppress`] before it leaves this module.
 
-use super::suppress::{Cell, protect_count, protect_line};
+use super::suppress::{Cell, protect_count, protect_line, protect_sums};
 use super::{AgeBand, LogFacts, Period, PeriodKind};
 use std::collections::BTreeMap;
 use time::Date;
@@ -66,7 +66,7 @@ pub enum Figure {
     Plan,
     /// Active logs where the child's own voice is recorded.
     Voice,
-    /// Measures whose evaluation date fell in the period (up to today).
+    /// Measures whose evaluation date fell in the period.
     MeasuresDue,
     /// Handovers of the baton asked for.
     Handovers,
@@ -249,17 +249,23 @@ fn days(from: Date, to: Date) -> i64 {
 }
 
 impl Tally {
-    fn of<'a>(facts: impl Iterator<Item = &'a LogFacts>, period: Period, today: Date) -> Tally {
+    /// The tally of `period`, of what happened before `as_of`.
+    fn of<'a>(facts: impl Iterator<Item = &'a LogFacts>, period: Period, as_of: Date) -> Tally {
         let mut t = Tally::default();
-        let within = |d: Date| period.contains(d) && d <= today;
+        let within = |d: Date| period.contains(d) && d < as_of;
+        // "Active in the period" as far as it has gone.
+        let so_far = Period {
+            end: period.end.min(as_of),
+            ..period
+        };
         for f in facts {
             if within(f.opened_on) {
                 t.opened += 1;
             }
-            if f.active_in(period) {
+            if so_far.start < so_far.end && f.active_in(so_far) {
                 t.active += 1;
                 t.plan += i64::from(f.plan);
-                t.voice += i64::from(f.voice_on.is_some_and(|v| v < period.end));
+                t.voice += i64::from(f.voice_on.is_some_and(|v| v < so_far.end));
             }
             if f.closed_on.is_some_and(within) {
                 t.closed += 1;
@@ -274,11 +280,7 @@ impl Tally {
             {
                 t.measure_days.push(days(consented, first));
             }
-            for m in f
-                .measures
-                .iter()
-                .filter(|m| within(m.due_on) && m.due_on < today)
-            {
+            for m in f.measures.iter().filter(|m| within(m.due_on)) {
                 t.measures_due += 1;
                 t.on_time += i64::from(m.evaluated_on.is_some_and(|e| e <= m.due_on));
             }
@@ -349,12 +351,18 @@ impl Tally {
     }
 }
 
+/// Below this many values the 90th percentile is the largest one: one case's exact
+/// figure, so it is not shown.
+pub const P90_FROM: usize = 10;
+
 fn days_value(n: Cell, values: &[i64]) -> Value {
     let shown = n.shown().is_some();
     Value::Days {
         n,
         median: shown.then(|| percentile(values, 50)).flatten(),
-        p90: shown.then(|| percentile(values, 90)).flatten(),
+        p90: (shown && values.len() >= P90_FROM)
+            .then(|| percentile(values, 90))
+            .flatten(),
     }
 }
 
@@ -370,11 +378,11 @@ pub fn percentile(values: &[i64], p: usize) -> Option<i64> {
 }
 
 /// Each group's figures, each figure protected as a line over the groups.
-fn group_values(tallies: &[Tally], threshold: i64) -> Vec<Vec<Value>> {
+fn group_values(tallies: &[Tally], threshold: i64, total_shown: &[bool]) -> Vec<Vec<Value>> {
     let mut values = vec![Vec::new(); tallies.len()];
-    for figure in Figure::by_group() {
+    for (figure, shown) in Figure::by_group().zip(total_shown) {
         let counts: Vec<i64> = tallies.iter().map(|t| t.count(figure)).collect();
-        let cells = protect_line(&counts, threshold);
+        let cells = protect_line(&counts, threshold).filter(|_| *shown);
         for (i, tally) in tallies.iter().enumerate() {
             let value = match &cells {
                 None => Value::Withheld,
@@ -389,7 +397,128 @@ fn group_values(tallies: &[Tally], threshold: i64) -> Vec<Vec<Value>> {
     values
 }
 
+/// The day the figures count up to (not including): the first of this month. Figures
+/// change once a month, not with each event: a count that moved since yesterday would
+/// point at what happened today.
+pub fn figures_as_of(today: Date) -> Date {
+    Period::containing(PeriodKind::Month, today).start
+}
+
+/// What adds up from months into terms and years: the counts, and the two parts of the
+/// share evaluated on time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sum {
+    Count(Figure),
+    OnTime,
+    Late,
+}
+
+impl Sum {
+    fn of(self, tally: &Tally) -> i64 {
+        match self {
+            Sum::Count(figure) => tally.count(figure),
+            Sum::OnTime => tally.on_time,
+            Sum::Late => tally.measures_due - tally.on_time,
+        }
+    }
+}
+
+/// The counts that add up from months, protected together for every month, term and
+/// year the dashboard shows ([`protect_sums`]): a count hidden in one view is hidden in
+/// every view, so none can be worked out by setting a year against its terms or a term
+/// against its months.
+struct Calendar {
+    years: Vec<i32>,
+    /// Per year: the tallies of its twelve months (empty where still to come).
+    months: Vec<Vec<Tally>>,
+    as_of: Date,
+    threshold: i64,
+}
+
+/// Per year: cells 0–11 its months, 12–13 its terms, 14 the year.
+const CELLS_PER_YEAR: usize = 15;
+
+impl Calendar {
+    fn new(facts: &[LogFacts], periods: &[Period], as_of: Date, threshold: i64) -> Calendar {
+        let mut whole_years: Vec<Period> = periods
+            .iter()
+            .map(|p| Period::containing(PeriodKind::Year, p.start))
+            .collect();
+        whole_years.sort_by_key(|p| p.start);
+        whole_years.dedup();
+        let years = whole_years.iter().map(|p| p.start.year()).collect();
+        let months = whole_years
+            .iter()
+            .map(|year| {
+                year.months()
+                    .into_iter()
+                    .map(|m| {
+                        if m.start < as_of {
+                            Tally::of(facts.iter(), m, as_of)
+                        } else {
+                            Tally::default()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Calendar {
+            years,
+            months,
+            as_of,
+            threshold,
+        }
+    }
+
+    /// Every cell of `sum`, protected.
+    fn protect(&self, sum: Sum) -> Vec<Cell> {
+        let mut values = Vec::new();
+        let mut known = Vec::new();
+        let mut lines = Vec::new();
+        for (y, &year) in self.years.iter().enumerate() {
+            let base = y * CELLS_PER_YEAR;
+            let month_values: Vec<i64> = self.months[y].iter().map(|t| sum.of(t)).collect();
+            let to_come: Vec<bool> = (1..=12u8)
+                .map(|m| {
+                    time::Month::try_from(m)
+                        .ok()
+                        .and_then(|m| Date::from_calendar_date(year, m, 1).ok())
+                        .is_none_or(|d| d >= self.as_of)
+                })
+                .collect();
+            values.extend(&month_values);
+            known.extend(&to_come);
+            for half in 0..2 {
+                let range = half * 6..half * 6 + 6;
+                values.push(month_values[range.clone()].iter().sum());
+                known.push(to_come[range.clone()].iter().all(|k| *k));
+                lines.push((range.map(|m| base + m).collect(), base + 12 + half));
+            }
+            values.push(month_values.iter().sum());
+            known.push(to_come.iter().all(|k| *k));
+            lines.push((vec![base + 12, base + 13], base + 14));
+        }
+        protect_sums(&values, &known, &lines, self.threshold)
+    }
+
+    /// The cell of `period` among `cells`.
+    fn cell(&self, cells: &[Cell], period: Period) -> Cell {
+        let Some(y) = self.years.iter().position(|&y| y == period.start.year()) else {
+            return Cell::Under;
+        };
+        let base = y * CELLS_PER_YEAR;
+        let month = period.start.month() as usize - 1;
+        cells[match period.kind {
+            PeriodKind::Month => base + month,
+            PeriodKind::Term => base + 12 + month / 6,
+            PeriodKind::Year => base + 14,
+        }]
+    }
+}
+
 impl Dashboard {
+    /// The figures of `period` (up to [`figures_as_of`] `today`), beside the period
+    /// before.
     pub fn compute(
         facts: &[LogFacts],
         period: Period,
@@ -398,28 +527,89 @@ impl Dashboard {
         today: Date,
     ) -> Dashboard {
         let threshold = i64::from(threshold);
+        let as_of = figures_as_of(today);
         let previous = period.previous();
-        let this_tally = Tally::of(facts.iter(), period, today);
-        let previous_tally = Tally::of(facts.iter(), previous, today);
+        let this_tally = Tally::of(facts.iter(), period, as_of);
+        let previous_tally = Tally::of(facts.iter(), previous, as_of);
+        let calendar = Calendar::new(facts, &[period, previous], as_of, threshold);
+        let additive = |figure: Figure| {
+            Figure::COUNTS.contains(&figure)
+                && !matches!(figure, Figure::Active | Figure::Plan | Figure::Voice)
+                || Figure::DAYS.contains(&figure)
+        };
+        let protected: Vec<(Figure, Vec<Cell>)> = Figure::by_group()
+            .filter(|f| additive(*f))
+            .map(|f| (f, calendar.protect(Sum::Count(f))))
+            .collect();
+        let on_time = calendar.protect(Sum::OnTime);
+        let late = calendar.protect(Sum::Late);
+        // A figure's count for the whole tenant in a period: from the calendar where it
+        // adds up over time, else protected on its own.
+        let total_cell = |figure: Figure, p: Period, tally: &Tally| -> Cell {
+            match protected.iter().find(|(f, _)| *f == figure) {
+                Some((_, cells)) => calendar.cell(cells, p),
+                None => protect_count(tally.count(figure), threshold),
+            }
+        };
+        let value = |figure: Figure, p: Period, tally: &Tally| -> Value {
+            if figure == Figure::OnTimeShare {
+                let shown = calendar.cell(&on_time, p).shown().is_some()
+                    && calendar.cell(&late, p).shown().is_some();
+                let (part, whole) = tally.share(figure);
+                return Value::Share(
+                    (shown && whole > 0).then(|| (part * 200 + whole) / (whole * 2)),
+                );
+            }
+            if Figure::SHARES.contains(&figure) {
+                return tally.value(figure, threshold);
+            }
+            let n = total_cell(figure, p, tally);
+            if Figure::DAYS.contains(&figure) {
+                days_value(n, tally.days(figure))
+            } else {
+                Value::Count(n)
+            }
+        };
         let rows = Figure::all()
             .map(|figure| Row {
                 figure,
-                this: this_tally.value(figure, threshold),
-                previous: previous_tally.value(figure, threshold),
+                this: value(figure, period, &this_tally),
+                previous: value(figure, previous, &previous_tally),
             })
             .collect();
-        let reason_counts: Vec<i64> = this_tally.reasons.values().copied().collect();
+        // Every reason any log was closed for, zeros included: a reason listed only when
+        // used would say "at least one". Shown only beside a shown number closed.
+        let mut reason_keys: Vec<String> = facts
+            .iter()
+            .filter_map(|f| f.close_reason.clone())
+            .collect();
+        reason_keys.sort();
+        reason_keys.dedup();
+        let reason_counts: Vec<i64> = reason_keys
+            .iter()
+            .map(|k| this_tally.reasons.get(k).copied().unwrap_or(0))
+            .collect();
+        let closed_shown = total_cell(Figure::Closed, period, &this_tally)
+            .shown()
+            .is_some();
         let reasons = protect_line(&reason_counts, threshold)
-            .map(|cells| this_tally.reasons.keys().cloned().zip(cells).collect());
+            .filter(|_| closed_shown || reason_counts.iter().sum::<i64>() < threshold)
+            .map(|cells| reason_keys.into_iter().zip(cells).collect());
         let groups = breakdown.map(|b| {
             let keys = b.groups(facts);
-            let tallies_in = |p: Period| -> Vec<Tally> {
-                keys.iter()
-                    .map(|k| Tally::of(facts.iter().filter(|f| &b.group_of(f) == k), p, today))
-                    .collect()
+            let in_groups = |p: Period, whole: &Tally| -> Vec<Vec<Value>> {
+                let tallies: Vec<Tally> = keys
+                    .iter()
+                    .map(|k| Tally::of(facts.iter().filter(|f| &b.group_of(f) == k), p, as_of))
+                    .collect();
+                // A column beside a hidden total would give the total away.
+                let total_shown: Vec<bool> = Figure::by_group()
+                    .map(|f| total_cell(f, p, whole).shown().is_some())
+                    .collect();
+                group_values(&tallies, threshold, &total_shown)
             };
-            let this = group_values(&tallies_in(period), threshold);
-            let before = group_values(&tallies_in(previous), threshold);
+            let this = in_groups(period, &this_tally);
+            let before = in_groups(previous, &previous_tally);
             let rows = keys
                 .into_iter()
                 .zip(this.into_iter().zip(before))
@@ -432,28 +622,17 @@ impl Dashboard {
             (b, rows)
         });
         let series = (period.kind != PeriodKind::Month).then(|| {
-            let months: Vec<Period> = period
-                .months()
-                .into_iter()
-                .filter(|m| m.start <= today)
-                .collect();
-            let counts: Vec<i64> = months
+            let opened = protected
                 .iter()
-                .map(|m| Tally::of(facts.iter(), *m, today).opened)
-                .collect();
-            let cells = protect_line(&counts, threshold);
+                .find(|(f, _)| *f == Figure::Opened)
+                .map(|(_, c)| c.clone())
+                .unwrap_or_default();
             Series {
-                months: months
+                months: period
+                    .months()
                     .into_iter()
-                    .enumerate()
-                    .map(|(i, m)| {
-                        (
-                            m,
-                            cells
-                                .as_ref()
-                                .map_or(Value::Withheld, |c| Value::Count(c[i])),
-                        )
-                    })
+                    .filter(|m| m.start < as_of)
+                    .map(|m| (m, Value::Count(calendar.cell(&opened, m))))
                     .collect(),
             }
         });

@@ -7,9 +7,12 @@ pub mod period;
 pub mod suppress;
 pub mod survey;
 
-pub use indicators::{Breakdown, Dashboard, Figure, GroupRow, Now, Row, Series, Value, percentile};
+pub use indicators::{
+    Breakdown, Dashboard, Figure, GroupRow, Now, P90_FROM, Row, Series, Value, figures_as_of,
+    percentile,
+};
 pub use period::{Period, PeriodKind};
-pub use suppress::{Cell, protect_count, protect_line};
+pub use suppress::{Cell, protect_count, protect_line, protect_sums};
 
 use crate::model::{iso_date, iso_date_option, keyed_enum};
 use serde::{Deserialize, Serialize};

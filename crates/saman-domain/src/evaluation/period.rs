@@ -103,7 +103,8 @@ impl Period {
             Some((y, r)) => (y, Some(r)),
             None => (key, None),
         };
-        let year: i32 = year.parse().ok().filter(|y| (1900..=9999).contains(y))?;
+        // Far from the ends of the calendar, so the next period always exists.
+        let year: i32 = year.parse().ok().filter(|y| (1900..=3000).contains(y))?;
         let month = match (kind, rest) {
             (PeriodKind::Year, None) => 1,
             (PeriodKind::Term, Some("1")) => 1,
@@ -163,6 +164,8 @@ mod tests {
         assert_eq!(Period::from_key(PeriodKind::Term, "2026-3"), None);
         assert_eq!(Period::from_key(PeriodKind::Year, "2026-1"), None);
         assert_eq!(Period::from_key(PeriodKind::Year, "x"), None);
+        assert_eq!(Period::from_key(PeriodKind::Month, "9999-12"), None);
+        assert_eq!(Period::from_key(PeriodKind::Year, "9999"), None);
         assert!(month.contains(d) && !month.contains(month.end));
     }
 }

@@ -78,6 +78,120 @@ fn any_pinned(parts: &[i64], cells: &[Cell], threshold: i64) -> bool {
     })
 }
 
+/// Larger than any count, for a hidden count's open upper end.
+const UNBOUNDED: i64 = i64::MAX / 8;
+
+/// Protects counts that add up in a hierarchy (months into terms, terms into a year),
+/// where every count is one cell wherever it is shown, so that none can be worked out
+/// from any mix of the sums it is part of. `lines` are `(parts, total)` by index, and
+/// form a tree (each count is a part of at most one line); `known[i]` marks a count the
+/// reader knows without being shown (a month still to come is 0).
+///
+/// What the shown counts and the labels allow for every hidden one is found by
+/// tightening each count's range through every line until nothing changes; in a tree
+/// of sums that gives the exact ranges. While a hidden count has a single value, the
+/// smallest shown count in its lines (or, failing that, anywhere) is hidden too.
+pub fn protect_sums(
+    values: &[i64],
+    known: &[bool],
+    lines: &[(Vec<usize>, usize)],
+    threshold: i64,
+) -> Vec<Cell> {
+    let mut cells: Vec<Cell> = values
+        .iter()
+        .zip(known)
+        .map(|(&v, &k)| {
+            if k {
+                Cell::Shown(v)
+            } else {
+                protect_count(v, threshold)
+            }
+        })
+        .collect();
+    let hideable = |cells: &[Cell], i: usize| !known[i] && cells[i].shown().is_some();
+    while let Some(pinned) = first_pinned(values, &cells, lines, threshold) {
+        let near: Vec<usize> = lines
+            .iter()
+            .filter(|(parts, total)| *total == pinned || parts.contains(&pinned))
+            .flat_map(|(parts, total)| parts.iter().chain(std::iter::once(total)).copied())
+            .collect();
+        let next = near
+            .iter()
+            .copied()
+            .filter(|&i| hideable(&cells, i))
+            .min_by_key(|&i| values[i])
+            .or_else(|| {
+                (0..cells.len())
+                    .filter(|&i| hideable(&cells, i))
+                    .min_by_key(|&i| values[i])
+            });
+        match next {
+            Some(i) => cells[i] = Cell::Hidden,
+            // Everything is hidden that can be.
+            None => break,
+        }
+    }
+    cells
+}
+
+/// The first hidden count with a single possible value, if any.
+fn first_pinned(
+    values: &[i64],
+    cells: &[Cell],
+    lines: &[(Vec<usize>, usize)],
+    threshold: i64,
+) -> Option<usize> {
+    let mut bounds: Vec<(i64, i64)> = cells
+        .iter()
+        .zip(values)
+        .map(|(cell, &v)| match cell {
+            Cell::Shown(_) => (v, v),
+            Cell::Under => (0, threshold - 1),
+            Cell::Hidden => (threshold, UNBOUNDED),
+        })
+        .collect();
+    // Each pass can only narrow ranges; a tree settles within a few passes.
+    for _ in 0..4 * lines.len() + 4 {
+        let mut changed = false;
+        for (parts, total) in lines {
+            // Sums of ranges, an open end staying open.
+            let sum = |of: &mut dyn Iterator<Item = (i64, i64)>| {
+                of.fold((0i64, 0i64), |(low, high), (l, h)| {
+                    (low.saturating_add(l), high.saturating_add(h).min(UNBOUNDED))
+                })
+            };
+            let (low, high) = sum(&mut parts.iter().map(|&i| bounds[i]));
+            let t = bounds[*total];
+            let narrowed = (t.0.max(low), t.1.min(high).max(t.0.max(low)));
+            changed |= narrowed != t;
+            bounds[*total] = narrowed;
+            let t = bounds[*total];
+            for &j in parts {
+                let (others_low, others_high) =
+                    sum(&mut parts.iter().filter(|&&i| i != j).map(|&i| bounds[i]));
+                let b = bounds[j];
+                let low = if others_high >= UNBOUNDED {
+                    b.0
+                } else {
+                    b.0.max(t.0 - others_high)
+                };
+                let high = if t.1 >= UNBOUNDED {
+                    b.1
+                } else {
+                    b.1.min(t.1 - others_low)
+                };
+                let narrowed = (low, high.max(low));
+                changed |= narrowed != b;
+                bounds[j] = narrowed;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    (0..cells.len()).find(|&i| cells[i].shown().is_none() && bounds[i].0 >= bounds[i].1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +207,7 @@ mod tests {
         let rest = total - cells.iter().filter_map(|c| c.shown()).sum::<i64>();
         let mut values = std::collections::BTreeSet::new();
         let mut assignment = vec![0i64; hidden.len()];
+        #[allow(clippy::too_many_arguments)]
         fn walk(
             at: usize,
             left: i64,
@@ -176,6 +291,89 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A year of two terms of two months: cells 0–3 the months, 4–5 the terms, 6 the year.
+    fn small_calendar(months: &[i64]) -> (Vec<i64>, Vec<(Vec<usize>, usize)>) {
+        let terms = [months[0] + months[1], months[2] + months[3]];
+        let values = vec![
+            months[0],
+            months[1],
+            months[2],
+            months[3],
+            terms[0],
+            terms[1],
+            terms[0] + terms[1],
+        ];
+        let lines = vec![(vec![0, 1], 4), (vec![2, 3], 5), (vec![4, 5], 6)];
+        (values, lines)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn no_hidden_count_in_a_hierarchy_can_be_worked_out(
+            months in prop::collection::vec(0i64..9, 4),
+            threshold in 3i64..6,
+        ) {
+            let (values, lines) = small_calendar(&months);
+            let cells = protect_sums(&values, &[false; 7], &lines, threshold);
+            for (cell, value) in cells.iter().zip(&values) {
+                match cell {
+                    Cell::Shown(n) => prop_assert!(*n == *value && *value >= threshold),
+                    Cell::Under => prop_assert!(*value < threshold),
+                    Cell::Hidden => prop_assert!(*value >= threshold),
+                }
+            }
+            // Every assignment of the months that agrees with everything shown.
+            let most = values[6].max(threshold) + 1;
+            let fits = |cell: Cell, v: i64| match cell {
+                Cell::Shown(n) => v == n,
+                Cell::Under => v < threshold,
+                Cell::Hidden => v >= threshold,
+            };
+            let mut seen: Vec<std::collections::BTreeSet<i64>> = vec![Default::default(); 7];
+            for a in 0..most { for b in 0..most { for c in 0..most { for d in 0..most {
+                let (v, _) = small_calendar(&[a, b, c, d]);
+                if v.iter().zip(&cells).all(|(&v, &cell)| fits(cell, v)) {
+                    for (set, &x) in seen.iter_mut().zip(&v) { set.insert(x); }
+                }
+            }}}}
+            for (i, cell) in cells.iter().enumerate() {
+                prop_assert!(seen[i].contains(&values[i]), "the truth fits");
+                if cell.shown().is_none() {
+                    prop_assert!(seen[i].len() >= 2, "cell {} of {:?} pinned: {:?}", i, values, cells);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sums_examples() {
+        use Cell::*;
+        // Year 12 = term 9 + term 3: the 3 is under 5, so the 9 is hidden too; in the
+        // terms' months (4 + 5 and 1 + 2), the 5 is hidden (its term is hidden, but the
+        // 4 beside it must not give it away), and the 1 and 2 are under 5.
+        let (values, lines) = small_calendar(&[4, 5, 1, 2]);
+        let cells = protect_sums(&values, &[false; 7], &lines, 5);
+        assert_eq!(cells[4..], [Hidden, Under, Shown(12)]);
+        assert!(cells[..2].iter().all(|c| c.shown().is_none()));
+        // Months (and a term) still to come are known zeros: they pin nothing.
+        let (values, lines) = small_calendar(&[6, 7, 0, 0]);
+        let known = [false, false, true, true, false, true, false];
+        let cells = protect_sums(&values, &known, &lines, 5);
+        assert_eq!(
+            cells,
+            [
+                Shown(6),
+                Shown(7),
+                Shown(0),
+                Shown(0),
+                Shown(13),
+                Shown(0),
+                Shown(13)
+            ]
+        );
     }
 
     #[test]

@@ -101,6 +101,10 @@ pub struct Survey {
 /// At most this many questions, and this many characters in a free-text answer.
 pub const MAX_QUESTIONS: usize = 20;
 pub const MAX_ANSWER: usize = 2000;
+/// A title, a question or an option: one line of at most this many characters.
+pub const MAX_LINE: usize = 300;
+/// At most this many options to a choice.
+pub const MAX_OPTIONS: usize = 20;
 /// Free-text answers are shown only for groups of at least this many respondents (and
 /// never below the tenant's threshold).
 pub const TEXTS_FROM: i64 = 10;
@@ -205,8 +209,22 @@ impl Survey {
     pub fn problems(&self) -> Vec<(String, &'static str)> {
         let mut problems = Vec::new();
         let blank = |b: &Bilingual| b.nb.trim().is_empty() || b.nn.trim().is_empty();
+        // At most `max` characters, on one line unless `lines`, no control characters.
+        let unfit = |b: &Bilingual, max: usize, lines: bool| {
+            [&b.nb, &b.nn].iter().any(|t| {
+                t.chars().count() > max
+                    || t.chars()
+                        .any(|c| c.is_control() && !(lines && matches!(c, '\n' | '\t')))
+            })
+        };
         if blank(&self.title) {
             problems.push(("title".into(), "survey-problem-both-languages"));
+        }
+        if unfit(&self.title, MAX_LINE, false) {
+            problems.push(("title".into(), "survey-problem-unfit"));
+        }
+        if unfit(&self.intro, MAX_ANSWER, true) {
+            problems.push(("intro-nb".into(), "survey-problem-unfit"));
         }
         if self.questions.is_empty() {
             problems.push(("questions".into(), "survey-problem-no-questions"));
@@ -217,6 +235,14 @@ impl Survey {
         for (i, q) in self.questions.iter().enumerate() {
             if blank(&q.text) {
                 problems.push((format!("q-{i}-text"), "survey-problem-both-languages"));
+            }
+            if unfit(&q.text, MAX_LINE, false)
+                || q.options.iter().any(|o| unfit(o, MAX_LINE, false))
+            {
+                problems.push((format!("q-{i}-text"), "survey-problem-unfit"));
+            }
+            if q.options.len() > MAX_OPTIONS {
+                problems.push((format!("q-{i}-options"), "survey-problem-too-many-options"));
             }
             if q.kind == QuestionKind::Choice
                 && (q.options.len() < 2 || q.options.iter().any(blank))

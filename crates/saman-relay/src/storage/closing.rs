@@ -4,11 +4,13 @@
 //! `saman purge` deletes it, leaving only audit rows that name no one.
 
 use super::{Authorised, Change, Closed, LogView, Relay, Requester, now_text, target};
+use crate::consent::Consenter;
 use crate::content::{self, Problem};
 use crate::policy::{LogState, RelayAction};
 use crate::seal::{self, place};
 use crate::{RelayError, Result};
 use saman_domain::audit::{AuditAction, Outcome};
+use saman_domain::evaluation::survey::Respondent;
 use saman_store::{AuditContext, append_audit, clock};
 use serde::Serialize;
 use sqlx::Row;
@@ -96,34 +98,30 @@ pub const DRAFT_DAYS: i64 = 90;
 /// The archive's file name, the same for every log (it holds no name).
 pub const ARCHIVE_FILE_NAME: &str = "stafettlogg.pdf";
 
-/// Offers the user survey to the log's guardians, and to the child if a youth (13 or
-/// older when the log opened), by their identity numbers' keyed hashes.
-async fn offer_survey(conn: &mut sqlx::AnyConnection, tenant: &str, id: &str) -> Result<()> {
-    use saman_domain::evaluation::AgeBand;
-    use saman_domain::evaluation::survey::Respondent;
-    let mut people: Vec<(String, Respondent)> = sqlx::query_scalar(
-        "SELECT pid_key FROM relay_guardians WHERE log_id = $1 AND pid_key <> ''",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|k: String| (k, Respondent::Guardian))
-    .collect();
-    let (child, band): (Option<String>, String) =
-        sqlx::query_as("SELECT child_pid_key, age_band FROM relay_logs WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let youth = matches!(
-        AgeBand::from_key(&band),
-        Some(AgeBand::Age13To15 | AgeBand::Age16To18 | AgeBand::Age19Plus)
-    );
-    if let (Some(child), true) = (child, youth) {
-        people.push((child, Respondent::Youth));
+/// Who is offered the user survey when the log closes (by their identity numbers'
+/// keyed hashes): only those the log was theirs to see. The guardians while they are
+/// the ones who consent (once the youth, or a pregnant person, consents for themself,
+/// the guardians may not even learn the log existed), and the child from the age they
+/// find their log (a pregnant person as an expecting parent).
+fn survey_invitees(who: &Requester, log: &super::Loaded) -> Vec<(String, Respondent)> {
+    let mut people: Vec<(String, Respondent)> = Vec::new();
+    if who.consenter_for(&log.child) == Consenter::Guardians {
+        people.extend(
+            log.guardians
+                .iter()
+                .filter(|(_, key)| !key.is_empty())
+                .map(|(_, key)| (key.clone(), Respondent::Guardian)),
+        );
     }
-    saman_store::offer_user_survey(conn, tenant, &people, clock::today()).await?;
-    Ok(())
+    let age = crate::age::age_on(log.child.birth_date, clock::today());
+    if let Some(child) = &log.child_pid_key {
+        if log.child.pregnant {
+            people.push((child.clone(), Respondent::Guardian));
+        } else if age >= crate::policy::VOICE_AGE {
+            people.push((child.clone(), Respondent::Youth));
+        }
+    }
+    people
 }
 
 impl Relay {
@@ -155,6 +153,7 @@ impl Relay {
         let (Some(reason), true) = (reason, problems.is_empty()) else {
             return Ok(Change::Invalid(problems));
         };
+        let invitees = survey_invitees(who, &log);
         let now = clock::now();
         let closed = Closed {
             at: clock::to_text(now),
@@ -203,7 +202,8 @@ impl Relay {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        offer_survey(&mut tx, who.tenant.as_str(), id).await?;
+        saman_store::offer_user_survey(&mut tx, who.tenant.as_str(), &invitees, clock::today())
+            .await?;
         let file_id = uuid::Uuid::new_v4().to_string();
         let sha256 = saman_domain::auth::secret::sha256_hex(&pdf);
         sqlx::query(

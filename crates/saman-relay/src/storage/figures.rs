@@ -10,6 +10,9 @@ use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use time::Date;
 
+/// A given version of a consent: when given, when it ends, when withdrawn.
+type GivenConsent = (Date, Option<Date>, Option<Date>);
+
 /// The date of a stored timestamp (`2026-11-26T09:05:07Z`).
 fn day_of(timestamp: &str) -> Result<Date> {
     date_of(Some(timestamp.get(..10).unwrap_or(timestamp).to_string()))?
@@ -39,9 +42,11 @@ impl Relay {
     }
 }
 
-/// Keeps the facts of the log `log_id` before it is purged, with no link to it.
+/// Keeps the facts of the log `log_id` before it is purged, with no link to it. Not of
+/// a draft never consented to: nothing is kept of a log that never began.
 pub(super) async fn keep_facts(conn: &mut AnyConnection, tenant: &str, log_id: &str) -> Result<()> {
-    for facts in facts_of(conn, tenant, Some(log_id)).await?.into_values() {
+    let logs = facts_of(conn, tenant, Some(log_id)).await?;
+    for facts in logs.into_values().filter(|f| f.consented_on.is_some()) {
         let json = serde_json::to_string(&facts)
             .map_err(|e| RelayError::Corrupt(format!("facts: {e}")))?;
         sqlx::query("INSERT INTO relay_log_facts (id, tenant_id, facts) VALUES ($1, $2, $3)")
@@ -104,8 +109,7 @@ async fn facts_of(
     .bind(one)
     .fetch_all(&mut *conn)
     .await?;
-    // Given consents per log, in order: (given, ends, withdrawn).
-    let mut given: HashMap<String, Vec<(Date, Option<Date>, Option<Date>)>> = HashMap::new();
+    let mut given: HashMap<String, Vec<GivenConsent>> = HashMap::new();
     for r in consents {
         if r.try_get::<String, _>("status")? != "given" {
             continue;

@@ -65,7 +65,7 @@ impl Requester {
     }
 
     /// Who consents for `child` today, under this tenant's age rule.
-    fn consenter_for(&self, child: &Child) -> Consenter {
+    pub(crate) fn consenter_for(&self, child: &Child) -> Consenter {
         crate::consent::who_consents(
             child.birth_date,
             clock::today(),
@@ -375,7 +375,7 @@ pub struct AccessRow {
 }
 
 /// A log as loaded, before the policy has looked at it.
-struct Loaded {
+pub(crate) struct Loaded {
     id: String,
     state: LogState,
     child: Child,

@@ -33,7 +33,14 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .ok_or_else(|| anyhow::anyhow!("the demo administrator is missing"))?;
     let session = store
-        .open_session(&admin.id, tenant.id.as_str(), true, "password", "bench", Default::default())
+        .open_session(
+            &admin.id,
+            tenant.id.as_str(),
+            true,
+            "password",
+            "bench",
+            Default::default(),
+        )
         .await?;
     println!("COOKIE=saman_session={}", session.token);
     Ok(())

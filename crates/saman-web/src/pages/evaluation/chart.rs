@@ -29,6 +29,8 @@ fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Not allowed in XML (and nothing a chart needs).
+            c if c.is_control() => {}
             c => out.push(c),
         }
     }

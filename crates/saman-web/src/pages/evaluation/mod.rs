@@ -24,8 +24,8 @@ use axum::response::{Html, IntoResponse, Response};
 use chart::{ChartSeries, bar_chart};
 use saman_domain::evaluation::survey::{QuestionKind, Respondent, Survey, SurveyKind, TEXTS_FROM};
 use saman_domain::evaluation::{
-    Breakdown, Cell, Dashboard, Figure, LogFacts, Period, PeriodKind, Value, protect_count,
-    protect_line,
+    Breakdown, Cell, Dashboard, Figure, LogFacts, Period, PeriodKind, Value, figures_as_of,
+    protect_count, protect_line,
 };
 use saman_store::SurveyState;
 use saman_store::clock;
@@ -56,6 +56,9 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// Said under the table, e.g. why it is withheld.
     pub note: Option<String>,
+    /// People's own words (survey free texts): shown on the page only, never in the
+    /// CSV or the PDF, which travel further.
+    pub own_words: bool,
 }
 
 pub struct ChartView {
@@ -100,11 +103,19 @@ struct Chosen {
     breakdown: Option<Breakdown>,
 }
 
+/// The latest day the figures count (the last day of last month).
+fn last_counted(today: Date) -> Date {
+    figures_as_of(today)
+        .previous_day()
+        .expect("not the first day of all time")
+}
+
 fn choose(query: &FiguresQuery, today: Date) -> Chosen {
     let kind = PeriodKind::from_key(&query.periode).unwrap_or(PeriodKind::Year);
+    let last = last_counted(today);
     let period = Period::from_key(kind, &query.tid)
-        .filter(|p| p.start <= today)
-        .unwrap_or_else(|| Period::containing(kind, today));
+        .filter(|p| p.start <= last)
+        .unwrap_or_else(|| Period::containing(kind, last));
     Chosen {
         period,
         breakdown: Breakdown::from_key(&query.inndeling),
@@ -121,7 +132,7 @@ fn periods_back(kind: PeriodKind, today: Date, facts: &[LogFacts]) -> Vec<Period
         .min(today - time::Duration::days(3 * 365));
     let horizon = today - time::Duration::days(YEARS_BACK as i64 * 365);
     let earliest = earliest.max(horizon);
-    Period::containing(kind, today)
+    Period::containing(kind, last_counted(today))
         .back(YEARS_BACK * 12)
         .into_iter()
         .take_while(|p| p.end > earliest)
@@ -301,6 +312,7 @@ fn log_sections(words: &Words, dashboard: &Dashboard) -> Vec<Section> {
             ],
             rows: key_rows,
             note: Some(tr.t("evaluation-days-note")),
+            own_words: false,
         }],
     });
 
@@ -358,6 +370,7 @@ fn log_sections(words: &Words, dashboard: &Dashboard) -> Vec<Section> {
                     .map(|((_, v), label)| vec![label.clone(), words.value(*v)])
                     .collect(),
                 note: None,
+                own_words: false,
             }],
         });
     }
@@ -399,6 +412,7 @@ fn log_sections(words: &Words, dashboard: &Dashboard) -> Vec<Section> {
                 .chain(std::iter::once(total))
                 .collect(),
             note: None,
+            own_words: false,
         };
         let names: Vec<String> = groups
             .iter()
@@ -464,6 +478,7 @@ fn log_sections(words: &Words, dashboard: &Dashboard) -> Vec<Section> {
         head: vec![tr.t("evaluation-reason"), tr.t("evaluation-count")],
         rows: Vec::new(),
         note: None,
+        own_words: false,
     };
     match &dashboard.reasons {
         Some(rows) => {
@@ -505,6 +520,7 @@ fn log_sections(words: &Words, dashboard: &Dashboard) -> Vec<Section> {
                     ],
                 ],
                 note: None,
+                own_words: false,
             },
             reasons,
         ],
@@ -524,6 +540,7 @@ fn health_section(tr: Tr, health: Health, review_href: String) -> Section {
             .map(|(owner, n)| vec![owner, n.to_string()])
             .collect(),
         note: None,
+        own_words: false,
     };
     if owners.rows.is_empty() {
         owners.note = Some(tr.t("evaluation-past-due-none"));
@@ -546,6 +563,7 @@ fn health_section(tr: Tr, health: Health, review_href: String) -> Section {
                     .map(|(check, found)| vec![check, found.len().to_string()])
                     .collect(),
                 note: None,
+                own_words: false,
             },
         ],
     }
@@ -601,6 +619,7 @@ async fn search_section(
                 ],
             ],
             note: None,
+            own_words: false,
         }],
     })
 }
@@ -683,7 +702,12 @@ async fn survey_sections(
         }
         let survey = &record.survey;
         let results = state.store.survey_results(tenant, &record.id).await?;
-        let this = Survey::period_of(survey.kind, last_day);
+        // Only periods that are over: results that change as answers come in would
+        // show whoever just answered.
+        let mut this = Survey::period_of(survey.kind, last_day);
+        if this.end > today {
+            this = this.previous();
+        }
         let periods = [this, this.previous()];
         let labels = periods.map(|p| period_label(tr, p));
         let count = |period: Period, group: Respondent, question: &str, answer: &str| -> i64 {
@@ -716,6 +740,7 @@ async fn survey_sections(
                     words.cell(protect_count(answered[1], words.threshold)),
                 ]],
                 note: None,
+                own_words: false,
             });
             for (i, question) in survey.questions.iter().enumerate() {
                 let options = question.option_keys();
@@ -742,6 +767,7 @@ async fn survey_sections(
                         note: (!enough).then(|| {
                             tr.t1("survey-texts-hidden", "n", TEXTS_FROM.max(words.threshold))
                         }),
+                        own_words: true,
                     });
                     continue;
                 }
@@ -766,14 +792,19 @@ async fn survey_sections(
                     .collect();
                 if question.kind == QuestionKind::Scale {
                     let mut row = vec![tr.t("survey-mean")];
-                    for p in periods {
+                    for (p, shown) in periods.iter().zip(&cells) {
                         let counts: Vec<i64> = options
                             .iter()
-                            .map(|o| count(p, group, &question.key, o))
+                            .map(|o| count(*p, group, &question.key, o))
                             .collect();
                         let n: i64 = counts.iter().sum();
                         let sum: i64 = counts.iter().zip(1..).map(|(c, v)| c * v).sum();
-                        row.push(if n >= words.threshold {
+                        // A mean beside hidden counts would give them away: only where
+                        // every option's count is shown.
+                        let all_shown = shown
+                            .as_ref()
+                            .is_some_and(|c| c.iter().all(|c| c.shown().is_some()));
+                        row.push(if all_shown && n > 0 {
                             format!("{:.1}", sum as f64 / n as f64).replace('.', ",")
                         } else {
                             tr.t1("evaluation-too-few", "n", words.cell(Cell::Under))
@@ -787,6 +818,7 @@ async fn survey_sections(
                     head: vec![tr.t("survey-answer"), labels[0].clone(), labels[1].clone()],
                     rows,
                     note: None,
+                    own_words: false,
                 });
             }
         }
@@ -887,10 +919,16 @@ pub async fn page(
 
 /// One CSV field: quoted when it holds the separator, a quote or a line break.
 fn csv_field(text: &str) -> String {
+    // A spreadsheet would run a cell starting like a formula: make it plain text.
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
     if text.contains([';', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_string()
+        text
     }
 }
 
@@ -898,7 +936,11 @@ fn csv_field(text: &str) -> String {
 /// with a byte order mark so they read it as UTF-8; each table after its caption.
 fn csv_of(sections: &[Section]) -> String {
     let mut out = String::from("\u{feff}");
-    for table in sections.iter().flat_map(|s| &s.tables) {
+    for table in sections
+        .iter()
+        .flat_map(|s| &s.tables)
+        .filter(|t| !t.own_words)
+    {
         out.push_str(&csv_field(&table.caption));
         out.push_str("\r\n");
         for row in std::iter::once(&table.head).chain(&table.rows) {
@@ -1014,6 +1056,7 @@ pub async fn report(
                 tables: s
                     .tables
                     .into_iter()
+                    .filter(|t| !t.own_words)
                     .map(|t| saman_pdf::ReportTable {
                         caption: t.caption,
                         head: t.head,
@@ -1052,6 +1095,8 @@ mod tests {
         assert_eq!(csv_field("12"), "12");
         assert_eq!(csv_field("a;b"), "\"a;b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("@x;y"), "\"'@x;y\"");
     }
 
     #[test]

@@ -127,6 +127,7 @@ pub async fn page(
                 })
                 .collect(),
             note: Some(tr.t("evaluation-days-note")),
+            own_words: false,
         },
     })
 }
