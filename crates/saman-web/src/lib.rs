@@ -38,6 +38,8 @@ pub struct AppState {
     pub search: Arc<pages::search::SearchIndexes>,
     /// Searches counted per month, written in batches.
     pub searches: Arc<pages::search::SearchCounter>,
+    /// Each tenant's facts for the figures of evaluation, kept a minute.
+    pub facts: Arc<pages::evaluation::FactsCache>,
 }
 
 /// The whole site, as `saman serve` and the tests run it. Routes that serve pages take
@@ -62,6 +64,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         config: Arc::new(config),
         search: Arc::default(),
         searches: Arc::default(),
+        facts: Arc::default(),
     };
     if state.config.warm_search {
         tokio::spawn(pages::search::warm(state.clone()));

@@ -27,7 +27,10 @@ use saman_domain::evaluation::{
     Breakdown, Cell, Dashboard, Figure, LogFacts, Period, PeriodKind, Value, figures_as_of,
     protect_count, protect_line,
 };
-use saman_store::SurveyState;
+use saman_store::{SurveyState, TenantId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use saman_store::clock;
 use serde::Deserialize;
 use time::Date;
@@ -579,18 +582,14 @@ async fn search_section(
     state.searches.flush(&state.store).await?;
     let mut totals = Vec::new();
     for period in [dashboard.period, dashboard.previous] {
-        let (mut searches, mut empty) = (0, 0);
-        for month in period.months() {
-            for c in state
+        let months = period.months();
+        let (first, last) = (months[0].key(), months[months.len() - 1].key());
+        totals.push(
+            state
                 .store
-                .search_counts(&allowed.tenant.record.id, &month.key())
-                .await?
-            {
-                searches += c.searches;
-                empty += c.without_results;
-            }
-        }
-        totals.push((searches, empty));
+                .search_totals(&allowed.tenant.record.id, &first, &last)
+                .await?,
+        );
     }
     Ok(Section {
         id: "searches".into(),
@@ -624,11 +623,54 @@ async fn search_section(
     })
 }
 
-async fn load_facts(state: &AppState, allowed: &Leader) -> Result<Vec<LogFacts>, WebError> {
-    saman_relay::Relay::new(state.store.clone())
-        .evaluation_facts(&allowed.tenant.record.id)
-        .await
-        .map_err(|e| WebError::Internal(format!("figures: {e}")))
+/// How long a tenant's facts are kept: the figures count whole months, and "how it
+/// stands now" may be this old.
+const FACTS_KEPT_FOR: Duration = Duration::from_secs(60);
+/// How many tenants' facts are kept at most (the least recently read go first).
+const FACTS_TENANTS_KEPT: usize = 32;
+
+/// Each tenant's facts for the figures, read from the database at most once a minute:
+/// reading ten thousand logs' metadata takes most of a dashboard's time.
+#[derive(Default)]
+pub struct FactsCache(Mutex<HashMap<String, (Instant, Arc<Vec<LogFacts>>)>>);
+
+impl FactsCache {
+    pub async fn get(&self, store: &saman_store::Store, tenant: &TenantId) -> Result<Arc<Vec<LogFacts>>, WebError> {
+        let key = tenant.as_str().to_string();
+        if let Some((read, facts)) = self.lock().get(&key)
+            && read.elapsed() < FACTS_KEPT_FOR
+        {
+            return Ok(facts.clone());
+        }
+        let facts = Arc::new(
+            saman_relay::Relay::new(store.clone())
+                .evaluation_facts(tenant)
+                .await
+                .map_err(|e| WebError::Internal(format!("figures: {e}")))?,
+        );
+        let mut kept = self.lock();
+        kept.insert(key, (Instant::now(), facts.clone()));
+        while kept.len() > FACTS_TENANTS_KEPT {
+            let oldest = kept
+                .iter()
+                .min_by_key(|(_, (read, _))| *read)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => kept.remove(&k),
+                None => break,
+            };
+        }
+        Ok(facts)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Arc<Vec<LogFacts>>)>> {
+        // A panic while holding it leaves only a cache behind: go on with it.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+async fn load_facts(state: &AppState, allowed: &Leader) -> Result<Arc<Vec<LogFacts>>, WebError> {
+    state.facts.get(&state.store, &allowed.tenant.record.id).await
 }
 
 /// Everything the page and the CSV show.
@@ -636,7 +678,7 @@ async fn sections(
     state: &AppState,
     allowed: &Leader,
     query: &FiguresQuery,
-) -> Result<(Chosen, Vec<LogFacts>, Vec<Section>), WebError> {
+) -> Result<(Chosen, Arc<Vec<LogFacts>>, Vec<Section>), WebError> {
     let today = clock::today();
     let chosen = choose(query, today);
     let facts = load_facts(state, allowed).await?;

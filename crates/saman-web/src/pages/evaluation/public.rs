@@ -56,10 +56,7 @@ pub async fn page(
     if figures.is_empty() {
         return Err(WebError::NotFound);
     }
-    let facts = saman_relay::Relay::new(state.store.clone())
-        .evaluation_facts(&record.id)
-        .await
-        .map_err(|e| WebError::Internal(format!("figures: {e}")))?;
+    let facts = state.facts.get(&state.store, &record.id).await?;
     let today = clock::today();
     let year = Period::containing(PeriodKind::Year, today).previous();
     let dashboard = Dashboard::compute(&facts, year, None, settings.threshold, today);
