@@ -27,15 +27,10 @@ describe('evaluation', () => {
     await server?.stop();
   });
 
-  async function check(label, page = browser.page) {
-    const found = await runAxe(page);
-    if (found.length) violations.set(`${label} ${page.url()}`, found);
-  }
-
-  it('shows a leader three years of figures, by keyboard, with charts, tables and CSV', { timeout: 180_000 }, async () => {
-    const { page } = browser;
+  /** Logs a demo person in, setting up two-step login on the way. */
+  async function staffLogin(page, email) {
     await page.goto(`${server.origin}/nb/fjordvik/logg-inn`);
-    await page.getByLabel('E-postadresse').fill('leder@fjordvik.example');
+    await page.getByLabel('E-postadresse').fill(email);
     await page.getByLabel('Passord').fill(PASSWORD);
     await page.getByLabel('Passord').press('Enter');
     await page.waitForURL(/\/logg-inn\/totrinn$/);
@@ -44,6 +39,16 @@ describe('evaluation', () => {
     await page.getByRole('textbox', { name: 'Kode' }).press('Enter');
     await page.getByRole('link', { name: 'Jeg har tatt vare på kodene' }).click();
     await page.waitForURL(/\/nb\/fjordvik\/start$/);
+  }
+
+  async function check(label, page = browser.page) {
+    const found = await runAxe(page);
+    if (found.length) violations.set(`${label} ${page.url()}`, found);
+  }
+
+  it('shows a leader three years of figures, by keyboard, with charts, tables and CSV', { timeout: 180_000 }, async () => {
+    const { page } = browser;
+    await staffLogin(page, 'leder@fjordvik.example');
 
     // From the start page to the figures, by keyboard.
     await page.getByRole('link', { name: 'Tall om arbeidet' }).focus();
@@ -90,16 +95,7 @@ describe('evaluation', () => {
     const admin = await launchBrowser();
     try {
       const page = admin.page;
-      await page.goto(`${server.origin}/nb/fjordvik/logg-inn`);
-      await page.getByLabel('E-postadresse').fill('admin@fjordvik.example');
-      await page.getByLabel('Passord').fill(PASSWORD);
-      await page.getByLabel('Passord').press('Enter');
-      await page.waitForURL(/\/logg-inn\/totrinn$/);
-      const secret = (await page.locator('.totp-secret').innerText()).trim();
-      await page.getByRole('textbox', { name: 'Kode' }).fill(totp(secret));
-      await page.getByRole('textbox', { name: 'Kode' }).press('Enter');
-      await page.getByRole('link', { name: 'Jeg har tatt vare på kodene' }).click();
-      await page.waitForURL(/\/nb\/fjordvik\/start$/);
+      await staffLogin(page, 'admin@fjordvik.example');
       // Nothing published yet: no public page.
       const before = await page.goto(`${server.origin}/nb/fjordvik/om-arbeidet`);
       assert.equal(before.status(), 404);
@@ -138,16 +134,7 @@ describe('evaluation', () => {
     const staff = await launchBrowser();
     try {
       const page = staff.page;
-      await page.goto(`${server.origin}/nb/fjordvik/logg-inn`);
-      await page.getByLabel('E-postadresse').fill('ansatt@fjordvik.example');
-      await page.getByLabel('Passord').fill(PASSWORD);
-      await page.getByLabel('Passord').press('Enter');
-      await page.waitForURL(/\/logg-inn\/totrinn$/);
-      const secret = (await page.locator('.totp-secret').innerText()).trim();
-      await page.getByRole('textbox', { name: 'Kode' }).fill(totp(secret));
-      await page.getByRole('textbox', { name: 'Kode' }).press('Enter');
-      await page.getByRole('link', { name: 'Jeg har tatt vare på kodene' }).click();
-      await page.waitForURL(/\/nb\/fjordvik\/start$/);
+      await staffLogin(page, 'ansatt@fjordvik.example');
       const invitation = page.getByRole('link', { name: /Svar på undersøkelsen/ });
       await invitation.focus();
       await page.keyboard.press('Enter');

@@ -64,10 +64,14 @@ impl Store {
             .collect()
     }
 
-    /// The months a tenant has counts for, newest first.
     /// All searches, and those that found nothing, in the months `from` to `to` (both
     /// `YYYY-MM`, inclusive).
-    pub async fn search_totals(&self, tenant: &TenantId, from: &str, to: &str) -> Result<(i64, i64)> {
+    pub async fn search_totals(
+        &self,
+        tenant: &TenantId,
+        from: &str,
+        to: &str,
+    ) -> Result<(i64, i64)> {
         let (searches, empty): (Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT CAST(SUM(searches) AS BIGINT), CAST(SUM(without_results) AS BIGINT) FROM search_counts \
              WHERE tenant_id = $1 AND month >= $2 AND month <= $3",
@@ -80,6 +84,7 @@ impl Store {
         Ok((searches.unwrap_or(0), empty.unwrap_or(0)))
     }
 
+    /// The months a tenant has counts for, newest first.
     pub async fn search_months(&self, tenant: &TenantId) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
             "SELECT DISTINCT month FROM search_counts WHERE tenant_id = $1 ORDER BY month DESC",

@@ -40,6 +40,13 @@ fn from_this_site(headers: &HeaderMap) -> bool {
     }
 }
 
+/// The token in a form read as a list of fields (empty if none), for [`check_token`].
+pub fn token_in(form: &[(String, String)]) -> &str {
+    form.iter()
+        .find(|(k, _)| k == "csrf")
+        .map_or("", |(_, v)| v.as_str())
+}
+
 /// Checks a form's token against the expected one; a wrong or missing token is refused.
 pub fn check_token(expected: &str, given: &str) -> Result<(), WebError> {
     if !expected.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes()) {

@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::auth::access::{Allowed, CanEnterTenant};
-use crate::auth::csrf::check_token;
+use crate::auth::csrf::{check_token, token_in};
 use crate::error::{WebError, form_with_problems};
 use crate::i18n::Tr;
 use crate::pages::render;
@@ -196,12 +196,7 @@ pub async fn answer(
     Path((_, _, id)): Path<(String, String, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let given = form
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    check_token(&person.user.session.csrf_token, given)?;
+    check_token(&person.user.session.csrf_token, token_in(&form))?;
     let (record, respondent) = find(&state, &person, &id).await?;
     let answer = match Answer::read(&record.survey, &form) {
         Ok(answer) => answer,

@@ -5,7 +5,7 @@
 use super::{Editor, audit_context, render, urls};
 use crate::AppState;
 use crate::auth::ClientAddress;
-use crate::auth::csrf::check_token;
+use crate::auth::csrf::{check_token, token_in};
 use crate::error::{WebError, form_with_problems};
 use crate::i18n::Tr;
 use crate::views::{Chrome, Ctx};
@@ -351,12 +351,7 @@ pub async fn save(
     Path((_, _, id)): Path<(String, String, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let given = form
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    check_token(&allowed.user.session.csrf_token, given)?;
+    check_token(&allowed.user.session.csrf_token, token_in(&form))?;
     let tenant = &allowed.tenant.record.id;
     let record = state
         .store

@@ -27,12 +27,12 @@ use saman_domain::evaluation::{
     Breakdown, Cell, Dashboard, Figure, LogFacts, Period, PeriodKind, Value, figures_as_of,
     protect_count, protect_line,
 };
+use saman_store::clock;
 use saman_store::{SurveyState, TenantId};
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use saman_store::clock;
-use serde::Deserialize;
 use time::Date;
 
 type Leader = Allowed<CanViewEvaluation>;
@@ -632,10 +632,17 @@ const FACTS_TENANTS_KEPT: usize = 32;
 /// Each tenant's facts for the figures, read from the database at most once a minute:
 /// reading ten thousand logs' metadata takes most of a dashboard's time.
 #[derive(Default)]
-pub struct FactsCache(Mutex<HashMap<String, (Instant, Arc<Vec<LogFacts>>)>>);
+pub struct FactsCache(Mutex<KeptFacts>);
+
+/// Per tenant (by id): when its facts were read, and the facts.
+type KeptFacts = HashMap<String, (Instant, Arc<Vec<LogFacts>>)>;
 
 impl FactsCache {
-    pub async fn get(&self, store: &saman_store::Store, tenant: &TenantId) -> Result<Arc<Vec<LogFacts>>, WebError> {
+    pub async fn get(
+        &self,
+        store: &saman_store::Store,
+        tenant: &TenantId,
+    ) -> Result<Arc<Vec<LogFacts>>, WebError> {
         let key = tenant.as_str().to_string();
         if let Some((read, facts)) = self.lock().get(&key)
             && read.elapsed() < FACTS_KEPT_FOR
@@ -663,14 +670,17 @@ impl FactsCache {
         Ok(facts)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Arc<Vec<LogFacts>>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeptFacts> {
         // A panic while holding it leaves only a cache behind: go on with it.
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 async fn load_facts(state: &AppState, allowed: &Leader) -> Result<Arc<Vec<LogFacts>>, WebError> {
-    state.facts.get(&state.store, &allowed.tenant.record.id).await
+    state
+        .facts
+        .get(&state.store, &allowed.tenant.record.id)
+        .await
 }
 
 /// Everything the page and the CSV show.
