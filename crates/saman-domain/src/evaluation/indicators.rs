@@ -2,7 +2,7 @@
 //! service or age band), logs opened month by month, and how things stand now. Every
 //! count goes through [`super::suppress`] before it leaves this module.
 
-use super::suppress::{Cell, protect_count, protect_line, protect_sums};
+use super::suppress::{Cell, Published, protect_count, protect_line, protect_sums};
 use super::{AgeBand, LogFacts, Period, PeriodKind};
 use std::collections::BTreeMap;
 use time::Date;
@@ -404,6 +404,22 @@ pub fn figures_as_of(today: Date) -> Date {
     Period::containing(PeriodKind::Month, today).start
 }
 
+/// Whether `period` is over as the figures count ([`figures_as_of`]): only whole periods
+/// are shown, so that a figure never changes as the period goes on.
+pub fn is_whole(period: Period, today: Date) -> bool {
+    period.end <= figures_as_of(today)
+}
+
+/// The latest whole period of `kind`.
+pub fn latest_whole(kind: PeriodKind, today: Date) -> Period {
+    let as_of = figures_as_of(today);
+    let mut period = Period::containing(kind, as_of.previous_day().unwrap_or(as_of));
+    while period.end > as_of {
+        period = period.previous();
+    }
+    period
+}
+
 /// What adds up from months into terms and years: the counts, and the two parts of the
 /// share evaluated on time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -428,7 +444,7 @@ impl Sum {
 /// every view, so none can be worked out by setting a year against its terms or a term
 /// against its months.
 struct Calendar {
-    years: Vec<i32>,
+    years: Vec<Period>,
     /// Per year: the tallies of its twelve months (empty where still to come).
     months: Vec<Vec<Tally>>,
     as_of: Date,
@@ -446,7 +462,6 @@ impl Calendar {
             .collect();
         whole_years.sort_by_key(|p| p.start);
         whole_years.dedup();
-        let years = whole_years.iter().map(|p| p.start.year()).collect();
         let months = whole_years
             .iter()
             .map(|year| {
@@ -463,47 +478,61 @@ impl Calendar {
             })
             .collect();
         Calendar {
-            years,
+            years: whole_years,
             months,
             as_of,
             threshold,
         }
     }
 
-    /// Every cell of `sum`, protected.
+    /// Every cell of `sum`, protected. Months are shown once over, terms and years
+    /// once they are over (before that they are not shown at all); what is still to come
+    /// is known to be nothing.
     fn protect(&self, sum: Sum) -> Vec<Cell> {
         let mut values = Vec::new();
-        let mut known = Vec::new();
+        let mut published = Vec::new();
         let mut lines = Vec::new();
-        for (y, &year) in self.years.iter().enumerate() {
+        let state = |p: Period, level: u8| {
+            if p.start >= self.as_of {
+                Published::Known
+            } else if p.end <= self.as_of {
+                Published::Level(level)
+            } else {
+                Published::No
+            }
+        };
+        for (y, year) in self.years.iter().enumerate() {
             let base = y * CELLS_PER_YEAR;
             let month_values: Vec<i64> = self.months[y].iter().map(|t| sum.of(t)).collect();
-            let to_come: Vec<bool> = (1..=12u8)
-                .map(|m| {
-                    time::Month::try_from(m)
-                        .ok()
-                        .and_then(|m| Date::from_calendar_date(year, m, 1).ok())
-                        .is_none_or(|d| d >= self.as_of)
-                })
-                .collect();
             values.extend(&month_values);
-            known.extend(&to_come);
-            for half in 0..2 {
+            published.extend(year.months().into_iter().map(|m| state(m, 0)));
+            let first_term = Period::containing(PeriodKind::Term, year.start);
+            for (half, term) in [
+                first_term,
+                Period::containing(PeriodKind::Term, first_term.end),
+            ]
+            .into_iter()
+            .enumerate()
+            {
                 let range = half * 6..half * 6 + 6;
                 values.push(month_values[range.clone()].iter().sum());
-                known.push(to_come[range.clone()].iter().all(|k| *k));
+                published.push(state(term, 1));
                 lines.push((range.map(|m| base + m).collect(), base + 12 + half));
             }
             values.push(month_values.iter().sum());
-            known.push(to_come.iter().all(|k| *k));
+            published.push(state(*year, 2));
             lines.push((vec![base + 12, base + 13], base + 14));
         }
-        protect_sums(&values, &known, &lines, self.threshold)
+        protect_sums(&values, &published, &lines, self.threshold)
     }
 
     /// The cell of `period` among `cells`.
     fn cell(&self, cells: &[Cell], period: Period) -> Cell {
-        let Some(y) = self.years.iter().position(|&y| y == period.start.year()) else {
+        let Some(y) = self
+            .years
+            .iter()
+            .position(|y| y.start.year() == period.start.year())
+        else {
             return Cell::Under;
         };
         let base = y * CELLS_PER_YEAR;

@@ -9,10 +9,10 @@ pub mod survey;
 
 pub use indicators::{
     Breakdown, Dashboard, Figure, GroupRow, Now, P90_FROM, Row, Series, Value, figures_as_of,
-    percentile,
+    is_whole, latest_whole, percentile,
 };
 pub use period::{Period, PeriodKind};
-pub use suppress::{Cell, protect_count, protect_line, protect_sums};
+pub use suppress::{Cell, Published, protect_count, protect_line, protect_sums};
 
 use crate::model::{iso_date, iso_date_option, keyed_enum};
 use serde::{Deserialize, Serialize};

@@ -81,35 +81,51 @@ fn any_pinned(parts: &[i64], cells: &[Cell], threshold: i64) -> bool {
 /// Larger than any count, for a hidden count's open upper end.
 const UNBOUNDED: i64 = i64::MAX / 8;
 
+/// What a reader learns of a count in a hierarchy of sums, before any protection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    /// Known without being shown (a month still to come is 0).
+    Known,
+    /// Shown (or protected) at this level: months 0, terms 1, years 2. A sum is
+    /// published after its parts (a term when it ends), so protection hides the highest
+    /// level first: it never takes back a count already shown.
+    Level(u8),
+    /// Not shown at all (a term or year not yet over): nothing is known of it.
+    No,
+}
+
 /// Protects counts that add up in a hierarchy (months into terms, terms into a year),
 /// where every count is one cell wherever it is shown, so that none can be worked out
 /// from any mix of the sums it is part of. `lines` are `(parts, total)` by index, and
-/// form a tree (each count is a part of at most one line); `known[i]` marks a count the
-/// reader knows without being shown (a month still to come is 0).
+/// form a tree (each count is a part of at most one line).
 ///
 /// What the shown counts and the labels allow for every hidden one is found by
 /// tightening each count's range through every line until nothing changes; in a tree
-/// of sums that gives the exact ranges. While a hidden count has a single value, the
-/// smallest shown count in its lines (or, failing that, anywhere) is hidden too.
+/// of sums that gives the exact ranges. While a hidden count has a single value, one
+/// more count in its lines is hidden: the highest level first, then the smallest.
 pub fn protect_sums(
     values: &[i64],
-    known: &[bool],
+    published: &[Published],
     lines: &[(Vec<usize>, usize)],
     threshold: i64,
 ) -> Vec<Cell> {
     let mut cells: Vec<Cell> = values
         .iter()
-        .zip(known)
-        .map(|(&v, &k)| {
-            if k {
-                Cell::Shown(v)
-            } else {
-                protect_count(v, threshold)
-            }
+        .zip(published)
+        .map(|(&v, p)| match p {
+            Published::Known => Cell::Shown(v),
+            Published::Level(_) => protect_count(v, threshold),
+            Published::No => Cell::Hidden,
         })
         .collect();
-    let hideable = |cells: &[Cell], i: usize| !known[i] && cells[i].shown().is_some();
-    while let Some(pinned) = first_pinned(values, &cells, lines, threshold) {
+    let level = |i: usize| match published[i] {
+        Published::Level(l) => Some(l),
+        _ => None,
+    };
+    let hideable = |cells: &[Cell], i: usize| level(i).is_some() && cells[i].shown().is_some();
+    // Highest level first, then the smallest count.
+    let preference = |i: &usize| (level(*i), std::cmp::Reverse(values[*i]));
+    while let Some(pinned) = first_pinned(values, published, &cells, lines, threshold) {
         let near: Vec<usize> = lines
             .iter()
             .filter(|(parts, total)| *total == pinned || parts.contains(&pinned))
@@ -119,11 +135,11 @@ pub fn protect_sums(
             .iter()
             .copied()
             .filter(|&i| hideable(&cells, i))
-            .min_by_key(|&i| values[i])
+            .max_by_key(preference)
             .or_else(|| {
                 (0..cells.len())
                     .filter(|&i| hideable(&cells, i))
-                    .min_by_key(|&i| values[i])
+                    .max_by_key(preference)
             });
         match next {
             Some(i) => cells[i] = Cell::Hidden,
@@ -134,9 +150,10 @@ pub fn protect_sums(
     cells
 }
 
-/// The first hidden count with a single possible value, if any.
+/// The first hidden, published count with a single possible value, if any.
 fn first_pinned(
     values: &[i64],
+    published: &[Published],
     cells: &[Cell],
     lines: &[(Vec<usize>, usize)],
     threshold: i64,
@@ -144,10 +161,12 @@ fn first_pinned(
     let mut bounds: Vec<(i64, i64)> = cells
         .iter()
         .zip(values)
-        .map(|(cell, &v)| match cell {
-            Cell::Shown(_) => (v, v),
-            Cell::Under => (0, threshold - 1),
-            Cell::Hidden => (threshold, UNBOUNDED),
+        .zip(published)
+        .map(|((cell, &v), p)| match (p, cell) {
+            (Published::No, _) => (0, UNBOUNDED),
+            (_, Cell::Shown(_)) => (v, v),
+            (_, Cell::Under) => (0, threshold - 1),
+            (_, Cell::Hidden) => (threshold, UNBOUNDED),
         })
         .collect();
     // Each pass can only narrow ranges; a tree settles within a few passes.
@@ -189,7 +208,11 @@ fn first_pinned(
             break;
         }
     }
-    (0..cells.len()).find(|&i| cells[i].shown().is_none() && bounds[i].0 >= bounds[i].1)
+    (0..cells.len()).find(|&i| {
+        matches!(published[i], Published::Level(_))
+            && cells[i].shown().is_none()
+            && bounds[i].0 >= bounds[i].1
+    })
 }
 
 #[cfg(test)]
@@ -293,6 +316,16 @@ mod tests {
         }
     }
 
+    const SMALL_LEVELS: [Published; 7] = [
+        Published::Level(0),
+        Published::Level(0),
+        Published::Level(0),
+        Published::Level(0),
+        Published::Level(1),
+        Published::Level(1),
+        Published::Level(2),
+    ];
+
     /// A year of two terms of two months: cells 0–3 the months, 4–5 the terms, 6 the year.
     fn small_calendar(months: &[i64]) -> (Vec<i64>, Vec<(Vec<usize>, usize)>) {
         let terms = [months[0] + months[1], months[2] + months[3]];
@@ -317,7 +350,7 @@ mod tests {
             threshold in 3i64..6,
         ) {
             let (values, lines) = small_calendar(&months);
-            let cells = protect_sums(&values, &[false; 7], &lines, threshold);
+            let cells = protect_sums(&values, &SMALL_LEVELS, &lines, threshold);
             for (cell, value) in cells.iter().zip(&values) {
                 match cell {
                     Cell::Shown(n) => prop_assert!(*n == *value && *value >= threshold),
@@ -351,17 +384,22 @@ mod tests {
     #[test]
     fn sums_examples() {
         use Cell::*;
-        // Year 12 = term 9 + term 3: the 3 is under 5, so the 9 is hidden too; in the
-        // terms' months (4 + 5 and 1 + 2), the 5 is hidden (its term is hidden, but the
-        // 4 beside it must not give it away), and the 1 and 2 are under 5.
+        // Year 12 = term 9 + term 3, months 4 + 5 and 1 + 2. The 4 beside the 5 would be
+        // given away by the term, so the term (published after its months) is hidden;
+        // then the year leaves the 3 between 3 and 4.
         let (values, lines) = small_calendar(&[4, 5, 1, 2]);
-        let cells = protect_sums(&values, &[false; 7], &lines, 5);
-        assert_eq!(cells[4..], [Hidden, Under, Shown(12)]);
-        assert!(cells[..2].iter().all(|c| c.shown().is_none()));
+        let cells = protect_sums(&values, &SMALL_LEVELS, &lines, 5);
+        assert_eq!(
+            cells,
+            [Under, Shown(5), Under, Under, Hidden, Under, Shown(12)]
+        );
         // Months (and a term) still to come are known zeros: they pin nothing.
         let (values, lines) = small_calendar(&[6, 7, 0, 0]);
-        let known = [false, false, true, true, false, true, false];
-        let cells = protect_sums(&values, &known, &lines, 5);
+        let mut levels = SMALL_LEVELS;
+        levels[2] = Published::Known;
+        levels[3] = Published::Known;
+        levels[5] = Published::Known;
+        let cells = protect_sums(&values, &levels, &lines, 5);
         assert_eq!(
             cells,
             [
@@ -374,6 +412,16 @@ mod tests {
                 Shown(13)
             ]
         );
+        // A term not yet over is not shown: its months need no protection against it.
+        let (values, lines) = small_calendar(&[6, 2, 0, 0]);
+        let mut levels = SMALL_LEVELS;
+        levels[4] = Published::No;
+        levels[6] = Published::No;
+        levels[5] = Published::Known;
+        levels[2] = Published::Known;
+        levels[3] = Published::Known;
+        let cells = protect_sums(&values, &levels, &lines, 5);
+        assert_eq!(cells[..2], [Shown(6), Under]);
     }
 
     #[test]

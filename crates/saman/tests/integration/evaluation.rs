@@ -155,6 +155,7 @@ fn shown(value: Value) -> String {
     match value {
         Value::Count(Cell::Shown(n)) => n.to_string(),
         Value::Count(Cell::Under) => "under 5".into(),
+        Value::Count(Cell::Hidden) => "skjult".into(),
         other => panic!("not a count: {other:?}"),
     }
 }

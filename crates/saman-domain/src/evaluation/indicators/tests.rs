@@ -1,8 +1,13 @@
 use super::*;
-use crate::evaluation::{Day, HandoverFacts, MeasureFacts};
+use crate::evaluation::{Day, MeasureFacts};
 use time::macros::date;
 
-const TODAY: Date = date!(2026 - 11 - 20);
+/// The figures count up to the first of January 2027: 2026 is a whole year.
+const TODAY: Date = date!(2027 - 01 - 20);
+
+fn day(year: i32, month: u8, day: u8) -> Date {
+    Date::from_calendar_date(year, time::Month::try_from(month).unwrap(), day).unwrap()
+}
 
 fn log(opened: Date, level: u8, service: &str) -> LogFacts {
     LogFacts {
@@ -23,43 +28,40 @@ fn log(opened: Date, level: u8, service: &str) -> LogFacts {
     }
 }
 
-/// Twelve logs opened in 2026 (eight at level 2 in school, four at level 3 in health),
-/// and six in 2025.
+/// A busy 2026: in month m (1–12), 5 + (m − 1) % 3 logs at level 1 + (m − 1) % 3, each
+/// consented to ten days after opening, with a measure due on the 28th (every fourth
+/// not evaluated), closed three months on; and six logs in 2025 (five opened in spring,
+/// one in autumn), closed in January 2026.
 fn fixture() -> Vec<LogFacts> {
     let mut facts = Vec::new();
-    for i in 0..8 {
-        let mut f = log(
-            date!(2026 - 02 - 01) + time::Duration::days(i * 7),
-            2,
-            "skole",
-        );
-        f.first_measure_on = Some(f.opened_on + time::Duration::days(20 + i));
-        f.voice_on = (i % 2 == 0).then_some(f.opened_on + time::Duration::days(15));
-        f.measures = vec![MeasureFacts {
-            due_on: date!(2026 - 06 - 01),
-            evaluated_on: (i < 6).then_some(date!(2026 - 05 - 30)),
-        }];
-        facts.push(f);
-    }
-    for i in 0..4 {
-        let mut f = log(date!(2026 - 09 - 01) + time::Duration::days(i), 3, "helse");
-        f.plan = true;
-        f.handovers = vec![HandoverFacts {
-            requested_on: date!(2026 - 10 - 01),
-            answered_on: (i > 0).then_some(date!(2026 - 10 - 04)),
-        }];
-        facts.push(f);
+    for m in 1..=12u8 {
+        let n = 5 + (m as usize - 1) % 3;
+        for i in 0..n {
+            let mut f = log(day(2026, m, 2 + i as u8), 1 + (m - 1) % 3, "skole");
+            let due = day(2026, m, 28);
+            f.measures = vec![MeasureFacts {
+                due_on: due,
+                evaluated_on: (i % 4 != 0).then_some(day(2026, m, 20)),
+            }];
+            f.voice_on = (i < 3).then_some(f.opened_on);
+            if m <= 9 {
+                f.closed_on = Some(day(2026, m + 3, 25));
+                f.close_reason = Some("goal-reached".into());
+            }
+            facts.push(f);
+        }
     }
     for i in 0..6 {
-        let mut f = log(
-            date!(2025 - 03 - 01) + time::Duration::days(i * 30),
-            1,
-            "skole",
-        );
-        f.closed_on = Some(date!(2026 - 01 - 15));
+        let opened = if i < 5 {
+            day(2025, 3 + i as u8, 1)
+        } else {
+            day(2025, 9, 1)
+        };
+        let mut f = log(opened, 1, "helse");
+        f.closed_on = Some(day(2026, 1, 15));
         f.close_reason = Some(if i < 5 { "goal-reached" } else { "moved-away" }.into());
         f.withdrawals = if i == 0 {
-            vec![Day(date!(2025 - 12 - 01))]
+            vec![Day(day(2025, 12, 1))]
         } else {
             vec![]
         };
@@ -72,20 +74,28 @@ fn row(d: &Dashboard, figure: Figure) -> &Row {
     d.rows.iter().find(|r| r.figure == figure).unwrap()
 }
 
+fn year_2026() -> Period {
+    Period::from_key(PeriodKind::Year, "2026").unwrap()
+}
+
 #[test]
 fn totals_beside_the_previous_period() {
-    let year = Period::containing(PeriodKind::Year, TODAY);
-    let d = Dashboard::compute(&fixture(), year, None, 5, TODAY);
+    let d = Dashboard::compute(&fixture(), year_2026(), None, 5, TODAY);
     assert_eq!(d.previous.key(), "2025");
-    assert_eq!(row(&d, Figure::Opened).this, Value::Count(Cell::Shown(12)));
+    // 5, 6, 7 a month, four times: 72, every month and term shown.
+    assert_eq!(row(&d, Figure::Opened).this, Value::Count(Cell::Shown(72)));
+    // 2025: 4 in spring (March to June) and 2 in autumn (July, September): both halves
+    // under 5, the year 6, so either half could be 2, 3 or 4.
     assert_eq!(
         row(&d, Figure::Opened).previous,
         Value::Count(Cell::Shown(6))
     );
-    // All 18 were active in 2026 (the six of 2025 until January).
-    assert_eq!(row(&d, Figure::Active).this, Value::Count(Cell::Shown(18)));
-    assert_eq!(row(&d, Figure::Closed).this, Value::Count(Cell::Shown(6)));
-    assert_eq!(row(&d, Figure::Closed).previous, Value::Count(Cell::Under));
+    // Active at some time in 2026: the 72 and the six of 2025 (closed in January).
+    assert_eq!(row(&d, Figure::Active).this, Value::Count(Cell::Shown(78)));
+    // Closed: none in February and March ("under 5", zero included), so the spring's
+    // months would pin them at zero: the spring, and then the year, are hidden.
+    assert_eq!(row(&d, Figure::Closed).this, Value::Count(Cell::Hidden));
+    // One withdrawal in December 2025: under 5, and so is the year.
     assert_eq!(
         row(&d, Figure::Withdrawals).previous,
         Value::Count(Cell::Under)
@@ -93,22 +103,12 @@ fn totals_beside_the_previous_period() {
     assert_eq!(
         row(&d, Figure::ConsentDays).this,
         Value::Days {
-            n: Cell::Shown(12),
+            n: Cell::Shown(72),
             median: Some(10),
             p90: Some(10)
         }
     );
-    // First measures 20..27 days after opening, consent after 10: 10..17 days. Of
-    // eight, the 90th percentile would be the largest: one log's own figure.
-    assert_eq!(
-        row(&d, Figure::MeasureDays).this,
-        Value::Days {
-            n: Cell::Shown(8),
-            median: Some(13),
-            p90: None
-        }
-    );
-    // Three answered handovers: under 5, so no median.
+    // Nothing answered: no median.
     assert_eq!(
         row(&d, Figure::HandoverWait).this,
         Value::Days {
@@ -117,68 +117,78 @@ fn totals_beside_the_previous_period() {
             p90: None
         }
     );
-    // 6 of 8 measures evaluated on time: the 2 late are under 5, so the share is hidden.
-    assert_eq!(row(&d, Figure::OnTimeShare).this, Value::Share(None));
-    // 4 plans of 18 active: under 5.
+    // Two late a month (24), 48 on time: both shown in every month's term and the
+    // year, so the share is: 48 of 72.
+    assert_eq!(row(&d, Figure::OnTimeShare).this, Value::Share(Some(67)));
+    // Voice in three of each month's logs (36 of 78 active).
+    assert_eq!(row(&d, Figure::VoiceShare).this, Value::Share(Some(46)));
+    // No plans: the share is hidden (a part under 5).
     assert_eq!(row(&d, Figure::PlanShare).this, Value::Share(None));
-    // Voice in 4 of 18: under 5 too.
-    assert_eq!(row(&d, Figure::VoiceShare).this, Value::Share(None));
-    assert_eq!(d.now.active, Cell::Shown(12));
-    assert_eq!(d.now.overdue, Cell::Under);
+    // Now: the 18 logs of October to December are open; two of each month's six
+    // measures past due are not evaluated.
+    assert_eq!(d.now.active, Cell::Shown(18));
+    assert_eq!(d.now.overdue, Cell::Shown(6));
     assert_eq!(d.now.pending_handovers, Cell::Under);
-    // Six closed: five for one reason, one for another. The one is under 5, so the
-    // five is hidden too: together they are 6, so the "under 5" is 0 or 1.
-    assert_eq!(
-        d.reasons,
-        Some(vec![
-            ("goal-reached".into(), Cell::Hidden),
-            ("moved-away".into(), Cell::Under)
-        ])
-    );
+    // The number closed is hidden, so its reasons are too.
+    assert_eq!(d.reasons, None);
 }
 
 #[test]
-fn shares_show_when_both_parts_reach_the_threshold() {
-    let mut facts = fixture();
-    for f in facts.iter_mut().take(5) {
-        f.voice_on = Some(f.opened_on);
+fn a_changed_count_is_never_given_away_by_a_later_sum() {
+    // The months of 2026 are shown as they end; the terms and the year are protected
+    // against them without taking any back.
+    let d = Dashboard::compute(&fixture(), year_2026(), None, 5, TODAY);
+    let series = d.series.unwrap();
+    assert_eq!(series.months.len(), 12);
+    let shown: Vec<i64> = series
+        .months
+        .iter()
+        .filter_map(|(_, v)| v.number())
+        .collect();
+    assert_eq!(shown, [5, 6, 7, 5, 6, 7, 5, 6, 7, 5, 6, 7]);
+    for month in year_2026().months() {
+        let m = Dashboard::compute(&fixture(), month, None, 5, TODAY);
+        assert_eq!(
+            row(&m, Figure::Opened).this,
+            series.months.iter().find(|(p, _)| *p == month).unwrap().1,
+            "a month shows the same count in its own view and in its year's chart"
+        );
     }
-    let year = Period::containing(PeriodKind::Year, TODAY);
-    let d = Dashboard::compute(&facts, year, None, 5, TODAY);
-    // Voice in 6 of 18 (five set here plus the 7th of the first eight): 33 %.
-    assert_eq!(row(&d, Figure::VoiceShare).this, Value::Share(Some(33)));
+    // A year not yet over is not shown at all.
+    let this_year = Period::from_key(PeriodKind::Year, "2027").unwrap();
+    let d = Dashboard::compute(&fixture(), this_year, None, 5, date!(2027 - 06 - 20));
+    assert_eq!(row(&d, Figure::Opened).this, Value::Count(Cell::Hidden));
 }
 
 #[test]
-fn groups_are_protected_per_figure() {
-    let year = Period::containing(PeriodKind::Year, TODAY);
-    let d = Dashboard::compute(&fixture(), year, Some(Breakdown::Level), 5, TODAY);
+fn groups_are_protected_per_figure_and_withheld_beside_a_hidden_total() {
+    let d = Dashboard::compute(&fixture(), year_2026(), Some(Breakdown::Level), 5, TODAY);
     let (b, rows) = d.groups.unwrap();
     assert_eq!(b, Breakdown::Level);
     let opened: Vec<Value> = rows.iter().map(|r| r.this[0]).collect();
-    // Level 1: 0, level 2: 8, level 3: 4. Two "under 5" could sum to 4 either way, but
-    // 0 + 4 = 4 with both under 5 lets 0..4 each: not pinned.
+    // Level 1: 4 × 5, level 2: 4 × 6, level 3: 4 × 7.
     assert_eq!(
         opened,
         vec![
-            Value::Count(Cell::Under),
-            Value::Count(Cell::Shown(8)),
-            Value::Count(Cell::Under)
+            Value::Count(Cell::Shown(20)),
+            Value::Count(Cell::Shown(24)),
+            Value::Count(Cell::Shown(28))
         ]
     );
-    // In 2025 all six were level 1: beside a shown 6 the two zeros would be pinned,
-    // so the 6 is hidden as well (it could be 5 or 6).
+    // In 2025 all six were at level 1: beside the shown 6, the two zeros would be
+    // pinned, so the 6 is hidden too (it could be 5 or 6).
     assert_eq!(rows[0].previous[0], Value::Count(Cell::Hidden));
     assert_eq!(rows[1].previous[0], Value::Count(Cell::Under));
+    // The number closed in 2026 is hidden: its groups would give it away.
+    let closed = Figure::by_group()
+        .position(|f| f == Figure::Closed)
+        .unwrap();
+    assert!(rows.iter().all(|r| r.this[closed] == Value::Withheld));
 }
 
 #[test]
-fn months_of_a_year_add_up_to_its_total_safely() {
-    let year = Period::containing(PeriodKind::Year, TODAY);
-    let d = Dashboard::compute(&fixture(), year, None, 5, TODAY);
-    let series = d.series.unwrap();
-    assert_eq!(series.months.len(), 10, "only months that are over");
-    let month = Period::containing(PeriodKind::Month, TODAY);
+fn a_month_has_no_series() {
+    let month = Period::from_key(PeriodKind::Month, "2026-05").unwrap();
     assert!(
         Dashboard::compute(&fixture(), month, None, 5, TODAY)
             .series

@@ -24,8 +24,8 @@ use axum::response::{Html, IntoResponse, Response};
 use chart::{ChartSeries, bar_chart};
 use saman_domain::evaluation::survey::{QuestionKind, Respondent, Survey, SurveyKind, TEXTS_FROM};
 use saman_domain::evaluation::{
-    Breakdown, Cell, Dashboard, Figure, LogFacts, Period, PeriodKind, Value, figures_as_of,
-    protect_count, protect_line,
+    Breakdown, Cell, Dashboard, Figure, LogFacts, Period, PeriodKind, Value, is_whole,
+    latest_whole, protect_count, protect_line,
 };
 use saman_store::clock;
 use saman_store::{SurveyState, TenantId};
@@ -106,19 +106,11 @@ struct Chosen {
     breakdown: Option<Breakdown>,
 }
 
-/// The latest day the figures count (the last day of last month).
-fn last_counted(today: Date) -> Date {
-    figures_as_of(today)
-        .previous_day()
-        .expect("not the first day of all time")
-}
-
 fn choose(query: &FiguresQuery, today: Date) -> Chosen {
     let kind = PeriodKind::from_key(&query.periode).unwrap_or(PeriodKind::Year);
-    let last = last_counted(today);
     let period = Period::from_key(kind, &query.tid)
-        .filter(|p| p.start <= last)
-        .unwrap_or_else(|| Period::containing(kind, last));
+        .filter(|p| is_whole(*p, today))
+        .unwrap_or_else(|| latest_whole(kind, today));
     Chosen {
         period,
         breakdown: Breakdown::from_key(&query.inndeling),
@@ -135,7 +127,7 @@ fn periods_back(kind: PeriodKind, today: Date, facts: &[LogFacts]) -> Vec<Period
         .min(today - time::Duration::days(3 * 365));
     let horizon = today - time::Duration::days(YEARS_BACK as i64 * 365);
     let earliest = earliest.max(horizon);
-    Period::containing(kind, last_counted(today))
+    latest_whole(kind, today)
         .back(YEARS_BACK * 12)
         .into_iter()
         .take_while(|p| p.end > earliest)
@@ -1048,8 +1040,8 @@ pub async fn report(
 ) -> Result<Response, WebError> {
     let today = clock::today();
     let year = Period::from_key(PeriodKind::Year, &query.ar)
-        .filter(|p| p.start <= today)
-        .unwrap_or_else(|| Period::containing(PeriodKind::Year, today).previous());
+        .filter(|p| is_whole(*p, today))
+        .unwrap_or_else(|| latest_whole(PeriodKind::Year, today));
     let facts = load_facts(&state, &allowed).await?;
     let chosen = Chosen {
         period: year,
@@ -1162,8 +1154,18 @@ mod tests {
             },
             today,
         );
-        assert_eq!(chosen.period.key(), "2026");
+        // The latest whole year: 2026 is not over.
+        assert_eq!(chosen.period.key(), "2025");
         assert!(chosen.breakdown.is_none());
+        let term = choose(
+            &FiguresQuery {
+                periode: "termin".into(),
+                tid: "2026-2".into(),
+                inndeling: String::new(),
+            },
+            today,
+        );
+        assert_eq!(term.period.key(), "2026-1", "the autumn is not over");
         let chosen = choose(
             &FiguresQuery {
                 periode: "maned".into(),

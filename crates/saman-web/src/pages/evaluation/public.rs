@@ -12,7 +12,7 @@ use crate::views::{Chrome, Ctx};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use saman_domain::evaluation::{Cell, Dashboard, Figure, Period, PeriodKind, Value};
+use saman_domain::evaluation::{Cell, Dashboard, Figure, PeriodKind, Value, latest_whole};
 use saman_store::clock;
 
 #[derive(Template)]
@@ -58,7 +58,7 @@ pub async fn page(
     }
     let facts = state.facts.get(&state.store, &record.id).await?;
     let today = clock::today();
-    let year = Period::containing(PeriodKind::Year, today).previous();
+    let year = latest_whole(PeriodKind::Year, today);
     let dashboard = Dashboard::compute(&facts, year, None, settings.threshold, today);
     let threshold = dashboard.threshold;
     let (this, before) = (period_label(tr, year), period_label(tr, year.previous()));
