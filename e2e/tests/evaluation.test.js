@@ -62,17 +62,22 @@ describe('evaluation', () => {
     assert.match(await table.innerText(), /Logger opprettet\s+\d+\s+\d+/);
     assert.equal(await page.locator('svg.chart[role=img]').count() >= 2, true);
 
-    // A term, broken down by BTI level: chosen with the keyboard alone.
-    await page.getByLabel('Periode', { exact: true }).focus();
-    await page.keyboard.press('ArrowUp'); // from År to Halvår
+    // The year broken down by BTI level: chosen with the keyboard alone.
     await page.getByLabel('Inndeling').focus();
     await page.keyboard.press('ArrowDown'); // BTI-nivå
     await page.getByRole('button', { name: 'Vis tallene' }).focus();
-    await Promise.all([page.waitForURL(/periode=termin/), page.keyboard.press('Enter')]);
-    assert.match(page.url(), /inndeling=niva/);
+    await Promise.all([page.waitForURL(/inndeling=niva/), page.keyboard.press('Enter')]);
     const groups = page.locator('#table-groups');
     assert.match(await groups.innerText(), /Nivå 1[\s\S]*Nivå 2[\s\S]*Nivå 3[\s\S]*Alle/);
     await check('dashboard by level');
+    // A term, by keyboard: the breakdown waits for whole years.
+    await page.getByLabel('Periode', { exact: true }).focus();
+    await page.keyboard.press('ArrowUp'); // from År to Halvår
+    await page.getByRole('button', { name: 'Vis tallene' }).focus();
+    await Promise.all([page.waitForURL(/periode=termin/), page.keyboard.press('Enter')]);
+    assert.equal(await page.locator('#table-groups').count(), 0);
+    assert.match(await page.locator('main').innerText(), /for hele år/);
+    await check('dashboard by term');
 
     // A month, where small counts show as "under 5".
     await page.goto(`${server.origin}/nb/fjordvik/evaluering?periode=maned&inndeling=alder`);

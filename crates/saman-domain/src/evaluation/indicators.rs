@@ -219,6 +219,8 @@ pub struct Dashboard {
     pub rows: Vec<Row>,
     /// Closing reasons (keys) of the logs closed in the period; `None` when withheld.
     pub reasons: Option<Vec<(String, Cell)>>,
+    /// By group, for whole years only: a group's months and terms would add up to its
+    /// year across tables that are protected apart.
     pub groups: Option<(Breakdown, Vec<GroupRow>)>,
     /// For terms and years.
     pub series: Option<Series>,
@@ -624,32 +626,34 @@ impl Dashboard {
         let reasons = protect_line(&reason_counts, threshold)
             .filter(|_| closed_shown || reason_counts.iter().sum::<i64>() < threshold)
             .map(|cells| reason_keys.into_iter().zip(cells).collect());
-        let groups = breakdown.map(|b| {
-            let keys = b.groups(facts);
-            let in_groups = |p: Period, whole: &Tally| -> Vec<Vec<Value>> {
-                let tallies: Vec<Tally> = keys
-                    .iter()
-                    .map(|k| Tally::of(facts.iter().filter(|f| &b.group_of(f) == k), p, as_of))
+        let groups = breakdown
+            .filter(|_| period.kind == PeriodKind::Year)
+            .map(|b| {
+                let keys = b.groups(facts);
+                let in_groups = |p: Period, whole: &Tally| -> Vec<Vec<Value>> {
+                    let tallies: Vec<Tally> = keys
+                        .iter()
+                        .map(|k| Tally::of(facts.iter().filter(|f| &b.group_of(f) == k), p, as_of))
+                        .collect();
+                    // A column beside a hidden total would give the total away.
+                    let total_shown: Vec<bool> = Figure::by_group()
+                        .map(|f| total_cell(f, p, whole).shown().is_some())
+                        .collect();
+                    group_values(&tallies, threshold, &total_shown)
+                };
+                let this = in_groups(period, &this_tally);
+                let before = in_groups(previous, &previous_tally);
+                let rows = keys
+                    .into_iter()
+                    .zip(this.into_iter().zip(before))
+                    .map(|(group, (this, previous))| GroupRow {
+                        group,
+                        this,
+                        previous,
+                    })
                     .collect();
-                // A column beside a hidden total would give the total away.
-                let total_shown: Vec<bool> = Figure::by_group()
-                    .map(|f| total_cell(f, p, whole).shown().is_some())
-                    .collect();
-                group_values(&tallies, threshold, &total_shown)
-            };
-            let this = in_groups(period, &this_tally);
-            let before = in_groups(previous, &previous_tally);
-            let rows = keys
-                .into_iter()
-                .zip(this.into_iter().zip(before))
-                .map(|(group, (this, previous))| GroupRow {
-                    group,
-                    this,
-                    previous,
-                })
-                .collect();
-            (b, rows)
-        });
+                (b, rows)
+            });
         let series = (period.kind != PeriodKind::Month).then(|| {
             let opened = protected
                 .iter()

@@ -1432,3 +1432,4 @@ survey-problem-key = To spørsmål har samme nøkkel.
 survey-problem-state = Velg en status.
 survey-problem-unfit = Teksten er for lang, eller har tegn som ikke kan brukes (titler, spørsmål og valg: én linje på høyst 300 tegn).
 survey-problem-too-many-options = Et spørsmål kan ha høyst 20 valg.
+evaluation-groups-years-only = Tallene deles inn etter nivå, tjeneste og aldersgruppe for hele år. For kortere perioder ville gruppenes tall kunne regnes ut av hverandre. Velg «År» for å se dem.

@@ -1432,3 +1432,4 @@ survey-problem-key = To spørsmål har same nøkkel.
 survey-problem-state = Vel ein status.
 survey-problem-unfit = Teksten er for lang, eller har teikn som ikkje kan brukast (titlar, spørsmål og val: éi linje på høgst 300 teikn).
 survey-problem-too-many-options = Eit spørsmål kan ha høgst 20 val.
+evaluation-groups-years-only = Tala blir delte inn etter nivå, teneste og aldersgruppe for heile år. For kortare periodar ville tala til gruppene kunne reknast ut av kvarandre. Vel «År» for å sjå dei.

@@ -249,9 +249,17 @@ async fn demo_history_fills_the_dashboard_with_protected_figures(backend: Backen
     );
     assert!(page.contains("Modellens helse") && page.contains("Søk uten treff"));
 
-    // In nynorsk, per term and BTI level, for a service leader.
+    // In nynorsk, per BTI level, for a service leader; by term, the breakdown waits
+    // for the whole year.
+    let (_, page) = leader
+        .get("/nb/fjordvik/evaluering?periode=termin&inndeling=niva")
+        .await;
+    assert!(
+        page.contains("deles inn") && !page.contains("id=\"table-groups\""),
+        "{page}"
+    );
     let (status, page) = leader
-        .get("/nn/fjordvik/evaluering?periode=termin&inndeling=niva")
+        .get("/nn/fjordvik/evaluering?periode=ar&inndeling=niva")
         .await;
     assert_eq!(status, 200);
     assert!(page.contains("Tala etter BTI-nivå"), "{page}");
@@ -260,7 +268,7 @@ async fn demo_history_fills_the_dashboard_with_protected_figures(backend: Backen
     // The CSV: the same tables, for a spreadsheet.
     let response = reqwest::Client::new()
         .get(format!(
-            "{}/nb/fjordvik/evaluering.csv?periode=maned&inndeling=alder",
+            "{}/nb/fjordvik/evaluering.csv?periode=ar&inndeling=alder",
             app.base
         ))
         .header("cookie", admin.cookie())

@@ -179,6 +179,10 @@ fn groups_are_protected_per_figure_and_withheld_beside_a_hidden_total() {
     // pinned, so the 6 is hidden too (it could be 5 or 6).
     assert_eq!(rows[0].previous[0], Value::Count(Cell::Hidden));
     assert_eq!(rows[1].previous[0], Value::Count(Cell::Under));
+    // Broken down only for whole years.
+    let term = Period::from_key(PeriodKind::Term, "2026-2").unwrap();
+    let by_term = Dashboard::compute(&fixture(), term, Some(Breakdown::Level), 5, TODAY);
+    assert!(by_term.groups.is_none());
     // The number closed in 2026 is hidden: its groups would give it away.
     let closed = Figure::by_group()
         .position(|f| f == Figure::Closed)

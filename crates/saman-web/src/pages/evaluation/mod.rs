@@ -225,7 +225,13 @@ fn row_of(dashboard: &Dashboard, figure: Figure) -> Option<&saman_domain::evalua
 }
 
 /// The relay logs' figures, as sections of tables and charts.
-fn log_sections(words: &Words, dashboard: &Dashboard) -> Vec<Section> {
+/// The relay logs' figures. `chosen_breakdown`: what the reader asked to break them
+/// down by (shown for whole years only).
+fn log_sections(
+    words: &Words,
+    dashboard: &Dashboard,
+    chosen_breakdown: Option<Breakdown>,
+) -> Vec<Section> {
     let tr = words.tr;
     let this = period_label(tr, dashboard.period);
     let before = period_label(tr, dashboard.previous);
@@ -370,6 +376,20 @@ fn log_sections(words: &Words, dashboard: &Dashboard) -> Vec<Section> {
         });
     }
 
+    if let (Some(breakdown), None) = (chosen_breakdown, &dashboard.groups) {
+        sections.push(Section {
+            id: "groups".into(),
+            heading: tr.t1(
+                "evaluation-groups-heading",
+                "by",
+                tr.t(&format!("evaluation-by-{}", breakdown.key())),
+            ),
+            intro: Some(tr.t("evaluation-groups-years-only")),
+            link: None,
+            chart: None,
+            tables: Vec::new(),
+        });
+    }
     if let Some((breakdown, groups)) = &dashboard.groups {
         let by = tr.t(&format!("evaluation-by-{}", breakdown.key()));
         let head: Vec<String> = std::iter::once(by.clone())
@@ -707,7 +727,7 @@ async fn sections_for(
     let tr = words.tr;
     let threshold = allowed.tenant.record.tenant.evaluation.threshold;
     let dashboard = Dashboard::compute(facts, chosen.period, chosen.breakdown, threshold, today);
-    let mut sections = log_sections(&words, &dashboard);
+    let mut sections = log_sections(&words, &dashboard, chosen.breakdown);
     let tenant_id = &allowed.tenant.record.id;
     let states = state.store.editable_items(tenant_id).await?;
     let guides = state
@@ -1059,7 +1079,7 @@ pub async fn report(
         .enumerate()
     {
         let dashboard = Dashboard::compute(&facts, year, Some(breakdown), threshold, today);
-        if let Some(groups) = log_sections(&words, &dashboard)
+        if let Some(groups) = log_sections(&words, &dashboard, Some(breakdown))
             .into_iter()
             .find(|s| s.id == "groups")
         {
