@@ -46,6 +46,8 @@ pub enum AuditAction {
     DemoHistoryGenerated,
     /// A survey's content or state changed (never an answer: answers are anonymous).
     SurveySaved,
+    /// The figures of the work were read: the dashboard, its CSV or the yearly report.
+    FiguresRead,
     ContentSaved,
     ContentRestored,
     ContentPublished,
@@ -60,7 +62,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 49] = [
+    pub const ALL: [AuditAction; 50] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -101,6 +103,7 @@ impl AuditAction {
         AuditAction::RelayDenied,
         AuditAction::DemoHistoryGenerated,
         AuditAction::SurveySaved,
+        AuditAction::FiguresRead,
         AuditAction::ContentSaved,
         AuditAction::ContentRestored,
         AuditAction::ContentPublished,
@@ -154,6 +157,7 @@ impl AuditAction {
             AuditAction::RelayDenied => "relay-denied",
             AuditAction::DemoHistoryGenerated => "demo-history-generated",
             AuditAction::SurveySaved => "survey-saved",
+            AuditAction::FiguresRead => "figures-read",
             AuditAction::ContentSaved => "content-saved",
             AuditAction::ContentRestored => "content-restored",
             AuditAction::ContentPublished => "content-published",

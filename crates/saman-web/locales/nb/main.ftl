@@ -534,6 +534,7 @@ audit-action-relay-access-log-read = tilgangslogg lest
 audit-action-relay-purged = stafettlogg slettet
 audit-action-demo-history-generated = fiktiv historikk laget for demoen
 audit-action-survey-saved = undersøkelse endret
+audit-action-figures-read = tall om arbeidet lest
 audit-action-relay-denied = tilgang til stafettlogg avvist
 audit-action-content-saved = innhold lagret
 audit-action-content-restored = tidligere versjon gjenopprettet

@@ -534,6 +534,7 @@ audit-action-relay-access-log-read = tilgangslogg lesen
 audit-action-relay-purged = stafettlogg sletta
 audit-action-demo-history-generated = fiktiv historikk laga for demoen
 audit-action-survey-saved = undersøking endra
+audit-action-figures-read = tal om arbeidet lesne
 audit-action-relay-denied = tilgang til stafettlogg avvist
 audit-action-content-saved = innhald lagra
 audit-action-content-restored = tidlegare versjon gjenoppretta

@@ -325,6 +325,34 @@ async fn demo_history_fills_the_dashboard_with_protected_figures(backend: Backen
         404
     );
 
+    // Every read is in the audit log, by whom and as what; the refused ones are not
+    // reads of anything.
+    let reads: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT actor_role, details, target FROM audit_log WHERE tenant_id = $1 AND action = 'figures-read'",
+    )
+    .bind(tenant.id.as_str())
+    .fetch_all(app.store.pool())
+    .await
+    .unwrap();
+    for what in ["page", "csv", "report"] {
+        assert!(
+            reads
+                .iter()
+                .any(|(_, d, t)| d == what && t.starts_with("figures:")),
+            "{what} in {reads:?}"
+        );
+    }
+    assert!(
+        reads
+            .iter()
+            .any(|(role, d, _)| role == "service-leader" && d == "page")
+    );
+    assert!(
+        reads
+            .iter()
+            .all(|(role, _, _)| role == "tenant-admin" || role == "service-leader")
+    );
+
     // Nonsense in the address falls back to the defaults.
     let (status, _) = admin
         .get("/nb/fjordvik/evaluering?periode=%3Cscript%3E&tid=99999&inndeling=x")

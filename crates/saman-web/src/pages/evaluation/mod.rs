@@ -9,6 +9,7 @@ mod chart;
 pub mod public;
 
 use crate::AppState;
+use crate::auth::ClientAddress;
 use crate::auth::access::{Allowed, CanViewEvaluation};
 use crate::error::WebError;
 use crate::i18n::{Tr, month_name};
@@ -22,13 +23,15 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use chart::{ChartSeries, bar_chart};
+use saman_domain::access::Role;
+use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::evaluation::survey::{QuestionKind, Respondent, Survey, SurveyKind, TEXTS_FROM};
 use saman_domain::evaluation::{
     Breakdown, Cell, Dashboard, Figure, LogFacts, Period, PeriodKind, Value, is_whole,
     latest_whole, protect_count, protect_line,
 };
 use saman_store::clock;
-use saman_store::{SurveyState, TenantId};
+use saman_store::{AuditContext, SurveyState, TenantId};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -152,10 +155,11 @@ pub fn period_label(tr: Tr, period: Period) -> String {
 }
 
 /// How figures are worded for one reader.
-struct Words<'a> {
-    tr: Tr,
-    threshold: i64,
-    allowed: &'a Leader,
+pub(super) struct Words<'a> {
+    pub(super) tr: Tr,
+    pub(super) threshold: i64,
+    /// For the services' names.
+    pub(super) model: &'a saman_store::Model,
 }
 
 impl Words<'_> {
@@ -167,7 +171,7 @@ impl Words<'_> {
         }
     }
 
-    fn value(&self, value: Value) -> String {
+    pub(super) fn value(&self, value: Value) -> String {
         match value {
             Value::Count(cell) => self.cell(cell),
             Value::Days {
@@ -200,7 +204,7 @@ impl Words<'_> {
         }
     }
 
-    fn figure(&self, figure: Figure) -> String {
+    pub(super) fn figure(&self, figure: Figure) -> String {
         self.tr.t(&format!("evaluation-figure-{}", figure.key()))
     }
 
@@ -209,8 +213,6 @@ impl Words<'_> {
             Breakdown::Level => self.tr.t(&format!("relay-level-{key}")),
             Breakdown::AgeBand => self.tr.t(&format!("evaluation-age-{key}")),
             Breakdown::Service => self
-                .allowed
-                .tenant
                 .model
                 .items
                 .iter()
@@ -712,7 +714,7 @@ fn words(allowed: &Leader) -> Words<'_> {
     Words {
         tr: Tr::new(allowed.lang),
         threshold: i64::from(allowed.tenant.record.tenant.evaluation.threshold),
-        allowed,
+        model: &allowed.tenant.model,
     }
 }
 
@@ -740,7 +742,7 @@ async fn sections_for(
         health(tr, allowed, &states, &guides, today),
         urls.at("/gjennomgang"),
     ));
-    sections.extend(survey_sections(state, &words, &dashboard, today).await?);
+    sections.extend(survey_sections(state, allowed, &words, &dashboard, today).await?);
     sections.push(search_section(state, tr, allowed, &dashboard).await?);
     Ok(sections)
 }
@@ -752,12 +754,13 @@ async fn sections_for(
 /// [`survey::TEXTS_FROM`].
 async fn survey_sections(
     state: &AppState,
+    allowed: &Leader,
     words: &Words<'_>,
     dashboard: &Dashboard,
     today: Date,
 ) -> Result<Vec<Section>, WebError> {
     let tr = words.tr;
-    let tenant = &words.allowed.tenant.record.id;
+    let tenant = &allowed.tenant.record.id;
     let last_day = (dashboard.period.end - time::Duration::days(1)).min(today);
     let mut sections = Vec::new();
     for record in state.store.surveys(tenant).await? {
@@ -898,6 +901,45 @@ async fn survey_sections(
     Ok(sections)
 }
 
+/// Audits a read of the figures (`what`: the page, the CSV or the report, and the
+/// period): aggregates only, but who looked at what is still kept.
+async fn audit_read(
+    state: &AppState,
+    allowed: &Leader,
+    address: String,
+    what: &str,
+    period: Period,
+) -> Result<(), WebError> {
+    let tenant = &allowed.tenant.record.id;
+    let admin = allowed
+        .user
+        .actor
+        .roles_in(Some(tenant.as_str()))
+        .any(|r| r == Role::TenantAdmin);
+    let role = if admin {
+        Role::TenantAdmin
+    } else {
+        Role::ServiceLeader
+    };
+    let ctx = AuditContext {
+        tenant: Some(tenant.clone()),
+        actor_id: Some(allowed.user.account.id.clone()),
+        actor_role: Some(role.key().into()),
+        address,
+    };
+    state
+        .store
+        .audit(
+            &ctx,
+            AuditAction::FiguresRead,
+            &format!("figures:{}", period.key()),
+            Outcome::Success,
+            what,
+        )
+        .await?;
+    Ok(())
+}
+
 fn query_string(period: Period, breakdown: Option<Breakdown>) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
     q.append_pair("periode", period.kind.key());
@@ -911,6 +953,7 @@ fn query_string(period: Period, breakdown: Option<Breakdown>) -> String {
 pub async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
+    ClientAddress(address): ClientAddress,
     allowed: Leader,
     Query(query): Query<FiguresQuery>,
 ) -> Result<Html<String>, WebError> {
@@ -918,6 +961,7 @@ pub async fn page(
     let tr = Tr::new(lang);
     let today = clock::today();
     let (chosen, facts, sections) = sections(&state, &allowed, &query).await?;
+    audit_read(&state, &allowed, address, "page", chosen.period).await?;
     let urls = TenantUrls::new(lang, &allowed.tenant.record.tenant.slug);
     let kinds = PeriodKind::ALL
         .into_iter()
@@ -1023,10 +1067,12 @@ fn csv_of(sections: &[Section]) -> String {
 
 pub async fn csv(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     allowed: Leader,
     Query(query): Query<FiguresQuery>,
 ) -> Result<Response, WebError> {
     let (chosen, _, sections) = sections(&state, &allowed, &query).await?;
+    audit_read(&state, &allowed, address, "csv", chosen.period).await?;
     let name = format!(
         "saman-tal-{}-{}.csv",
         allowed.tenant.record.tenant.slug,
@@ -1055,6 +1101,7 @@ pub struct ReportQuery {
 /// figures beside the year before, by BTI level, age band and service, with the charts.
 pub async fn report(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     allowed: Leader,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
@@ -1062,6 +1109,7 @@ pub async fn report(
     let year = Period::from_key(PeriodKind::Year, &query.ar)
         .filter(|p| is_whole(*p, today))
         .unwrap_or_else(|| latest_whole(PeriodKind::Year, today));
+    audit_read(&state, &allowed, address, "report", year).await?;
     let facts = load_facts(&state, &allowed).await?;
     let chosen = Chosen {
         period: year,

@@ -3,7 +3,7 @@
 //! does not exist.
 
 use super::chart::{ChartSeries, bar_chart};
-use super::{ChartView, Table, period_label};
+use super::{ChartView, Table, Words, period_label};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
@@ -12,7 +12,7 @@ use crate::views::{Chrome, Ctx};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use saman_domain::evaluation::{Cell, Dashboard, Figure, PeriodKind, Value, latest_whole};
+use saman_domain::evaluation::{Dashboard, Figure, PeriodKind, Value, latest_whole};
 use saman_store::clock;
 
 #[derive(Template)]
@@ -22,20 +22,6 @@ struct HowWeWorkPage {
     intro: String,
     chart: Option<ChartView>,
     table: Table,
-}
-
-fn text(tr: Tr, threshold: i64, value: Value) -> String {
-    match value {
-        Value::Count(Cell::Shown(n)) => n.to_string(),
-        Value::Count(Cell::Under) => tr.t1("evaluation-under", "n", threshold),
-        Value::Days {
-            median: Some(median),
-            p90: Some(p90),
-            ..
-        } => format!("{median} / {p90}"),
-        Value::Share(Some(percent)) => format!("{percent} %"),
-        _ => tr.t("evaluation-share-hidden"),
-    }
 }
 
 pub async fn page(
@@ -61,6 +47,11 @@ pub async fn page(
     let year = latest_whole(PeriodKind::Year, today);
     let dashboard = Dashboard::compute(&facts, year, None, settings.threshold, today);
     let threshold = dashboard.threshold;
+    let words = Words {
+        tr,
+        threshold,
+        model: &published.model,
+    };
     let (this, before) = (period_label(tr, year), period_label(tr, year.previous()));
     let rows: Vec<_> = dashboard
         .rows
@@ -76,7 +67,7 @@ pub async fn page(
             name: name.to_string(),
             values: counts
                 .iter()
-                .map(|r| (pick(r).number(), text(tr, threshold, pick(r))))
+                .map(|r| (pick(r).number(), words.value(pick(r))))
                 .collect(),
         };
         let summary = tr.ta(
@@ -92,7 +83,7 @@ pub async fn page(
                 &summary,
                 &counts
                     .iter()
-                    .map(|r| tr.t(&format!("evaluation-figure-{}", r.figure.key())))
+                    .map(|r| words.figure(r.figure))
                     .collect::<Vec<_>>(),
                 &[series(&this, |r| r.this), series(&before, |r| r.previous)],
             ),
@@ -117,9 +108,9 @@ pub async fn page(
                 .iter()
                 .map(|r| {
                     vec![
-                        tr.t(&format!("evaluation-figure-{}", r.figure.key())),
-                        text(tr, threshold, r.this),
-                        text(tr, threshold, r.previous),
+                        words.figure(r.figure),
+                        words.value(r.this),
+                        words.value(r.previous),
                     ]
                 })
                 .collect(),
