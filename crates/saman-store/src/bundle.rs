@@ -112,6 +112,7 @@ impl Store {
         });
         append_rows(&mut tx, self.secrets(), &rows).await?;
         tx.commit().await?;
+        self.model_changed();
         Ok(if existing.is_some() {
             ImportOutcome::Updated
         } else {

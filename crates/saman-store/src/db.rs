@@ -46,6 +46,10 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
     pub(crate) cache: std::sync::Arc<crate::published::PublishedCache>,
+    /// This instance (this process's pool), in the claims of scheduled jobs.
+    instance: std::sync::Arc<str>,
+    /// Every tenant's model version, as this instance last read it.
+    pub(crate) versions: std::sync::Arc<crate::published::ModelVersions>,
     /// The platform's secret key: keys the audit chain and seals secrets at rest.
     pub(crate) secrets: std::sync::Arc<saman_domain::auth::keys::Secrets>,
     /// The writer of reads' audit rows, started at the first.
@@ -124,6 +128,7 @@ const MIGRATIONS: &[Migration] = &[
         "0013_evaluation.sql"
     ),
     shared!(14, "anonymous surveys", "0014_surveys.sql"),
+    shared!(15, "scheduled jobs run once", "0015_job_runs.sql"),
 ];
 
 impl Store {
@@ -162,11 +167,18 @@ impl Store {
             pool,
             backend,
             cache: Default::default(),
+            versions: Default::default(),
+            instance: uuid::Uuid::new_v4().to_string().into(),
             secrets: std::sync::Arc::new(secrets),
             audit_writer: Default::default(),
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// This instance's name in the claims of scheduled jobs: new at each connect.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     pub fn backend(&self) -> Backend {

@@ -13,6 +13,7 @@ mod db;
 mod forms;
 mod guides;
 mod items;
+mod jobs;
 mod limits;
 mod model;
 mod oidc;

@@ -1,15 +1,71 @@
 //! The published model of a tenant, as the public site reads it on every request.
 //!
 //! Reading a whole model takes several queries, so each instance keeps the last copy it
-//! read per tenant. Every call still asks the database for the tenant's model version
-//! (raised by every import), so an import shows at once on every instance, and the
-//! database stays the only state.
+//! read per tenant, keyed by the tenant's model version (raised by every publish and
+//! import). Which version is current is itself kept in memory ([`ModelVersions`]):
+//! a watcher reads every tenant's version in one query four times a second, and this
+//! instance's own model writes mark it stale at once, so a public page costs no
+//! database round trip, a change on another instance shows within a second, and one
+//! here shows at the next request. The database stays the only state.
 
 use crate::tenants::TenantRecord;
 use crate::{Model, Result, Store, Visibility};
 use sqlx::Row;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+
+/// How often the watcher reads every tenant's model version.
+pub const MODEL_VERSION_POLL: Duration = Duration::from_millis(250);
+
+/// Every tenant's model version as this instance last read it.
+#[derive(Default)]
+pub(crate) struct ModelVersions {
+    /// Whether a watcher keeps `known` current; without one, every read asks the database.
+    watched: AtomicBool,
+    /// Set after this instance's own model writes: the next read asks the database.
+    stale: AtomicBool,
+    known: RwLock<HashMap<String, i64>>,
+    /// Raised whenever any tenant's version, or the set of tenants, changes.
+    generation: AtomicU64,
+}
+
+impl ModelVersions {
+    fn get(&self, slug: &str) -> Option<i64> {
+        let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+        known.get(slug).copied()
+    }
+
+    /// Takes what the database said; raises the generation if anything changed.
+    fn replace(&self, fresh: HashMap<String, i64>) {
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        if *known != fresh {
+            *known = fresh;
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    fn note(&self, slug: &str, version: i64) {
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        if known.insert(slug.to_string(), version) != Some(version) {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+}
+
+impl std::fmt::Debug for ModelVersions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ModelVersions")
+    }
+}
+
+async fn read_versions(pool: &sqlx::AnyPool) -> Result<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT slug, model_version FROM tenants")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
 
 /// A tenant with its published model.
 #[derive(Debug)]
@@ -48,19 +104,59 @@ impl PublishedCache {
 }
 
 impl Store {
-    /// Makes every instance read the tenant's published model again at its next
-    /// request (and so build its search index again). Whether the tenant exists.
-    pub async fn refresh_published(&self, slug: &str) -> Result<bool> {
-        let done =
-            sqlx::query("UPDATE tenants SET model_version = model_version + 1 WHERE slug = $1")
-                .bind(slug)
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() > 0)
+    /// Keeps this store's knowledge of every tenant's model version current, from now
+    /// until every copy of the store is dropped or its pool closed: what lets
+    /// [`Store::model_version`] and [`Store::published`] answer from memory.
+    pub async fn watch_model_versions(&self) -> Result<()> {
+        if self.versions.watched.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        self.versions.replace(read_versions(&self.pool).await?);
+        let versions: Weak<ModelVersions> = Arc::downgrade(&self.versions);
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(MODEL_VERSION_POLL);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                let Some(versions) = versions.upgrade() else {
+                    return;
+                };
+                if pool.is_closed() {
+                    return;
+                }
+                match read_versions(&pool).await {
+                    Ok(fresh) => versions.replace(fresh),
+                    Err(e) => tracing::warn!(error = %e, "could not read the model versions"),
+                }
+            }
+        });
+        Ok(())
     }
 
-    /// The tenant with this slug and its published model, if the tenant exists.
-    pub async fn published(&self, slug: &str) -> Result<Option<Arc<Published>>> {
+    /// Marks what this instance knows of model versions stale, after a write of its own
+    /// that raised one: the next read asks the database.
+    pub fn model_changed(&self) {
+        self.versions.stale.store(true, Ordering::Release);
+    }
+
+    /// The tenant's current model version, if the tenant exists: from memory while
+    /// watched and not stale, else from the database.
+    pub async fn model_version(&self, slug: &str) -> Result<Option<i64>> {
+        let watched = self.versions.watched.load(Ordering::Acquire);
+        if watched && self.versions.stale.swap(false, Ordering::AcqRel) {
+            match read_versions(&self.pool).await {
+                Ok(fresh) => self.versions.replace(fresh),
+                Err(e) => {
+                    self.model_changed();
+                    return Err(e);
+                }
+            }
+        }
+        if watched && let Some(version) = self.versions.get(slug) {
+            return Ok(Some(version));
+        }
+        // Unknown here: a tenant made since the last read, or none at all.
         let Some(row) = sqlx::query("SELECT model_version FROM tenants WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&self.pool)
@@ -69,11 +165,43 @@ impl Store {
             return Ok(None);
         };
         let version: i64 = row.try_get("model_version")?;
+        if watched {
+            self.versions.note(slug, version);
+        }
+        Ok(Some(version))
+    }
+
+    /// A number that changes whenever any tenant's model version, or the set of
+    /// tenants, does (for pages that show every tenant). Only meaningful while watched.
+    pub async fn models_generation(&self) -> Result<u64> {
+        if self.versions.stale.swap(false, Ordering::AcqRel) {
+            self.versions.replace(read_versions(&self.pool).await?);
+        }
+        Ok(self.versions.generation.load(Ordering::Acquire))
+    }
+
+    /// Makes every instance read the tenant's published model again at its next
+    /// request (and so build its search index again). Whether the tenant exists.
+    pub async fn refresh_published(&self, slug: &str) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE tenants SET model_version = model_version + 1 WHERE slug = $1")
+                .bind(slug)
+                .execute(&self.pool)
+                .await?;
+        self.model_changed();
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The tenant with this slug and its published model, if the tenant exists.
+    pub async fn published(&self, slug: &str) -> Result<Option<Arc<Published>>> {
+        let Some(version) = self.model_version(slug).await? else {
+            return Ok(None);
+        };
         if let Some(hit) = self.cache.get(slug, version) {
             return Ok(Some(hit));
         }
-        // Read after the version: if an import lands in between, the copy is newer
-        // than its version says, and the next call reads it again.
+        // Read after the version: if a publish lands in between, the copy is newer
+        // than its version says, and the next change reads it again.
         let Some(record) = self.tenant_by_slug(slug).await? else {
             return Ok(None);
         };

@@ -95,6 +95,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.model_changed();
         Ok(true)
     }
 

@@ -466,6 +466,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.model_changed();
         Ok(true)
     }
 
@@ -502,6 +503,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.model_changed();
         Ok(true)
     }
 
@@ -541,6 +543,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.model_changed();
         Ok(Deleted::Deleted)
     }
 

@@ -27,6 +27,9 @@ pub struct WebConfig {
     /// Build the tenants' search indexes in the background at start, so that the first
     /// search does not wait (the server does; tests do not).
     pub warm_search: bool,
+    /// The bound on the rendered-page cache's memory, in bytes: `None` for the
+    /// default (64 MiB), `Some(0)` to keep no pages.
+    pub page_cache_bytes: Option<usize>,
 }
 
 /// A tenant's own directory for staff.

@@ -9,6 +9,7 @@ mod i18n;
 mod mail;
 mod markdown;
 mod observe;
+mod page_cache;
 mod pages;
 pub mod test_idp;
 pub mod urls;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub searches: Arc<pages::search::SearchCounter>,
     /// Each tenant's facts for the figures of evaluation, kept a minute.
     pub facts: Arc<pages::evaluation::FactsCache>,
+    /// Public pages as rendered, kept while the model they show is current.
+    pub pages: Arc<page_cache::PageCache>,
 }
 
 /// The whole site, as `saman serve` and the tests run it. Routes that serve pages take
@@ -59,13 +62,24 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         config.test_idporten = true;
         test_idp::TestIdp::new(&issuer)
     });
+    let page_cache_limit = config
+        .page_cache_bytes
+        .unwrap_or(page_cache::DEFAULT_LIMIT_BYTES);
     let state = AppState {
         store,
         config: Arc::new(config),
         search: Arc::default(),
         searches: Arc::default(),
         facts: Arc::default(),
+        pages: Arc::new(page_cache::PageCache::new(page_cache_limit)),
     };
+    // Public pages then learn of a publish without asking the database each time.
+    let watched = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = watched.watch_model_versions().await {
+            tracing::error!(error = %e, "could not start watching the model versions");
+        }
+    });
     if state.config.warm_search {
         tokio::spawn(pages::search::warm(state.clone()));
     }
@@ -502,6 +516,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .merge(ops)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            page_cache::serve,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             auth::session::load_session,
         ))
         .layer(axum::middleware::from_fn(auth::csrf::same_origin_only))
@@ -524,16 +542,18 @@ pub fn metrics_app() -> Router {
 
 /// The public site: the model, the action guide, forms, and the reader's settings.
 fn public_routes() -> Router<AppState> {
-    Router::new()
+    let platform = Router::new()
         .route("/", get(pages::platform::root))
         .route("/{first}", get(pages::platform::front_or_tenant))
+        .layer(cacheable(page_cache::Cacheable::AllTenants));
+    let assets = Router::new()
+        .route("/assets/{file}", get(assets::serve))
+        .layer(cacheable(page_cache::Cacheable::Static));
+    // Pages that show the tenant's published model and nothing else.
+    let model = Router::new()
         .route("/{lang}/{tenant}", get(pages::tenant::home))
         .route("/{lang}/{tenant}/niva/{level}", get(pages::tenant::level))
         .route("/{lang}/{tenant}/innhold/{item}", get(pages::item::item))
-        .route(
-            "/{lang}/{tenant}/innhold/{item}/filer/{file}",
-            get(pages::item::attachment),
-        )
         .route("/{lang}/{tenant}/tjenester", get(pages::tenant::services))
         .route("/{lang}/{tenant}/sok", get(pages::search::page))
         .route(
@@ -569,17 +589,36 @@ fn public_routes() -> Router<AppState> {
         .route("/{lang}/{tenant}/tidslinje", get(pages::tenant::timeline))
         .route("/{lang}/{tenant}/om", get(pages::tenant::about))
         .route(
+            "/{lang}/{tenant}/tilgjengelighet",
+            get(pages::tenant::accessibility),
+        )
+        .layer(cacheable(page_cache::Cacheable::TenantModel));
+    // Not kept: the figures change with the relay logs, and files are served as they are.
+    let uncached = Router::new()
+        .route(
             "/{lang}/{tenant}/om-arbeidet",
             get(pages::evaluation::public::page),
         )
         .route(
-            "/{lang}/{tenant}/tilgjengelighet",
-            get(pages::tenant::accessibility),
+            "/{lang}/{tenant}/innhold/{item}/filer/{file}",
+            get(pages::item::attachment),
         )
         .route("/logo/{tenant}", get(pages::tenant::logo))
         .route(
             "/innstillinger/tekststorrelse",
             post(pages::settings::text_size),
-        )
-        .route("/assets/{file}", get(assets::serve))
+        );
+    platform.merge(assets).merge(model).merge(uncached)
+}
+
+/// Marks a router's responses as pages the page cache may keep, depending on `on`.
+fn cacheable(
+    on: page_cache::Cacheable,
+) -> tower::util::MapResponseLayer<
+    impl Fn(axum::response::Response) -> axum::response::Response + Clone,
+> {
+    tower::util::MapResponseLayer::new(move |mut response: axum::response::Response| {
+        response.extensions_mut().insert(on);
+        response
+    })
 }

@@ -10,7 +10,7 @@ use saman_store::TenantRecord;
 use std::convert::Infallible;
 
 /// The reader's chosen text size, kept in a cookie.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TextSize {
     #[default]
     Normal,

@@ -34,6 +34,8 @@ pub struct Settings {
     pub metrics_addr: Option<String>,
     /// Or serve `/metrics` on the main address to requests with this bearer token.
     pub metrics_token: Option<String>,
+    /// The memory the rendered-page cache may use, in MiB (0 keeps no pages).
+    pub page_cache_mb: usize,
     /// ID-porten (for guardians and youth): the issuer, e.g. `https://idporten.no`, and
     /// the client registered for Saman. Without them (in the demo), the built-in test
     /// ID-porten is used.
@@ -85,6 +87,7 @@ impl Default for Settings {
             mail_from: "Saman <ikke-svar@saman.invalid>".into(),
             metrics_addr: None,
             metrics_token: None,
+            page_cache_mb: 64,
             idporten_issuer: None,
             idporten_client_id: None,
             idporten_client_secret: None,
@@ -115,6 +118,7 @@ impl Settings {
             "mail_from",
             "metrics_addr",
             "metrics_token",
+            "page_cache_mb",
             "idporten_issuer",
             "idporten_client_id",
             "idporten_client_secret",
@@ -226,6 +230,7 @@ impl Settings {
     pub fn web(&self) -> saman_web::WebConfig {
         saman_web::WebConfig {
             warm_search: false,
+            page_cache_bytes: Some(self.page_cache_mb.saturating_mul(1024 * 1024)),
             public_url: self.public_url.clone(),
             sessions: saman_store::SessionLimits {
                 idle: time::Duration::minutes(self.session_idle_minutes),

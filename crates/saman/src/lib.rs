@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod folder;
+pub mod jobs;
 pub mod mailer;
 pub mod people;
 pub mod serve;

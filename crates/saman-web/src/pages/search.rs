@@ -14,7 +14,7 @@ use crate::views::{Chrome, Ctx};
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::Html;
+use axum::response::{IntoResponse, Response};
 use saman_domain::forms::{FORMS, TextRole};
 use saman_domain::search::text::plain_text;
 use saman_domain::search::{
@@ -442,7 +442,7 @@ pub async fn page(
     ctx: Ctx,
     Path((lang, slug)): Path<(String, String)>,
     Query(params): Query<SearchParams>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let lang = parse_lang(&lang)?;
     let tr = Tr::new(lang);
     let published = find_tenant(&state, &slug).await?;
@@ -464,7 +464,7 @@ pub async fn page(
         next_href: None,
     };
     if text.is_empty() {
-        return render(page);
+        return Ok(render(page)?.into_response());
     }
     let index = state.search.of(&published);
     let found = index.search(&saman_domain::search::Query {
@@ -477,19 +477,24 @@ pub async fn page(
         count_filters: true,
         limit: Some((params.side + 1) * PER_PAGE + 1),
     });
-    // Counted once per search: not again for its filters and pages.
-    if params.side == 0
+    // Counted once per search: not again for its filters and pages. The page cache
+    // counts it again each time it serves the page.
+    let count = (params.side == 0
         && params.kind.is_empty()
         && params.niva.is_empty()
         && params.malgruppe.is_empty()
-        && params.audience.is_empty()
-    {
-        state.searches.count(
-            &state.store,
-            &published.record.id,
-            &text,
+        && params.audience.is_empty())
+    .then(|| {
+        let (searches, store) = (state.searches.clone(), state.store.clone());
+        let (tenant, text, found) = (
+            published.record.id.clone(),
+            text.clone(),
             !found.hits.is_empty(),
         );
+        move || searches.count(&store, &tenant, &text, found)
+    });
+    if let Some(count) = &count {
+        count();
     }
     page.chrome.title = tr.t1("search-title-for", "query", text.clone());
     page.summary = match found.total {
@@ -551,7 +556,13 @@ pub async fn page(
             }
         })
         .collect();
-    render(page)
+    let mut response = render(page)?.into_response();
+    if let Some(count) = count {
+        response
+            .extensions_mut()
+            .insert(crate::page_cache::OnHit(Arc::new(count)));
+    }
+    Ok(response)
 }
 
 fn page_href(params: &SearchParams, action: &str, side: usize) -> String {

@@ -155,31 +155,32 @@ impl TestApp {
                 .expect("the demo models load");
         }
         import_folder(&store, &fixture("testvik")).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut config = saman_web::WebConfig {
-            public_url: Some(format!("http://{addr}")),
-            demo: true,
-            metrics_token: Some(METRICS_TOKEN.into()),
-            ..Default::default()
-        };
-        configure(&mut config);
-        let app = saman_web::app(store.clone(), config);
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-        });
+        let base = serve(store.clone(), configure).await;
         TestApp {
-            base: format!("http://{addr}"),
+            base,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
             store,
             db,
+        }
+    }
+
+    /// Another instance of Saman on the same database, with a pool of its own, as a
+    /// second server behind a load balancer.
+    pub async fn another_instance(&self) -> Instance {
+        let store = Store::connect(&self.db.url, test_secrets())
+            .await
+            .expect("the test database opens again");
+        let base = serve(store.clone(), |_| {}).await;
+        Instance {
+            base,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            store,
         }
     }
 
@@ -199,6 +200,57 @@ impl TestApp {
         let (status, body) = self.get(path).await;
         assert_eq!(status, 200, "GET {path} answered {status}:\n{body}");
         body
+    }
+}
+
+/// Serves Saman on a free port over `store`; returns its address.
+async fn serve(store: Store, configure: impl FnOnce(&mut saman_web::WebConfig)) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = saman_web::WebConfig {
+        public_url: Some(format!("http://{addr}")),
+        demo: true,
+        metrics_token: Some(METRICS_TOKEN.into()),
+        ..Default::default()
+    };
+    configure(&mut config);
+    let app = saman_web::app(store, config);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    format!("http://{addr}")
+}
+
+/// A second instance beside a [`TestApp`] (which owns the database).
+pub struct Instance {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+}
+
+/// Waits until `check` holds, asking every 20 ms, for at most `within`; returns how
+/// long it took, or `None` if it never held.
+pub async fn within<F, Fut>(
+    within: std::time::Duration,
+    mut check: F,
+) -> Option<std::time::Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        if check().await {
+            return Some(started.elapsed());
+        }
+        if started.elapsed() > within {
+            return None;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

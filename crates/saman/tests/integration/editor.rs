@@ -149,7 +149,7 @@ impl Editor<'_> {
     }
 }
 
-async fn state_of(app: &TestApp, slug: &str) -> ItemState {
+pub(crate) async fn state_of(app: &TestApp, slug: &str) -> ItemState {
     let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
     app.store
         .editable_items(&tenant.id)

@@ -1,0 +1,128 @@
+//! The rendered-page cache: public pages served again from memory, compressed, with
+//! tags browsers and shared caches revalidate; never a signed-in person's page.
+
+use crate::common::{Backend, TestApp, session_cookie};
+use saman_domain::access::Role;
+
+crate::on_both_backends!(
+    public_pages_are_served_again_with_tags_and_gzip,
+    a_signed_in_persons_pages_are_never_kept_or_shared,
+    each_text_size_is_a_page_of_its_own,
+);
+
+async fn public_pages_are_served_again_with_tags_and_gzip(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let url = format!("{}/nb/fjordvik/innhold/helsestasjon", app.base);
+    let first = app.client.get(&url).send().await.unwrap();
+    assert_eq!(first.status().as_u16(), 200);
+    let tag = first.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(first.headers()["cache-control"], "public, no-cache");
+    let body = first.text().await.unwrap();
+
+    let again = app.client.get(&url).send().await.unwrap();
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+    assert_eq!(again.text().await.unwrap(), body, "the same page");
+
+    // A browser that has it is told it has not changed, with no body.
+    let revalidated = app
+        .client
+        .get(&url)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status().as_u16(), 304);
+    assert_eq!(revalidated.headers()["etag"].to_str().unwrap(), tag);
+    assert!(revalidated.bytes().await.unwrap().is_empty());
+    let other_tag = app
+        .client
+        .get(&url)
+        .header("if-none-match", "\"something-else\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_tag.status().as_u16(), 200);
+
+    // Compressed for those who accept it, with a tag of its own; the same page inside.
+    let gzipped = app
+        .client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let gzip_tag = gzipped.headers()["etag"].to_str().unwrap().to_string();
+    assert_ne!(gzip_tag, tag);
+    let compressed = gzipped.bytes().await.unwrap();
+    let mut unpacked = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&compressed[..]),
+        &mut unpacked,
+    )
+    .unwrap();
+    assert_eq!(unpacked, body);
+
+    // The figures page follows the relay logs, not the model: never kept.
+    let figures = app
+        .client
+        .get(format!("{}/nb/fjordvik/om-arbeidet", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(figures.headers().get("etag").is_none());
+}
+
+async fn a_signed_in_persons_pages_are_never_kept_or_shared(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let path = "/nb/testvik/innhold/helsestasjon";
+    let account = crate::common::add_person(
+        &app.store,
+        Some("testvik"),
+        "ansatt@testvik.example",
+        Role::Employee,
+    )
+    .await;
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let cookie = session_cookie(&app.store, &account, tenant.id.as_str()).await;
+    // Kept for the public first; the signed-in person still gets a page of their own.
+    let anonymous = app.page(path).await;
+    assert!(!anonymous.contains("Test employee"));
+    for _ in 0..2 {
+        let mine = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(mine.headers()["cache-control"], "no-store");
+        assert!(mine.headers().get("etag").is_none());
+        assert!(mine.text().await.unwrap().contains("Test employee"));
+    }
+    // And the public never gets theirs.
+    assert!(!app.page(path).await.contains("Test employee"));
+}
+
+async fn each_text_size_is_a_page_of_its_own(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let url = format!("{}/nb/testvik", app.base);
+    let normal = app.page("/nb/testvik").await;
+    let large = app
+        .client
+        .get(&url)
+        .header("cookie", "saman_tekst=large")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(normal.contains("class=\"text-normal\""), "{normal}");
+    assert!(large.contains("class=\"text-large\""), "{large}");
+    assert!(
+        app.page("/nb/testvik")
+            .await
+            .contains("class=\"text-normal\"")
+    );
+}
