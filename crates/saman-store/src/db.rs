@@ -40,9 +40,22 @@ impl Backend {
     }
 }
 
-/// The database, shared by all requests. Cheap to clone.
+/// The database, shared by all requests. Cheap to clone: one reference count, however
+/// many parts it holds (every request clones it several times, on every core).
 #[derive(Clone, Debug)]
-pub struct Store {
+pub struct Store(std::sync::Arc<StoreParts>);
+
+impl std::ops::Deref for Store {
+    type Target = StoreParts;
+
+    fn deref(&self) -> &StoreParts {
+        &self.0
+    }
+}
+
+/// What a [`Store`] holds.
+#[derive(Debug)]
+pub struct StoreParts {
     pub(crate) pool: AnyPool,
     backend: Backend,
     pub(crate) cache: std::sync::Arc<crate::published::PublishedCache>,
@@ -163,7 +176,7 @@ impl Store {
             }
         };
         let pool = options.connect(&url).await?;
-        let store = Store {
+        let store = Store(std::sync::Arc::new(StoreParts {
             pool,
             backend,
             cache: Default::default(),
@@ -171,7 +184,7 @@ impl Store {
             instance: uuid::Uuid::new_v4().to_string().into(),
             secrets: std::sync::Arc::new(secrets),
             audit_writer: Default::default(),
-        };
+        }));
         store.migrate().await?;
         Ok(store)
     }

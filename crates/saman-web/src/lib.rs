@@ -30,9 +30,21 @@ pub use observe::install_metrics_recorder;
 /// The documents the search indexes for a published model (for tests and measurements).
 pub use pages::search::{build_index as build_search_index, documents as search_documents};
 
-/// What every handler shares.
+/// What every handler shares. Cheap to clone: one reference count (every request
+/// clones it once per middleware and handler, on every core).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// What an [`AppState`] holds.
+pub struct AppParts {
     pub store: Store,
     pub config: Arc<WebConfig>,
     /// Each tenant's search index, built from its published model when first searched.
@@ -65,14 +77,14 @@ pub fn app(store: Store, config: WebConfig) -> Router {
     let page_cache_limit = config
         .page_cache_bytes
         .unwrap_or(page_cache::DEFAULT_LIMIT_BYTES);
-    let state = AppState {
+    let state = AppState(Arc::new(AppParts {
         store,
         config: Arc::new(config),
         search: Arc::default(),
         searches: Arc::default(),
         facts: Arc::default(),
         pages: Arc::new(page_cache::PageCache::new(page_cache_limit)),
-    };
+    }));
     // Public pages then learn of a publish without asking the database each time.
     let watched = state.store.clone();
     tokio::spawn(async move {

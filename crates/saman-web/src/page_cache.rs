@@ -82,6 +82,9 @@ pub struct PageCache {
     entries: RwLock<HashMap<Key, Arc<Entry>>>,
     bytes: AtomicUsize,
     limit: usize,
+    /// Raised at each page kept; a page notes the value at its last use. Hits only
+    /// read it (and write their entry only when it moved), so a busy cache does not
+    /// make every core write one shared counter.
     clock: AtomicU64,
 }
 
@@ -110,10 +113,10 @@ impl PageCache {
     fn get(&self, key: &Key, stamp: Stamp) -> Option<Arc<Entry>> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         let entry = entries.get(key).filter(|e| e.stamp == stamp)?.clone();
-        entry.last_used.store(
-            self.clock.fetch_add(1, Ordering::Relaxed),
-            Ordering::Relaxed,
-        );
+        let now = self.clock.load(Ordering::Relaxed);
+        if entry.last_used.load(Ordering::Relaxed) != now {
+            entry.last_used.store(now, Ordering::Relaxed);
+        }
         Some(entry)
     }
 
@@ -123,7 +126,7 @@ impl PageCache {
             return entry;
         }
         entry.last_used.store(
-            self.clock.fetch_add(1, Ordering::Relaxed),
+            self.clock.fetch_add(1, Ordering::Relaxed) + 1,
             Ordering::Relaxed,
         );
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());

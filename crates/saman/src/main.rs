@@ -19,7 +19,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    config::init_logging(&settings);
+    let _logs = config::init_logging(&settings);
     match cli::run(cli, settings).await {
         Ok(code) => code,
         Err(e) => {
