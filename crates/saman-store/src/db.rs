@@ -327,6 +327,35 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the database's own check finds it sound: SQLite's `integrity_check`
+    /// (every page, index and constraint). PostgreSQL checks its pages as it reads
+    /// them and recovers from its write-ahead log; here it must answer a query on
+    /// every table that matters.
+    pub async fn integrity_check(&self) -> Result<bool> {
+        match self.backend {
+            Backend::Sqlite => {
+                let answer: String = sqlx::query_scalar("PRAGMA integrity_check")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(answer == "ok")
+            }
+            Backend::Postgres => {
+                for table in [
+                    "tenants",
+                    "accounts",
+                    "audit_log",
+                    "model_versions",
+                    "relay_entries",
+                ] {
+                    sqlx::query(&format!("SELECT count(*) FROM {table}"))
+                        .fetch_one(&self.pool)
+                        .await?;
+                }
+                Ok(true)
+            }
+        }
+    }
+
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;

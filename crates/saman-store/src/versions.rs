@@ -926,3 +926,19 @@ pub(crate) async fn audit<T: Versioned>(
     };
     append_rows(tx, store.secrets(), std::slice::from_ref(&row)).await
 }
+
+impl Store {
+    /// Whether any version of an object holds `text` (for the crash test, which looks
+    /// for the edits it was told were saved).
+    pub async fn version_mentions(&self, object: &str, text: &str) -> Result<bool> {
+        let pattern = format!("%{text}%");
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT number FROM model_versions WHERE object_id = $1 AND content LIKE $2 LIMIT 1",
+        )
+        .bind(object)
+        .bind(pattern)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+}

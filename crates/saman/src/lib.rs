@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod crash;
 pub mod demo;
 pub mod folder;
 pub mod jobs;

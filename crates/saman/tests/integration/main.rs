@@ -5,6 +5,7 @@
 //! (as in CI) a PostgreSQL test fails instead of being skipped when that is missing.
 
 mod common;
+mod crash;
 mod editor;
 mod evaluation;
 mod form_wording;
