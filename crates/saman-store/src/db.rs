@@ -362,6 +362,11 @@ impl Store {
     }
 }
 
+/// The file of a `sqlite:` URL, without query options.
+pub fn sqlite_file(url: &str) -> Option<&Path> {
+    (Backend::of_url(url) == Some(Backend::Sqlite)).then(|| Path::new(sqlite_path(url)))
+}
+
 /// The file part of a `sqlite:` URL, without query options.
 fn sqlite_path(url: &str) -> &str {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");

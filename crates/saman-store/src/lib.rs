@@ -34,7 +34,7 @@ pub use audit::{
     AuditContext, AuditEntry, AuditFilter, AuditRow, BrokenChain, append as append_audit,
 };
 pub use bundle::ImportOutcome;
-pub use db::{Backend, Store};
+pub use db::{Backend, Store, sqlite_file};
 pub use model::{Model, Visibility};
 pub use oidc::OidcFlow;
 pub use outbox::{Mail, OutboxMail, enqueue as enqueue_mail_in};

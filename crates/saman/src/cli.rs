@@ -67,6 +67,14 @@ pub enum Command {
         /// The file to write; it must not exist.
         file: PathBuf,
     },
+    /// Put a backup made by `saman backup` in place of the SQLite database, once it is
+    /// checked; the database it replaces is kept beside it. Stop Saman first.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
+    /// Check the database: its own integrity check and every audit chain.
+    Check,
     /// People: add, list, deactivate, reset two-step login.
     User {
         #[command(subcommand)]
@@ -285,6 +293,13 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 "{tenant}: {} fiktive logger med {} oppføringer over {years} år; {} eldre enn oppbevaringstiden er slettet, og bare tallene om dem er beholdt.",
                 made.logs, made.entries, made.purged
             );
+        }
+        Command::Restore { file } => {
+            return crate::backup::restore(&settings, &file).await;
+        }
+        Command::Check => {
+            let store = connect(&settings).await?;
+            return crate::backup::check(&store).await;
         }
         Command::Purge => {
             let store = connect(&settings).await?;

@@ -1,5 +1,6 @@
 //! The `saman` binary's parts, as a library so that integration tests drive the same code.
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod crash;

@@ -4,6 +4,7 @@
 //! server where the tests may create databases. With `SAMAN_TEST_REQUIRE_POSTGRES=1`
 //! (as in CI) a PostgreSQL test fails instead of being skipped when that is missing.
 
+mod backup;
 mod common;
 mod crash;
 mod editor;
