@@ -10,7 +10,7 @@ crate::on_both_backends!(
     tools_link_to_their_forms,
 );
 
-const CONSENT: &[(&str, &str)] = &[
+pub(crate) const CONSENT: &[(&str, &str)] = &[
     ("barn", "Åse Ødegård Ærø"),
     ("fodselsdato", "05.03.2019"),
     ("samtykker", "Kåre Ødegård, far"),

@@ -119,6 +119,71 @@ fn the_binary_serves_the_demo_and_stops_on_sigterm() {
     );
 }
 
+/// SIGTERM under load: requests the server is working on when it is told to stop are
+/// answered in full (here PDFs, which take a while to make), and no answer is cut off
+/// or an error; after that, the server takes no new connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_in_flight_at_sigterm_all_finish() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut binary = Binary::start(&[]);
+    let client = ::reqwest::Client::new();
+    let answered = Arc::new(AtomicUsize::new(0));
+    let mut load = tokio::task::JoinSet::new();
+    for c in 0..8 {
+        let (client, base, answered) = (client.clone(), binary.base.clone(), answered.clone());
+        load.spawn(async move {
+            let paths = [
+                "/nb/fjordvik/innhold/helsestasjon",
+                "/nb/fjordvik/sok?q=mobbing",
+            ];
+            for n in 0.. {
+                let path = paths[(c + n) % paths.len()];
+                // After the stop, a request may find the server gone; an answer it
+                // does get is whole and not an error.
+                let Ok(response) = client.get(format!("{base}{path}")).send().await else {
+                    return;
+                };
+                assert_eq!(response.status().as_u16(), 200, "{path}");
+                if response.bytes().await.is_err() {
+                    return;
+                }
+                answered.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    while answered.load(Ordering::Relaxed) < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let mut pdfs = tokio::task::JoinSet::new();
+    for _ in 0..3 {
+        let (client, base) = (client.clone(), binary.base.clone());
+        pdfs.spawn(async move {
+            let response = client
+                .post(format!("{base}/nb/fjordvik/skjema/samtykke"))
+                .form(crate::forms::CONSENT)
+                .send()
+                .await
+                .expect("taken before the stop, answered after it");
+            assert_eq!(response.status().as_u16(), 200);
+            let body = response.bytes().await.expect("the whole PDF");
+            assert!(body.starts_with(b"%PDF") && body.len() > 1000);
+        });
+    }
+    // The PDFs are being made when the server is told to stop.
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let (status, _) = tokio::task::spawn_blocking(move || binary.stop())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    while let Some(done) = pdfs.join_next().await {
+        done.unwrap();
+    }
+    while let Some(done) = load.join_next().await {
+        done.unwrap();
+    }
+}
+
 mod reqwest {
     /// A blocking GET without pulling in reqwest's blocking feature.
     pub fn blocking_get(url: &str) -> String {
