@@ -75,6 +75,9 @@ pub enum Command {
     },
     /// Check the database: its own integrity check and every audit chain.
     Check,
+    /// Ask the server on this machine whether it is ready (GET /readyz on the `addr`
+    /// setting); exits with 0 if it is. For container health checks.
+    Ready,
     /// People: add, list, deactivate, reset two-step login.
     User {
         #[command(subcommand)]
@@ -296,6 +299,26 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Restore { file } => {
             return crate::backup::restore(&settings, &file).await;
+        }
+        Command::Ready => {
+            // A server listening on every address answers on the loopback one.
+            let addr = settings
+                .addr
+                .replace("0.0.0.0", "127.0.0.1")
+                .replace("[::]", "[::1]");
+            let ready = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(3))
+                .build()?
+                .get(format!("http://{addr}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            return Ok(if ready {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("Saman på {addr} er ikke klar.");
+                ExitCode::from(1)
+            });
         }
         Command::Check => {
             let store = connect(&settings).await?;

@@ -111,8 +111,19 @@ fn the_binary_serves_the_demo_and_stops_on_sigterm() {
         database.exists(),
         "the SQLite file is created with its folder"
     );
+    // The container's health check asks the server on its address.
+    let ready = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_saman"))
+            .arg("ready")
+            .env("SAMAN_ADDR", binary.base.trim_start_matches("http://"))
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(ready(), "saman ready while it serves");
     let (status, logs) = binary.stop();
     assert!(status.success(), "{status:?}");
+    assert!(!ready(), "not ready once stopped");
     assert!(
         logs.contains("\"saman stopped\""),
         "structured logs: {logs}"
