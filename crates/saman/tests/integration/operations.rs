@@ -112,10 +112,11 @@ fn the_binary_serves_the_demo_and_stops_on_sigterm() {
         "the SQLite file is created with its folder"
     );
     // The container's health check asks the server on its address.
+    let addr = binary.base.trim_start_matches("http://").to_string();
     let ready = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_saman"))
             .arg("ready")
-            .env("SAMAN_ADDR", binary.base.trim_start_matches("http://"))
+            .env("SAMAN_ADDR", &addr)
             .status()
             .unwrap()
             .success()
