@@ -17,7 +17,18 @@ pub async fn check(store: &Store) -> anyhow::Result<ExitCode> {
     } else {
         eprintln!("Databasen er skadet: integritetskontrollen feilet.");
     }
-    let chains = match store.verify_audit(None).await? {
+    let chains = report_audit(store.verify_audit(None).await?);
+    Ok(if sound && chains {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Says whether the audit chains verified, as `saman check` and `saman audit verify`
+/// print it; true if they did.
+pub fn report_audit(broken: Option<saman_store::BrokenChain>) -> bool {
+    match broken {
         None => {
             println!("Revisjonsloggen er hel: ingen rader er endret eller fjernet.");
             true
@@ -31,12 +42,7 @@ pub async fn check(store: &Store) -> anyhow::Result<ExitCode> {
             );
             false
         }
-    };
-    Ok(if sound && chains {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    }
 }
 
 /// Puts `backup` in place of the SQLite database, after checking a copy of it (and

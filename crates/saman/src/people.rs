@@ -238,21 +238,14 @@ pub async fn audit(store: &Store, command: AuditCommand) -> anyhow::Result<ExitC
                 ),
                 None => None,
             };
-            match store.verify_audit(record.as_ref().map(|r| &r.id)).await? {
-                None => {
-                    println!("Revisjonsloggen er hel: ingen rader er endret eller fjernet.");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Some(broken) => {
-                    eprintln!(
-                        "Revisjonsloggen er brutt i {} ved rad {}: {}.",
-                        broken.chain.as_deref().unwrap_or("plattformens kjede"),
-                        broken.seq,
-                        broken.reason
-                    );
-                    Ok(ExitCode::from(1))
-                }
-            }
+            let whole = crate::backup::report_audit(
+                store.verify_audit(record.as_ref().map(|r| &r.id)).await?,
+            );
+            Ok(if whole {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::common::{
     Backend, TestApp, add_person, copy_dir, fixture, hidden, import_folder, session_cookie,
 };
 use saman_domain::access::Role;
-use saman_domain::{Item, Lang, format_iso_date};
+use saman_domain::{Item, Lang};
 use saman_store::{AuditFilter, ImportOutcome, ItemState};
 
 crate::on_both_backends!(
@@ -161,61 +161,7 @@ pub(crate) async fn state_of(app: &TestApp, slug: &str) -> ItemState {
 }
 
 /// The editor's form for an item, as a browser would send it unchanged.
-pub(crate) fn form_of(item: &Item, base: i64, csrf: &str) -> Vec<(String, String)> {
-    let mut form = vec![
-        ("csrf".to_string(), csrf.to_string()),
-        ("base".into(), base.to_string()),
-        ("kind".into(), item.kind.key().into()),
-    ];
-    for lang in Lang::ALL {
-        if let Some(t) = item.text.get(lang) {
-            form.push((format!("title-{lang}"), t.title.clone()));
-            form.push((format!("summary-{lang}"), t.summary.clone()));
-            form.push((format!("body-{lang}"), t.body.clone()));
-            form.push((
-                format!("opening_hours-{lang}"),
-                t.opening_hours.clone().unwrap_or_default(),
-            ));
-        }
-    }
-    form.extend(item.levels.iter().map(|l| ("level".into(), l.key().into())));
-    form.extend(
-        item.target_groups
-            .iter()
-            .map(|t| ("target".into(), t.key().into())),
-    );
-    form.extend(
-        item.prevention
-            .iter()
-            .map(|p| ("prevention".into(), p.key().into())),
-    );
-    form.extend(
-        item.priorities
-            .iter()
-            .map(|p| ("priority".into(), p.clone())),
-    );
-    form.push(("owner".into(), item.owner.clone().unwrap_or_default()));
-    form.push((
-        "review_date".into(),
-        item.review_date.map(format_iso_date).unwrap_or_default(),
-    ));
-    if let Some(c) = &item.contact {
-        for (name, value) in [
-            ("phone", &c.phone),
-            ("email", &c.email),
-            ("address", &c.address),
-            ("web", &c.web),
-        ] {
-            form.push((name.into(), value.clone().unwrap_or_default()));
-        }
-    }
-    form.push(("form".into(), item.form.clone().unwrap_or_default()));
-    for (i, r) in item.relations.iter().enumerate() {
-        form.push((format!("relation-type-{i}"), r.kind.key().into()));
-        form.push((format!("relation-to-{i}"), r.to.clone()));
-    }
-    form
-}
+pub(crate) use saman::crash::item_form as form_of;
 
 pub(crate) fn set(form: &mut [(String, String)], name: &str, value: &str) {
     form.iter_mut().find(|(k, _)| k == name).unwrap().1 = value.to_string();
