@@ -38,4 +38,15 @@ pub enum RelayError {
     Archive(String),
 }
 
+impl RelayError {
+    /// Whether this failed because there is no room to write.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            RelayError::Store(e) => e.is_storage_full(),
+            RelayError::Database(e) => saman_store::is_storage_full(e),
+            _ => false,
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, RelayError>;

@@ -175,6 +175,21 @@ impl Store {
                 url.to_string()
             }
         };
+        // A connection goes back to the pool only out of any transaction. When SQLite
+        // rolls a transaction back on its own (a full disk, SQLITE_FULL), sqlx's own
+        // rollback fails and it goes on counting the transaction as open: every later
+        // BEGIN on that connection would fail. Such a connection is closed instead.
+        // Normally no transaction is open here, and this costs nothing.
+        options = options.after_release(|conn, _| {
+            Box::pin(async move {
+                if !sqlx::Connection::is_in_transaction(&*conn) {
+                    return Ok(true);
+                }
+                // A dropped transaction's rollback may still be on its way: let it land.
+                let _ = conn.execute("SELECT 1").await;
+                Ok(!sqlx::Connection::is_in_transaction(&*conn))
+            })
+        });
         let pool = options.connect(&url).await?;
         let store = Store(std::sync::Arc::new(StoreParts {
             pool,

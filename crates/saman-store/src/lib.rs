@@ -73,3 +73,29 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Whether a database error says the disk (or the database's own size limit) is full:
+/// SQLite's `SQLITE_FULL` (13), PostgreSQL's `disk_full` (53100). The write was rolled
+/// back whole; it can be tried again when there is room.
+pub fn is_storage_full(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("13") | Some("53100"))
+                || db.message().contains("database or disk is full")
+        }
+        sqlx::Error::Io(io) => io.raw_os_error() == Some(28), // ENOSPC
+        _ => false,
+    }
+}
+
+impl StoreError {
+    /// Whether this failed because there is no room to write (see [`is_storage_full`]).
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::Database(e) => is_storage_full(e),
+            StoreError::Io(e) => e.raw_os_error() == Some(28),
+            StoreError::Audit(message) => message.contains("database or disk is full"),
+            _ => false,
+        }
+    }
+}

@@ -23,6 +23,9 @@ pub enum WebError {
     TooManyRequests,
     /// Something failed on our side; the detail is for the log only.
     Internal(String),
+    /// The disk is full: nothing of the request was saved, and it may be tried again
+    /// when there is room. The detail is for the log only.
+    StorageFull(String),
 }
 
 impl From<saman_store::StoreError> for WebError {
@@ -31,6 +34,7 @@ impl From<saman_store::StoreError> for WebError {
             // A form from a session that ended meanwhile: as a stale form.
             saman_store::StoreError::SessionEnded => WebError::Forbidden,
             saman_store::StoreError::NotFound => WebError::NotFound,
+            e if e.is_storage_full() => WebError::StorageFull(e.to_string()),
             e => WebError::Internal(e.to_string()),
         }
     }
@@ -90,6 +94,17 @@ impl IntoResponse for WebError {
                     error_id: None,
                 },
             ),
+            WebError::StorageFull(detail) => {
+                let error_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+                tracing::error!(error_id, error = %detail, "the disk is full: a write was refused");
+                (
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    ErrorDetail {
+                        message: None,
+                        error_id: Some(error_id),
+                    },
+                )
+            }
             WebError::Internal(detail) => {
                 let error_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
                 tracing::error!(error_id, error = %detail, "request failed");
@@ -153,6 +168,7 @@ pub async fn render_error_pages(request: Request, next: Next) -> Response {
         429 => "429",
         404 => "404",
         405 => "405",
+        507 => "507",
         code if code >= 500 => "500",
         _ => "400",
     };

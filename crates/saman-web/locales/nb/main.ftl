@@ -173,6 +173,8 @@ error-405-body = Siden støtter ikke denne handlingen.
 error-500-title = Noe gikk galt hos oss
 error-500-body = Det er ikke din feil. Prøv igjen om litt. Oppgi feilkoden hvis du kontakter oss.
 error-id = Feilkode: { $id }
+error-507-title = Det er ikke plass til å lagre
+error-507-body = Lagringsplassen på serveren er full, så det du sendte, ble ikke lagret – ingenting av det. Det som var lagret fra før, er urørt. Gå tilbake, ta vare på teksten din, og prøv igjen om litt. Oppgi feilkoden hvis du kontakter oss.
 error-home = Gå til forsiden
 bad-filter = Filteret «{ $value }» finnes ikke.
 

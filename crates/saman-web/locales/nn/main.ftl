@@ -173,6 +173,8 @@ error-405-body = Sida støttar ikkje denne handlinga.
 error-500-title = Noko gjekk gale hos oss
 error-500-body = Det er ikkje din feil. Prøv igjen om litt. Oppgi feilkoden viss du kontaktar oss.
 error-id = Feilkode: { $id }
+error-507-title = Det er ikkje plass til å lagre
+error-507-body = Lagringsplassen på tenaren er full, så det du sende, vart ikkje lagra – ingenting av det. Det som var lagra frå før, er urørt. Gå tilbake, ta vare på teksten din, og prøv igjen om litt. Oppgi feilkoden viss du kontaktar oss.
 error-home = Gå til framsida
 bad-filter = Filteret «{ $value }» finst ikkje.
 

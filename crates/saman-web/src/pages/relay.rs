@@ -27,6 +27,9 @@ use std::collections::HashMap;
 
 impl From<saman_relay::RelayError> for WebError {
     fn from(e: saman_relay::RelayError) -> Self {
+        if e.is_storage_full() {
+            return WebError::StorageFull(e.to_string());
+        }
         WebError::Internal(e.to_string())
     }
 }

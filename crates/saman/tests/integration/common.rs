@@ -79,6 +79,17 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A SQLite database in a folder of the caller's (e.g. on a small disk).
+    pub fn sqlite_in(folder: &Path) -> TestDb {
+        TestDb {
+            url: format!("sqlite:{}", folder.join("saman.db").display()),
+            postgres: None,
+            _dir: tempfile::tempdir().expect("a temporary folder"),
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, name)) = self.postgres.take() {
@@ -144,8 +155,16 @@ impl TestApp {
         demo: bool,
         configure: impl FnOnce(&mut saman_web::WebConfig),
     ) -> TestApp {
+        TestApp::spawn_on(TestDb::new(backend).await, demo, configure).await
+    }
+
+    /// As [`TestApp::spawn_configured`], on a database of the caller's.
+    pub async fn spawn_on(
+        db: TestDb,
+        demo: bool,
+        configure: impl FnOnce(&mut saman_web::WebConfig),
+    ) -> TestApp {
         saman_web::install_metrics_recorder();
-        let db = TestDb::new(backend).await;
         let store = Store::connect(&db.url, test_secrets())
             .await
             .expect("the test database opens");

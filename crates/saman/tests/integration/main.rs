@@ -7,6 +7,7 @@
 mod backup;
 mod common;
 mod crash;
+mod disk_full;
 mod editor;
 mod evaluation;
 mod form_wording;
