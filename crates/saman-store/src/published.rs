@@ -19,16 +19,40 @@ use std::time::Duration;
 /// How often the watcher reads every tenant's model version.
 pub const MODEL_VERSION_POLL: Duration = Duration::from_millis(250);
 
-/// Every tenant's model version as this instance last read it.
-#[derive(Default)]
+/// What this instance knows of versions is trusted for this long after the last read
+/// that succeeded; past it (a slow or failing database), every request asks.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// Every tenant's model version as this instance last read it. Versions only grow in
+/// the database, so what is known only grows too: a read that finishes late cannot
+/// put an older version back.
 pub(crate) struct ModelVersions {
     /// Whether a watcher keeps `known` current; without one, every read asks the database.
     watched: AtomicBool,
-    /// Set after this instance's own model writes: the next read asks the database.
-    stale: AtomicBool,
+    /// Raised by this instance's own model writes; `seen` is its value when the last
+    /// successful read began. While it is behind, the next request reads again.
+    changes: AtomicU64,
+    seen: AtomicU64,
+    /// When the last successful read began, in milliseconds since `epoch`.
+    read_at: AtomicU64,
+    epoch: std::time::Instant,
     known: RwLock<HashMap<String, i64>>,
     /// Raised whenever any tenant's version, or the set of tenants, changes.
     generation: AtomicU64,
+}
+
+impl Default for ModelVersions {
+    fn default() -> Self {
+        ModelVersions {
+            watched: AtomicBool::new(false),
+            changes: AtomicU64::new(0),
+            seen: AtomicU64::new(0),
+            read_at: AtomicU64::new(0),
+            epoch: std::time::Instant::now(),
+            known: RwLock::default(),
+            generation: AtomicU64::new(0),
+        }
+    }
 }
 
 impl ModelVersions {
@@ -37,18 +61,53 @@ impl ModelVersions {
         known.get(slug).copied()
     }
 
-    /// Takes what the database said; raises the generation if anything changed.
-    fn replace(&self, fresh: HashMap<String, i64>) {
-        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
-        if *known != fresh {
-            *known = fresh;
-            self.generation.fetch_add(1, Ordering::AcqRel);
+    fn millis(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Whether what is known may be used without asking the database.
+    fn trusted(&self) -> bool {
+        self.watched.load(Ordering::Acquire)
+            && self.changes.load(Ordering::Acquire) == self.seen.load(Ordering::Acquire)
+            && self
+                .millis()
+                .saturating_sub(self.read_at.load(Ordering::Acquire))
+                <= TRUSTED_FOR.as_millis() as u64
+    }
+
+    /// Reads every tenant's version and takes what grew. A tenant no longer there is
+    /// forgotten. Marks the read's start as seen, on success only.
+    async fn read(&self, pool: &sqlx::AnyPool) -> Result<()> {
+        let (changes, started) = (self.changes.load(Ordering::Acquire), self.millis());
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT slug, model_version FROM tenants")
+            .fetch_all(pool)
+            .await?;
+        let fresh: HashMap<String, i64> = rows.into_iter().collect();
+        {
+            let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+            let mut changed = known.len() != fresh.len();
+            known.retain(|slug, _| fresh.contains_key(slug));
+            for (slug, version) in fresh {
+                let entry = known.entry(slug).or_insert(i64::MIN);
+                if version > *entry {
+                    *entry = version;
+                    changed = true;
+                }
+            }
+            if changed {
+                self.generation.fetch_add(1, Ordering::AcqRel);
+            }
         }
+        self.seen.fetch_max(changes, Ordering::AcqRel);
+        self.read_at.fetch_max(started, Ordering::AcqRel);
+        Ok(())
     }
 
     fn note(&self, slug: &str, version: i64) {
         let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
-        if known.insert(slug.to_string(), version) != Some(version) {
+        let entry = known.entry(slug.to_string()).or_insert(i64::MIN);
+        if version > *entry {
+            *entry = version;
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
     }
@@ -58,13 +117,6 @@ impl std::fmt::Debug for ModelVersions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ModelVersions")
     }
-}
-
-async fn read_versions(pool: &sqlx::AnyPool) -> Result<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT slug, model_version FROM tenants")
-        .fetch_all(pool)
-        .await?;
-    Ok(rows.into_iter().collect())
 }
 
 /// A tenant with its published model.
@@ -106,12 +158,9 @@ impl PublishedCache {
 impl Store {
     /// Keeps this store's knowledge of every tenant's model version current, from now
     /// until every copy of the store is dropped or its pool closed: what lets
-    /// [`Store::model_version`] and [`Store::published`] answer from memory.
-    pub async fn watch_model_versions(&self) -> Result<()> {
-        if self.versions.watched.swap(true, Ordering::AcqRel) {
-            return Ok(());
-        }
-        self.versions.replace(read_versions(&self.pool).await?);
+    /// [`Store::model_version`] and [`Store::published`] answer from memory. Until its
+    /// first read succeeds (it retries), every request asks the database.
+    pub fn watch_model_versions(&self) {
         let versions: Weak<ModelVersions> = Arc::downgrade(&self.versions);
         let pool = self.pool.clone();
         tokio::spawn(async move {
@@ -125,36 +174,32 @@ impl Store {
                 if pool.is_closed() {
                     return;
                 }
-                match read_versions(&pool).await {
-                    Ok(fresh) => versions.replace(fresh),
-                    Err(e) => tracing::warn!(error = %e, "could not read the model versions"),
+                let read = tokio::time::timeout(TRUSTED_FOR, versions.read(&pool)).await;
+                match read {
+                    Ok(Ok(())) => versions.watched.store(true, Ordering::Release),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "could not read the model versions"),
+                    Err(_) => tracing::warn!("reading the model versions took over a second"),
                 }
             }
         });
-        Ok(())
     }
 
     /// Marks what this instance knows of model versions stale, after a write of its own
     /// that raised one: the next read asks the database.
     pub fn model_changed(&self) {
-        self.versions.stale.store(true, Ordering::Release);
+        self.versions.changes.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The tenant's current model version, if the tenant exists: from memory while
-    /// watched and not stale, else from the database.
+    /// watched and fresh, else from the database.
     pub async fn model_version(&self, slug: &str) -> Result<Option<i64>> {
-        let watched = self.versions.watched.load(Ordering::Acquire);
-        if watched && self.versions.stale.swap(false, Ordering::AcqRel) {
-            match read_versions(&self.pool).await {
-                Ok(fresh) => self.versions.replace(fresh),
-                Err(e) => {
-                    self.model_changed();
-                    return Err(e);
-                }
+        if self.versions.watched.load(Ordering::Acquire) {
+            if !self.versions.trusted() {
+                self.versions.read(&self.pool).await?;
             }
-        }
-        if watched && let Some(version) = self.versions.get(slug) {
-            return Ok(Some(version));
+            if let Some(version) = self.versions.get(slug) {
+                return Ok(Some(version));
+            }
         }
         // Unknown here: a tenant made since the last read, or none at all.
         let Some(row) = sqlx::query("SELECT model_version FROM tenants WHERE slug = $1")
@@ -165,17 +210,15 @@ impl Store {
             return Ok(None);
         };
         let version: i64 = row.try_get("model_version")?;
-        if watched {
-            self.versions.note(slug, version);
-        }
+        self.versions.note(slug, version);
         Ok(Some(version))
     }
 
     /// A number that changes whenever any tenant's model version, or the set of
-    /// tenants, does (for pages that show every tenant). Only meaningful while watched.
+    /// tenants, does (for pages that show every tenant).
     pub async fn models_generation(&self) -> Result<u64> {
-        if self.versions.stale.swap(false, Ordering::AcqRel) {
-            self.versions.replace(read_versions(&self.pool).await?);
+        if !self.versions.trusted() {
+            self.versions.read(&self.pool).await?;
         }
         Ok(self.versions.generation.load(Ordering::Acquire))
     }

@@ -86,12 +86,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         pages: Arc::new(page_cache::PageCache::new(page_cache_limit)),
     }));
     // Public pages then learn of a publish without asking the database each time.
-    let watched = state.store.clone();
-    tokio::spawn(async move {
-        if let Err(e) = watched.watch_model_versions().await {
-            tracing::error!(error = %e, "could not start watching the model versions");
-        }
-    });
+    state.store.watch_model_versions();
     if state.config.warm_search {
         tokio::spawn(pages::search::warm(state.clone()));
     }

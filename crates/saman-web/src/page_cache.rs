@@ -47,6 +47,11 @@ pub enum Cacheable {
     Static,
 }
 
+/// On a response of a page that may be kept in memory but not by shared caches (a
+/// search for words someone typed): sent with `Cache-Control: private, no-cache`.
+#[derive(Clone, Copy)]
+pub struct NotShared;
+
 /// Run on every hit of a page whose rendering had a side effect that must happen once
 /// per request (a search is counted however it is served).
 #[derive(Clone)]
@@ -70,6 +75,9 @@ struct Entry {
     headers: Vec<(HeaderName, HeaderValue)>,
     etag: HeaderValue,
     gzip_etag: HeaderValue,
+    /// The route's own `Cache-Control` (the assets'), or ours.
+    cache_control: HeaderValue,
+    vary: HeaderValue,
     body: Bytes,
     gzip: Option<Bytes>,
     on_hit: Option<OnHit>,
@@ -207,7 +215,13 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     let Some(&cacheable) = response.extensions().get::<Cacheable>() else {
         return response;
     };
+    let refused = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store") || v.contains("private"));
     if response.status() != StatusCode::OK
+        || refused
         || response.headers().contains_key(header::SET_COOKIE)
         || response.headers().contains_key(header::CONTENT_ENCODING)
     {
@@ -222,6 +236,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     }
     metrics::counter!("page_cache_misses_total").increment(1);
     let on_hit = response.extensions().get::<OnHit>().cloned();
+    let shared = response.extensions().get::<NotShared>().is_none();
     let (parts, body) = response.into_parts();
     let size = axum::body::HttpBody::size_hint(&body);
     if size.upper().is_none_or(|upper| upper > MAX_BODY as u64) {
@@ -234,7 +249,8 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
                 .into_response();
         }
     };
-    let entry = Entry::new(stamp, &parts.headers, body, on_hit);
+    let entry =
+        Entry::new(stamp, &parts.headers, body, on_hit).described(cacheable, shared, key.uri.len());
     let entry = cache.put(key, entry);
     entry.response(encoding, if_none_match.as_ref())
 }
@@ -298,7 +314,6 @@ fn kept_header(name: &HeaderName) -> bool {
         header::CONTENT_LENGTH,
         header::CONTENT_ENCODING,
         header::ETAG,
-        header::CACHE_CONTROL,
         header::VARY,
         header::DATE,
     ]
@@ -338,18 +353,42 @@ impl Entry {
                 .iter()
                 .map(|(n, v)| n.as_str().len() + v.len())
                 .sum::<usize>()
-            + 256;
+            // The entry, its key's map slot and allocations, roughly.
+            + 1024;
         Entry {
             stamp,
             headers,
             etag,
             gzip_etag,
+            cache_control: HeaderValue::from_static("public, no-cache"),
+            vary: HeaderValue::from_static("Cookie, Accept-Encoding"),
             body,
             gzip,
             on_hit,
             last_used: AtomicU64::new(0),
             size,
         }
+    }
+
+    /// Says how the page may be kept by others: a route's own `Cache-Control` (kept
+    /// among its headers) stands; otherwise shared caches may keep it but must ask
+    /// again each time (a publish shows at once), unless it is [`NotShared`]. The text
+    /// size cookie and the encoding choose the variant, but not for the assets.
+    fn described(mut self, cacheable: Cacheable, shared: bool, key_length: usize) -> Entry {
+        if let Some(at) = self
+            .headers
+            .iter()
+            .position(|(name, _)| name == header::CACHE_CONTROL)
+        {
+            self.cache_control = self.headers.remove(at).1;
+        } else if !shared {
+            self.cache_control = HeaderValue::from_static("private, no-cache");
+        }
+        if cacheable == Cacheable::Static {
+            self.vary = HeaderValue::from_static("Accept-Encoding");
+        }
+        self.size += key_length;
+        self
     }
 
     fn response(&self, encoding: Encoding, if_none_match: Option<&HeaderValue>) -> Response {
@@ -375,16 +414,8 @@ impl Entry {
             }
         }
         headers.insert(header::ETAG, etag.clone());
-        // Shared caches may keep a public page but must ask again each time (a publish
-        // shows at once); the text size cookie and the encoding choose the variant.
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, no-cache"),
-        );
-        headers.insert(
-            header::VARY,
-            HeaderValue::from_static("Cookie, Accept-Encoding"),
-        );
+        headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
+        headers.insert(header::VARY, self.vary.clone());
         response
     }
 }
@@ -402,7 +433,9 @@ fn matches_etag(given: &HeaderValue, etag: &HeaderValue) -> bool {
 }
 
 fn gzip(body: &[u8]) -> Option<Bytes> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // The default level: nearly as small as the best at a fraction of its time (a miss
+    // compresses on the request's own thread).
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(body).ok()?;
     encoder.finish().ok().map(Bytes::from)
 }

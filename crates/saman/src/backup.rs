@@ -12,7 +12,10 @@ use std::process::ExitCode;
 /// then every audit chain. Exits with 1 if either fails.
 pub async fn check(store: &Store) -> anyhow::Result<ExitCode> {
     let sound = store.integrity_check().await?;
-    if sound {
+    if sound && store.backend() == saman_store::Backend::Postgres {
+        // PostgreSQL checks its pages as it reads them; Saman's tables answered.
+        println!("Databasen svarer, og tabellene kan leses.");
+    } else if sound {
         println!("Databasen er hel.");
     } else {
         eprintln!("Databasen er skadet: integritetskontrollen feilet.");
@@ -54,6 +57,11 @@ pub async fn restore(settings: &Settings, backup: &Path) -> anyhow::Result<ExitC
         );
     };
     let target = target.to_path_buf();
+    // Replacing the file under a running server would lose what it writes next.
+    let addr = local_addr(&settings.addr);
+    if answers(&addr).await {
+        bail!("Saman kjører på {addr}: stopp den før du gjenoppretter");
+    }
     if !backup.is_file() {
         bail!("fant ingen sikkerhetskopi i {}", backup.display());
     }
@@ -89,8 +97,11 @@ pub async fn restore(settings: &Settings, backup: &Path) -> anyhow::Result<ExitC
         remove_database(&trial)?;
         return Err(e);
     }
+    // Only Saman's user may read the restored database, whoever made the copy.
+    #[cfg(unix)]
+    std::fs::set_permissions(&trial, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     let kept = if target.exists() {
-        let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
         let aside = with_suffix(&target, &format!(".for-gjenoppretting-{stamp}"));
         for suffix in ["", "-wal", "-shm"] {
             let from = with_suffix(&target, suffix);
@@ -102,7 +113,12 @@ pub async fn restore(settings: &Settings, backup: &Path) -> anyhow::Result<ExitC
     } else {
         None
     };
-    std::fs::rename(&trial, &target)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let from = with_suffix(&trial, suffix);
+        if from.exists() {
+            std::fs::rename(&from, with_suffix(&target, suffix))?;
+        }
+    }
     println!(
         "Gjenopprettet fra {}; databasen er hel og revisjonsloggen likeså.",
         backup.display()
@@ -128,4 +144,27 @@ fn remove_database(path: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The address to reach a server listening on `addr` from this machine: one listening
+/// on every address answers on the loopback one.
+pub fn local_addr(addr: &str) -> String {
+    addr.replace("0.0.0.0", "127.0.0.1")
+        .replace("[::]", "[::1]")
+}
+
+/// Whether a Saman answers ready at `addr` (GET /readyz), asked directly (no proxy).
+pub async fn answers(addr: &str) -> bool {
+    let Ok(client) = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .no_proxy()
+        .build()
+    else {
+        return false;
+    };
+    client
+        .get(format!("http://{addr}/readyz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
 }

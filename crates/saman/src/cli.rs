@@ -306,13 +306,7 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
                 .addr
                 .replace("0.0.0.0", "127.0.0.1")
                 .replace("[::]", "[::1]");
-            let ready = reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(3))
-                .build()?
-                .get(format!("http://{addr}/readyz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
+            let ready = crate::backup::answers(&addr).await;
             return Ok(if ready {
                 ExitCode::SUCCESS
             } else {

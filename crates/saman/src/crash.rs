@@ -221,8 +221,21 @@ async fn load_then_kill(
     let mut server = start(setup)?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
         .build()?;
+    // Ready before the load: on a busy machine a start can take a while.
+    let mut ready = false;
+    for _ in 0..600 {
+        let answer = client.get(format!("{}/readyz", server.base)).send().await;
+        if answer.is_ok_and(|r| r.status().is_success()) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if !ready {
+        bail!("the server did not get ready within a minute");
+    }
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
     let mut writers = tokio::task::JoinSet::new();
     let csrf = token(&client, &server.base, &people.holder_cookie).await?;

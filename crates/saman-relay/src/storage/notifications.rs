@@ -292,6 +292,7 @@ impl Relay {
         .fetch_all(&mut *tx)
         .await?;
         let now = now_text();
+        let mut mailed = 0;
         for row in &due {
             let account: String = row.try_get("account_id")?;
             let tenant_id: String = row.try_get("tenant_id")?;
@@ -304,14 +305,9 @@ impl Relay {
                 tenant_slug: row.try_get("slug")?,
                 count: usize::try_from(row.try_get::<i64, _>("count")?).unwrap_or(1),
             };
-            let tenant = self.store.tenant_by_slug(&pending.tenant_slug).await?;
-            saman_store::enqueue_mail_in(
-                &mut tx,
-                tenant.as_ref().map(|t| &t.id),
-                &compose(&pending),
-            )
-            .await?;
-            sqlx::query(
+            // Marked first: a run on another instance that got here first has
+            // marked them (PostgreSQL waits for it, then finds none), and no mail goes twice.
+            let marked = sqlx::query(
                 "UPDATE relay_notifications SET mailed_at = $1 WHERE account_id = $2 \
                  AND tenant_id = $3 AND mailed_at IS NULL AND seen_at IS NULL",
             )
@@ -320,9 +316,20 @@ impl Relay {
             .bind(&tenant_id)
             .execute(&mut *tx)
             .await?;
+            if marked.rows_affected() == 0 {
+                continue;
+            }
+            let tenant = self.store.tenant_by_slug(&pending.tenant_slug).await?;
+            saman_store::enqueue_mail_in(
+                &mut tx,
+                tenant.as_ref().map(|t| &t.id),
+                &compose(&pending),
+            )
+            .await?;
+            mailed += 1;
         }
         tx.commit().await?;
-        Ok(due.len())
+        Ok(mailed)
     }
 
     /// Whether this person wants their notifications in a daily digest.

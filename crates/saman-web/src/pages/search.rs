@@ -557,6 +557,10 @@ pub async fn page(
         })
         .collect();
     let mut response = render(page)?.into_response();
+    // What someone typed is theirs: no shared cache keeps it.
+    response
+        .extensions_mut()
+        .insert(crate::page_cache::NotShared);
     if let Some(count) = count {
         response
             .extensions_mut()

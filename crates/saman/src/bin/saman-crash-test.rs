@@ -25,7 +25,19 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         log_dir: dir.path().to_path_buf(),
     };
     let started = std::time::Instant::now();
-    let report = saman::crash::run(&setup, cycles, 20261206).await?;
+    let report = match saman::crash::run(&setup, cycles, 20261206).await {
+        Ok(report) => report,
+        Err(e) => {
+            // What the last server said, for the reason.
+            let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            eprintln!(
+                "the last server's log:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+            return Err(e);
+        }
+    };
     println!(
         "crash test on {}: {report} ({:.0} s)",
         saman::crash::backend_name(&setup.database_url),

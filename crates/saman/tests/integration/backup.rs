@@ -16,6 +16,8 @@ fn saman(url: &str, args: &[&str]) -> std::process::Output {
         .args(args)
         .env("SAMAN_SECRET_KEY", test_secret_key())
         .env("SAMAN_DATABASE_URL", url)
+        // No server answers there: restore refuses while one runs on its address.
+        .env("SAMAN_ADDR", "127.0.0.1:9")
         .output()
         .unwrap()
 }
@@ -103,7 +105,14 @@ async fn a_backup_taken_under_load_restores_and_verifies(backend: Backend) {
         }
     }
     let printed = succeeded(&saman(&restored.url, &["check"]));
-    assert!(printed.contains("Databasen er hel") && printed.contains("Revisjonsloggen er hel"));
+    let sound = match backend {
+        Backend::Sqlite => "Databasen er hel",
+        Backend::Postgres => "tabellene kan leses",
+    };
+    assert!(
+        printed.contains(sound) && printed.contains("Revisjonsloggen er hel"),
+        "{printed}"
+    );
     // The copy holds what was saved before it began, and nothing half-saved after.
     let store = saman_store::Store::connect(&restored.url, crate::common::test_secrets())
         .await
