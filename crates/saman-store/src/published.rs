@@ -254,3 +254,35 @@ impl Store {
         Ok(Some(published))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ModelVersions;
+
+    #[test]
+    fn a_known_version_never_goes_back() {
+        let versions = ModelVersions::default();
+        versions.note("fjordvik", 5);
+        versions.note("fjordvik", 4);
+        assert_eq!(versions.get("fjordvik"), Some(5));
+        versions.note("fjordvik", 6);
+        assert_eq!(versions.get("fjordvik"), Some(6));
+    }
+
+    #[test]
+    fn nothing_is_trusted_until_watched_and_after_a_local_write() {
+        let versions = ModelVersions::default();
+        assert!(!versions.trusted());
+        versions
+            .watched
+            .store(true, std::sync::atomic::Ordering::Release);
+        versions
+            .read_at
+            .store(versions.millis(), std::sync::atomic::Ordering::Release);
+        assert!(versions.trusted());
+        versions
+            .changes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        assert!(!versions.trusted(), "a local write asks the database again");
+    }
+}

@@ -63,6 +63,30 @@ async fn public_pages_are_served_again_with_tags_and_gzip(backend: Backend) {
     .unwrap();
     assert_eq!(unpacked, body);
 
+    // What someone searched for is not for shared caches; the assets keep their own
+    // lifetime and vary by encoding only.
+    let search = app
+        .client
+        .get(format!("{}/nb/fjordvik/sok?q=mobbing", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(search.headers()["cache-control"], "private, no-cache");
+    let asset = app
+        .client
+        .get(format!("{}/assets/saman.css", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        asset.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    assert_eq!(asset.headers()["vary"], "Accept-Encoding");
+    assert!(asset.headers().get("etag").is_some());
+
     // The figures page follows the relay logs, not the model: never kept.
     let figures = app
         .client
