@@ -181,6 +181,14 @@ struct Server {
     base: String,
 }
 
+/// A server left behind by a run that failed would hold its database connections.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn start(setup: &Setup) -> anyhow::Result<Server> {
     let mut child = std::process::Command::new(&setup.binary)
         .args(["serve", "--no-demo", "--addr", "127.0.0.1:0"])
@@ -311,6 +319,7 @@ async fn load_then_kill(
     tokio::time::sleep(Duration::from_millis(alive)).await;
     server.child.kill()?;
     server.child.wait()?;
+    drop(server);
     while let Some(done) = writers.join_next().await {
         if let Err(e) = done
             && e.is_panic()
