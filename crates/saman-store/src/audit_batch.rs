@@ -24,8 +24,8 @@ pub(crate) fn start(store: Store) -> mpsc::Sender<Batch> {
 }
 
 async fn write_batches(store: Store, mut receiver: mpsc::Receiver<Batch>) {
-    // A connection of its own, so the writer never queues behind the reads that wait
-    // for it; taken again if it breaks.
+    // A connection of its own while reads keep coming, so the writer never queues
+    // behind the reads that wait for it.
     let mut connection: Option<sqlx::pool::PoolConnection<sqlx::Any>> = None;
     while let Some(first) = receiver.recv().await {
         let mut batches = vec![first];
@@ -40,7 +40,9 @@ async fn write_batches(store: Store, mut receiver: mpsc::Receiver<Batch>) {
             }
         }
         let outcome = write(&store, &mut connection, &batches).await;
-        if outcome.is_err() {
+        // Given back when it broke, and when nothing waits: a store that is closed
+        // (a command's, a test's) must not keep a connection open for ever.
+        if outcome.is_err() || receiver.is_empty() {
             connection = None;
         }
         let outcome = outcome.map_err(|e| e.to_string());
