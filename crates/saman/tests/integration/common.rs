@@ -177,10 +177,7 @@ impl TestApp {
         let base = serve(store.clone(), configure).await;
         TestApp {
             base,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            client: no_redirects(),
             store,
             db,
         }
@@ -195,10 +192,7 @@ impl TestApp {
         let base = serve(store.clone(), |_| {}).await;
         Instance {
             base,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            client: no_redirects(),
             store,
         }
     }
@@ -242,6 +236,14 @@ async fn serve(store: Store, configure: impl FnOnce(&mut saman_web::WebConfig)) 
         .await
     });
     format!("http://{addr}")
+}
+
+/// A client that follows no redirects, as the tests read them.
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// A second instance beside a [`TestApp`] (which owns the database).
