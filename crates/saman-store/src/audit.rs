@@ -153,20 +153,17 @@ pub(crate) async fn append_rows(
             .iter()
             .filter(|r| chain_key(r.ctx.tenant.as_ref()) == chain)
             .collect();
-        sqlx::query(
-            "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) \
-             ON CONFLICT (tenant_id) DO NOTHING",
-        )
-        .bind(chain)
-        .bind(GENESIS)
-        .execute(&mut *tx)
-        .await?;
-        // Taking the head row for update orders concurrent writers of one chain.
+        // Takes the chain's head (made at genesis for a new chain) and moves it past
+        // these rows in one statement; locking the head row orders concurrent writers
+        // of one chain.
         let head = sqlx::query(
-            "UPDATE audit_heads SET seq = seq + $2 WHERE tenant_id = $1 RETURNING seq, hash",
+            "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq + excluded.seq \
+             RETURNING seq, hash",
         )
         .bind(chain)
         .bind(of_chain.len() as i64)
+        .bind(GENESIS)
         .fetch_one(&mut *tx)
         .await?;
         let mut seq: i64 = head.try_get::<i64, _>("seq")? - of_chain.len() as i64;

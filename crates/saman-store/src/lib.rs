@@ -20,6 +20,7 @@ mod oidc;
 mod outbox;
 mod people;
 mod published;
+pub mod recently_used;
 mod review;
 mod search_counts;
 mod sessions;

@@ -1,13 +1,14 @@
 //! The published model of a tenant, as the public site reads it on every request.
 //!
 //! Reading a whole model takes several queries, so each instance keeps the last copy it
-//! read per tenant, keyed by the tenant's model version (raised by every publish and
+//! read of the tenants it served most recently, keyed by the tenant's model version (raised by every publish and
 //! import). Which version is current is itself kept in memory ([`ModelVersions`]):
 //! a watcher reads every tenant's version in one query four times a second, and this
 //! instance's own model writes mark it stale at once, so a public page costs no
 //! database round trip, a change on another instance shows within a second, and one
 //! here shows at the next request. The database stays the only state.
 
+use crate::recently_used::RecentlyUsed;
 use crate::tenants::TenantRecord;
 use crate::{Model, Result, Store, Visibility};
 use sqlx::Row;
@@ -126,8 +127,19 @@ pub struct Published {
     pub model: Model,
 }
 
-#[derive(Default)]
-pub(crate) struct PublishedCache(Mutex<HashMap<String, (i64, Arc<Published>)>>);
+/// How many tenants' published models an instance keeps; the least recently used goes
+/// first. Public pages mostly come from the page cache, which needs no model; a model
+/// read again costs a few queries.
+const KEPT_MODELS: usize = 32;
+
+/// The published models this instance keeps, each with the version it was read at.
+pub(crate) struct PublishedCache(Mutex<RecentlyUsed<(i64, Arc<Published>)>>);
+
+impl Default for PublishedCache {
+    fn default() -> Self {
+        PublishedCache(Mutex::new(RecentlyUsed::new(KEPT_MODELS)))
+    }
+}
 
 impl std::fmt::Debug for PublishedCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -137,21 +149,21 @@ impl std::fmt::Debug for PublishedCache {
 
 impl PublishedCache {
     fn get(&self, slug: &str, version: i64) -> Option<Arc<Published>> {
-        let map = self
+        let mut kept = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.get(slug)
+        kept.get(slug)
             .filter(|(v, _)| *v == version)
             .map(|(_, p)| p.clone())
     }
 
     fn put(&self, slug: &str, version: i64, published: Arc<Published>) {
-        let mut map = self
+        let mut kept = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.insert(slug.to_string(), (version, published));
+        kept.insert(slug, (version, published));
     }
 }
 

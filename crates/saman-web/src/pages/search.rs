@@ -21,10 +21,11 @@ use saman_domain::search::{
     Audience, DocKind, DocText, Document, Found, Index, SAMAN_SYNONYMS, Synonyms, passage,
 };
 use saman_domain::{Lang, Level, TargetGroup};
+use saman_store::recently_used::RecentlyUsed;
 use saman_store::{Published, TenantId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 /// The longest query taken; the rest is cut.
 const MAX_QUERY: usize = 200;
@@ -32,58 +33,54 @@ const PER_PAGE: usize = 20;
 /// How many suggestions the search field shows.
 const SUGGESTED: usize = 6;
 /// How many tenants' indexes an instance keeps; the least recently searched goes first.
-const KEPT_INDEXES: usize = 64;
+const KEPT_INDEXES: usize = 32;
 /// The longest passage shown under a result, in characters.
 const PASSAGE: usize = 220;
 
 static SAMAN: LazyLock<Synonyms> = LazyLock::new(|| Synonyms::parse(SAMAN_SYNONYMS));
 
 /// Each tenant's index, for the published model it was built from.
-#[derive(Default)]
 pub struct SearchIndexes {
-    kept: Mutex<HashMap<String, Kept>>,
-    uses: std::sync::atomic::AtomicU64,
+    kept: Mutex<RecentlyUsed<Kept>>,
+}
+
+impl Default for SearchIndexes {
+    fn default() -> Self {
+        SearchIndexes {
+            kept: Mutex::new(RecentlyUsed::new(KEPT_INDEXES)),
+        }
+    }
 }
 
 struct Kept {
-    model: Arc<Published>,
+    /// Which copy of the model the index was built from: not kept alive by the index,
+    /// so that models and indexes are bounded each by their own limit. (A weak pointer
+    /// keeps the address taken, so another copy can never be mistaken for it.)
+    model: Weak<Published>,
     index: Arc<Index>,
-    last_used: u64,
 }
 
 impl SearchIndexes {
-    /// The index of `published`, built now if this version of the model has none.
+    /// The index of `published`, built now if this copy of the model has none.
     pub fn of(&self, published: &Arc<Published>) -> Arc<Index> {
         let slug = &published.record.tenant.slug;
-        let now = self.uses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         {
             let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(k) = kept
-                .get_mut(slug)
-                .filter(|k| Arc::ptr_eq(&k.model, published))
+                .get(slug)
+                .filter(|k| std::ptr::eq(k.model.as_ptr(), Arc::as_ptr(published)))
             {
-                k.last_used = now;
                 return k.index.clone();
             }
         }
         // Built outside the lock: other tenants' searches go on meanwhile.
         let index = Arc::new(build_index(published));
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        if kept.len() >= KEPT_INDEXES && !kept.contains_key(slug) {
-            let oldest = kept
-                .iter()
-                .min_by_key(|(_, k)| k.last_used)
-                .map(|(s, _)| s.clone());
-            if let Some(oldest) = oldest {
-                kept.remove(&oldest);
-            }
-        }
         kept.insert(
-            slug.clone(),
+            slug,
             Kept {
-                model: published.clone(),
+                model: Arc::downgrade(published),
                 index: index.clone(),
-                last_used: now,
             },
         );
         index
