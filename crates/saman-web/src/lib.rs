@@ -532,7 +532,9 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .layer(axum::middleware::from_fn(auth::csrf::same_origin_only))
         .layer(axum::middleware::from_fn(error::render_error_pages))
         .layer(axum::middleware::from_fn(observe::security_headers))
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when(not_from_page_cache()),
+        )
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
@@ -628,4 +630,17 @@ fn cacheable(
         response.extensions_mut().insert(on);
         response
     })
+}
+
+/// Compression for what the page cache did not answer: a cached page comes with its
+/// encoding chosen and its `ETag` for exactly those bytes, which compressing again would
+/// make wrong.
+fn not_from_page_cache() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+    DefaultPredicate::new().and(
+        |_: axum::http::StatusCode,
+         _: axum::http::Version,
+         headers: &axum::http::HeaderMap,
+         _: &axum::http::Extensions| !headers.contains_key(axum::http::header::ETAG),
+    )
 }

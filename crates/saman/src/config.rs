@@ -12,6 +12,9 @@ pub struct Settings {
     pub addr: String,
     /// `sqlite:PATH` or `postgres://…`.
     pub database_url: String,
+    /// Or a file holding it (a container secret), so that the database's password is
+    /// in no environment variable; used unless `--database-url` is given.
+    pub database_url_file: Option<String>,
     /// `text` or `json`.
     pub log_format: String,
     /// Load the demo models into an empty database.
@@ -77,6 +80,7 @@ impl Default for Settings {
         Settings {
             addr: "127.0.0.1:8080".into(),
             database_url: "sqlite:data/saman.db".into(),
+            database_url_file: None,
             log_format: "text".into(),
             demo: true,
             public_url: None,
@@ -108,6 +112,7 @@ impl Settings {
         figment = figment.merge(Env::prefixed("SAMAN_").only(&[
             "addr",
             "database_url",
+            "database_url_file",
             "log_format",
             "demo",
             "public_url",
@@ -129,7 +134,17 @@ impl Settings {
         if let Some(url) = &cli.database_url {
             figment = figment.merge(("database_url", url));
         }
-        let settings: Settings = figment.extract().map_err(Box::new)?;
+        let mut settings: Settings = figment.extract().map_err(Box::new)?;
+        if let (None, Some(file)) = (&cli.database_url, &settings.database_url_file) {
+            // The file's text is never shown: it holds a password.
+            let url = std::fs::read_to_string(file).map_err(|e| {
+                Box::new(figment::Error::from(format!(
+                    "database_url_file {file}: {}",
+                    e.kind()
+                )))
+            })?;
+            settings.database_url = url.trim().to_string();
+        }
         if settings.session_idle_minutes < 1 || settings.session_absolute_hours < 1 {
             return Err(Box::new(figment::Error::from(
                 "session_idle_minutes and session_absolute_hours must be at least 1".to_string(),
@@ -332,7 +347,44 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_password;
+    use super::{Settings, redact_password};
+    use clap::Parser;
+
+    #[test]
+    fn the_database_address_can_come_from_a_file_and_the_flag_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("database_url");
+        std::fs::write(&secret, "postgres://saman:hemmelig@db/saman\n").unwrap();
+        let config = dir.path().join("saman.toml");
+        std::fs::write(
+            &config,
+            format!("database_url_file = {:?}\n", secret.display().to_string()),
+        )
+        .unwrap();
+        let config = config.display().to_string();
+
+        let cli = crate::cli::Cli::parse_from(["saman", "--config", &config]);
+        let settings = Settings::load(&cli).unwrap();
+        assert_eq!(settings.database_url, "postgres://saman:hemmelig@db/saman");
+
+        let cli = crate::cli::Cli::parse_from([
+            "saman",
+            "--config",
+            &config,
+            "--database-url",
+            "sqlite:other.db",
+        ]);
+        assert_eq!(
+            Settings::load(&cli).unwrap().database_url,
+            "sqlite:other.db"
+        );
+
+        std::fs::remove_file(&secret).unwrap();
+        let cli = crate::cli::Cli::parse_from(["saman", "--config", &config]);
+        let error = Settings::load(&cli).unwrap_err().to_string();
+        assert!(error.contains("database_url_file"), "{error}");
+        assert!(!error.contains("hemmelig"));
+    }
 
     #[test]
     fn passwords_are_not_shown() {

@@ -8,6 +8,7 @@ crate::on_both_backends!(
     public_pages_are_served_again_with_tags_and_gzip,
     a_signed_in_persons_pages_are_never_kept_or_shared,
     each_text_size_is_a_page_of_its_own,
+    a_tag_always_names_the_bytes_sent,
 );
 
 async fn public_pages_are_served_again_with_tags_and_gzip(backend: Backend) {
@@ -149,4 +150,37 @@ async fn each_text_size_is_a_page_of_its_own(backend: Backend) {
             .await
             .contains("class=\"text-normal\"")
     );
+}
+
+async fn a_tag_always_names_the_bytes_sent(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    // Suggestions for a word found nowhere: a body too small for the page cache to keep
+    // a compressed copy of. It must not be compressed on the way out under the same tag
+    // as the plain bytes, or a cache would hand one for the other.
+    let url = format!("{}/nb/fjordvik/sok/forslag?q=qqqqqqqq", app.base);
+    let plain = app.client.get(&url).send().await.unwrap();
+    assert_eq!(plain.status().as_u16(), 200);
+    let tag = plain.headers()["etag"].to_str().unwrap().to_string();
+    let plain_body = plain.bytes().await.unwrap();
+    assert!(
+        plain_body.len() <= 256,
+        "a small body: {}",
+        plain_body.len()
+    );
+    let asked_gzip = app
+        .client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    let encoding = asked_gzip.headers().get("content-encoding").cloned();
+    let gzip_tag = asked_gzip.headers()["etag"].to_str().unwrap().to_string();
+    let body = asked_gzip.bytes().await.unwrap();
+    if encoding.is_some() {
+        assert_ne!(gzip_tag, tag, "compressed bytes under the plain bytes' tag");
+    } else {
+        assert_eq!(gzip_tag, tag);
+        assert_eq!(body, plain_body);
+    }
 }
