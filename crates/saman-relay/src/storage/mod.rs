@@ -401,6 +401,8 @@ pub(crate) struct Loaded {
     handover: Option<Handover>,
     /// The asker's notifications about the log not yet seen.
     unseen: i64,
+    /// Measures past their evaluation date and not evaluated.
+    overdue: i64,
 }
 
 /// A log's guardians (with their identity numbers' keys) and participants.
@@ -589,8 +591,8 @@ impl Relay {
     }
 
     /// Up to [`IDS_PER_QUERY`] logs in three queries: the logs (with their pending
-    /// handovers, the names of holder, coordinator and successor, and the asker's unseen
-    /// notifications), their people, and their consents.
+    /// handovers, the names of holder, coordinator and successor, the asker's unseen
+    /// notifications and the overdue evaluations), their people, and their consents.
     async fn load_part(
         &self,
         conn: &mut AnyConnection,
@@ -608,18 +610,22 @@ impl Relay {
              h.id AS handover_id, h.to_id AS handover_to, h.to_service AS handover_service, \
              h.requested_at AS handover_at, successor.name AS successor_name, \
              (SELECT COUNT(*) FROM relay_notifications n WHERE n.account_id = $2 \
-              AND n.log_id = l.id AND n.seen_at IS NULL) AS unseen \
+              AND n.log_id = l.id AND n.seen_at IS NULL) AS unseen, \
+             (SELECT COUNT(*) FROM relay_entries m WHERE m.log_id = l.id AND m.kind = 'measure' \
+              AND m.due_on < $3 AND NOT EXISTS (SELECT 1 FROM relay_entries e \
+              WHERE e.parent_id = m.id AND e.kind = 'evaluation')) AS overdue \
              FROM relay_logs l \
              LEFT JOIN accounts holder ON holder.id = l.holder_id \
              LEFT JOIN accounts coordinator ON coordinator.id = l.coordinator_id \
              LEFT JOIN relay_handovers h ON h.log_id = l.id AND h.outcome IS NULL \
              LEFT JOIN accounts successor ON successor.id = h.to_id \
              WHERE l.tenant_id = $1 AND l.id IN ({})",
-            placeholders(3, ids.len())
+            placeholders(4, ids.len())
         );
         let query = sqlx::query(&sql)
             .bind(who.tenant.as_str())
-            .bind(&who.account_id);
+            .bind(&who.account_id)
+            .bind(content::date_text(clock::today()));
         let rows = ids
             .iter()
             .fold(query, |q, id| q.bind(id))
@@ -714,6 +720,7 @@ impl Relay {
             coordinator_name: name(coordinator_id.as_deref(), "coordinator_name")?,
             holder_name: name(Some(&holder_id), "holder_name")?,
             unseen: row.try_get("unseen")?,
+            overdue: row.try_get("overdue")?,
             closed,
             handover,
             state,
@@ -1363,10 +1370,6 @@ impl Relay {
         // Read from one connection; the lines' audit rows are written together after.
         let mut conn = self.store.pool().acquire().await?;
         let logs = self.load_many(&mut conn, who, &candidates).await?;
-        let mut overdue = HashMap::new();
-        for part in candidates.chunks(IDS_PER_QUERY) {
-            overdue.extend(self.overdue_evaluations(&mut conn, part, today).await?);
-        }
         for log in logs {
             let Some(basis) = self.decide(who, &log, RelayAction::SeeExistence) else {
                 continue;
@@ -1397,11 +1400,7 @@ impl Relay {
                     .filter(|_| log.holder_id == who.account_id)
                     .map(Handover::waiting_days),
                 // Only those who may read the log see what is due in it.
-                overdue: if reads {
-                    overdue.get(&log.id).copied().unwrap_or(0)
-                } else {
-                    0
-                },
+                overdue: if reads { log.overdue as usize } else { 0 },
                 basis,
             });
         }
@@ -1412,35 +1411,6 @@ impl Relay {
             .collect();
         self.store.audit_reads(rows).await?;
         Ok(out)
-    }
-
-    /// How many measures of each log are past their evaluation date, not evaluated.
-    async fn overdue_evaluations(
-        &self,
-        conn: &mut AnyConnection,
-        ids: &[String],
-        today: Date,
-    ) -> Result<HashMap<String, usize>> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let sql = format!(
-            "SELECT m.log_id, COUNT(*) AS overdue FROM relay_entries m WHERE m.log_id IN ({}) \
-             AND m.kind = 'measure' AND m.due_on < $1 AND NOT EXISTS (SELECT 1 FROM relay_entries e \
-             WHERE e.parent_id = m.id AND e.kind = 'evaluation') GROUP BY m.log_id",
-            placeholders(2, ids.len())
-        );
-        let query = sqlx::query(&sql).bind(content::date_text(today));
-        ids.iter()
-            .fold(query, |q, id| q.bind(id))
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let count: i64 = r.try_get("overdue")?;
-                Ok((r.try_get("log_id")?, count as usize))
-            })
-            .collect()
     }
 
     // -----------------------------------------------------------------------------
