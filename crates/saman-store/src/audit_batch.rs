@@ -5,7 +5,10 @@
 //! and writes them in one transaction; each read goes on once its rows are committed.
 
 use crate::audit::{AuditRow, append_rows};
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
+use saman_domain::auth::keys::Secrets;
+use sqlx::AnyPool;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// One caller's rows, and where to say they are committed.
@@ -17,13 +20,26 @@ pub(crate) struct Batch {
 /// At most this many rows in one transaction.
 const MAX_ROWS: usize = 1000;
 
-pub(crate) fn start(store: Store) -> mpsc::Sender<Batch> {
+/// What the writer needs of its store; not the store itself, which owns the writer's
+/// sender: the writer ends when the store is dropped, and with it its pool.
+struct Writer {
+    pool: AnyPool,
+    backend: Backend,
+    secrets: Arc<Secrets>,
+}
+
+pub(crate) fn start(store: &Store) -> mpsc::Sender<Batch> {
     let (sender, receiver) = mpsc::channel(4096);
-    tokio::spawn(write_batches(store, receiver));
+    let writer = Writer {
+        pool: store.pool.clone(),
+        backend: store.backend(),
+        secrets: store.secrets.clone(),
+    };
+    tokio::spawn(write_batches(writer, receiver));
     sender
 }
 
-async fn write_batches(store: Store, mut receiver: mpsc::Receiver<Batch>) {
+async fn write_batches(writer: Writer, mut receiver: mpsc::Receiver<Batch>) {
     // A connection of its own while reads keep coming, so the writer never queues
     // behind the reads that wait for it.
     let mut connection: Option<sqlx::pool::PoolConnection<sqlx::Any>> = None;
@@ -39,7 +55,7 @@ async fn write_batches(store: Store, mut receiver: mpsc::Receiver<Batch>) {
                 Err(_) => break,
             }
         }
-        let outcome = write(&store, &mut connection, &batches).await;
+        let outcome = write(&writer, &mut connection, &batches).await;
         // Given back when it broke, and when nothing waits: a store that is closed
         // (a command's, a test's) must not keep a connection open for ever.
         if outcome.is_err() || receiver.is_empty() {
@@ -53,25 +69,23 @@ async fn write_batches(store: Store, mut receiver: mpsc::Receiver<Batch>) {
 }
 
 async fn write(
-    store: &Store,
+    writer: &Writer,
     connection: &mut Option<sqlx::pool::PoolConnection<sqlx::Any>>,
     batches: &[Batch],
 ) -> Result<()> {
     if connection.is_none() {
-        *connection = Some(store.pool.acquire().await?);
+        *connection = Some(writer.pool.acquire().await?);
     }
     let conn = connection.as_mut().expect("just taken");
-    let mut tx = match store.backend() {
-        crate::Backend::Sqlite => {
-            sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?
-        }
-        crate::Backend::Postgres => sqlx::Connection::begin(&mut **conn).await?,
+    let mut tx = match writer.backend {
+        Backend::Sqlite => sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?,
+        Backend::Postgres => sqlx::Connection::begin(&mut **conn).await?,
     };
     let rows: Vec<AuditRow> = batches
         .iter()
         .flat_map(|b| b.rows.iter().cloned())
         .collect();
-    append_rows(&mut tx, &store.secrets, &rows).await?;
+    append_rows(&mut tx, &writer.secrets, &rows).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -83,10 +97,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        let sender = self
-            .audit_writer
-            .get_or_init(|| start(self.clone()))
-            .clone();
+        let sender = self.audit_writer.get_or_init(|| start(self)).clone();
         let (done, committed) = oneshot::channel();
         sender
             .send(Batch { rows, done })

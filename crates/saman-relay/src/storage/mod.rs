@@ -1281,8 +1281,10 @@ impl Relay {
         let secrets = self.store.secrets();
         let sql = self.store.backend().json_rows(
             "e.seq, e.id, e.parent_id, e.author_role, e.author_service, e.body, e.created_at, \
-             e.author_id, COALESCE(a.name, '')",
-            "FROM relay_entries e LEFT JOIN accounts a ON a.id = e.author_id WHERE e.log_id = $1",
+             e.author_id, COALESCE((SELECT a.name FROM accounts a WHERE a.id = e.author_id), '')",
+            // The name by its key, row by row: a join let PostgreSQL's planner read every
+            // account (a hash join) to name twenty entries, 4.7 ms against 0.35 ms.
+            "FROM relay_entries e WHERE e.log_id = $1",
         );
         let text: String = sqlx::query_scalar(&sql)
             .bind(log_id)

@@ -4,8 +4,11 @@
 //! one of their logs, and the tenant.
 //!
 //!   SAMAN_DATABASE_URL=… SAMAN_SECRET_KEY=… saman-bench-data TENANTS LOGS ENTRIES
+//!   SAMAN_DATABASE_URL=… SAMAN_SECRET_KEY=… saman-bench-data session
 //!
-//! For an empty database only: it refuses one that has people in it.
+//! For an empty database only: it refuses one that has people in it. `session` opens
+//! a new session for the same holder in data made before (sessions end after half an
+//! hour without use), and prints its cookie line.
 
 use saman_domain::Lang;
 use saman_domain::access::Role;
@@ -16,6 +19,9 @@ const LOGS_PER_HOLDER: usize = 20;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some("session") {
+        return new_session().await;
+    }
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .map(|a| a.parse())
@@ -24,11 +30,7 @@ async fn main() -> anyhow::Result<()> {
     let [tenants, logs, entries] = args[..] else {
         anyhow::bail!("usage: saman-bench-data TENANTS LOGS ENTRIES");
     };
-    let url = std::env::var("SAMAN_DATABASE_URL")?;
-    let key = std::env::var("SAMAN_SECRET_KEY")?;
-    let secrets = saman_domain::auth::keys::Secrets::from_base64(&key)
-        .map_err(|e| anyhow::anyhow!("SAMAN_SECRET_KEY: {e}"))?;
-    let store = Store::connect(&url, secrets).await?;
+    let store = connect().await?;
     if !store.list_users(None).await?.is_empty() {
         anyhow::bail!("the database has people in it: use an empty one");
     }
@@ -61,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
             let holder = store
                 .add_user(
                     &NewUser {
-                        email: &format!("holder{h}@{}.example", bundle.tenant.slug),
+                        email: &holder_email(h, &bundle.tenant.slug),
                         name: &format!("Holder {h}"),
                         language: Lang::Nb,
                         password_hash: None,
@@ -83,17 +85,8 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             if first.is_none() {
-                let session = store
-                    .open_session(
-                        &holder,
-                        record.id.as_str(),
-                        true,
-                        "password",
-                        "bench",
-                        Default::default(),
-                    )
-                    .await?;
-                first = Some((session.token, ids[0].clone(), bundle.tenant.slug.clone()));
+                let token = open_session(&store, &holder, record.id.as_str()).await?;
+                first = Some((token, ids[0].clone(), bundle.tenant.slug.clone()));
             }
             made += n;
             h += 1;
@@ -116,4 +109,47 @@ async fn main() -> anyhow::Result<()> {
     println!("LOG={log}");
     println!("TENANT={tenant}");
     Ok(())
+}
+
+fn holder_email(holder: usize, tenant: &str) -> String {
+    format!("holder{holder}@{tenant}.example")
+}
+
+async fn open_session(store: &Store, account_id: &str, tenant_id: &str) -> anyhow::Result<String> {
+    let session = store
+        .open_session(
+            account_id,
+            tenant_id,
+            true,
+            "password",
+            "bench",
+            Default::default(),
+        )
+        .await?;
+    Ok(session.token)
+}
+
+/// A new session for the first holder of the first tenant, in data made before.
+async fn new_session() -> anyhow::Result<()> {
+    let store = connect().await?;
+    let tenant = "bench-000";
+    let record = store
+        .tenant_by_slug(tenant)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no data made by saman-bench-data here"))?;
+    let holder = store
+        .account_by_email(&holder_email(0, tenant))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no data made by saman-bench-data here"))?;
+    let token = open_session(&store, &holder.id, record.id.as_str()).await?;
+    println!("COOKIE=saman_session={token}");
+    Ok(())
+}
+
+async fn connect() -> anyhow::Result<Store> {
+    let url = std::env::var("SAMAN_DATABASE_URL")?;
+    let key = std::env::var("SAMAN_SECRET_KEY")?;
+    let secrets = saman_domain::auth::keys::Secrets::from_base64(&key)
+        .map_err(|e| anyhow::anyhow!("SAMAN_SECRET_KEY: {e}"))?;
+    Ok(Store::connect(&url, secrets).await?)
 }
