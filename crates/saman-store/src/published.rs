@@ -1,8 +1,8 @@
 //! The published model of a tenant, as the public site reads it on every request.
 //!
 //! Reading a whole model takes several queries, so each instance keeps the last copy it
-//! read of the tenants it served most recently, keyed by the tenant's model version (raised by every publish and
-//! import). Which version is current is itself kept in memory ([`ModelVersions`]):
+//! read of the tenants it served most recently, keyed by the tenant's model version
+//! (raised by every publish and import). Which version is current is itself kept in memory ([`ModelVersions`]):
 //! a watcher reads every tenant's version in one query four times a second, and this
 //! instance's own model writes mark it stale at once, so a public page costs no
 //! database round trip, a change on another instance shows within a second, and one
@@ -89,11 +89,7 @@ impl ModelVersions {
             let mut changed = known.len() != fresh.len();
             known.retain(|slug, _| fresh.contains_key(slug));
             for (slug, version) in fresh {
-                let entry = known.entry(slug).or_insert(i64::MIN);
-                if version > *entry {
-                    *entry = version;
-                    changed = true;
-                }
+                changed |= raise(&mut known, slug, version);
             }
             if changed {
                 self.generation.fetch_add(1, Ordering::AcqRel);
@@ -106,12 +102,20 @@ impl ModelVersions {
 
     fn note(&self, slug: &str, version: i64) {
         let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
-        let entry = known.entry(slug.to_string()).or_insert(i64::MIN);
-        if version > *entry {
-            *entry = version;
+        if raise(&mut known, slug.to_string(), version) {
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
     }
+}
+
+/// Takes `version` for `slug` if it is newer than what is known: whether it was.
+fn raise(known: &mut HashMap<String, i64>, slug: String, version: i64) -> bool {
+    let entry = known.entry(slug).or_insert(i64::MIN);
+    let newer = version > *entry;
+    if newer {
+        *entry = version;
+    }
+    newer
 }
 
 impl std::fmt::Debug for ModelVersions {

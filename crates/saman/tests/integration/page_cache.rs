@@ -14,46 +14,28 @@ crate::on_both_backends!(
 async fn public_pages_are_served_again_with_tags_and_gzip(backend: Backend) {
     let app = TestApp::spawn(backend, true).await;
     let url = format!("{}/nb/fjordvik/innhold/helsestasjon", app.base);
-    let first = app.client.get(&url).send().await.unwrap();
+    let first = get(&app, &url, None).await;
     assert_eq!(first.status().as_u16(), 200);
-    let tag = first.headers()["etag"].to_str().unwrap().to_string();
+    let tag = etag(&first);
     assert_eq!(first.headers()["cache-control"], "public, no-cache");
     let body = first.text().await.unwrap();
 
-    let again = app.client.get(&url).send().await.unwrap();
-    assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+    let again = get(&app, &url, None).await;
+    assert_eq!(etag(&again), tag);
     assert_eq!(again.text().await.unwrap(), body, "the same page");
 
     // A browser that has it is told it has not changed, with no body.
-    let revalidated = app
-        .client
-        .get(&url)
-        .header("if-none-match", &tag)
-        .send()
-        .await
-        .unwrap();
+    let revalidated = get(&app, &url, Some(("if-none-match", &tag))).await;
     assert_eq!(revalidated.status().as_u16(), 304);
-    assert_eq!(revalidated.headers()["etag"].to_str().unwrap(), tag);
+    assert_eq!(etag(&revalidated), tag);
     assert!(revalidated.bytes().await.unwrap().is_empty());
-    let other_tag = app
-        .client
-        .get(&url)
-        .header("if-none-match", "\"something-else\"")
-        .send()
-        .await
-        .unwrap();
+    let other_tag = get(&app, &url, Some(("if-none-match", "\"something-else\""))).await;
     assert_eq!(other_tag.status().as_u16(), 200);
 
     // Compressed for those who accept it, with a tag of its own; the same page inside.
-    let gzipped = app
-        .client
-        .get(&url)
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
+    let gzipped = get(&app, &url, Some(("accept-encoding", "gzip"))).await;
     assert_eq!(gzipped.headers()["content-encoding"], "gzip");
-    let gzip_tag = gzipped.headers()["etag"].to_str().unwrap().to_string();
+    let gzip_tag = etag(&gzipped);
     assert_ne!(gzip_tag, tag);
     let compressed = gzipped.bytes().await.unwrap();
     let mut unpacked = String::new();
@@ -158,24 +140,18 @@ async fn a_tag_always_names_the_bytes_sent(backend: Backend) {
     // a compressed copy of. It must not be compressed on the way out under the same tag
     // as the plain bytes, or a cache would hand one for the other.
     let url = format!("{}/nb/fjordvik/sok/forslag?q=qqqqqqqq", app.base);
-    let plain = app.client.get(&url).send().await.unwrap();
+    let plain = get(&app, &url, None).await;
     assert_eq!(plain.status().as_u16(), 200);
-    let tag = plain.headers()["etag"].to_str().unwrap().to_string();
+    let tag = etag(&plain);
     let plain_body = plain.bytes().await.unwrap();
     assert!(
         plain_body.len() <= 256,
         "a small body: {}",
         plain_body.len()
     );
-    let asked_gzip = app
-        .client
-        .get(&url)
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
+    let asked_gzip = get(&app, &url, Some(("accept-encoding", "gzip"))).await;
     let encoding = asked_gzip.headers().get("content-encoding").cloned();
-    let gzip_tag = asked_gzip.headers()["etag"].to_str().unwrap().to_string();
+    let gzip_tag = etag(&asked_gzip);
     let body = asked_gzip.bytes().await.unwrap();
     if encoding.is_some() {
         assert_ne!(gzip_tag, tag, "compressed bytes under the plain bytes' tag");
@@ -183,4 +159,17 @@ async fn a_tag_always_names_the_bytes_sent(backend: Backend) {
         assert_eq!(gzip_tag, tag);
         assert_eq!(body, plain_body);
     }
+}
+
+/// `url`, with one request header if given.
+async fn get(app: &TestApp, url: &str, header: Option<(&str, &str)>) -> reqwest::Response {
+    let mut request = app.client.get(url);
+    if let Some((name, value)) = header {
+        request = request.header(name, value);
+    }
+    request.send().await.unwrap()
+}
+
+fn etag(response: &reqwest::Response) -> String {
+    response.headers()["etag"].to_str().unwrap().to_string()
 }
