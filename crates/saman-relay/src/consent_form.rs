@@ -4,6 +4,7 @@
 
 use include_dir::{Dir, include_dir};
 use serde::Deserialize;
+use std::sync::LazyLock;
 
 static FORMS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/consent-forms");
 
@@ -30,28 +31,34 @@ pub struct ConsentFormText {
     pub footer: String,
 }
 
-/// Every language of the form, bokmål first, then nynorsk, then by code.
-pub fn languages() -> Vec<ConsentFormText> {
-    let mut forms: Vec<ConsentFormText> = FORMS
-        .files()
-        .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
-        .map(|f| {
-            let text = f.contents_utf8().expect("consent forms are UTF-8 (tested)");
-            toml::from_str(text).expect("consent forms parse (tested)")
-        })
-        .collect();
-    let order = |code: &str| match code {
-        "nb" => 0,
-        "nn" => 1,
-        _ => 2,
-    };
-    forms.sort_by(|a, b| (order(&a.language), &a.language).cmp(&(order(&b.language), &b.language)));
-    forms
+/// Every language of the form, bokmål first, then nynorsk, then by code: read once (a
+/// log page lists them).
+pub fn languages() -> &'static [ConsentFormText] {
+    static LANGUAGES: LazyLock<Vec<ConsentFormText>> = LazyLock::new(|| {
+        let mut forms: Vec<ConsentFormText> = FORMS
+            .files()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+            .map(|f| {
+                let text = f.contents_utf8().expect("consent forms are UTF-8 (tested)");
+                toml::from_str(text).expect("consent forms parse (tested)")
+            })
+            .collect();
+        let order = |code: &str| match code {
+            "nb" => 0,
+            "nn" => 1,
+            _ => 2,
+        };
+        forms.sort_by(|a, b| {
+            (order(&a.language), &a.language).cmp(&(order(&b.language), &b.language))
+        });
+        forms
+    });
+    &LANGUAGES
 }
 
 /// The form in a language, if there is one.
-pub fn in_language(code: &str) -> Option<ConsentFormText> {
-    languages().into_iter().find(|f| f.language == code)
+pub fn in_language(code: &str) -> Option<&'static ConsentFormText> {
+    languages().iter().find(|f| f.language == code)
 }
 
 #[cfg(test)]
@@ -71,7 +78,7 @@ mod tests {
             );
             assert!(!form.title.is_empty() && form.signatures.len() >= 2);
         }
-        let codes: Vec<String> = languages().into_iter().map(|f| f.language).collect();
+        let codes: Vec<&str> = languages().iter().map(|f| f.language.as_str()).collect();
         assert_eq!(codes, ["nb", "nn", "en"]);
         assert!(in_language("se").is_none());
     }

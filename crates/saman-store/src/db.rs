@@ -150,7 +150,12 @@ impl Store {
     pub async fn connect(url: &str, secrets: saman_domain::auth::keys::Secrets) -> Result<Store> {
         install_default_drivers();
         let backend = Backend::of_url(url).ok_or(StoreError::UnsupportedUrl)?;
-        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        // No ping before each use of a connection: it was a round trip of its own for
+        // every statement a request makes (to PostgreSQL, or to SQLite's thread). A
+        // connection that broke fails its statement and is not used again.
+        let mut options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false);
         let url = match backend {
             Backend::Sqlite => {
                 create_sqlite_folder(url)?;

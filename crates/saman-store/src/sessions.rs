@@ -4,7 +4,7 @@
 
 use crate::audit::{AuditContext, append, begin};
 use crate::clock;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::auth::secret::{new_token, token_hash};
 use sqlx::Row;
@@ -52,6 +52,10 @@ pub struct LiveSession {
     pub grants: Vec<saman_domain::access::Grant>,
     /// The slug of the tenant the session was opened at ("" for the platform).
     pub tenant_slug: String,
+    /// The key of the account's identity number, for an account that logged in with one.
+    pub pid_key: Option<String>,
+    /// The account's services: (tenant id, service slug), in that order.
+    pub services: Vec<(String, String)>,
 }
 
 /// What a new session gives back: the token for the cookie, and the session.
@@ -86,18 +90,23 @@ impl Store {
     }
 
     /// The session a token names, if it is live, with its account, the account's roles
-    /// and the slug of the tenant it was opened at: one query, as every signed-in
-    /// request asks for it. Touches the session (at most once a minute).
+    /// and services, and the slug of the tenant it was opened at: one query, as every
+    /// signed-in request asks for it. Touches the session (at most once a minute).
     pub async fn live_session(
         &self,
         token: &str,
         limits: SessionLimits,
     ) -> Result<Option<LiveSession>> {
         let hash = token_hash(token);
+        let services = self.backend().json_rows(
+            "sv.tenant_id, sv.service_slug",
+            "FROM account_services sv WHERE sv.account_id = s.account_id",
+        );
         // One row per role (or one with no role): the session's columns repeat.
         let rows = sqlx::query(&format!(
             "SELECT s.id_hash, s.account_id, s.tenant_id, s.complete, s.method, s.csrf_token, \
-             s.created_at, s.last_seen_at, s.expires_at, s.user_agent, {}, \
+             s.created_at, s.last_seen_at, s.expires_at, s.user_agent, {}, a.pid AS pid_key, \
+             ({services}) AS services, \
              COALESCE(t.slug, '') AS tenant_slug, r.tenant_id AS grant_tenant, r.role AS grant_role \
              FROM sessions s JOIN accounts a ON a.id = s.account_id \
              LEFT JOIN tenants t ON t.id = s.tenant_id \
@@ -145,6 +154,14 @@ impl Store {
             account: crate::people::account_of(&self.secrets, row)?,
             grants,
             tenant_slug: row.try_get("tenant_slug")?,
+            pid_key: row.try_get("pid_key")?,
+            services: {
+                let mut services: Vec<(String, String)> =
+                    serde_json::from_str(&row.try_get::<String, _>("services")?)
+                        .map_err(|e| StoreError::Corrupt(format!("an account's services: {e}")))?;
+                services.sort_unstable();
+                services
+            },
             session: Session {
                 last_seen_at: now_text,
                 ..session_of(row)?

@@ -5,7 +5,7 @@ use fluent_templates::{LanguageIdentifier, Loader, static_loader};
 use saman_domain::Lang;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, RwLock};
 
 static_loader! {
     static LOCALES = {
@@ -24,6 +24,9 @@ static LANG_IDS: LazyLock<[LanguageIdentifier; 2]> = LazyLock::new(|| {
     ]
 });
 
+/// The texts without arguments resolved so far, by language.
+static RESOLVED: LazyLock<[RwLock<HashMap<String, String>>; 2]> = LazyLock::new(Default::default);
+
 fn id(lang: Lang) -> &'static LanguageIdentifier {
     &LANG_IDS[lang as usize]
 }
@@ -41,14 +44,24 @@ impl Tr {
 
     /// The text for `key`; a missing key shows as itself (a unit test keeps none missing).
     pub fn t(&self, key: &str) -> String {
-        LOCALES
-            .try_lookup(id(self.lang), key)
-            .unwrap_or_else(|| key.to_string())
+        self.maybe(key).unwrap_or_else(|| key.to_string())
     }
 
     /// The text for `key`, if there is one: for optional texts such as hints.
     pub fn maybe(&self, key: &str) -> Option<String> {
-        LOCALES.try_lookup(id(self.lang), key)
+        // A text without arguments is the same every time: resolved once. A page shows
+        // hundreds, and resolving one costs more than copying it. Only keys that exist
+        // are kept, so the cache holds at most the messages of the Fluent files.
+        let cache = &RESOLVED[self.lang as usize];
+        if let Some(text) = cache.read().unwrap_or_else(|e| e.into_inner()).get(key) {
+            return Some(text.clone());
+        }
+        let text = LOCALES.try_lookup(id(self.lang), key)?;
+        cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_string(), text.clone());
+        Some(text)
     }
 
     /// The text for `key` with one named argument.

@@ -182,9 +182,8 @@ impl Relay {
         // The archive holds everything, whoever closes it: it goes to the child's file.
         // It is made after the log's row is locked, so nothing written meanwhile is
         // left out.
-        let mut view = self
-            .view(&mut tx, who, log, basis.clone(), super::Scope::All)
-            .await?;
+        let entries = self.entries(&mut tx, id).await?;
+        let mut view = self.view(who, log, entries, basis.clone(), super::Scope::All)?;
         view.state = LogState::Closed;
         view.closed = Some(closed.clone());
         let pdf = render(&view).map_err(RelayError::Archive)?;

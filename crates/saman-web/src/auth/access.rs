@@ -23,6 +23,10 @@ pub struct SignedIn {
     /// The slug of the tenant the session was opened at (empty for none): where the
     /// person's account page and logout are, on pages outside any tenant.
     pub tenant_slug: String,
+    /// The key of the account's identity number, for one that logged in with it.
+    pub pid_key: Option<String>,
+    /// The account's services: (tenant id, service slug).
+    pub services: Vec<(String, String)>,
 }
 
 /// Why a private page is not shown.

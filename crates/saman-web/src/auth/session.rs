@@ -112,6 +112,8 @@ async fn signed_in_from(state: &AppState, token: &str) -> saman_store::Result<Op
         account,
         mut grants,
         tenant_slug,
+        pid_key,
+        services,
     } = live;
     // A tenant's directory vouches for people in that tenant only.
     if session.method == "oidc" {
@@ -131,6 +133,8 @@ async fn signed_in_from(state: &AppState, token: &str) -> saman_store::Result<Op
         account,
         session,
         tenant_slug,
+        pid_key,
+        services,
     }))
 }
 

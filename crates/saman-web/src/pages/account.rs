@@ -91,7 +91,7 @@ pub async fn start(
         )
     }) {
         let relay = saman_relay::Relay::new(state.store.clone());
-        let who = relay.requester(&user.actor, &tenant.record, "").await?;
+        let who = super::relay::requester_of(&user, &tenant.record, "");
         relay
             .notifications(&who)
             .await?

@@ -7,7 +7,7 @@
 use super::render;
 use crate::AppState;
 use crate::auth::ClientAddress;
-use crate::auth::access::{Allowed, CanEnterTenant};
+use crate::auth::access::{Allowed, CanEnterTenant, SignedIn};
 use crate::auth::csrf::check_token;
 use crate::error::{WebError, form_with_problems};
 use crate::i18n::Tr;
@@ -23,6 +23,7 @@ use saman_relay::policy::{Basis, LogState, RelayAction};
 use saman_relay::{
     Change, ConsentForm, ConsentStatus, LogView, NewEntry, NewLog, Relay, Requester,
 };
+use saman_store::TenantRecord;
 use std::collections::HashMap;
 
 impl From<saman_relay::RelayError> for WebError {
@@ -57,10 +58,7 @@ impl FromRequestParts<AppState> for Context {
             Err(never) => match never {},
         };
         let relay = Relay::new(state.store.clone());
-        let who = relay
-            .requester(&allowed.user.actor, &allowed.tenant.record, &address)
-            .await
-            .map_err(|e| WebError::from(e).into_response())?;
+        let who = requester_of(&allowed.user, &allowed.tenant.record, &address);
         let services = super::invite::services_of(&allowed.tenant, allowed.lang);
         Ok(Context {
             allowed,
@@ -69,6 +67,18 @@ impl FromRequestParts<AppState> for Context {
             services,
         })
     }
+}
+
+/// A signed-in person as the relay log sees them in `tenant`: all of it from their
+/// session, loaded with its request.
+pub fn requester_of(user: &SignedIn, tenant: &TenantRecord, address: &str) -> Requester {
+    let services = user
+        .services
+        .iter()
+        .filter(|(t, _)| *t == tenant.id.as_str())
+        .map(|(_, slug)| slug.clone())
+        .collect();
+    Relay::requester_of(&user.actor, user.pid_key.clone(), services, tenant, address)
 }
 
 /// A posted form of a relay page: the [`Context`], and the form's fields once its
@@ -534,8 +544,11 @@ struct LogPage {
 /// The consent form's languages, as links to `base` with `?sprak=`.
 fn consent_form_links(base: &str) -> Vec<(String, String, String)> {
     saman_relay::consent_form::languages()
-        .into_iter()
-        .map(|f| (format!("{base}?sprak={}", f.language), f.language, f.name))
+        .iter()
+        .map(|f| {
+            let href = format!("{base}?sprak={}", f.language);
+            (href, f.language.clone(), f.name.clone())
+        })
         .collect()
 }
 
@@ -1421,7 +1434,7 @@ fn render_pdf(doc: saman_pdf::FormDocument) -> Result<Vec<u8>, WebError> {
 fn consent_form_text(
     ctx: &Ctx,
     c: &Context,
-) -> Result<saman_relay::consent_form::ConsentFormText, WebError> {
+) -> Result<&'static saman_relay::consent_form::ConsentFormText, WebError> {
     let asked = ctx
         .query
         .as_deref()
@@ -1441,7 +1454,7 @@ pub async fn empty_consent_form(ctx: Ctx, c: Context) -> Result<Response, WebErr
     }
     let text = consent_form_text(&ctx, &c)?;
     let tr = c.tr();
-    let doc = super::relay_archive::consent_form(&text, c.municipality(), |d| tr.date(d), None);
+    let doc = super::relay_archive::consent_form(text, c.municipality(), |d| tr.date(d), None);
     Ok(pdf_download(
         render_pdf(doc)?,
         &format!("samtykke-{}.pdf", text.language),
@@ -1462,7 +1475,7 @@ pub async fn filled_consent_form(
     let tr = c.tr();
     let service_name = |s: &str| c.service_name(s);
     let doc = super::relay_archive::consent_form(
-        &text,
+        text,
         c.municipality(),
         |d| tr.date(d),
         Some((&log, &service_name)),
