@@ -1,10 +1,10 @@
 //! Loading logs for the policy and the pages. One statement gives up to
-//! [`IDS_PER_QUERY`] logs, each row with everything its log holds: its pending handover,
-//! the names of holder, coordinator and successor, the asker's unseen notifications,
-//! the overdue evaluations, and its guardians, participants and consents (and, for the
-//! log page, its entries) each as one JSON value (see [`saman_store::Backend::json_rows`]).
-//! A statement costs a round trip to the database (on SQLite, a crossing to its thread
-//! and back for every row): a page pays it once, however much its logs hold.
+//! [`IDS_PER_QUERY`] logs, each row with everything the policy needs: its pending
+//! handover, the names of holder, coordinator and successor, the asker's unseen
+//! notifications, and its guardians, participants and consents, each as one JSON value
+//! (see [`saman_store::Backend::json_rows`]); and what the [`Purpose`] needs besides. A
+//! statement costs a round trip to the database (on SQLite, a crossing to its thread and
+//! back for every row): a page pays it once, however much its logs hold.
 
 use super::{
     Closed, ConsentStatus, ConsentView, EntryView, Handover, IDS_PER_QUERY, Loaded, LogKind, Relay,
@@ -19,12 +19,15 @@ use saman_store::clock;
 use serde::Deserialize;
 use sqlx::{AnyConnection, Row};
 
-/// Whether a log's entries are loaded with it: only to be read, never to be changed (a
-/// long log's entries are most of its size).
+/// What a log is loaded for, and so what is loaded with it besides what the policy needs.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Entries {
-    Loaded,
-    Left,
+pub(super) enum Purpose {
+    /// A line of a list: the overdue evaluations are counted.
+    List,
+    /// Its page: its entries too (the page finds what is overdue among them).
+    Read,
+    /// A change: nothing more (a long log's entries are most of its size).
+    Change,
 }
 
 /// A guardian's row, as its JSON array.
@@ -82,17 +85,16 @@ const ENTRY_COLUMNS: &str = "e.seq, e.id, e.parent_id, e.author_role, e.author_s
     COALESCE((SELECT a.name FROM accounts a WHERE a.id = e.author_id), '')";
 
 impl Relay {
-    /// A log with everything the policy and its page need; its entries too, if it is
-    /// to be read.
+    /// A log with everything the policy needs, and what `purpose` needs.
     pub(super) async fn load(
         &self,
         conn: &mut AnyConnection,
         who: &Requester,
         id: &str,
-        entries: Entries,
+        purpose: Purpose,
     ) -> Result<Option<Loaded>> {
         Ok(self
-            .load_part(conn, who, &[id.to_string()], entries)
+            .load_part(conn, who, &[id.to_string()], purpose)
             .await?
             .pop())
     }
@@ -107,7 +109,7 @@ impl Relay {
     ) -> Result<Vec<Loaded>> {
         let mut loaded = Vec::with_capacity(ids.len());
         for part in ids.chunks(IDS_PER_QUERY) {
-            loaded.extend(self.load_part(conn, who, part, Entries::Left).await?);
+            loaded.extend(self.load_part(conn, who, part, Purpose::List).await?);
         }
         Ok(loaded)
     }
@@ -118,7 +120,7 @@ impl Relay {
         conn: &mut AnyConnection,
         who: &Requester,
         ids: &[String],
-        entries: Entries,
+        purpose: Purpose,
     ) -> Result<Vec<Loaded>> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -137,12 +139,22 @@ impl Relay {
             CONSENT_COLUMNS,
             "FROM relay_consents c WHERE c.log_id = l.id",
         );
-        let entries_column = match entries {
-            Entries::Loaded => format!(
-                "({}) AS entries",
+        let entries = match purpose {
+            Purpose::Read => format!(
+                "({})",
                 backend.json_rows(ENTRY_COLUMNS, "FROM relay_entries e WHERE e.log_id = l.id")
             ),
-            Entries::Left => "NULL AS entries".to_string(),
+            Purpose::List | Purpose::Change => "NULL".to_string(),
+        };
+        // Today is the last parameter, after the ids, and only for a list.
+        let today = 3 + ids.len();
+        let overdue = match purpose {
+            Purpose::List => format!(
+                "(SELECT COUNT(*) FROM relay_entries m WHERE m.log_id = l.id AND m.kind = 'measure' \
+                 AND m.due_on < ${today} AND NOT EXISTS (SELECT 1 FROM relay_entries e \
+                 WHERE e.parent_id = m.id AND e.kind = 'evaluation'))"
+            ),
+            Purpose::Read | Purpose::Change => "NULL".to_string(),
         };
         let sql = format!(
             "SELECT l.id, l.state, l.kind, l.child, l.child_pid_key, l.concern, l.level, l.holder_id, \
@@ -153,28 +165,24 @@ impl Relay {
              h.requested_at AS handover_at, successor.name AS successor_name, \
              (SELECT COUNT(*) FROM relay_notifications n WHERE n.account_id = $2 \
               AND n.log_id = l.id AND n.seen_at IS NULL) AS unseen, \
-             (SELECT COUNT(*) FROM relay_entries m WHERE m.log_id = l.id AND m.kind = 'measure' \
-              AND m.due_on < $3 AND NOT EXISTS (SELECT 1 FROM relay_entries e \
-              WHERE e.parent_id = m.id AND e.kind = 'evaluation')) AS overdue, \
-             ({guardians}) AS guardians, ({participants}) AS participants, \
-             ({consents}) AS consents, {entries_column} \
+             {overdue} AS overdue, ({guardians}) AS guardians, \
+             ({participants}) AS participants, ({consents}) AS consents, {entries} AS entries \
              FROM relay_logs l \
              LEFT JOIN accounts holder ON holder.id = l.holder_id \
              LEFT JOIN accounts coordinator ON coordinator.id = l.coordinator_id \
              LEFT JOIN relay_handovers h ON h.log_id = l.id AND h.outcome IS NULL \
              LEFT JOIN accounts successor ON successor.id = h.to_id \
              WHERE l.tenant_id = $1 AND l.id IN ({})",
-            placeholders(4, ids.len())
+            placeholders(3, ids.len())
         );
         let query = sqlx::query(&sql)
             .bind(who.tenant.as_str())
-            .bind(&who.account_id)
-            .bind(content::date_text(clock::today()));
-        let rows = ids
-            .iter()
-            .fold(query, |q, id| q.bind(id))
-            .fetch_all(&mut *conn)
-            .await?;
+            .bind(&who.account_id);
+        let mut query = ids.iter().fold(query, |q, id| q.bind(id));
+        if purpose == Purpose::List {
+            query = query.bind(content::date_text(clock::today()));
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
         let mut loaded = rows
             .iter()
             .map(|row| self.loaded_of(row))

@@ -13,7 +13,7 @@ pub mod baton;
 mod closing;
 mod figures;
 mod loading;
-use loading::Entries;
+use loading::Purpose;
 pub mod notifications;
 mod rotation;
 
@@ -403,8 +403,8 @@ pub(crate) struct Loaded {
     handover: Option<Handover>,
     /// The asker's notifications about the log not yet seen.
     unseen: i64,
-    /// Measures past their evaluation date and not evaluated.
-    overdue: i64,
+    /// Measures past their evaluation date and not evaluated: counted for a list only.
+    overdue: Option<i64>,
     /// The entries as loaded (JSON), when loaded to be read.
     entries: Option<String>,
 }
@@ -620,7 +620,7 @@ impl Relay {
         action: RelayAction,
     ) -> Result<Option<Authorised>> {
         let mut tx = self.store.begin_write().await?;
-        let Some(log) = self.load(&mut tx, who, id, Entries::Left).await? else {
+        let Some(log) = self.load(&mut tx, who, id, Purpose::Change).await? else {
             return Ok(None);
         };
         if let Some(basis) = self.decide(who, &log, action) {
@@ -834,7 +834,7 @@ impl Relay {
         // A read needs no write lock until its audit row: the log is read in one
         // statement, and handed out only once the read is in the audit log.
         let mut conn = self.store.pool().acquire().await?;
-        let loaded = self.load(&mut conn, who, id, Entries::Loaded).await?;
+        let loaded = self.load(&mut conn, who, id, Purpose::Read).await?;
         // The connection goes back before waiting on the audit writer, which needs one.
         drop(conn);
         let Some(log) = loaded else {
@@ -1037,7 +1037,11 @@ impl Relay {
                     .filter(|_| log.holder_id == who.account_id)
                     .map(Handover::waiting_days),
                 // Only those who may read the log see what is due in it.
-                overdue: if reads { log.overdue as usize } else { 0 },
+                overdue: if reads {
+                    log.overdue.unwrap_or_default() as usize
+                } else {
+                    0
+                },
                 basis,
             });
         }
