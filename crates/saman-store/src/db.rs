@@ -150,12 +150,21 @@ impl Store {
     pub async fn connect(url: &str, secrets: saman_domain::auth::keys::Secrets) -> Result<Store> {
         install_default_drivers();
         let backend = Backend::of_url(url).ok_or(StoreError::UnsupportedUrl)?;
-        // No ping before each use of a connection: it was a round trip of its own for
-        // every statement a request makes (to PostgreSQL, or to SQLite's thread). A
-        // connection that broke fails its statement and is not used again.
+        // A connection is tested with a ping before use only when it has been idle for a
+        // while (a database restarted, a firewall that drops quiet connections): pinging
+        // before every use was a round trip of its own for every statement a request
+        // makes. sqlx also tests each connection when it is given back.
         let mut options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
-            .test_before_acquire(false);
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > Duration::from_secs(30) {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            });
         let url = match backend {
             Backend::Sqlite => {
                 create_sqlite_folder(url)?;

@@ -15,6 +15,7 @@ use crate::content::{self, Child, Content, Guardian};
 use crate::policy::{LogState, Participant};
 use crate::seal::{self, place};
 use crate::{RelayError, Result};
+use saman_domain::access::Role;
 use saman_store::clock;
 use serde::Deserialize;
 use sqlx::{AnyConnection, Row};
@@ -359,9 +360,18 @@ impl Relay {
             .collect()
     }
 
-    /// A log's entries, in the order written.
-    pub(super) fn entries_of(&self, log_id: &str, json: &str) -> Result<Vec<EntryView>> {
+    /// A log's entries, in the order written; only those written in the role `by`, if
+    /// given (the others are not opened).
+    pub(super) fn entries_of(
+        &self,
+        log_id: &str,
+        json: &str,
+        by: Option<Role>,
+    ) -> Result<Vec<EntryView>> {
         let mut rows: Vec<EntryRow> = parse(json, "entries")?;
+        if let Some(role) = by {
+            rows.retain(|r| r.3 == role.key());
+        }
         rows.sort_unstable_by_key(|r| r.0);
         let secrets = self.store.secrets();
         rows.into_iter()
@@ -409,7 +419,7 @@ impl Relay {
             .bind(log_id)
             .fetch_one(&mut *conn)
             .await?;
-        self.entries_of(log_id, &json)
+        self.entries_of(log_id, &json, None)
     }
 }
 

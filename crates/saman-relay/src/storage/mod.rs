@@ -544,21 +544,29 @@ impl Relay {
         let services = rows
             .iter()
             .filter_map(|r| r.try_get::<Option<String>, _>("service_slug").transpose())
-            .collect::<std::result::Result<Vec<String>, _>>()?;
+            .map(|slug| slug.map(|slug| (tenant.id.as_str().to_string(), slug)))
+            .collect::<std::result::Result<Vec<(String, String)>, _>>()?;
         Ok(Self::requester_of(
-            actor, pid_key, services, tenant, address,
+            actor, pid_key, &services, tenant, address,
         ))
     }
 
     /// The person asking in `tenant`, from what their session holds: the key of their
-    /// identity number (if they logged in with one) and their services in the tenant.
+    /// identity number (if they logged in with one) and their services, as (tenant id,
+    /// slug) in every tenant; only those of `tenant` count (slugs are a tenant's own).
     pub fn requester_of(
         actor: &Actor,
         pid_key: Option<String>,
-        services: Vec<String>,
+        services: &[(String, String)],
         tenant: &TenantRecord,
         address: &str,
     ) -> Requester {
+        let mut services: Vec<String> = services
+            .iter()
+            .filter(|(t, _)| t == tenant.id.as_str())
+            .map(|(_, slug)| slug.clone())
+            .collect();
+        services.sort_unstable();
         Requester {
             account_id: actor.account_id.clone(),
             roles: actor.roles_in(Some(tenant.id.as_str())).collect(),
@@ -855,7 +863,12 @@ impl Relay {
         let entries_json = log.entries.as_deref().ok_or_else(|| {
             RelayError::Corrupt("a log to be read was loaded without its entries".into())
         })?;
-        let entries = self.entries_of(&log.id, entries_json)?;
+        // Only what the scope shows is opened.
+        let entries = match scope {
+            Scope::All => self.entries_of(&log.id, entries_json, None)?,
+            Scope::OwnVoice => self.entries_of(&log.id, entries_json, Some(Role::Youth))?,
+            Scope::Suspended => Vec::new(),
+        };
         let view = self.view(who, log, entries, basis.clone(), scope)?;
         self.store
             .audit_reads(vec![self.read_row(

@@ -72,13 +72,13 @@ impl FromRequestParts<AppState> for Context {
 /// A signed-in person as the relay log sees them in `tenant`: all of it from their
 /// session, loaded with its request.
 pub fn requester_of(user: &SignedIn, tenant: &TenantRecord, address: &str) -> Requester {
-    let services = user
-        .services
-        .iter()
-        .filter(|(t, _)| *t == tenant.id.as_str())
-        .map(|(_, slug)| slug.clone())
-        .collect();
-    Relay::requester_of(&user.actor, user.pid_key.clone(), services, tenant, address)
+    Relay::requester_of(
+        &user.actor,
+        user.pid_key.clone(),
+        &user.services,
+        tenant,
+        address,
+    )
 }
 
 /// A posted form of a relay page: the [`Context`], and the form's fields once its

@@ -276,6 +276,30 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     )
     .await;
     assert_eq!(status, 303);
+    // Service slugs are a tenant's own: a service leader in Fjordvik who leads PPT only
+    // in another tenant does not lead Fjordvik's PPT, and sees nothing of the log.
+    let leader_elsewhere = staff(
+        &app,
+        "leder-annensteds@test.example",
+        Role::ServiceLeader,
+        &[],
+    )
+    .await;
+    let lauvdal = app
+        .store
+        .tenant_by_slug("lauvdal-strandheim")
+        .await
+        .unwrap()
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO account_services (account_id, tenant_id, service_slug) VALUES ($1, $2, 'ppt')",
+    )
+    .bind(&leader_elsewhere.id)
+    .bind(lauvdal.id.as_str())
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(get(&app, &leader_elsewhere, &log).await.0, 404);
     let (_, page) = get(&app, &ppt, &log).await;
     let goal_id = page
         .split("id=\"goal-")
