@@ -54,7 +54,7 @@ pub struct LiveSession {
     pub tenant_slug: String,
     /// The key of the account's identity number, for an account that logged in with one.
     pub pid_key: Option<String>,
-    /// The account's services: (tenant id, service slug), in that order.
+    /// The account's services: (tenant id, service slug), in no particular order.
     pub services: Vec<(String, String)>,
 }
 
@@ -155,13 +155,8 @@ impl Store {
             grants,
             tenant_slug: row.try_get("tenant_slug")?,
             pid_key: row.try_get("pid_key")?,
-            services: {
-                let mut services: Vec<(String, String)> =
-                    serde_json::from_str(&row.try_get::<String, _>("services")?)
-                        .map_err(|e| StoreError::Corrupt(format!("an account's services: {e}")))?;
-                services.sort_unstable();
-                services
-            },
+            services: serde_json::from_str(&row.try_get::<String, _>("services")?)
+                .map_err(|e| StoreError::Corrupt(format!("an account's services: {e}")))?,
             session: Session {
                 last_seen_at: now_text,
                 ..session_of(row)?

@@ -33,8 +33,13 @@ struct Actor {
     cookie: String,
 }
 
+/// A tenant of the demo, by its slug.
+async fn tenant(app: &TestApp, slug: &str) -> saman_store::TenantRecord {
+    app.store.tenant_by_slug(slug).await.unwrap().unwrap()
+}
+
 async fn staff(app: &TestApp, email: &str, role: Role, services: &[&str]) -> Actor {
-    let record = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
+    let record = tenant(app, "fjordvik").await;
     let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
     let id = app
         .store
@@ -57,7 +62,7 @@ async fn staff(app: &TestApp, email: &str, role: Role, services: &[&str]) -> Act
 }
 
 async fn family(app: &TestApp, pid: &str, name: &str, role: Role) -> Actor {
-    let record = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
+    let record = tenant(app, "fjordvik").await;
     let id = match app.store.account_by_pid(pid).await.unwrap() {
         Some(a) => a.id,
         None => app
@@ -285,12 +290,7 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         &[],
     )
     .await;
-    let lauvdal = app
-        .store
-        .tenant_by_slug("lauvdal-strandheim")
-        .await
-        .unwrap()
-        .unwrap();
+    let lauvdal = tenant(&app, "lauvdal-strandheim").await;
     sqlx::query(
         "INSERT INTO account_services (account_id, tenant_id, service_slug) VALUES ($1, $2, 'ppt')",
     )
@@ -1039,13 +1039,8 @@ async fn an_expired_or_withdrawn_consent_suspends_the_log_until_renewed(backend:
 /// is sent to the login page.
 async fn who_may_do_what_in_each_state_of_a_log(backend: Backend) {
     let app = TestApp::spawn(backend, true).await;
-    let fjordvik = app.store.tenant_by_slug("fjordvik").await.unwrap().unwrap();
-    let lauvdal = app
-        .store
-        .tenant_by_slug("lauvdal-strandheim")
-        .await
-        .unwrap()
-        .unwrap();
+    let fjordvik = tenant(&app, "fjordvik").await;
+    let lauvdal = tenant(&app, "lauvdal-strandheim").await;
     let holder = staff(&app, "laerer@test.example", Role::Employee, &["skolene"]).await;
     let ppt = staff(&app, "ppt@test.example", Role::Employee, &["ppt"]).await;
     let school_leader = staff(
