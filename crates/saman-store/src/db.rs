@@ -68,6 +68,8 @@ pub struct StoreParts {
     /// The writer of reads' audit rows, started at the first.
     pub(crate) audit_writer:
         std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::audit_batch::Batch>>>,
+    /// Connections for the reads every signed-in request makes, beside the pool.
+    pub(crate) readers: std::sync::Arc<crate::readers::Readers>,
 }
 
 /// A schema version: the SQL for each backend. Shared migrations are portable SQL in
@@ -165,10 +167,16 @@ impl Store {
                     Ok(true)
                 })
             });
+        // On PostgreSQL an instance keeps to 16 connections, the readers (readers.rs)
+        // among them; on SQLite a connection is a thread, and no server counts them.
+        options = options.max_connections(match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16 - crate::readers::READERS as u32,
+        });
         let url = match backend {
             Backend::Sqlite => {
                 create_sqlite_folder(url)?;
-                options = options.max_connections(8).after_connect(|conn, _| {
+                options = options.after_connect(|conn, _| {
                     Box::pin(async move {
                         // WAL lets readers run beside a writer; FULL makes each commit
                         // durable; foreign keys are off by default in SQLite; secure
@@ -184,10 +192,7 @@ impl Store {
                 });
                 with_create_mode(url)
             }
-            Backend::Postgres => {
-                options = options.max_connections(16);
-                url.to_string()
-            }
+            Backend::Postgres => url.to_string(),
         };
         // A connection goes back to the pool only out of any transaction. When SQLite
         // rolls a transaction back on its own (a full disk, SQLITE_FULL), sqlx's own
@@ -213,6 +218,7 @@ impl Store {
             instance: uuid::Uuid::new_v4().to_string().into(),
             secrets: std::sync::Arc::new(secrets),
             audit_writer: Default::default(),
+            readers: crate::readers::Readers::new(),
         }));
         store.migrate().await?;
         Ok(store)
@@ -385,8 +391,9 @@ impl Store {
         }
     }
 
-    /// Closes the pool, waiting for connections in use to be returned.
+    /// Closes the pool and the readers, waiting for connections in use to be returned.
     pub async fn close(&self) {
+        self.readers.close().await;
         self.pool.close().await;
     }
 }

@@ -103,7 +103,7 @@ impl Store {
             "FROM account_services sv WHERE sv.account_id = s.account_id",
         );
         // One row per role (or one with no role): the session's columns repeat.
-        let rows = sqlx::query(&format!(
+        let query = format!(
             "SELECT s.id_hash, s.account_id, s.tenant_id, s.complete, s.method, s.csrf_token, \
              s.created_at, s.last_seen_at, s.expires_at, s.user_agent, {}, a.pid AS pid_key, \
              ({services}) AS services, \
@@ -113,10 +113,13 @@ impl Store {
              LEFT JOIN account_roles r ON r.account_id = s.account_id \
              WHERE s.id_hash = $1 AND a.active = 1 ORDER BY r.tenant_id, r.role",
             crate::people::ACCOUNT_COLUMNS_OF_A
-        ))
-        .bind(&hash)
-        .fetch_all(&self.pool)
-        .await?;
+        );
+        let mut reader = self.reader().await?;
+        let rows = sqlx::query(&query)
+            .bind(&hash)
+            .fetch_all(&mut *reader)
+            .await?;
+        reader.done();
         let Some(row) = rows.first() else {
             return Ok(None);
         };

@@ -1,14 +1,13 @@
 //! The platform's secret key, from configuration and never in the database, and what is
 //! made from it: keyed hashes (the audit chain, recovery codes) and sealed values
-//! (ChaCha20-Poly1305, e.g. two-step secrets; later the relay log's content). Each use
-//! has its own subkey, and a sealed value names the key it was sealed with, so keys can
-//! be rotated.
+//! (ChaCha20-Poly1305, e.g. two-step secrets; XChaCha20-Poly1305, the relay log's
+//! content). Each use has its own subkey, and a sealed value names the key it was sealed
+//! with, so keys can be rotated.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, Nonce, XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
+use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use sha2::Sha256;
 use std::fmt;
 
@@ -122,13 +121,9 @@ impl Secrets {
 
     /// Seals a value for one purpose: `v1.<key id>.<nonce and ciphertext>`.
     pub fn seal(&self, purpose: &str, plaintext: &[u8]) -> String {
-        let cipher = ChaCha20Poly1305::new(&self.subkey(purpose).into());
-        let nonce_bytes = super::secret::random_bytes::<12>();
-        let sealed = cipher
-            .encrypt(Nonce::from_slice(&nonce_bytes), plaintext)
-            .expect("ChaCha20-Poly1305 seals any value that fits in memory");
-        let mut out = nonce_bytes.to_vec();
-        out.extend(sealed);
+        let nonce = super::secret::random_bytes::<12>();
+        let mut out = nonce.to_vec();
+        out.extend(chacha_seal(&self.subkey(purpose), nonce, b"", plaintext));
         format!("v1.{}.{}", self.key_id, URL_SAFE_NO_PAD.encode(out))
     }
 
@@ -147,9 +142,8 @@ impl Secrets {
             return Err(KeyError::Malformed);
         }
         let (nonce, ciphertext) = bytes.split_at(12);
-        ChaCha20Poly1305::new(&hmac(master, purpose.as_bytes()).into())
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
-            .map_err(|_| KeyError::Tampered)
+        let nonce = nonce.try_into().expect("split at 12");
+        chacha_open(&hmac(master, purpose.as_bytes()), nonce, b"", ciphertext)
     }
 }
 
@@ -159,19 +153,10 @@ impl Secrets {
     /// ciphertext>`. `place` (e.g. a row's id and column) is authenticated but not
     /// stored, so a sealed value moved to another row does not open there.
     pub fn seal_at(&self, purpose: &str, place: &str, plaintext: &[u8]) -> String {
-        let cipher = XChaCha20Poly1305::new(&self.subkey(purpose).into());
-        let nonce_bytes = super::secret::random_bytes::<24>();
-        let sealed = cipher
-            .encrypt(
-                XNonce::from_slice(&nonce_bytes),
-                Payload {
-                    msg: plaintext,
-                    aad: place.as_bytes(),
-                },
-            )
-            .expect("XChaCha20-Poly1305 seals any value that fits in memory");
-        let mut out = nonce_bytes.to_vec();
-        out.extend(sealed);
+        let nonce = super::secret::random_bytes::<24>();
+        let (key, short_nonce) = xchacha(&self.subkey(purpose), &nonce);
+        let mut out = nonce.to_vec();
+        out.extend(chacha_seal(&key, short_nonce, place.as_bytes(), plaintext));
         format!("x1.{}.{}", self.key_id, URL_SAFE_NO_PAD.encode(out))
     }
 
@@ -190,16 +175,65 @@ impl Secrets {
             return Err(KeyError::Malformed);
         }
         let (nonce, ciphertext) = bytes.split_at(24);
-        XChaCha20Poly1305::new(&hmac(master, purpose.as_bytes()).into())
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: place.as_bytes(),
-                },
-            )
-            .map_err(|_| KeyError::Tampered)
+        let (key, short_nonce) = xchacha(
+            &hmac(master, purpose.as_bytes()),
+            nonce.try_into().expect("split at 24"),
+        );
+        chacha_open(&key, short_nonce, place.as_bytes(), ciphertext)
     }
+}
+
+// The cipher itself is ring's ChaCha20-Poly1305 (RFC 8439): on short values, which is
+// what a relay log holds, it opens one about six times as fast as the pure-Rust crate
+// did (a log page opens dozens). The format is unchanged: what either sealed, the
+// other opens (tested below).
+
+/// ChaCha20-Poly1305: the ciphertext with its tag appended.
+fn chacha_seal(key: &[u8; 32], nonce: [u8; 12], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    let mut sealed = plaintext.to_vec();
+    cipher(key)
+        .seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad),
+            &mut sealed,
+        )
+        .expect("ChaCha20-Poly1305 seals any value that fits in memory");
+    sealed
+}
+
+fn chacha_open(
+    key: &[u8; 32],
+    nonce: [u8; 12],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, KeyError> {
+    let mut buffer = ciphertext.to_vec();
+    let opened = cipher(key)
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad),
+            &mut buffer,
+        )
+        .map_err(|_| KeyError::Tampered)?
+        .len();
+    buffer.truncate(opened);
+    Ok(buffer)
+}
+
+fn cipher(key: &[u8; 32]) -> LessSafeKey {
+    LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, key).expect("a 32-byte key"))
+}
+
+/// XChaCha20 (draft-irtf-cfrg-xchacha): the key HChaCha20 makes of the key and the
+/// first 16 bytes of the 24-byte nonce, and the ChaCha20 nonce of four zero bytes and
+/// the last 8.
+fn xchacha(key: &[u8; 32], nonce: &[u8; 24]) -> ([u8; 32], [u8; 12]) {
+    let mut head = [0; 16];
+    head.copy_from_slice(&nonce[..16]);
+    let subkey = chacha20::hchacha::<chacha20::cipher::consts::U10>(key.into(), &head.into());
+    let mut short_nonce = [0; 12];
+    short_nonce[4..].copy_from_slice(&nonce[16..]);
+    (subkey.into(), short_nonce)
 }
 
 #[cfg(test)]
@@ -282,6 +316,65 @@ mod tests {
         assert!(!rotated.sealed_with_older_key(&resealed));
         assert!(resealed.starts_with(&format!("x1.{}.", new.key_id())));
         assert_eq!(rotated.mac_hex("pid", b"09831255029"), hash, "hashes stay");
+    }
+
+    /// Everything sealed before the cipher moved to ring was sealed by the RustCrypto
+    /// crate `chacha20poly1305`: both ways, each opens what the other sealed.
+    #[test]
+    fn the_format_is_that_of_the_chacha20poly1305_crate() {
+        use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+        use chacha20poly1305::{ChaCha20Poly1305, XChaCha20Poly1305, XNonce};
+        let key = Secrets::from_bytes([5; 32]);
+        let subkey = key.subkey("relay-log");
+        for text in ["", "Ida", &"ø".repeat(300)] {
+            let ours = key.seal_at("relay-log", "log-1/entry", text.as_bytes());
+            let bytes = URL_SAFE_NO_PAD
+                .decode(ours.rsplit('.').next().unwrap())
+                .unwrap();
+            let (nonce, ciphertext) = bytes.split_at(24);
+            let payload = |msg| Payload {
+                msg,
+                aad: b"log-1/entry",
+            };
+            let crate_cipher = XChaCha20Poly1305::new(&subkey.into());
+            assert_eq!(
+                crate_cipher
+                    .decrypt(XNonce::from_slice(nonce), payload(ciphertext))
+                    .unwrap(),
+                text.as_bytes()
+            );
+            let mut theirs = nonce.to_vec();
+            theirs.extend(
+                crate_cipher
+                    .encrypt(XNonce::from_slice(nonce), payload(text.as_bytes()))
+                    .unwrap(),
+            );
+            let theirs = format!("x1.{}.{}", key.key_id(), URL_SAFE_NO_PAD.encode(theirs));
+            assert_eq!(
+                key.open_at("relay-log", "log-1/entry", &theirs).unwrap(),
+                text.as_bytes()
+            );
+            let nonce = [3; 12];
+            let mut short = nonce.to_vec();
+            short.extend(
+                ChaCha20Poly1305::new(&key.subkey("totp").into())
+                    .encrypt(&nonce.into(), text.as_bytes())
+                    .unwrap(),
+            );
+            let short = format!("v1.{}.{}", key.key_id(), URL_SAFE_NO_PAD.encode(short));
+            assert_eq!(key.open("totp", &short).unwrap(), text.as_bytes());
+            let ours = key.seal("totp", text.as_bytes());
+            let bytes = URL_SAFE_NO_PAD
+                .decode(ours.rsplit('.').next().unwrap())
+                .unwrap();
+            let (nonce, ciphertext) = bytes.split_at(12);
+            assert_eq!(
+                ChaCha20Poly1305::new(&key.subkey("totp").into())
+                    .decrypt(nonce.into(), ciphertext)
+                    .unwrap(),
+                text.as_bytes()
+            );
+        }
     }
 
     #[test]

@@ -841,10 +841,10 @@ impl Relay {
         // view of the log, allowed by the Voice action.
         // A read needs no write lock until its audit row: the log is read in one
         // statement, and handed out only once the read is in the audit log.
-        let mut conn = self.store.pool().acquire().await?;
-        let loaded = self.load(&mut conn, who, id, Purpose::Read).await?;
+        let mut reader = self.store.reader().await?;
+        let loaded = self.load(&mut reader, who, id, Purpose::Read).await?;
         // The connection goes back before waiting on the audit writer, which needs one.
-        drop(conn);
+        reader.done();
         let Some(log) = loaded else {
             return Ok(None);
         };
@@ -1017,9 +1017,11 @@ impl Relay {
 
         let today = clock::today();
         let mut out = Vec::new();
-        // Read from one connection; the lines' audit rows are written together after.
+        // Read from one connection, given back before the lines' audit rows are
+        // written together.
         let mut conn = self.store.pool().acquire().await?;
         let logs = self.load_many(&mut conn, who, &candidates).await?;
+        drop(conn);
         for log in logs {
             let Some(basis) = self.decide(who, &log, RelayAction::SeeExistence) else {
                 continue;
@@ -1058,7 +1060,6 @@ impl Relay {
                 basis,
             });
         }
-        drop(conn);
         let rows = out
             .iter()
             .map(|line| self.read_row(who, &line.basis, &line.id, "view=list"))

@@ -1,0 +1,246 @@
+//! Connections kept for the reads every signed-in request makes: its session, and a
+//! relay log with everything it holds. Each is one statement, never a transaction, and
+//! nothing that changes a connection's state (`SET`, `PRAGMA`, `BEGIN`) may run on one.
+//!
+//! sqlx's pool tests every connection as it is given back: a round trip to PostgreSQL,
+//! or two thread switches to SQLite's worker thread. With a session and a log read per
+//! request, that was half of what a loaded server's requests asked of the database, and
+//! a third of its context switches. A read that finished cannot have left its connection
+//! in a bad state, so such a connection goes back untested ([`Reader::done`]); one given
+//! up in the middle (an error, a request dropped while waiting) is tested as the pool
+//! would, and closed if that fails.
+
+use crate::{Result, Store};
+use sqlx::AnyConnection;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// How many: on PostgreSQL they are part of an instance's connections, beside the pool.
+pub(crate) const READERS: usize = 4;
+/// A connection idle for longer is tested before it is used (a database restarted, a
+/// firewall that drops quiet connections), as the pool's are.
+const IDLE_BEFORE_TEST: Duration = Duration::from_secs(30);
+/// A connection this old is closed when given back (as the pool's are, so a database
+/// that moved, or a changed schema's cached statements, are not kept for ever).
+const MAX_AGE: Duration = Duration::from_secs(30 * 60);
+/// As long as a request waits for the pool.
+const WAIT: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+pub(crate) struct Readers {
+    idle: Mutex<Vec<Kept>>,
+    permits: Arc<Semaphore>,
+}
+
+#[derive(Debug)]
+struct Kept {
+    connection: AnyConnection,
+    opened: Instant,
+    idle_since: Instant,
+}
+
+impl Readers {
+    pub(crate) fn new() -> Arc<Readers> {
+        Arc::new(Readers {
+            idle: Mutex::new(Vec::with_capacity(READERS)),
+            permits: Arc::new(Semaphore::new(READERS)),
+        })
+    }
+
+    fn take_idle(&self) -> Option<Kept> {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+    }
+
+    fn give_back(&self, mut kept: Kept) {
+        if sqlx::Connection::is_in_transaction(&kept.connection)
+            || kept.opened.elapsed() > MAX_AGE
+            || self.permits.is_closed()
+        {
+            return;
+        }
+        kept.idle_since = Instant::now();
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(kept);
+    }
+
+    /// Waits for the readers in use, then closes them all; no reader is given out after.
+    pub(crate) async fn close(&self) {
+        // Fair: queued before any later request's reader.
+        let all = tokio::time::timeout(WAIT, self.permits.acquire_many(READERS as u32)).await;
+        self.permits.close();
+        drop(all);
+        while let Some(kept) = self.take_idle() {
+            let _ = sqlx::Connection::close(kept.connection).await;
+        }
+    }
+}
+
+/// A connection for one read. Give it back with [`Reader::done`] once the read has
+/// finished.
+pub struct Reader {
+    kept: Option<Kept>,
+    readers: Arc<Readers>,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Store {
+    /// A connection for a single read statement (not a transaction), waiting at most as
+    /// long as for the pool.
+    pub async fn reader(&self) -> Result<Reader> {
+        tokio::time::timeout(WAIT, self.take_reader())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+    }
+
+    async fn take_reader(&self) -> Result<Reader> {
+        let readers = self.readers.clone();
+        let permit = readers
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let mut found = None;
+        while let Some(mut kept) = readers.take_idle() {
+            if kept.idle_since.elapsed() < IDLE_BEFORE_TEST
+                || sqlx::Connection::ping(&mut kept.connection).await.is_ok()
+            {
+                found = Some(kept);
+                break;
+            }
+        }
+        let kept = match found {
+            Some(kept) => kept,
+            // Opened by the pool, so it is set up as the pool's are (SQLite's pragmas),
+            // then taken out of it: the pool opens another in its place when needed.
+            None => Kept {
+                connection: self.pool.acquire().await?.detach(),
+                opened: Instant::now(),
+                idle_since: Instant::now(),
+            },
+        };
+        Ok(Reader {
+            kept: Some(kept),
+            readers,
+            permit: Some(permit),
+        })
+    }
+}
+
+impl Reader {
+    /// The read has finished: the connection may serve the next.
+    pub fn done(mut self) {
+        if let Some(kept) = self.kept.take() {
+            self.readers.give_back(kept);
+        }
+    }
+}
+
+/// Given up before [`Reader::done`]: the connection is tested in the background, as
+/// the pool tests its own (a statement cut off is finished or drained first), and kept
+/// only if it answers; its place is held until then.
+impl Drop for Reader {
+    fn drop(&mut self) {
+        let (Some(mut kept), Ok(runtime)) =
+            (self.kept.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let readers = self.readers.clone();
+        let permit = self.permit.take();
+        runtime.spawn(async move {
+            let answers = tokio::time::timeout(WAIT, sqlx::Connection::ping(&mut kept.connection));
+            if matches!(answers.await, Ok(Ok(()))) {
+                readers.give_back(kept);
+            }
+            drop(permit);
+        });
+    }
+}
+
+impl std::ops::Deref for Reader {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.kept.as_ref().expect("taken only when done").connection
+    }
+}
+
+impl std::ops::DerefMut for Reader {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.kept.as_mut().expect("taken only when done").connection
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use saman_domain::auth::keys::Secrets;
+
+    fn idle(store: &Store) -> usize {
+        store.readers.idle.lock().unwrap().len()
+    }
+
+    #[tokio::test]
+    async fn only_a_finished_read_gives_its_connection_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("saman.db").display());
+        let store = Store::connect(&url, Secrets::from_bytes([1; 32]))
+            .await
+            .unwrap();
+
+        let mut reader = store.reader().await.unwrap();
+        sqlx::query("SELECT 1").execute(&mut *reader).await.unwrap();
+        reader.done();
+        assert_eq!(idle(&store), 1, "a finished read's connection is kept");
+
+        let mut reader = store.reader().await.unwrap();
+        assert_eq!(idle(&store), 0, "and used again");
+        let failed = sqlx::query("SELECT * FROM no_such_table")
+            .execute(&mut *reader)
+            .await;
+        assert!(failed.is_err());
+        drop(reader);
+        // Tested in the background, and kept, as it still answers.
+        for _ in 0..100 {
+            if idle(&store) == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(idle(&store), 1, "one given up answers its test and is kept");
+
+        // Set up as the pool's are.
+        let mut reader = store.reader().await.unwrap();
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *reader)
+            .await
+            .unwrap();
+        assert_eq!(foreign_keys, 1);
+        reader.done();
+
+        // No more at once than there are readers: the next waits.
+        let mut held = Vec::new();
+        for _ in 0..READERS {
+            held.push(store.reader().await.unwrap());
+        }
+        let waiting = tokio::time::timeout(Duration::from_millis(200), store.reader()).await;
+        assert!(waiting.is_err(), "a fifth reader waits");
+        held.pop().unwrap().done();
+        let fifth = tokio::time::timeout(Duration::from_secs(5), store.reader()).await;
+        assert!(fifth.is_ok(), "and gets the one given back");
+        drop(fifth);
+        drop(held);
+
+        // Closed with the store: none given out after.
+        store.close().await;
+        assert_eq!(idle(&store), 0);
+        assert!(store.reader().await.is_err());
+    }
+}
