@@ -146,6 +146,12 @@ const MIGRATIONS: &[Migration] = &[
     shared!(15, "scheduled jobs run once", "0015_job_runs.sql"),
 ];
 
+/// A connection idle for longer is tested before it is used (a database restarted, a
+/// firewall that drops quiet connections); the pool's and the readers' alike.
+pub(crate) const IDLE_BEFORE_TEST: Duration = Duration::from_secs(30);
+/// How long a request waits for a connection, from the pool or the readers.
+pub(crate) const CONNECTION_WAIT: Duration = Duration::from_secs(10);
+
 impl Store {
     /// Connects to `url`, creating a SQLite file and its folder if needed, and brings the
     /// schema up to date. `secrets` is the platform's key, from configuration.
@@ -157,11 +163,11 @@ impl Store {
         // before every use was a round trip of its own for every statement a request
         // makes. sqlx also tests each connection when it is given back.
         let mut options = AnyPoolOptions::new()
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(CONNECTION_WAIT)
             .test_before_acquire(false)
             .before_acquire(|conn, meta| {
                 Box::pin(async move {
-                    if meta.idle_for > Duration::from_secs(30) {
+                    if meta.idle_for > IDLE_BEFORE_TEST {
                         sqlx::Connection::ping(conn).await?;
                     }
                     Ok(true)

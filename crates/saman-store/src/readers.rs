@@ -10,6 +10,7 @@
 //! up in the middle (an error, a request dropped while waiting) is tested as the pool
 //! would, and closed if that fails.
 
+use crate::db::{CONNECTION_WAIT as WAIT, IDLE_BEFORE_TEST};
 use crate::{Result, Store};
 use sqlx::AnyConnection;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,14 +19,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How many: on PostgreSQL they are part of an instance's connections, beside the pool.
 pub(crate) const READERS: usize = 4;
-/// A connection idle for longer is tested before it is used (a database restarted, a
-/// firewall that drops quiet connections), as the pool's are.
-const IDLE_BEFORE_TEST: Duration = Duration::from_secs(30);
 /// A connection this old is closed when given back (as the pool's are, so a database
 /// that moved, or a changed schema's cached statements, are not kept for ever).
 const MAX_AGE: Duration = Duration::from_secs(30 * 60);
-/// As long as a request waits for the pool.
-const WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
 pub(crate) struct Readers {

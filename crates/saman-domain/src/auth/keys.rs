@@ -129,21 +129,40 @@ impl Secrets {
 
     /// Opens a value sealed with [`Secrets::seal`] for the same purpose.
     pub fn open(&self, purpose: &str, sealed: &str) -> Result<Vec<u8>, KeyError> {
+        let v = self.unpack::<12>("v1", purpose, sealed)?;
+        chacha_open(&v.subkey, v.nonce, b"", &v.ciphertext)
+    }
+
+    /// A sealed value's parts, from `<format>.<key id>.<nonce and ciphertext>`.
+    fn unpack<const NONCE: usize>(
+        &self,
+        format: &str,
+        purpose: &str,
+        sealed: &str,
+    ) -> Result<Unpacked<NONCE>, KeyError> {
         let mut parts = sealed.splitn(3, '.');
-        let (Some("v1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
+        let (Some(found), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(KeyError::Malformed);
         };
-        let master = self.master_of(key_id)?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| KeyError::Malformed)?;
-        if bytes.len() < 12 + 16 {
+        if found != format {
             return Err(KeyError::Malformed);
         }
-        let (nonce, ciphertext) = bytes.split_at(12);
-        let nonce = nonce.try_into().expect("split at 12");
-        chacha_open(&hmac(master, purpose.as_bytes()), nonce, b"", ciphertext)
+        let master = self.master_of(key_id)?;
+        let mut bytes = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| KeyError::Malformed)?;
+        // A nonce and a tag at the least.
+        if bytes.len() < NONCE + 16 {
+            return Err(KeyError::Malformed);
+        }
+        let ciphertext = bytes.split_off(NONCE);
+        let nonce = bytes.try_into().expect("split at the nonce's length");
+        Ok(Unpacked {
+            subkey: hmac(master, purpose.as_bytes()),
+            nonce,
+            ciphertext,
+        })
     }
 }
 
@@ -162,25 +181,18 @@ impl Secrets {
 
     /// Opens a value sealed with [`Secrets::seal_at`] for the same purpose and place.
     pub fn open_at(&self, purpose: &str, place: &str, sealed: &str) -> Result<Vec<u8>, KeyError> {
-        let mut parts = sealed.splitn(3, '.');
-        let (Some("x1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(KeyError::Malformed);
-        };
-        let master = self.master_of(key_id)?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| KeyError::Malformed)?;
-        if bytes.len() < 24 + 16 {
-            return Err(KeyError::Malformed);
-        }
-        let (nonce, ciphertext) = bytes.split_at(24);
-        let (key, short_nonce) = xchacha(
-            &hmac(master, purpose.as_bytes()),
-            nonce.try_into().expect("split at 24"),
-        );
-        chacha_open(&key, short_nonce, place.as_bytes(), ciphertext)
+        let v = self.unpack::<24>("x1", purpose, sealed)?;
+        let (key, short_nonce) = xchacha(&v.subkey, &v.nonce);
+        chacha_open(&key, short_nonce, place.as_bytes(), &v.ciphertext)
     }
+}
+
+/// A sealed value's parts: the subkey for its purpose of the key it names, its nonce,
+/// and its ciphertext with the tag.
+struct Unpacked<const NONCE: usize> {
+    subkey: [u8; 32],
+    nonce: [u8; NONCE],
+    ciphertext: Vec<u8>,
 }
 
 // The cipher itself is ring's ChaCha20-Poly1305 (RFC 8439): on short values, which is
