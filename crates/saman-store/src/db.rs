@@ -43,7 +43,7 @@ impl Backend {
 /// The database, shared by all requests. Cheap to clone: one reference count, however
 /// many parts it holds (every request clones it several times, on every core).
 #[derive(Clone, Debug)]
-pub struct Store(std::sync::Arc<StoreParts>);
+pub struct Store(pub(crate) std::sync::Arc<StoreParts>);
 
 impl std::ops::Deref for Store {
     type Target = StoreParts;
@@ -186,11 +186,16 @@ impl Store {
                     Box::pin(async move {
                         // WAL lets readers run beside a writer; FULL makes each commit
                         // durable; foreign keys are off by default in SQLite; secure
-                        // delete overwrites what is deleted (a purged relay log).
+                        // delete overwrites what is deleted (a purged relay log); the
+                        // log is checkpointed by a task of its own (checkpoints.rs).
                         conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-                             PRAGMA secure_delete = ON;",
+                            format!(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                                 PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = {};",
+                                crate::checkpoints::AUTOMATIC_AFTER_PAGES
+                            )
+                            .as_str(),
                         )
                         .await?;
                         Ok(())
@@ -227,6 +232,7 @@ impl Store {
             readers: crate::readers::Readers::new(),
         }));
         store.migrate().await?;
+        crate::checkpoints::start(&store);
         Ok(store)
     }
 

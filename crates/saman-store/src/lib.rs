@@ -8,6 +8,7 @@
 mod audit;
 mod audit_batch;
 mod bundle;
+mod checkpoints;
 pub mod clock;
 mod db;
 mod forms;
