@@ -229,7 +229,7 @@ impl Store {
             instance: uuid::Uuid::new_v4().to_string().into(),
             secrets: std::sync::Arc::new(secrets),
             audit_writer: Default::default(),
-            readers: crate::readers::Readers::new(),
+            readers: crate::readers::Readers::new(backend, &url),
         }));
         store.migrate().await?;
         crate::checkpoints::start(&store);

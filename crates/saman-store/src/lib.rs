@@ -43,7 +43,7 @@ pub use oidc::OidcFlow;
 pub use outbox::{Mail, OutboxMail, enqueue as enqueue_mail_in};
 pub use people::{Account, NewUser, TokenPurpose, UserSummary, account_target, normalize_email};
 pub use published::Published;
-pub use readers::Reader;
+pub use readers::{Column, Columns, ReadOn, ReadRow};
 pub use review::ReviewReminder;
 pub use search_counts::SearchCount;
 pub use sessions::{LiveSession, NewSession, Session, SessionLimits};
@@ -66,6 +66,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("no such object")]
     NotFound,
+    #[error("database error: {0}")]
+    Read(String),
     #[error("the session ended meanwhile")]
     SessionEnded,
     #[error("the audit log could not be written: {0}")]

@@ -5,13 +5,12 @@ use crate::audit::{AuditContext, append, begin};
 use crate::clock;
 use crate::outbox::Mail;
 use crate::tenants::TenantId;
-use crate::{Result, Store, StoreError};
+use crate::{Columns, Result, Store, StoreError};
 use saman_domain::Lang;
 use saman_domain::access::{Grant, Role};
 use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::auth::keys::Secrets;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// A person who can log in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,8 +71,8 @@ pub(crate) fn grant_of(tenant: String, role: &str) -> Result<Grant> {
 }
 
 /// An account from its row; the two-step secret is stored sealed, and opened here.
-pub(crate) fn account_of(secrets: &Secrets, row: &AnyRow) -> Result<Account> {
-    let sealed: Option<String> = row.try_get("totp_secret")?;
+pub(crate) fn account_of(secrets: &Secrets, row: &impl Columns) -> Result<Account> {
+    let sealed: Option<String> = row.value("totp_secret")?;
     let totp_secret = sealed
         .map(|s| {
             secrets
@@ -83,8 +82,8 @@ pub(crate) fn account_of(secrets: &Secrets, row: &AnyRow) -> Result<Account> {
                 .ok_or_else(|| StoreError::Corrupt("a two-step secret does not open".into()))
         })
         .transpose()?;
-    let id: String = row.try_get("id")?;
-    let stored: String = row.try_get("name")?;
+    let id: String = row.value("id")?;
+    let stored: String = row.value("name")?;
     let name = if stored.starts_with("x1.") {
         secrets
             .open_at(crate::oidc::NAME_PURPOSE, &id, &stored)
@@ -96,13 +95,13 @@ pub(crate) fn account_of(secrets: &Secrets, row: &AnyRow) -> Result<Account> {
     };
     Ok(Account {
         id,
-        email: row.try_get("email")?,
+        email: row.value("email")?,
         name,
-        password_hash: row.try_get("password_hash")?,
-        language: crate::model::parse_lang(&row.try_get::<String, _>("language")?)?,
+        password_hash: row.value("password_hash")?,
+        language: crate::model::parse_lang(&row.value::<String>("language")?)?,
         totp_secret,
-        totp_last_step: row.try_get("totp_last_step")?,
-        active: row.try_get::<i64, _>("active")? == 1,
+        totp_last_step: row.value("totp_last_step")?,
+        active: row.value::<i64>("active")? == 1,
     })
 }
 

@@ -4,10 +4,9 @@
 
 use crate::audit::{AuditContext, append, begin};
 use crate::clock;
-use crate::{Result, Store, StoreError};
+use crate::{Columns, Result, Store, StoreError};
 use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::auth::secret::{new_token, token_hash};
-use sqlx::Row;
 use time::{Duration, OffsetDateTime};
 
 /// How long sessions last: both are settings.
@@ -114,18 +113,13 @@ impl Store {
              WHERE s.id_hash = $1 AND a.active = 1 ORDER BY r.tenant_id, r.role",
             crate::people::ACCOUNT_COLUMNS_OF_A
         );
-        let mut reader = self.reader().await?;
-        let rows = sqlx::query(&query)
-            .bind(&hash)
-            .fetch_all(&mut *reader)
-            .await?;
-        reader.done();
+        let rows = self.read(&query, &[&hash]).await?;
         let Some(row) = rows.first() else {
             return Ok(None);
         };
         let now = clock::now();
-        let last_seen: String = row.try_get("last_seen_at")?;
-        let expires: String = row.try_get("expires_at")?;
+        let last_seen: String = row.value("last_seen_at")?;
+        let expires: String = row.value("expires_at")?;
         let idle_end = clock::from_text(&last_seen).map(|t| t + limits.idle);
         let absolute_end = clock::from_text(&expires);
         let live = idle_end.is_some_and(|t| now < t) && absolute_end.is_some_and(|t| now < t);
@@ -146,9 +140,9 @@ impl Store {
         }
         let mut grants = Vec::new();
         for r in &rows {
-            if let Some(role) = r.try_get::<Option<String>, _>("grant_role")? {
+            if let Some(role) = r.value::<Option<String>>("grant_role")? {
                 let tenant: String = r
-                    .try_get::<Option<String>, _>("grant_tenant")?
+                    .value::<Option<String>>("grant_tenant")?
                     .unwrap_or_default();
                 grants.push(crate::people::grant_of(tenant, &role)?);
             }
@@ -156,9 +150,9 @@ impl Store {
         Ok(Some(LiveSession {
             account: crate::people::account_of(&self.secrets, row)?,
             grants,
-            tenant_slug: row.try_get("tenant_slug")?,
-            pid_key: row.try_get("pid_key")?,
-            services: serde_json::from_str(&row.try_get::<String, _>("services")?)
+            tenant_slug: row.value("tenant_slug")?,
+            pid_key: row.value("pid_key")?,
+            services: serde_json::from_str(&row.value::<String>("services")?)
                 .map_err(|e| StoreError::Corrupt(format!("an account's services: {e}")))?,
             session: Session {
                 last_seen_at: now_text,
@@ -297,16 +291,16 @@ async fn insert_session(
 }
 
 /// A session from its row (the columns of `sessions`, as named there).
-fn session_of(row: &sqlx::any::AnyRow) -> Result<Session> {
+fn session_of(row: &impl Columns) -> Result<Session> {
     Ok(Session {
-        id_hash: row.try_get("id_hash")?,
-        account_id: row.try_get("account_id")?,
-        tenant_id: row.try_get("tenant_id")?,
-        complete: row.try_get::<i64, _>("complete")? == 1,
-        method: row.try_get("method")?,
-        csrf_token: row.try_get("csrf_token")?,
-        created_at: row.try_get("created_at")?,
-        last_seen_at: row.try_get("last_seen_at")?,
-        user_agent: row.try_get("user_agent")?,
+        id_hash: row.value("id_hash")?,
+        account_id: row.value("account_id")?,
+        tenant_id: row.value("tenant_id")?,
+        complete: row.value::<i64>("complete")? == 1,
+        method: row.value("method")?,
+        csrf_token: row.value("csrf_token")?,
+        created_at: row.value("created_at")?,
+        last_seen_at: row.value("last_seen_at")?,
+        user_agent: row.value("user_agent")?,
     })
 }

@@ -3,8 +3,9 @@
 //! handover, the names of holder, coordinator and successor, the asker's unseen
 //! notifications, and its guardians, participants and consents, each as one JSON value
 //! (see [`saman_store::Backend::json_rows`]); and what the [`Purpose`] needs besides. A
-//! statement costs a round trip to the database (on SQLite, a crossing to its thread and
-//! back for every row): a page pays it once, however much its logs hold.
+//! statement costs a round trip to the database: a page pays it once, however much its
+//! logs hold. Reads for a page or a list run on the store's read-only readers
+//! ([`ReadOn::Readers`]); a change loads its log inside its own transaction.
 
 use super::{
     Closed, ConsentStatus, ConsentView, EntryView, Handover, IDS_PER_QUERY, Loaded, LogKind, Relay,
@@ -17,8 +18,8 @@ use crate::seal::{self, place};
 use crate::{RelayError, Result};
 use saman_domain::access::Role;
 use saman_store::clock;
+use saman_store::{Columns, ReadOn, ReadRow};
 use serde::Deserialize;
-use sqlx::{AnyConnection, Row};
 
 /// What a log is loaded for, and so what is loaded with it besides what the policy needs.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -89,13 +90,13 @@ impl Relay {
     /// A log with everything the policy needs, and what `purpose` needs.
     pub(super) async fn load(
         &self,
-        conn: &mut AnyConnection,
+        on: &mut ReadOn<'_>,
         who: &Requester,
         id: &str,
         purpose: Purpose,
     ) -> Result<Option<Loaded>> {
         Ok(self
-            .load_part(conn, who, &[id.to_string()], purpose)
+            .load_part(on, who, &[id.to_string()], purpose)
             .await?
             .pop())
     }
@@ -104,13 +105,13 @@ impl Relay {
     /// the order of `ids`; those not found are left out.
     pub(super) async fn load_many(
         &self,
-        conn: &mut AnyConnection,
+        on: &mut ReadOn<'_>,
         who: &Requester,
         ids: &[String],
     ) -> Result<Vec<Loaded>> {
         let mut loaded = Vec::with_capacity(ids.len());
         for part in ids.chunks(IDS_PER_QUERY) {
-            loaded.extend(self.load_part(conn, who, part, Purpose::List).await?);
+            loaded.extend(self.load_part(on, who, part, Purpose::List).await?);
         }
         Ok(loaded)
     }
@@ -118,7 +119,7 @@ impl Relay {
     /// Up to [`IDS_PER_QUERY`] logs in one statement.
     async fn load_part(
         &self,
-        conn: &mut AnyConnection,
+        on: &mut ReadOn<'_>,
         who: &Requester,
         ids: &[String],
         purpose: Purpose,
@@ -176,14 +177,13 @@ impl Relay {
              WHERE l.tenant_id = $1 AND l.id IN ({})",
             placeholders(3, ids.len())
         );
-        let query = sqlx::query(&sql)
-            .bind(who.tenant.as_str())
-            .bind(&who.account_id);
-        let mut query = ids.iter().fold(query, |q, id| q.bind(id));
+        let today = content::date_text(clock::today());
+        let mut params = vec![who.tenant.as_str(), who.account_id.as_str()];
+        params.extend(ids.iter().map(String::as_str));
         if purpose == Purpose::List {
-            query = query.bind(content::date_text(clock::today()));
+            params.push(&today);
         }
-        let rows = query.fetch_all(&mut *conn).await?;
+        let rows = self.store.read_on(on, &sql, &params).await?;
         let mut loaded = rows
             .iter()
             .map(|row| self.loaded_of(row))
@@ -193,85 +193,85 @@ impl Relay {
     }
 
     /// A log from its row.
-    fn loaded_of(&self, row: &sqlx::any::AnyRow) -> Result<Loaded> {
+    fn loaded_of(&self, row: &ReadRow) -> Result<Loaded> {
         let secrets = self.store.secrets();
-        let id: String = row.try_get("id")?;
-        let state_key: String = row.try_get("state")?;
+        let id: String = row.value("id")?;
+        let state_key: String = row.value("state")?;
         let state = LogState::from_key(&state_key)
             .ok_or_else(|| RelayError::Corrupt(format!("log state {state_key}")))?;
         let child: Child = seal::open_json(
             secrets,
             &place(&id, "child"),
-            &row.try_get::<String, _>("child")?,
+            &row.value::<String>("child")?,
         )?;
         // Family accounts' names are sealed to their account.
         let name = |account: Option<&str>, column: &str| -> Result<String> {
-            let stored: Option<String> = row.try_get(column)?;
+            let stored: Option<String> = row.value(column)?;
             Ok(match (account, stored) {
                 (Some(account), Some(stored)) => self.store.open_name(account, &stored),
                 _ => String::new(),
             })
         };
-        let holder_id: String = row.try_get("holder_id")?;
-        let coordinator_id: Option<String> = row.try_get("coordinator_id")?;
-        let handover = match row.try_get::<Option<String>, _>("handover_id")? {
+        let holder_id: String = row.value("holder_id")?;
+        let coordinator_id: Option<String> = row.value("coordinator_id")?;
+        let handover = match row.value::<Option<String>>("handover_id")? {
             Some(handover_id) => {
-                let to_id: String = row.try_get("handover_to")?;
+                let to_id: String = row.value("handover_to")?;
                 Some(Handover {
                     id: handover_id,
                     to_name: name(Some(&to_id), "successor_name")?,
                     to_id,
-                    to_service: row.try_get("handover_service")?,
-                    requested_at: row.try_get("handover_at")?,
+                    to_service: row.value("handover_service")?,
+                    requested_at: row.value("handover_at")?,
                 })
             }
             None => None,
         };
-        let closed = match row.try_get::<Option<String>, _>("closed_at")? {
+        let closed = match row.value::<Option<String>>("closed_at")? {
             None => None,
             Some(at) => Some(Closed {
                 at,
                 reason: row
-                    .try_get::<Option<String>, _>("close_reason")?
+                    .value::<Option<String>>("close_reason")?
                     .unwrap_or_default(),
                 note: row
-                    .try_get::<Option<String>, _>("closing_note")?
+                    .value::<Option<String>>("closing_note")?
                     .map(|n| seal::open(secrets, &place(&id, "closing-note"), &n))
                     .transpose()?
                     .unwrap_or_default(),
                 purge_after: row
-                    .try_get::<Option<String>, _>("purge_after")?
+                    .value::<Option<String>>("purge_after")?
                     .unwrap_or_default(),
             }),
         };
         let (participants, participant_names) =
-            self.participants_of(&row.try_get::<String, _>("participants")?)?;
-        let kind_key: String = row.try_get("kind")?;
+            self.participants_of(&row.value::<String>("participants")?)?;
+        let kind_key: String = row.value("kind")?;
         Ok(Loaded {
             kind: LogKind::from_key(&kind_key)
                 .ok_or_else(|| RelayError::Corrupt(format!("log kind {kind_key}")))?,
-            coordinator_service: row.try_get("coordinator_service")?,
+            coordinator_service: row.value("coordinator_service")?,
             coordinator_name: name(coordinator_id.as_deref(), "coordinator_name")?,
             holder_name: name(Some(&holder_id), "holder_name")?,
-            unseen: row.try_get("unseen")?,
-            overdue: row.try_get("overdue")?,
+            unseen: row.value("unseen")?,
+            overdue: row.value("overdue")?,
             closed,
             handover,
             state,
             child,
-            child_pid_key: row.try_get("child_pid_key")?,
-            concern_sealed: row.try_get("concern")?,
-            level: u8::try_from(row.try_get::<i64, _>("level")?).unwrap_or(1),
+            child_pid_key: row.value("child_pid_key")?,
+            concern_sealed: row.value("concern")?,
+            level: u8::try_from(row.value::<i64>("level")?).unwrap_or(1),
             holder_id,
-            holder_service: row.try_get("holder_service")?,
+            holder_service: row.value("holder_service")?,
             coordinator_id,
-            revision: row.try_get("revision")?,
-            created_at: row.try_get("created_at")?,
-            guardians: self.guardians_of(&id, &row.try_get::<String, _>("guardians")?)?,
+            revision: row.value("revision")?,
+            created_at: row.value("created_at")?,
+            guardians: self.guardians_of(&id, &row.value::<String>("guardians")?)?,
             participants,
             participant_names,
-            consents: self.consents_of(&id, &row.try_get::<String, _>("consents")?)?,
-            entries: row.try_get("entries")?,
+            consents: self.consents_of(&id, &row.value::<String>("consents")?)?,
+            entries: row.value("entries")?,
             id,
         })
     }
@@ -408,7 +408,7 @@ impl Relay {
     /// A log's entries, in the order written, read on their own.
     pub(super) async fn entries(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut sqlx::AnyConnection,
         log_id: &str,
     ) -> Result<Vec<EntryView>> {
         let sql = self

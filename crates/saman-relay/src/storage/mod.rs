@@ -21,7 +21,7 @@ pub use closing::{ARCHIVE_FILE_NAME, ArchiveMeta, CloseReason};
 use saman_domain::access::{Actor, Role};
 use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::model::RelaySettings;
-use saman_store::{AuditContext, Store, TenantId, TenantRecord, append_audit, clock};
+use saman_store::{AuditContext, ReadOn, Store, TenantId, TenantRecord, append_audit, clock};
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeSet;
 use time::Date;
@@ -628,7 +628,8 @@ impl Relay {
         action: RelayAction,
     ) -> Result<Option<Authorised>> {
         let mut tx = self.store.begin_write().await?;
-        let Some(log) = self.load(&mut tx, who, id, Purpose::Change).await? else {
+        let on = &mut ReadOn::Connection(&mut tx);
+        let Some(log) = self.load(on, who, id, Purpose::Change).await? else {
             return Ok(None);
         };
         if let Some(basis) = self.decide(who, &log, action) {
@@ -840,11 +841,10 @@ impl Relay {
         // The child under the consent age reads only their own voice: that is a "voice"
         // view of the log, allowed by the Voice action.
         // A read needs no write lock until its audit row: the log is read in one
-        // statement, and handed out only once the read is in the audit log.
-        let mut reader = self.store.reader().await?;
-        let loaded = self.load(&mut reader, who, id, Purpose::Read).await?;
-        // The connection goes back before waiting on the audit writer, which needs one.
-        reader.done();
+        // statement (on a reader), and handed out only once the read is in the audit log.
+        let loaded = self
+            .load(&mut ReadOn::Readers, who, id, Purpose::Read)
+            .await?;
         let Some(log) = loaded else {
             return Ok(None);
         };
@@ -1017,11 +1017,9 @@ impl Relay {
 
         let today = clock::today();
         let mut out = Vec::new();
-        // Read from one connection, given back before the lines' audit rows are
-        // written together.
-        let mut conn = self.store.pool().acquire().await?;
-        let logs = self.load_many(&mut conn, who, &candidates).await?;
-        drop(conn);
+        let logs = self
+            .load_many(&mut ReadOn::Readers, who, &candidates)
+            .await?;
         for log in logs {
             let Some(basis) = self.decide(who, &log, RelayAction::SeeExistence) else {
                 continue;

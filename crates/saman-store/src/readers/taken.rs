@@ -1,24 +1,17 @@
-//! Connections kept for the reads every signed-in request makes: its session, and a
-//! relay log with everything it holds. Each is one statement, never a transaction, and
-//! nothing that changes a connection's state (`SET`, `PRAGMA`, `BEGIN`) may run on one.
-//!
-//! sqlx's pool tests every connection as it is given back: a round trip to PostgreSQL,
-//! or two thread switches to SQLite's worker thread. With a session and a log read per
-//! request, that was half of what a loaded server's requests asked of the database, and
-//! a third of its context switches. A read that finished cannot have left its connection
-//! in a bad state, so such a connection goes back untested ([`Reader::done`]); one given
-//! up in the middle (an error, a request dropped while waiting) is tested as the pool
-//! would, and closed if that fails.
+//! Connections taken out of the pool for reads (PostgreSQL's). sqlx's pool tests every
+//! connection as it is given back: a round trip of its own. A read that finished cannot
+//! have left its connection in a bad state, so such a connection goes back untested
+//! ([`Reader::done`]); one given up in the middle (an error, a request dropped while
+//! waiting) is tested as the pool would, and closed if that fails.
 
+use super::READERS;
 use crate::db::{CONNECTION_WAIT as WAIT, IDLE_BEFORE_TEST};
-use crate::{Result, Store};
+use crate::{Backend, Result, Store};
 use sqlx::AnyConnection;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// How many: on PostgreSQL they are part of an instance's connections, beside the pool.
-pub(crate) const READERS: usize = 4;
 /// A connection this old is closed when given back (as the pool's are, so a database
 /// that moved, or a changed schema's cached statements, are not kept for ever).
 const MAX_AGE: Duration = Duration::from_secs(30 * 60);
@@ -37,7 +30,7 @@ struct Kept {
 }
 
 impl Readers {
-    pub(crate) fn new() -> Arc<Readers> {
+    pub(super) fn new() -> Arc<Readers> {
         Arc::new(Readers {
             idle: Mutex::new(Vec::with_capacity(READERS)),
             permits: Arc::new(Semaphore::new(READERS)),
@@ -79,23 +72,22 @@ impl Readers {
 
 /// A connection for one read. Give it back with [`Reader::done`] once the read has
 /// finished.
-pub struct Reader {
+pub(super) struct Reader {
     kept: Option<Kept>,
     readers: Arc<Readers>,
     permit: Option<OwnedSemaphorePermit>,
 }
 
-impl Store {
+impl Reader {
     /// A connection for a single read statement (not a transaction), waiting at most as
     /// long as for the pool.
-    pub async fn reader(&self) -> Result<Reader> {
-        tokio::time::timeout(WAIT, self.take_reader())
+    pub(super) async fn take(store: &Store, readers: &Arc<Readers>) -> Result<Reader> {
+        tokio::time::timeout(WAIT, Reader::take_waiting(store, readers.clone()))
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?
     }
 
-    async fn take_reader(&self) -> Result<Reader> {
-        let readers = self.readers.clone();
+    async fn take_waiting(store: &Store, readers: Arc<Readers>) -> Result<Reader> {
         let permit = readers
             .permits
             .clone()
@@ -114,12 +106,21 @@ impl Store {
         let kept = match found {
             Some(kept) => kept,
             // Opened by the pool, so it is set up as the pool's are (SQLite's pragmas),
-            // then taken out of it: the pool opens another in its place when needed.
-            None => Kept {
-                connection: self.pool.acquire().await?.detach(),
-                opened: Instant::now(),
-                idle_since: Instant::now(),
-            },
+            // then taken out of it (the pool opens another in its place when needed),
+            // and made read-only for good.
+            None => {
+                let mut connection = store.pool.acquire().await?.detach();
+                let read_only = match store.backend() {
+                    Backend::Postgres => "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+                    Backend::Sqlite => "PRAGMA query_only = ON",
+                };
+                sqlx::Executor::execute(&mut connection, read_only).await?;
+                Kept {
+                    connection,
+                    opened: Instant::now(),
+                    idle_since: Instant::now(),
+                }
+            }
         };
         Ok(Reader {
             kept: Some(kept),
@@ -130,8 +131,13 @@ impl Store {
 }
 
 impl Reader {
+    /// The connection, for one read statement.
+    pub(super) fn connection(&mut self) -> &mut AnyConnection {
+        &mut self.kept.as_mut().expect("taken only when done").connection
+    }
+
     /// The read has finished: the connection may serve the next.
-    pub fn done(mut self) {
+    pub(super) fn done(mut self) {
         if let Some(kept) = self.kept.take() {
             self.readers.give_back(kept);
         }
@@ -160,29 +166,17 @@ impl Drop for Reader {
     }
 }
 
-impl std::ops::Deref for Reader {
-    type Target = AnyConnection;
-
-    fn deref(&self) -> &AnyConnection {
-        &self.kept.as_ref().expect("taken only when done").connection
-    }
-}
-
-impl std::ops::DerefMut for Reader {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.kept.as_mut().expect("taken only when done").connection
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use saman_domain::auth::keys::Secrets;
 
-    fn idle(store: &Store) -> usize {
-        store.readers.idle.lock().unwrap().len()
+    fn idle(readers: &Readers) -> usize {
+        readers.idle.lock().unwrap().len()
     }
 
+    // Taken readers serve PostgreSQL (and a SQLite database in memory); the pool they
+    // come from is tried here on a SQLite file, which every machine has.
     #[tokio::test]
     async fn only_a_finished_read_gives_its_connection_back() {
         let dir = tempfile::tempdir().unwrap();
@@ -190,53 +184,67 @@ mod tests {
         let store = Store::connect(&url, Secrets::from_bytes([1; 32]))
             .await
             .unwrap();
+        let readers = Readers::new();
+        let take = || Reader::take(&store, &readers);
 
-        let mut reader = store.reader().await.unwrap();
-        sqlx::query("SELECT 1").execute(&mut *reader).await.unwrap();
+        let mut reader = take().await.unwrap();
+        sqlx::query("SELECT 1")
+            .execute(reader.connection())
+            .await
+            .unwrap();
         reader.done();
-        assert_eq!(idle(&store), 1, "a finished read's connection is kept");
+        assert_eq!(idle(&readers), 1, "a finished read's connection is kept");
 
-        let mut reader = store.reader().await.unwrap();
-        assert_eq!(idle(&store), 0, "and used again");
+        let mut reader = take().await.unwrap();
+        assert_eq!(idle(&readers), 0, "and used again");
         let failed = sqlx::query("SELECT * FROM no_such_table")
-            .execute(&mut *reader)
+            .execute(reader.connection())
             .await;
         assert!(failed.is_err());
         drop(reader);
         // Tested in the background, and kept, as it still answers.
         for _ in 0..100 {
-            if idle(&store) == 1 {
+            if idle(&readers) == 1 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        assert_eq!(idle(&store), 1, "one given up answers its test and is kept");
+        assert_eq!(
+            idle(&readers),
+            1,
+            "one given up answers its test and is kept"
+        );
 
-        // Set up as the pool's are.
-        let mut reader = store.reader().await.unwrap();
+        // Set up as the pool's are, and read-only.
+        let mut reader = take().await.unwrap();
         let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(&mut *reader)
+            .fetch_one(reader.connection())
             .await
             .unwrap();
         assert_eq!(foreign_keys, 1);
-        reader.done();
+        let write = sqlx::query("CREATE TABLE written (v TEXT)")
+            .execute(reader.connection())
+            .await;
+        assert!(write.is_err(), "a reader cannot write");
+        drop(reader);
 
         // No more at once than there are readers: the next waits.
         let mut held = Vec::new();
         for _ in 0..READERS {
-            held.push(store.reader().await.unwrap());
+            held.push(take().await.unwrap());
         }
-        let waiting = tokio::time::timeout(Duration::from_millis(200), store.reader()).await;
+        let waiting = tokio::time::timeout(Duration::from_millis(200), take()).await;
         assert!(waiting.is_err(), "a fifth reader waits");
         held.pop().unwrap().done();
-        let fifth = tokio::time::timeout(Duration::from_secs(5), store.reader()).await;
+        let fifth = tokio::time::timeout(Duration::from_secs(5), take()).await;
         assert!(fifth.is_ok(), "and gets the one given back");
         drop(fifth);
         drop(held);
 
-        // Closed with the store: none given out after.
+        // Closed: none given out after.
+        readers.close().await;
+        assert_eq!(idle(&readers), 0);
+        assert!(take().await.is_err());
         store.close().await;
-        assert_eq!(idle(&store), 0);
-        assert!(store.reader().await.is_err());
     }
 }

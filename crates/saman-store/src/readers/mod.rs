@@ -1,0 +1,144 @@
+//! Connections kept for the reads every signed-in request makes: its session, and a
+//! relay log with everything it holds. A read is one statement, never a transaction,
+//! with text parameters (`$1`, `$2`, …), and gives its rows as [`ReadRow`]s; nothing
+//! else can be done on a reader, and a reader cannot write (SQLite's `query_only`,
+//! PostgreSQL's read-only transactions).
+//!
+//! Why not the pool: sqlx's pool tests every connection as it is given back, and on
+//! SQLite every statement and row crosses to the connection's own thread and back.
+//! With a session and a log read per request, those crossings were most of a loaded
+//! server's context switches. So:
+//! - on SQLite ([`sqlite`]), a read runs right where it is asked, on a connection of
+//!   its own (a log page's read takes a few hundred microseconds);
+//! - on PostgreSQL ([`taken`]), a few connections are taken out of the pool and
+//!   given back untested once a read has finished.
+
+mod sqlite;
+mod taken;
+
+use crate::{Backend, Result, Store, StoreError};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use std::sync::Arc;
+
+/// How many kept connections: on PostgreSQL they are part of an instance's connections,
+/// beside the pool; on SQLite no more than this are kept idle.
+pub(crate) const READERS: usize = 4;
+
+#[derive(Debug)]
+pub(crate) enum Readers {
+    Taken(Arc<taken::Readers>),
+    Sqlite(sqlite::Readers),
+}
+
+impl Readers {
+    pub(crate) fn new(backend: Backend, url: &str) -> Arc<Readers> {
+        Arc::new(match (backend, crate::db::sqlite_file(url)) {
+            // A database in memory is the pool's own: it is read through the pool's.
+            (Backend::Sqlite, Some(file)) if file.as_os_str() != ":memory:" => {
+                Readers::Sqlite(sqlite::Readers::new(file))
+            }
+            _ => Readers::Taken(taken::Readers::new()),
+        })
+    }
+
+    /// Waits for the reads under way, then closes every kept connection; no read is
+    /// served after.
+    pub(crate) async fn close(&self) {
+        match self {
+            Readers::Taken(readers) => readers.close().await,
+            Readers::Sqlite(readers) => readers.close().await,
+        }
+    }
+}
+
+/// Where a read statement runs: on a connection the caller holds (inside its
+/// transaction, say), or on the kept readers.
+pub enum ReadOn<'a> {
+    Connection(&'a mut AnyConnection),
+    Readers,
+}
+
+impl Store {
+    /// The rows of one read statement with text parameters, on a kept reader.
+    pub async fn read(&self, sql: &str, params: &[&str]) -> Result<Vec<ReadRow>> {
+        match &*self.readers {
+            Readers::Sqlite(readers) => readers.read(sql, params),
+            Readers::Taken(readers) => {
+                let mut reader = taken::Reader::take(self, readers).await?;
+                let rows = fetch_all(reader.connection(), sql, params).await?;
+                reader.done();
+                Ok(rows)
+            }
+        }
+    }
+
+    /// The rows of one read statement, on `on`.
+    pub async fn read_on(
+        &self,
+        on: &mut ReadOn<'_>,
+        sql: &str,
+        params: &[&str],
+    ) -> Result<Vec<ReadRow>> {
+        match on {
+            ReadOn::Connection(conn) => fetch_all(conn, sql, params).await,
+            ReadOn::Readers => self.read(sql, params).await,
+        }
+    }
+}
+
+async fn fetch_all(conn: &mut AnyConnection, sql: &str, params: &[&str]) -> Result<Vec<ReadRow>> {
+    let query = params
+        .iter()
+        .fold(sqlx::query(sql), |query, param| query.bind(*param));
+    Ok(query
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(ReadRow::Any)
+        .collect())
+}
+
+/// A row of a read: from sqlx (PostgreSQL, or a caller's connection) or from a SQLite
+/// reader.
+pub enum ReadRow {
+    Any(AnyRow),
+    Sqlite(sqlite::Row),
+}
+
+/// A type a column can be read as, from either database.
+pub trait Column:
+    for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + rusqlite::types::FromSql
+{
+}
+
+impl<T> Column for T where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + rusqlite::types::FromSql
+{
+}
+
+/// A row's columns by name, whichever database gave it.
+pub trait Columns {
+    fn value<T: Column>(&self, name: &str) -> Result<T>;
+}
+
+impl Columns for AnyRow {
+    fn value<T: Column>(&self, name: &str) -> Result<T> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+}
+
+impl Columns for ReadRow {
+    fn value<T: Column>(&self, name: &str) -> Result<T> {
+        match self {
+            ReadRow::Any(row) => row.value(name),
+            ReadRow::Sqlite(row) => row.value(name),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Read(e.to_string())
+    }
+}
