@@ -26,8 +26,8 @@ impl Backend {
 
     /// A query that gives the rows of `SELECT {columns} {from}` as one JSON text, an
     /// array of arrays (`[]` when there are none), in no particular order. Many small
-    /// rows cost far more one by one than as one value, above all on SQLite, where
-    /// every row crosses from the database's thread to the caller's.
+    /// rows cost far more one by one than as one value, above all on SQLite through
+    /// sqlx, where every row crosses from the database's thread to the caller's.
     pub fn json_rows(self, columns: &str, from: &str) -> String {
         match self {
             Backend::Sqlite => {
@@ -173,7 +173,7 @@ impl Store {
                     Ok(true)
                 })
             });
-        // On PostgreSQL an instance keeps to 16 connections, the readers (readers.rs)
+        // On PostgreSQL an instance keeps to 16 connections, the readers (readers/)
         // among them; on SQLite a connection is a thread, and no server counts them.
         options = options.max_connections(match backend {
             Backend::Sqlite => 8,

@@ -22,7 +22,8 @@ use sqlx::any::AnyRow;
 use std::sync::Arc;
 
 /// How many kept connections: on PostgreSQL they are part of an instance's connections,
-/// beside the pool; on SQLite no more than this are kept idle.
+/// beside the pool, and serve sessions, log pages and "my logs" alike; on SQLite no
+/// more than this are kept idle.
 pub(crate) const READERS: usize = 4;
 
 #[derive(Debug)]
@@ -65,6 +66,7 @@ impl Store {
         match &*self.readers {
             Readers::Sqlite(readers) => readers.read(sql, params),
             Readers::Taken(readers) => {
+                only_a_query(sql)?;
                 let mut reader = taken::Reader::take(self, readers).await?;
                 let rows = fetch_all(reader.connection(), sql, params).await?;
                 reader.done();
@@ -84,6 +86,20 @@ impl Store {
             ReadOn::Connection(conn) => fetch_all(conn, sql, params).await,
             ReadOn::Readers => self.read(sql, params).await,
         }
+    }
+}
+
+/// A read is one query: nothing that could change a connection (a `PRAGMA`, a `SET`,
+/// an `ATTACH`) is run on a reader, whatever the connection itself would refuse; and no
+/// second statement (rusqlite would run the first and leave the rest unread). A `;`
+/// inside a quoted text is refused too: the reads here have none.
+fn only_a_query(sql: &str) -> Result<()> {
+    let first = sql.split_whitespace().next().unwrap_or_default();
+    let is_query = first.eq_ignore_ascii_case("SELECT") || first.eq_ignore_ascii_case("WITH");
+    if is_query && !sql.trim_end().trim_end_matches(';').contains(';') {
+        Ok(())
+    } else {
+        Err(StoreError::Read("a read is one SELECT statement".into()))
     }
 }
 

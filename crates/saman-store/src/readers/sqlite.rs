@@ -66,18 +66,22 @@ impl Readers {
 
     fn open(&self) -> Result<rusqlite::Connection> {
         use rusqlite::OpenFlags;
-        // Never created here: the store made the file and its schema.
+        // Opened read-only: it can write nothing, not even a checkpoint when it closes
+        // (which would also delete the log file, were the database replaced meanwhile).
+        // The store made the file, its log and its schema; `query_only` is a second lock.
         let connection = rusqlite::Connection::open_with_flags(
             &self.file,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        connection.execute_batch("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;")?;
+        connection.pragma_update(None, "query_only", true)?;
+        connection.busy_timeout(Duration::from_secs(5))?;
         connection.set_prepared_statement_cache_capacity(PREPARED);
         Ok(connection)
     }
 
     /// Closes the kept connections once the reads under way have finished (they take
-    /// milliseconds at most; waiting is bounded all the same).
+    /// milliseconds; one waiting on a lock may take up to the busy timeout, and waiting
+    /// here is bounded at a second).
     pub(super) async fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         for _ in 0..1000 {
@@ -98,6 +102,7 @@ fn run(
     sql: &str,
     params: &[&str],
 ) -> Result<Vec<super::ReadRow>> {
+    super::only_a_query(sql)?;
     let mut statement = connection.prepare_cached(sql)?;
     // Numbered as sqlx numbers them: `$1` is the first parameter, wherever it stands.
     for (i, param) in params.iter().enumerate() {
@@ -203,11 +208,32 @@ mod tests {
             "text is not read as a number"
         );
         assert_eq!(idle(&store), 1, "a finished read's connection is kept");
+        // `$1` is not `$10`: a list's read binds hundreds.
+        let rows = store
+            .read(
+                "SELECT $11 AS eleven, $10 AS ten, $1 || $2 || $3 || $4 || $5 || $6 || $7 || $8 || $9 AS rest",
+                &["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"],
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows[0].value::<String>("eleven").unwrap(), "k");
+        assert_eq!(rows[0].value::<String>("ten").unwrap(), "j");
+        assert_eq!(rows[0].value::<String>("rest").unwrap(), "abcdefghi");
 
         let wrong = store.read("SELECT a FROM probe WHERE a = $1", &[]).await;
         assert!(wrong.is_err(), "every parameter must be given");
         let write = store.read("DELETE FROM probe", &[]).await;
         assert!(write.is_err(), "a reader cannot write");
+        for unlock in [
+            "PRAGMA query_only = OFF",
+            "SELECT 1; PRAGMA query_only = OFF",
+            "ATTACH DATABASE 'other.db' AS other",
+        ] {
+            assert!(
+                store.read(unlock, &[]).await.is_err(),
+                "{unlock} is refused"
+            );
+        }
         assert_eq!(idle(&store), 0, "failed reads' connections are not kept");
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM probe")
             .fetch_one(&store.pool)

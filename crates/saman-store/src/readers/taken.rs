@@ -1,4 +1,5 @@
-//! Connections taken out of the pool for reads (PostgreSQL's). sqlx's pool tests every
+//! Connections taken out of the pool for reads (PostgreSQL's, and a SQLite database's in
+//! memory, which only the pool's connections see). sqlx's pool tests every
 //! connection as it is given back: a round trip of its own. A read that finished cannot
 //! have left its connection in a bad state, so such a connection goes back untested
 //! ([`Reader::done`]); one given up in the middle (an error, a request dropped while

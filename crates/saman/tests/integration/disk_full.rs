@@ -76,6 +76,28 @@ async fn a_full_disk_refuses_writes_clearly_and_saman_recovers() {
     assert_eq!(status, 303, "saved while there is room");
 
     let filler = disk.fill();
+    // Commits go to SQLite's log before the database file, and a log emptied by a
+    // checkpoint is written again from its start without growing: until that room is
+    // used up, writes still land (durably). Used up here with mails the outbox takes,
+    // each smaller than the long text below, so what room is left cannot take it.
+    let big = saman_store::Mail {
+        to: "it@testvik.example".into(),
+        subject: "Fyll".into(),
+        text: "Fyll. ".repeat(2_000),
+        html: "Fyll. ".repeat(2_000),
+    };
+    let mut refused = false;
+    for _ in 0..5_000 {
+        if let Err(e) = app.store.enqueue_mail(None, &big).await {
+            assert!(
+                matches!(&e, saman_store::StoreError::Database(db) if saman_store::is_storage_full(db)),
+                "{e}"
+            );
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "a write is refused once the disk is full");
     // A long text needs new pages in the database, and there are none.
     let long = "Ny tekst som ikke får plass. ".repeat(3000);
     let (status, page, _) = editor.post(&edit, &save(before.head + 1, &long)).await;
