@@ -70,6 +70,8 @@ pub struct StoreParts {
         std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::audit_batch::Batch>>>,
     /// Connections for the reads every signed-in request makes, beside the pool.
     pub(crate) readers: std::sync::Arc<crate::readers::Readers>,
+    /// SQLite's log file must be emptied of deleted rows (checkpoints.rs).
+    pub(crate) journal_to_empty: std::sync::atomic::AtomicBool,
 }
 
 /// A schema version: the SQL for each backend. Shared migrations are portable SQL in
@@ -221,6 +223,7 @@ impl Store {
             })
         });
         let pool = options.connect(&url).await?;
+        let readers = crate::readers::Readers::new(backend, &pool).await?;
         let store = Store(std::sync::Arc::new(StoreParts {
             pool,
             backend,
@@ -229,7 +232,8 @@ impl Store {
             instance: uuid::Uuid::new_v4().to_string().into(),
             secrets: std::sync::Arc::new(secrets),
             audit_writer: Default::default(),
-            readers: crate::readers::Readers::new(backend, &url),
+            readers,
+            journal_to_empty: Default::default(),
         }));
         store.migrate().await?;
         crate::checkpoints::start(&store);

@@ -59,6 +59,9 @@ pub async fn daily(store: &Store) -> anyhow::Result<Run> {
         if purged > 0 {
             tracing::info!(purged, "purged relay logs after their retention period");
         }
+        // Also what a `saman purge` beside this server deleted, if it could not empty
+        // SQLite's log file itself (readers kept it from that).
+        store.empty_journal().await?;
         store.purge_survey_invitations(today).await?;
         store
             .forget_job_runs(saman_store::clock::now() - KEEP_CLAIMS)

@@ -315,7 +315,8 @@ impl Relay {
     }
 
     /// Deletes every closed log whose retention period has ended, with everything it
-    /// holds, and audits each deletion by the log's id alone. Returns how many.
+    /// holds, and audits each deletion by the log's id alone; on SQLite, the database's
+    /// log file is then emptied of what was deleted. Returns how many.
     pub async fn purge_due(&self) -> Result<usize> {
         // Closed logs after their retention period, and drafts never consented to after
         // DRAFT_DAYS: a child's data is not kept for a log that never began.
@@ -373,6 +374,11 @@ impl Relay {
             .await?;
             tx.commit().await?;
             tracing::info!(log = %id, "purged a relay log after its retention period");
+        }
+        if !due.is_empty() {
+            // SQLite's log file would keep the deleted pages' old images (sealed values
+            // that still open with the key in use) until later writes overwrite them.
+            self.store.empty_journal().await?;
         }
         Ok(due.len())
     }

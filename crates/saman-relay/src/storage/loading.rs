@@ -110,7 +110,12 @@ impl Relay {
         ids: &[String],
     ) -> Result<Vec<Loaded>> {
         let mut loaded = Vec::with_capacity(ids.len());
-        for part in ids.chunks(IDS_PER_QUERY) {
+        for (i, part) in ids.chunks(IDS_PER_QUERY).enumerate() {
+            // On SQLite each part is read right here, without a pause: between parts,
+            // other requests get their turn on this thread.
+            if i > 0 {
+                tokio::task::yield_now().await;
+            }
             loaded.extend(self.load_part(on, who, part, Purpose::List).await?);
         }
         Ok(loaded)

@@ -22,8 +22,8 @@ use sqlx::any::AnyRow;
 use std::sync::Arc;
 
 /// How many kept connections: on PostgreSQL they are part of an instance's connections,
-/// beside the pool, and serve sessions, log pages and "my logs" alike; on SQLite no
-/// more than this are kept idle.
+/// beside the pool, and serve sessions, log pages and "my logs" alike; on SQLite at
+/// least this many are kept idle, or one for each thread the machine runs at once.
 pub(crate) const READERS: usize = 4;
 
 #[derive(Debug)]
@@ -33,14 +33,22 @@ pub(crate) enum Readers {
 }
 
 impl Readers {
-    pub(crate) fn new(backend: Backend, url: &str) -> Arc<Readers> {
-        Arc::new(match (backend, crate::db::sqlite_file(url)) {
-            // A database in memory is the pool's own: it is read through the pool's.
-            (Backend::Sqlite, Some(file)) if file.as_os_str() != ":memory:" => {
-                Readers::Sqlite(sqlite::Readers::new(file))
+    /// Readers of `pool`'s database: on SQLite, of the file its connections opened (as
+    /// SQLite itself names it, whatever the URL's spelling); a database in memory is the
+    /// pool's own and is read through taken connections.
+    pub(crate) async fn new(backend: Backend, pool: &sqlx::AnyPool) -> Result<Arc<Readers>> {
+        let file: Option<String> = match backend {
+            Backend::Sqlite => {
+                sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                    .fetch_optional(pool)
+                    .await?
             }
-            _ => Readers::Taken(taken::Readers::new()),
-        })
+            Backend::Postgres => None,
+        };
+        Ok(Arc::new(match file.filter(|file| !file.is_empty()) {
+            Some(file) => Readers::Sqlite(sqlite::Readers::new(file.into())),
+            None => Readers::Taken(taken::Readers::new()),
+        }))
     }
 
     /// Waits for the reads under way, then closes every kept connection; no read is
@@ -64,7 +72,7 @@ impl Store {
     /// The rows of one read statement with text parameters, on a kept reader.
     pub async fn read(&self, sql: &str, params: &[&str]) -> Result<Vec<ReadRow>> {
         match &*self.readers {
-            Readers::Sqlite(readers) => readers.read(sql, params),
+            Readers::Sqlite(readers) => readers.read(sql, params).await,
             Readers::Taken(readers) => {
                 only_a_query(sql)?;
                 let mut reader = taken::Reader::take(self, readers).await?;

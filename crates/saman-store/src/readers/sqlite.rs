@@ -8,44 +8,109 @@
 use super::{Column, READERS};
 use crate::{Result, StoreError};
 use rusqlite::types::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Statements kept prepared on each connection: the few reads there are, and a list's
 /// reads for each number of logs it names.
 const PREPARED: usize = 64;
+/// How long a read waits for a database that is locked (in WAL mode only while a
+/// crashed writer's log is recovered), in steps that give the thread back meanwhile:
+/// SQLite's own busy handler would sleep on it, and a runtime has only a few.
+const BUSY_WAIT: Duration = Duration::from_secs(5);
+const BUSY_STEP: Duration = Duration::from_millis(5);
 
 #[derive(Debug)]
 pub(crate) struct Readers {
     file: PathBuf,
+    /// At most as many as reads have run at once: a read runs to its end on the thread
+    /// that asked it, so no more than there are threads (and never more than `kept`).
     idle: Mutex<Vec<rusqlite::Connection>>,
+    kept: usize,
     in_use: AtomicUsize,
     closed: AtomicBool,
 }
 
+/// Counts a read under way for as long as it lives, however it ends.
+struct InUse<'a>(&'a AtomicUsize);
+
+impl<'a> InUse<'a> {
+    fn count(in_use: &'a AtomicUsize) -> InUse<'a> {
+        in_use.fetch_add(1, Ordering::SeqCst);
+        InUse(in_use)
+    }
+}
+
+impl Drop for InUse<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Why one try at a read failed.
+enum Failed {
+    /// The database was locked: worth another try.
+    Busy,
+    Other(StoreError),
+}
+
+impl<E: Into<StoreError>> From<E> for Failed {
+    fn from(e: E) -> Failed {
+        Failed::Other(e.into())
+    }
+}
+
+fn failed(e: rusqlite::Error) -> Failed {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            Failed::Busy
+        }
+        _ => Failed::Other(e.into()),
+    }
+}
+
 impl Readers {
-    pub(super) fn new(file: &Path) -> Readers {
+    /// Readers of the database in `file`, as the store's own connection names it.
+    pub(super) fn new(file: PathBuf) -> Readers {
+        let threads = std::thread::available_parallelism().map_or(READERS, |n| n.get());
+        let kept = threads.max(READERS);
         Readers {
-            file: file.to_path_buf(),
-            idle: Mutex::new(Vec::with_capacity(READERS)),
+            file,
+            idle: Mutex::new(Vec::with_capacity(kept)),
+            kept,
             in_use: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
         }
     }
 
     /// One statement's rows. A connection that failed is closed rather than kept.
-    pub(super) fn read(&self, sql: &str, params: &[&str]) -> Result<Vec<super::ReadRow>> {
-        self.in_use.fetch_add(1, Ordering::SeqCst);
-        let read = self.read_counted(sql, params);
-        self.in_use.fetch_sub(1, Ordering::SeqCst);
-        read
+    pub(super) async fn read(&self, sql: &str, params: &[&str]) -> Result<Vec<super::ReadRow>> {
+        super::only_a_query(sql)?;
+        let started = Instant::now();
+        loop {
+            match self.try_read(sql, params) {
+                Ok(rows) => return Ok(rows),
+                Err(Failed::Busy) if started.elapsed() < BUSY_WAIT => {
+                    tokio::time::sleep(BUSY_STEP).await
+                }
+                Err(Failed::Busy) => {
+                    return Err(StoreError::Read("the database stayed locked".into()));
+                }
+                Err(Failed::Other(e)) => return Err(e),
+            }
+        }
     }
 
-    fn read_counted(&self, sql: &str, params: &[&str]) -> Result<Vec<super::ReadRow>> {
+    fn try_read(
+        &self,
+        sql: &str,
+        params: &[&str],
+    ) -> std::result::Result<Vec<super::ReadRow>, Failed> {
+        let _in_use = InUse::count(&self.in_use);
         if self.closed.load(Ordering::SeqCst) {
-            return Err(sqlx::Error::PoolClosed.into());
+            return Err(Failed::Other(sqlx::Error::PoolClosed.into()));
         }
         let idle = self
             .idle
@@ -54,17 +119,17 @@ impl Readers {
             .pop();
         let connection = match idle {
             Some(connection) => connection,
-            None => self.open()?,
+            None => self.open().map_err(failed)?,
         };
         let rows = run(&connection, sql, params)?;
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < READERS && !self.closed.load(Ordering::SeqCst) {
+        if idle.len() < self.kept && !self.closed.load(Ordering::SeqCst) {
             idle.push(connection);
         }
         Ok(rows)
     }
 
-    fn open(&self) -> Result<rusqlite::Connection> {
+    fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
         use rusqlite::OpenFlags;
         // Opened read-only: it can write nothing, not even a checkpoint when it closes
         // (which would also delete the log file, were the database replaced meanwhile).
@@ -74,14 +139,14 @@ impl Readers {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         connection.pragma_update(None, "query_only", true)?;
-        connection.busy_timeout(Duration::from_secs(5))?;
+        // No waiting inside SQLite: `read` waits, and gives the thread back meanwhile.
+        connection.busy_timeout(Duration::ZERO)?;
         connection.set_prepared_statement_cache_capacity(PREPARED);
         Ok(connection)
     }
 
-    /// Closes the kept connections once the reads under way have finished (they take
-    /// milliseconds; one waiting on a lock may take up to the busy timeout, and waiting
-    /// here is bounded at a second).
+    /// Closes the kept connections once the reads under way have finished (each runs
+    /// to its end without waiting, in milliseconds; waiting here is bounded at a second).
     pub(super) async fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         for _ in 0..1000 {
@@ -101,9 +166,8 @@ fn run(
     connection: &rusqlite::Connection,
     sql: &str,
     params: &[&str],
-) -> Result<Vec<super::ReadRow>> {
-    super::only_a_query(sql)?;
-    let mut statement = connection.prepare_cached(sql)?;
+) -> std::result::Result<Vec<super::ReadRow>, Failed> {
+    let mut statement = connection.prepare_cached(sql).map_err(failed)?;
     // Numbered as sqlx numbers them: `$1` is the first parameter, wherever it stands.
     for (i, param) in params.iter().enumerate() {
         let index = statement
@@ -118,7 +182,8 @@ fn run(
             "the statement takes {} parameters, {} were given",
             statement.parameter_count(),
             params.len()
-        )));
+        ))
+        .into());
     }
     let names: Arc<[String]> = statement
         .column_names()
@@ -127,7 +192,7 @@ fn run(
         .collect();
     let mut rows = statement.raw_query();
     let mut read = Vec::new();
-    while let Some(row) = rows.next()? {
+    while let Some(row) = rows.next().map_err(failed)? {
         let values = (0..names.len())
             .map(|i| row.get::<_, Value>(i))
             .collect::<rusqlite::Result<Vec<Value>>>()?;
@@ -162,12 +227,56 @@ mod tests {
     use crate::readers::Readers as AnyReaders;
     use crate::{Columns, Store};
     use saman_domain::auth::keys::Secrets;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
     fn idle(store: &Store) -> usize {
         match &*store.readers {
             AnyReaders::Sqlite(readers) => readers.idle.lock().unwrap().len(),
             AnyReaders::Taken(_) => panic!("a SQLite file is read by SQLite readers"),
         }
+    }
+
+    /// A locked database is waited for in steps that give the thread back: on this
+    /// test's runtime of one thread, a ticking task goes on while the read waits.
+    #[tokio::test]
+    async fn a_locked_database_is_waited_for_without_holding_the_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("locked.db");
+        // A rollback journal, not WAL: there a writer's exclusive lock keeps readers out.
+        let writer = rusqlite::Connection::open(&file).unwrap();
+        writer
+            .execute_batch(
+                "CREATE TABLE probe (a TEXT); INSERT INTO probe VALUES ('before'); \
+                 BEGIN EXCLUSIVE; UPDATE probe SET a = 'after';",
+            )
+            .unwrap();
+        let readers = super::Readers::new(file);
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let unlocking = std::thread::spawn(move || {
+            released.recv().unwrap();
+            writer.execute_batch("COMMIT").unwrap();
+        });
+        let ticks = std::sync::Arc::new(AtomicUsize::new(0));
+        let ticker = tokio::spawn({
+            let ticks = ticks.clone();
+            async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    if ticks.fetch_add(1, Ordering::SeqCst) == 10 {
+                        release.send(()).unwrap();
+                    }
+                }
+            }
+        });
+        let rows = readers.read("SELECT a FROM probe", &[]).await.unwrap();
+        assert_eq!(rows[0].value::<String>("a").unwrap(), "after");
+        assert!(
+            ticks.load(Ordering::SeqCst) > 10,
+            "the thread was given back"
+        );
+        ticker.abort();
+        unlocking.join().unwrap();
     }
 
     #[tokio::test]

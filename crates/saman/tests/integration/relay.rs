@@ -705,9 +705,32 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
             .execute(&mut conn)
             .await
             .unwrap();
+        // The log's sealed values open with the key still in use: none may be left in
+        // the database's files either (SQLite's log file keeps old page images).
+        let mut sealed: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM relay_entries WHERE log_id = $1")
+                .bind(&id)
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        sealed.push(
+            sqlx::query_scalar("SELECT child FROM relay_logs WHERE id = $1")
+                .bind(&id)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap(),
+        );
+        assert!(sealed.len() > 3, "the log has entries");
         let purged = run_saman(&app.db, &["purge"], None);
         assert!(purged.status.success(), "{purged:?}");
         assert!(String::from_utf8_lossy(&purged.stdout).contains("Slettet 1"));
+        let files = database_text(&app, backend).await;
+        for value in &sealed {
+            assert!(
+                !files.contains(value.as_str()),
+                "a sealed value of the purged log is left"
+            );
+        }
         for table in [
             "relay_logs",
             "relay_guardians",
