@@ -62,8 +62,10 @@ pub(crate) fn start(store: &Store) {
 }
 
 /// Checkpoints the whole log and truncates its file, once no reader needs what is in
-/// it (SQLite waits for them up to the busy timeout). Says whether it did; when it did,
-/// nothing is left for the task to empty.
+/// it (SQLite waits for them up to the busy timeout, and holds new writers back
+/// meanwhile: reads take milliseconds, and this runs after a purge and once a day, not
+/// in every round). Says whether it did; when it did, nothing is left for the task to
+/// empty.
 async fn truncate(store: &StoreParts) -> Result<bool> {
     // The row: whether readers kept it from finishing, and the log's pages.
     let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -133,6 +135,11 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(automatic, i64::from(AUTOMATIC_AFTER_PAGES));
+        let limit: i64 = sqlx::query_scalar("PRAGMA journal_size_limit")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(limit, 64 << 20, "the log file is cut back after a burst");
         // The pool's connections stay open, so nothing but the task (or a log of
         // 20,000 pages) copies the commit from the log into the file.
         let in_file = || {

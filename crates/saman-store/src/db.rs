@@ -189,12 +189,14 @@ impl Store {
                         // WAL lets readers run beside a writer; FULL makes each commit
                         // durable; foreign keys are off by default in SQLite; secure
                         // delete overwrites what is deleted (a purged relay log); the
-                        // log is checkpointed by a task of its own (checkpoints.rs).
+                        // log is checkpointed by a task of its own (checkpoints.rs), and
+                        // its file cut back to 64 MiB when it starts over after a burst.
                         conn.execute(
                             format!(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-                                 PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = {};",
+                                 PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = {}; \
+                                 PRAGMA journal_size_limit = 67108864;",
                                 crate::checkpoints::AUTOMATIC_AFTER_PAGES
                             )
                             .as_str(),
