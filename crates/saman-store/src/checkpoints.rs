@@ -11,19 +11,52 @@
 //! in place until later writes overwrite them, and those include rows since deleted.
 //! After a deletion that must leave nothing behind (a purged relay log, whose sealed
 //! values would open with the key still in use), [`Store::empty_journal`] checkpoints
-//! the whole log and truncates its file; if readers keep it from that, this task tries
-//! again every second instead of its passive checkpoint until it succeeds.
+//! the whole log and truncates its file. A truncating checkpoint holds writers back
+//! while it waits for readers, so when readers keep it from finishing, this task tries
+//! again with a short wait, at growing intervals, instead of holding writers back for
+//! long. At start the task empties the log once, for what a process that stopped
+//! before it could have left.
 
-use crate::db::StoreParts;
+use crate::db::{BUSY_TIMEOUT, StoreParts};
 use crate::{Backend, Result, Store};
 use std::sync::Weak;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// How often the log is checkpointed.
 const EVERY: Duration = Duration::from_secs(1);
 /// The automatic checkpoint, in pages (of 4 KiB): only if the task falls behind.
 pub(crate) const AUTOMATIC_AFTER_PAGES: u32 = 20_000;
+/// How long an emptying waits for readers, holding writers back: right after a purge,
+/// and in the task's retries.
+const WAIT_AFTER_DELETING: Duration = Duration::from_secs(1);
+const WAIT_IN_TASK: Duration = Duration::from_millis(100);
+/// The longest interval between the task's tries at emptying the log.
+const LONGEST_RETRY: Duration = Duration::from_secs(60);
+
+/// Whether the log file holds deleted rows: asked for (`wanted`) and done (`emptied`)
+/// are counted, so that an emptying that began before a later deletion's request does
+/// not count for it.
+#[derive(Debug, Default)]
+pub(crate) struct Emptying {
+    wanted: AtomicU64,
+    emptied: AtomicU64,
+}
+
+impl Emptying {
+    /// On SQLite the log is emptied once at start.
+    pub(crate) fn new(backend: Backend) -> Emptying {
+        Emptying {
+            wanted: AtomicU64::new(u64::from(backend == Backend::Sqlite)),
+            emptied: AtomicU64::new(0),
+        }
+    }
+
+    fn pending(&self) -> bool {
+        self.emptied.load(Ordering::SeqCst) < self.wanted.load(Ordering::SeqCst)
+    }
+}
 
 /// Starts the task for a SQLite store. It holds the store weakly, and ends when the
 /// store is dropped or closed.
@@ -35,14 +68,32 @@ pub(crate) fn start(store: &Store) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut retry_in = EVERY;
+        let mut next_try = Instant::now();
+        let mut warned = false;
         loop {
             every.tick().await;
             let Some(store) = store.upgrade() else { return };
             if store.pool.is_closed() {
                 return;
             }
-            let done = if store.journal_to_empty.load(Ordering::SeqCst) {
-                truncate(&store).await.map(|_| ())
+            let done = if store.journal.pending() && Instant::now() >= next_try {
+                truncate(&store, WAIT_IN_TASK).await.map(|emptied| {
+                    if emptied {
+                        retry_in = EVERY;
+                        warned = false;
+                    } else {
+                        next_try = Instant::now() + retry_in;
+                        retry_in = (retry_in * 2).min(LONGEST_RETRY);
+                        if !warned {
+                            warned = true;
+                            tracing::warn!(
+                                "the database's log file still holds deleted rows: readers \
+                                 keep it from being emptied; trying again at growing intervals"
+                            );
+                        }
+                    }
+                })
             } else {
                 // Busy (another checkpoint running) or cut short by a reader is fine:
                 // the next round goes on where this one stopped.
@@ -62,39 +113,53 @@ pub(crate) fn start(store: &Store) {
 }
 
 /// Checkpoints the whole log and truncates its file, once no reader needs what is in
-/// it (SQLite waits for them up to the busy timeout, and holds new writers back
-/// meanwhile: reads take milliseconds, and this runs after a purge and once a day, not
-/// in every round). Says whether it did; when it did, nothing is left for the task to
-/// empty.
-async fn truncate(store: &StoreParts) -> Result<bool> {
+/// it, waiting for them at most `wait` (and holding new writers back meanwhile). Says
+/// whether it did.
+async fn truncate(store: &StoreParts, wait: Duration) -> Result<bool> {
+    let asked_before = store.journal.wanted.load(Ordering::SeqCst);
+    let mut conn = store.pool.acquire().await?;
+    let set_wait = |wait: Duration| format!("PRAGMA busy_timeout = {}", wait.as_millis());
+    sqlx::query(&set_wait(wait)).execute(&mut *conn).await?;
     // The row: whether readers kept it from finishing, and the log's pages.
-    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-        .fetch_one(&store.pool)
-        .await?;
-    let emptied = busy == 0;
+    let checkpoint = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(&mut *conn)
+        .await;
+    if sqlx::query(&set_wait(BUSY_TIMEOUT))
+        .execute(&mut *conn)
+        .await
+        .is_err()
+    {
+        // Not back in the pool with a wait other than every connection's.
+        conn.close_on_drop();
+    }
+    let emptied = checkpoint?.0 == 0;
     if emptied {
-        store.journal_to_empty.store(false, Ordering::SeqCst);
+        store
+            .journal
+            .emptied
+            .fetch_max(asked_before, Ordering::SeqCst);
     }
     Ok(emptied)
 }
 
 impl Store {
     /// Leaves nothing of deleted rows in SQLite's write-ahead log file: checkpoints it
-    /// and truncates it now, or, while readers keep it from that, has the checkpoint
-    /// task do so as soon as they let it (said in the server's log). PostgreSQL keeps
-    /// no such file beside its tables.
-    pub async fn empty_journal(&self) -> Result<()> {
+    /// and truncates it now, waiting a second at most for readers. Says whether it did;
+    /// if not, this process's checkpoint task goes on trying (said in the log). On
+    /// PostgreSQL it does nothing: its own write-ahead log is recycled by its settings.
+    pub async fn empty_journal(&self) -> Result<bool> {
         if self.backend() != Backend::Sqlite {
-            return Ok(());
+            return Ok(true);
         }
-        self.journal_to_empty.store(true, Ordering::SeqCst);
-        if !truncate(self).await? {
+        self.journal.wanted.fetch_add(1, Ordering::SeqCst);
+        let emptied = truncate(self, WAIT_AFTER_DELETING).await?;
+        if !emptied {
             tracing::warn!(
                 "the database's log file could not be emptied yet (readers); \
                  the checkpoint task goes on trying"
             );
         }
-        Ok(())
+        Ok(emptied)
     }
 }
 
@@ -176,7 +241,7 @@ mod tests {
             !anywhere(),
             "the deleted row is still in the database's files"
         );
-        assert!(!store.journal_to_empty.load(Ordering::SeqCst));
+        assert!(!store.journal.pending());
         store.close().await;
     }
 }

@@ -70,8 +70,8 @@ pub struct StoreParts {
         std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::audit_batch::Batch>>>,
     /// Connections for the reads every signed-in request makes, beside the pool.
     pub(crate) readers: std::sync::Arc<crate::readers::Readers>,
-    /// SQLite's log file must be emptied of deleted rows (checkpoints.rs).
-    pub(crate) journal_to_empty: std::sync::atomic::AtomicBool,
+    /// Whether SQLite's log file must be emptied of deleted rows (checkpoints.rs).
+    pub(crate) journal: crate::checkpoints::Emptying,
 }
 
 /// A schema version: the SQL for each backend. Shared migrations are portable SQL in
@@ -151,6 +151,8 @@ const MIGRATIONS: &[Migration] = &[
 /// A connection idle for longer is tested before it is used (a database restarted, a
 /// firewall that drops quiet connections); the pool's and the readers' alike.
 pub(crate) const IDLE_BEFORE_TEST: Duration = Duration::from_secs(30);
+/// How long a SQLite statement waits for a lock another connection holds.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request waits for a connection, from the pool or the readers.
 pub(crate) const CONNECTION_WAIT: Duration = Duration::from_secs(10);
 
@@ -194,9 +196,10 @@ impl Store {
                         conn.execute(
                             format!(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; \
                                  PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = {}; \
                                  PRAGMA journal_size_limit = 67108864;",
+                                BUSY_TIMEOUT.as_millis(),
                                 crate::checkpoints::AUTOMATIC_AFTER_PAGES
                             )
                             .as_str(),
@@ -235,7 +238,7 @@ impl Store {
             secrets: std::sync::Arc::new(secrets),
             audit_writer: Default::default(),
             readers,
-            journal_to_empty: Default::default(),
+            journal: crate::checkpoints::Emptying::new(backend),
         }));
         store.migrate().await?;
         crate::checkpoints::start(&store);

@@ -320,11 +320,35 @@ pub async fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Purge => {
             let store = connect(&settings).await?;
-            let purged = saman_relay::Relay::new(store).purge_due().await?;
+            let purged = saman_relay::Relay::new(store.clone()).purge_due().await?;
             println!("Slettet {purged} stafettlogg(er) med utløpt oppbevaringstid.");
+            if purged > 0 && !journal_emptied(&store).await? {
+                eprintln!(
+                    "Databasens loggfil (SQLite) har fortsatt gamle kopier av det som ble \
+                     slettet: lesere hindret tømmingen i over et halvt minutt. Serveren \
+                     tømmer den ved neste daglige kjøring, eller kjør `saman purge` på nytt."
+                );
+                return Ok(ExitCode::FAILURE);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How many times `saman purge` tries to empty SQLite's log file (each waits up to a
+/// second for readers, then a second more).
+const PURGE_EMPTYING_TRIES: u32 = 30;
+
+/// Whether SQLite's log file is emptied of what a purge deleted: `purge_due` tried once;
+/// a server's readers beside this command may keep it from that for a while.
+async fn journal_emptied(store: &Store) -> anyhow::Result<bool> {
+    for _ in 0..PURGE_EMPTYING_TRIES {
+        if store.empty_journal().await? {
+            return Ok(true);
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    Ok(false)
 }
 
 pub async fn connect(settings: &Settings) -> anyhow::Result<Store> {

@@ -55,13 +55,14 @@ pub async fn daily(store: &Store) -> anyhow::Result<Run> {
     once(store, DAILY, &today.to_string(), DAILY_STALE, async {
         let relay = saman_relay::Relay::new(store.clone());
         relay.daily_reminders().await?;
-        let purged = relay.purge_due().await?;
-        if purged > 0 {
-            tracing::info!(purged, "purged relay logs after their retention period");
-        }
+        let purged = relay.purge_due().await;
         // Also what a `saman purge` beside this server deleted, if it could not empty
         // SQLite's log file itself (readers kept it from that).
         store.empty_journal().await?;
+        let purged = purged?;
+        if purged > 0 {
+            tracing::info!(purged, "purged relay logs after their retention period");
+        }
         store.purge_survey_invitations(today).await?;
         store
             .forget_job_runs(saman_store::clock::now() - KEEP_CLAIMS)

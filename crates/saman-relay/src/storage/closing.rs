@@ -330,56 +330,74 @@ impl Relay {
         .bind(&draft_cutoff)
         .fetch_all(self.store.pool())
         .await?;
+        let mut purged = 0;
+        let mut failed = None;
         for (id, slug) in &due {
-            let tenant = self
-                .store
-                .tenant_by_slug(slug)
-                .await?
-                .ok_or_else(|| RelayError::Corrupt(format!("the tenant of log {id}")))?;
-            let mut tx = self.store.begin_write().await?;
-            super::figures::keep_facts(&mut tx, tenant.id.as_str(), id).await?;
-            for table in [
-                "relay_files",
-                "relay_entries",
-                "relay_handovers",
-                "relay_consents",
-                "relay_participants",
-                "relay_guardians",
-                "relay_notifications",
-            ] {
-                sqlx::query(&format!("DELETE FROM {table} WHERE log_id = $1"))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+            match self.purge_one(id, slug).await {
+                Ok(()) => purged += 1,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
             }
-            sqlx::query("DELETE FROM relay_logs WHERE id = $1")
+        }
+        // SQLite's log file would keep the deleted pages' old images (sealed values that
+        // still open with the key in use) until later writes overwrite them: emptied for
+        // what was purged, even when a later log failed.
+        if purged > 0 {
+            self.store.empty_journal().await?;
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(purged),
+        }
+    }
+
+    /// Deletes one log with everything it holds, keeping its facts, in one transaction.
+    async fn purge_one(&self, id: &str, slug: &str) -> Result<()> {
+        let tenant = self
+            .store
+            .tenant_by_slug(slug)
+            .await?
+            .ok_or_else(|| RelayError::Corrupt(format!("the tenant of log {id}")))?;
+        let mut tx = self.store.begin_write().await?;
+        super::figures::keep_facts(&mut tx, tenant.id.as_str(), id).await?;
+        for table in [
+            "relay_files",
+            "relay_entries",
+            "relay_handovers",
+            "relay_consents",
+            "relay_participants",
+            "relay_guardians",
+            "relay_notifications",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE log_id = $1"))
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            let ctx = AuditContext {
-                tenant: Some(tenant.id.clone()),
-                actor_id: None,
-                actor_role: Some("system".into()),
-                address: "local".into(),
-            };
-            append_audit(
-                &mut tx,
-                self.store.secrets(),
-                &ctx,
-                AuditAction::RelayPurged,
-                &target(id),
-                Outcome::Success,
-                "",
-            )
+        }
+        sqlx::query("DELETE FROM relay_logs WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
-            tracing::info!(log = %id, "purged a relay log after its retention period");
-        }
-        if !due.is_empty() {
-            // SQLite's log file would keep the deleted pages' old images (sealed values
-            // that still open with the key in use) until later writes overwrite them.
-            self.store.empty_journal().await?;
-        }
-        Ok(due.len())
+        let ctx = AuditContext {
+            tenant: Some(tenant.id.clone()),
+            actor_id: None,
+            actor_role: Some("system".into()),
+            address: "local".into(),
+        };
+        append_audit(
+            &mut tx,
+            self.store.secrets(),
+            &ctx,
+            AuditAction::RelayPurged,
+            &target(id),
+            Outcome::Success,
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(log = %id, "purged a relay log after its retention period");
+        Ok(())
     }
 }

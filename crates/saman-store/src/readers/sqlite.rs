@@ -20,7 +20,8 @@ const PREPARED: usize = 64;
 /// crashed writer's log is recovered), in steps that give the thread back meanwhile:
 /// SQLite's own busy handler would sleep on it, and a runtime has only a few.
 const BUSY_WAIT: Duration = Duration::from_secs(5);
-const BUSY_STEP: Duration = Duration::from_millis(5);
+const FIRST_BUSY_STEP: Duration = Duration::from_millis(5);
+const LONGEST_BUSY_STEP: Duration = Duration::from_millis(50);
 
 #[derive(Debug)]
 pub(crate) struct Readers {
@@ -85,15 +86,18 @@ impl Readers {
         }
     }
 
-    /// One statement's rows. A connection that failed is closed rather than kept.
+    /// One statement's rows. A connection that failed is closed rather than kept (one
+    /// that found the database locked is kept).
     pub(super) async fn read(&self, sql: &str, params: &[&str]) -> Result<Vec<super::ReadRow>> {
         super::only_a_query(sql)?;
         let started = Instant::now();
+        let mut step = FIRST_BUSY_STEP;
         loop {
             match self.try_read(sql, params) {
                 Ok(rows) => return Ok(rows),
                 Err(Failed::Busy) if started.elapsed() < BUSY_WAIT => {
-                    tokio::time::sleep(BUSY_STEP).await
+                    tokio::time::sleep(step).await;
+                    step = (step * 2).min(LONGEST_BUSY_STEP);
                 }
                 Err(Failed::Busy) => {
                     return Err(StoreError::Read("the database stayed locked".into()));
@@ -121,12 +125,15 @@ impl Readers {
             Some(connection) => connection,
             None => self.open().map_err(failed)?,
         };
-        let rows = run(&connection, sql, params)?;
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < self.kept && !self.closed.load(Ordering::SeqCst) {
-            idle.push(connection);
+        let rows = run(&connection, sql, params);
+        // A locked database leaves the connection as it was: kept for the next try.
+        if let Ok(_) | Err(Failed::Busy) = rows {
+            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            if idle.len() < self.kept && !self.closed.load(Ordering::SeqCst) {
+                idle.push(connection);
+            }
         }
-        Ok(rows)
+        rows
     }
 
     fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
