@@ -225,23 +225,62 @@ mod tests {
     #[tokio::test]
     async fn an_emptied_journal_keeps_nothing_of_deleted_rows() {
         let marker = "deleted-3f9a51";
-        let (dir, file, store) = store_with(marker).await;
+        let (_dir, file, store) = store_with(marker).await;
         sqlx::query("DELETE FROM probe")
             .execute(&store.pool)
             .await
             .unwrap();
-        let anywhere = || {
-            let mut bytes = std::fs::read(&file).unwrap();
-            bytes.extend(std::fs::read(dir.path().join("saman.db-wal")).unwrap_or_default());
-            bytes.windows(marker.len()).any(|w| w == marker.as_bytes())
-        };
-        assert!(anywhere(), "the test's marker was written somewhere");
-        store.empty_journal().await.unwrap();
         assert!(
-            !anywhere(),
+            anywhere(&file, marker),
+            "the test's marker was written somewhere"
+        );
+        assert!(store.empty_journal().await.unwrap());
+        assert!(
+            !anywhere(&file, marker),
             "the deleted row is still in the database's files"
         );
         assert!(!store.journal.pending());
         store.close().await;
+    }
+
+    /// While a reader keeps the log from being emptied, the task goes on trying, and
+    /// empties it once the reader has finished.
+    #[tokio::test]
+    async fn a_journal_readers_hold_on_to_is_emptied_when_they_let_go() {
+        let marker = "held-8c2e47";
+        let (_dir, file, store) = store_with(marker).await;
+        sqlx::query("DELETE FROM probe")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        // A read transaction that stays open, begun right after a write (in the same
+        // call, so that no checkpoint of the task comes between): it reads from the log
+        // file, which cannot be emptied under it.
+        let reader = rusqlite::Connection::open(&file).unwrap();
+        reader
+            .execute_batch("INSERT INTO probe VALUES ('later'); BEGIN; SELECT COUNT(*) FROM probe;")
+            .unwrap();
+        assert!(
+            !store.empty_journal().await.unwrap(),
+            "a reader keeps the log file from being emptied"
+        );
+        assert!(store.journal.pending());
+        reader.execute_batch("COMMIT").unwrap();
+        let mut waited = Duration::ZERO;
+        while store.journal.pending() && waited < Duration::from_secs(15) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            waited += Duration::from_millis(100);
+        }
+        assert!(!store.journal.pending(), "the task emptied the log file");
+        assert!(!anywhere(&file, marker));
+        store.close().await;
+    }
+
+    /// Whether `marker` is in the database file or its log file.
+    fn anywhere(file: &std::path::Path, marker: &str) -> bool {
+        let mut bytes = std::fs::read(file).unwrap();
+        let log = file.with_file_name("saman.db-wal");
+        bytes.extend(std::fs::read(log).unwrap_or_default());
+        bytes.windows(marker.len()).any(|w| w == marker.as_bytes())
     }
 }
