@@ -63,14 +63,26 @@ describe('the relay log', () => {
     await page.waitForURL(/\/nb\/fjordvik\/start$/);
   }
 
-  /** Opens a form in its <details>, fills it, and sends it with Enter on its button. */
-  async function send(page, summary, fill, button) {
-    const details = page.locator('details', { has: page.locator('summary', { hasText: summary }) });
-    await details.locator('summary').click();
-    await fill(details);
+  /**
+   * Opens a form, fills it, and sends it with Enter on its button: a form in its
+   * <details> on the log page, or, for what is done seldom, the page of its own that
+   * the log page links to (followed by keyboard, and checked with axe).
+   */
+  async function send(page, name, fill, button) {
+    const details = page.locator('details', { has: page.locator('summary', { hasText: name }) });
+    let form = details;
+    if (await details.count()) {
+      await details.locator('summary').click();
+    } else {
+      await press(page, page.locator('main').getByRole('link', { name, exact: true }));
+      assert.equal(await page.locator('h1').innerText(), name);
+      await check(page, name);
+      form = page.locator('main form');
+    }
+    await fill(form);
     const submit = button
-      ? details.getByRole('button', { name: button })
-      : details.locator('button[type=submit]').last();
+      ? form.getByRole('button', { name: button })
+      : form.locator('button[type=submit]').last();
     await press(page, submit);
   }
 
@@ -147,6 +159,18 @@ describe('the relay log', () => {
     });
     assert.match(await holder.locator('main').innerText(), /Delvis nådd/);
     await check(holder, 'active log');
+
+    // What is done now and then has a page of its own, linked from the log: the level
+    // changes; a participant's form comes back on its page with its problem and input.
+    await send(holder, 'Endre nivå', (d) => d.locator('#level-2').check());
+    assert.match(await status(holder), /Nivået er endret/);
+    await send(holder, 'Legg til deltaker', (d) => d.locator('#participant-email').fill('ingen@fjordvik.example'));
+    assert.equal(await holder.locator('h1').innerText(), 'Legg til deltaker');
+    assert.match(await holder.locator('.ds-error-summary').innerText(), /Fant ingen aktiv ansatt/);
+    assert.equal(await holder.locator('#participant-email').inputValue(), 'ingen@fjordvik.example');
+    await check(holder, 'participant with problems');
+    await holder.goto(`${origin}${log.replace('/nb/', '/nn/')}/samtykke/papir`);
+    await check(holder, 'paper consent nn');
     await holder.goto(`${origin}${log.replace('/nb/', '/nn/')}`);
     await check(holder, 'active log nn');
 

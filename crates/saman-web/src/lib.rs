@@ -180,21 +180,23 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/niva",
-            post(pages::relay::change_level),
+            get(pages::relay::action_page).post(pages::relay::change_level),
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/deltakere",
-            post(pages::relay::add_participant),
+            get(pages::relay::action_page).post(pages::relay::add_participant),
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/samtykke",
-            post(pages::relay::request_consent),
+            get(pages::relay::action_page).post(pages::relay::request_consent),
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/samtykke/papir",
-            post(pages::relay::paper_consent).layer(axum::extract::DefaultBodyLimit::max(
-                pages::relay::MAX_SCAN + 64 * 1024,
-            )),
+            get(pages::relay::action_page)
+                .post(pages::relay::paper_consent)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    pages::relay::MAX_SCAN + 64 * 1024,
+                )),
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/samtykke/svar",
@@ -210,7 +212,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/stafett",
-            post(pages::relay::request_handover),
+            get(pages::relay::action_page).post(pages::relay::request_handover),
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/stafett/svar",
@@ -218,11 +220,11 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/individuell-plan",
-            post(pages::relay::move_to_plan),
+            get(pages::relay::action_page).post(pages::relay::move_to_plan),
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/avslutt",
-            post(pages::relay::close),
+            get(pages::relay::action_page).post(pages::relay::close),
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/arkiv",

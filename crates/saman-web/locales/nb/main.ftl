@@ -848,6 +848,7 @@ relay-closed-summary = Loggen ble avsluttet { $date }: { $reason }. Den er nå b
 relay-archive-download = Last ned arkivutskriften (PDF/A)
 relay-archive-meta = Last ned metadata for arkivet (JSON)
 relay-close = Avslutt loggen
+relay-closing = Avslutning
 relay-close-explain = Loggen blir bare til lesing, og en fullstendig utskrift (PDF/A) lages for barnets mappe. Loggen slettes når kommunens oppbevaringstid er ute.
 relay-close-reason = Grunn
 relay-close-note = Avsluttende notat

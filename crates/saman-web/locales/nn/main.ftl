@@ -848,6 +848,7 @@ relay-closed-summary = Loggen vart avslutta { $date }: { $reason }. Han er no be
 relay-archive-download = Last ned arkivutskrifta (PDF/A)
 relay-archive-meta = Last ned metadata for arkivet (JSON)
 relay-close = Avslutt loggen
+relay-closing = Avslutning
 relay-close-explain = Loggen blir berre til lesing, og ei fullstendig utskrift (PDF/A) blir laga for mappa til barnet. Loggen blir sletta når oppbevaringstida til kommunen er ute.
 relay-close-reason = Grunn
 relay-close-note = Avsluttande notat

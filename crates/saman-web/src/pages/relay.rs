@@ -497,7 +497,6 @@ struct LogPage {
     chrome: Chrome,
     base: String,
     csrf: String,
-    revision: i64,
     message: Option<String>,
     form: FormState,
     child: String,
@@ -513,8 +512,6 @@ struct LogPage {
     goals: Vec<GoalRow>,
     measures: Vec<(String, String)>,
     entries: Vec<EntryRow>,
-    services: Vec<Choice>,
-    levels: Vec<Choice>,
     achieved: Vec<Choice>,
     privacy_href: Option<String>,
     may_write: bool,
@@ -535,7 +532,6 @@ struct LogPage {
     handover: Option<String>,
     plan_parts: Vec<(String, bool)>,
     closed: Option<ClosedView>,
-    close_reasons: Vec<Choice>,
     /// The consent form to print, per language: (address, language code, its name).
     consent_forms: Vec<(String, String, String)>,
     print_href: Option<String>,
@@ -766,28 +762,6 @@ fn log_page(
             other => entries.push(entry_row(tr, other, by(e), tr.date_time(&e.created_at))),
         }
     }
-    let services = c
-        .services
-        .iter()
-        .map(|(slug, name)| Choice {
-            value: slug.clone(),
-            label: name.clone(),
-            checked: if form.form.starts_with("consent-") {
-                form.was_checked(&form.form, "service", slug)
-            } else {
-                log.current_consent()
-                    .or(log.pending_consent())
-                    .is_some_and(|v| v.consent.services.contains(slug))
-            },
-        })
-        .collect();
-    let levels = (1..=3)
-        .map(|l| Choice {
-            value: l.to_string(),
-            label: tr.t(&format!("relay-level-{l}")),
-            checked: l == log.level,
-        })
-        .collect();
     let achieved = Achieved::ALL
         .iter()
         .map(|a| Choice {
@@ -803,19 +777,10 @@ fn log_page(
         .as_deref()
         .map(|slug| urls.item(slug));
     let is_family = matches!(log.basis, Basis::Guardian | Basis::Youth);
-    let close_reasons = saman_relay::CloseReason::ALL
-        .iter()
-        .map(|r| Choice {
-            value: r.key().into(),
-            label: tr.t(&format!("relay-close-{}", r.key())),
-            checked: form.was_checked("close", "reason", r.key()),
-        })
-        .collect();
     render(LogPage {
         chrome: c.chrome(ctx, log.child.name.clone()),
         base: urls.relay_log(&log.id),
         csrf: c.csrf().to_string(),
-        revision: log.revision,
         message,
         form,
         child: log.child.name.clone(),
@@ -830,8 +795,6 @@ fn log_page(
         goals,
         measures,
         entries,
-        services,
-        levels,
         achieved,
         privacy_href,
         may_write: log.may(RelayAction::WriteEntry),
@@ -882,7 +845,6 @@ fn log_page(
             archive_href: format!("{}/arkiv", urls.relay_log(&log.id)),
             meta_href: format!("{}/arkiv.json", urls.relay_log(&log.id)),
         }),
-        close_reasons,
         consent_forms: if log.may(RelayAction::ManageConsent) {
             consent_form_links(&format!("{}/samtykkeskjema", urls.relay_log(&log.id)))
         } else {
@@ -966,6 +928,209 @@ pub async fn log(
     Ok(log_page(&c, &ctx, &log, FormState::default(), message)?.into_response())
 }
 
+/// The page a form came from, again: its action's own page, or the log page.
+fn form_page(
+    c: &Context,
+    ctx: &Ctx,
+    log: &LogView,
+    form: FormState,
+    message: Option<String>,
+) -> Result<Html<String>, WebError> {
+    match ActionPage::of_form(&form.form) {
+        Some(action) => action_form(c, ctx, log, action, form, message),
+        None => log_page(c, ctx, log, form, message),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// A page of its own for each thing done seldom to a log
+
+/// What is done to a log now and then, each on a page of its own with its one form,
+/// which posts to the page's own address. The log page links to those the person may
+/// do: it stays short to read and quick to serve (these forms were over half of it).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ActionPage {
+    ConsentRequest,
+    ConsentPaper,
+    Participant,
+    Handover,
+    Plan,
+    Level,
+    Close,
+}
+
+impl ActionPage {
+    const ALL: [ActionPage; 7] = [
+        ActionPage::ConsentRequest,
+        ActionPage::ConsentPaper,
+        ActionPage::Participant,
+        ActionPage::Handover,
+        ActionPage::Plan,
+        ActionPage::Level,
+        ActionPage::Close,
+    ];
+
+    /// Its form's name (as in [`FormState`] and the template).
+    fn form(self) -> &'static str {
+        match self {
+            ActionPage::ConsentRequest => "consent-request",
+            ActionPage::ConsentPaper => "consent-paper",
+            ActionPage::Participant => "participant",
+            ActionPage::Handover => "handover",
+            ActionPage::Plan => "plan",
+            ActionPage::Level => "level",
+            ActionPage::Close => "close",
+        }
+    }
+
+    /// Its address below the log's.
+    fn path(self) -> &'static str {
+        match self {
+            ActionPage::ConsentRequest => "/samtykke",
+            ActionPage::ConsentPaper => "/samtykke/papir",
+            ActionPage::Participant => "/deltakere",
+            ActionPage::Handover => "/stafett",
+            ActionPage::Plan => "/individuell-plan",
+            ActionPage::Level => "/niva",
+            ActionPage::Close => "/avslutt",
+        }
+    }
+
+    /// Its title, also the text of the log page's link to it.
+    fn title(self) -> &'static str {
+        match self {
+            ActionPage::ConsentRequest => "relay-consent-request",
+            ActionPage::ConsentPaper => "relay-consent-paper-record",
+            ActionPage::Participant => "relay-add-participant",
+            ActionPage::Handover => "relay-handover-request",
+            ActionPage::Plan => "relay-plan-move",
+            ActionPage::Level => "relay-change-level",
+            ActionPage::Close => "relay-close",
+        }
+    }
+
+    fn of_form(form: &str) -> Option<ActionPage> {
+        Self::ALL.into_iter().find(|a| a.form() == form)
+    }
+
+    /// Whether the log, as read for `account_id`, offers it: the same rules as the log
+    /// page's links (the change itself is decided again by the policy when posted).
+    fn offered(self, log: &LogView, account_id: &str) -> bool {
+        let manages = log.scope == saman_relay::Scope::All && log.may(RelayAction::Manage);
+        match self {
+            ActionPage::ConsentRequest | ActionPage::ConsentPaper => {
+                log.scope != saman_relay::Scope::OwnVoice && log.may(RelayAction::ManageConsent)
+            }
+            ActionPage::Participant | ActionPage::Level => manages,
+            ActionPage::Handover => manages && log.holder_id == account_id,
+            ActionPage::Plan => manages && log.kind != saman_relay::LogKind::Plan,
+            ActionPage::Close => log.may(RelayAction::Close),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "relay_action.html")]
+struct ActionForm {
+    chrome: Chrome,
+    base: String,
+    csrf: String,
+    child: String,
+    title: &'static str,
+    form_key: &'static str,
+    message: Option<String>,
+    form: FormState,
+    revision: i64,
+    services: Vec<Choice>,
+    levels: Vec<Choice>,
+    close_reasons: Vec<Choice>,
+}
+
+impl ActionForm {
+    fn base_href(&self, rest: &str) -> String {
+        format!("{}{rest}", self.base)
+    }
+}
+
+/// An action's page, for whoever the log offers it to; anyone else gets 404.
+pub async fn action_page(
+    ctx: Ctx,
+    c: Context,
+    matched: axum::extract::MatchedPath,
+    Path((_lang, _slug, id)): Path<(String, String, String)>,
+) -> Result<Response, WebError> {
+    // The route's own pattern (not what was asked for) names the action.
+    let action = ActionPage::ALL
+        .into_iter()
+        .find(|a| matched.as_str().ends_with(&format!("{{log}}{}", a.path())))
+        .ok_or(WebError::NotFound)?;
+    let log = c.relay.log(&c.who, &id).await?.ok_or(WebError::NotFound)?;
+    Ok(action_form(&c, &ctx, &log, action, FormState::default(), None)?.into_response())
+}
+
+fn action_form(
+    c: &Context,
+    ctx: &Ctx,
+    log: &LogView,
+    action: ActionPage,
+    form: FormState,
+    message: Option<String>,
+) -> Result<Html<String>, WebError> {
+    if !action.offered(log, &c.who.account_id) {
+        return Err(WebError::NotFound);
+    }
+    let tr = c.tr();
+    let choices = |keys: &mut dyn Iterator<Item = (String, String)>, field: &str| -> Vec<Choice> {
+        keys.map(|(value, label)| Choice {
+            checked: form.was_checked(action.form(), field, &value),
+            value,
+            label,
+        })
+        .collect()
+    };
+    let mut services = choices(&mut c.services.iter().cloned(), "service");
+    if form.form != action.form() {
+        // Not sent yet: the services of the consent in force (or asked for) are ticked.
+        let consent = log.current_consent().or(log.pending_consent());
+        for s in &mut services {
+            s.checked = consent.is_some_and(|v| v.consent.services.contains(&s.value));
+        }
+    }
+    let mut levels = choices(
+        &mut (1..=3).map(|l| (l.to_string(), tr.t(&format!("relay-level-{l}")))),
+        "level",
+    );
+    if form.form != action.form() {
+        for l in &mut levels {
+            l.checked = l.value == log.level.to_string();
+        }
+    }
+    let close_reasons = choices(
+        &mut saman_relay::CloseReason::ALL.iter().map(|r| {
+            (
+                r.key().to_string(),
+                tr.t(&format!("relay-close-{}", r.key())),
+            )
+        }),
+        "reason",
+    );
+    let title = action.title();
+    render(ActionForm {
+        chrome: c.chrome(ctx, format!("{} – {}", tr.t(title), log.child.name)),
+        base: c.urls().relay_log(&log.id),
+        csrf: c.csrf().to_string(),
+        child: log.child.name.clone(),
+        title,
+        form_key: action.form(),
+        message,
+        form,
+        revision: log.revision,
+        services,
+        levels,
+        close_reasons,
+    })
+}
+
 /// The confirmations a change redirects with (`?lagret=…`).
 const SAVED: [&str; 9] = [
     "entry",
@@ -999,11 +1164,11 @@ async fn after_change(
         Change::Invalid(problems) => {
             let log = c.relay.log(&c.who, id).await?.ok_or(WebError::NotFound)?;
             let form = form.with_problems(tr, prefix, &problems);
-            Ok(form_with_problems(log_page(c, ctx, &log, form, None)?))
+            Ok(form_with_problems(form_page(c, ctx, &log, form, None)?))
         }
         Change::Conflict => {
             let log = c.relay.log(&c.who, id).await?.ok_or(WebError::NotFound)?;
-            let page = log_page(c, ctx, &log, form, Some(tr.t("relay-conflict")))?;
+            let page = form_page(c, ctx, &log, form, Some(tr.t("relay-conflict")))?;
             Ok((axum::http::StatusCode::CONFLICT, page).into_response())
         }
     }
@@ -1524,6 +1689,7 @@ mod tests {
             include_str!("../../templates/relay_list.html"),
             include_str!("../../templates/relay_new.html"),
             include_str!("../../templates/relay_access.html"),
+            include_str!("../../templates/relay_action.html"),
             include_str!("../../../saman-relay/src/content.rs"),
             include_str!("../../../saman-relay/src/storage/mod.rs"),
             include_str!("../../../saman-relay/src/storage/baton.rs"),

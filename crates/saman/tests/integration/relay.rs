@@ -529,6 +529,10 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         &["koordinerende-enhet"],
     )
     .await;
+    // The form is on a page of its own, which the log page links to.
+    let (status, page) = get(&app, &new_holder, &format!("{log}/individuell-plan")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"plan-email\""), "{page}");
     let revision = hidden(&page, "revision");
     let (status, _, body) = post(
         &app,
@@ -565,7 +569,7 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     )
     .await;
     assert_eq!(status, 303);
-    let (_, page) = get(&app, &new_holder, &log).await;
+    let (_, page) = get(&app, &new_holder, &format!("{log}/individuell-plan")).await;
     let revision = hidden(&page, "revision");
     let (status, _, body) = post(
         &app,
@@ -1225,7 +1229,15 @@ async fn who_may_do_what_in_each_state_of_a_log(backend: Backend) {
             let lang = if who.ends_with("-nn") { "nn" } else { "nb" };
             let who = who.trim_end_matches("-nn");
             let log = format!("/{lang}/fjordvik/stafettlogg/{id}");
-            for action in ["read", "access-log", "note", "archive"] {
+            for action in [
+                "read",
+                "access-log",
+                "note",
+                "archive",
+                "consent-page",
+                "level-page",
+                "close-page",
+            ] {
                 let expected = expected(who, state, action);
                 let status = if actor.cookie.is_empty() {
                     let request = if action == "note" {
@@ -1261,6 +1273,10 @@ fn path_of(action: &str) -> &'static str {
     match action {
         "access-log" => "/tilgangslogg",
         "archive" => "/arkiv",
+        // The pages of their own for what is done seldom.
+        "consent-page" => "/samtykke",
+        "level-page" => "/niva",
+        "close-page" => "/avslutt",
         _ => "",
     }
 }
@@ -1282,6 +1298,10 @@ fn expected(who: &str, state: &str, action: &str) -> u16 {
         ("holder", "read") => OK,
         ("holder", "note") if active => SAVED,
         ("holder", "archive") if state == "closed" => OK,
+        // The holder asks for consent and closes whatever the consent says, until
+        // closed; manages the log only while the consent covers the holder's service.
+        ("holder", "consent-page" | "close-page") if state != "closed" => OK,
+        ("holder", "level-page") if active => OK,
         ("ppt", "read") if matches!(state, "active" | "closed") => OK,
         ("ppt", "note") if state == "active" => SAVED,
         ("ppt", "archive") if state == "closed" => OK,
@@ -1291,6 +1311,7 @@ fn expected(who: &str, state: &str, action: &str) -> u16 {
         ("guardian", "read" | "access-log") => OK,
         ("guardian", "note") if active || state == "expired" => SAVED,
         ("guardian", "archive") if state == "closed" => OK,
+        ("guardian", "close-page") if state != "closed" => OK,
         // At 14 the youth finds the log to write in "my voice" while it is open.
         ("youth", "read") if active || state == "expired" => OK,
         _ => NO,
