@@ -185,6 +185,7 @@ impl Store {
         });
         let url = match backend {
             Backend::Sqlite => {
+                without_memory_statistics();
                 create_sqlite_folder(url)?;
                 options = options.after_connect(|conn, _| {
                     Box::pin(async move {
@@ -428,6 +429,32 @@ pub fn sqlite_file(url: &str) -> Option<&Path> {
 fn sqlite_path(url: &str) -> &str {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     rest.split('?').next().unwrap_or(rest)
+}
+
+/// SQLite counts every allocation it makes under one mutex for the whole process, for
+/// statistics Saman never asks for: with reads on every thread, threads waited on that
+/// mutex (futex calls in a log page's profile). Turned off once, before the first
+/// connection: SQLite takes it only before it initialises, and refuses it harmlessly
+/// after (a process that opened a database another way first).
+fn without_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int, as passed. sqlite3_config must
+        // not run beside another thread's use of SQLite: this runs before any connection
+        // of this process is opened through the store, and Once keeps it to one call.
+        let status = unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::os::raw::c_int,
+            )
+        };
+        if status != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(
+                status,
+                "SQLite was initialised already: memory statistics stay on"
+            );
+        }
+    });
 }
 
 fn create_sqlite_folder(url: &str) -> Result<()> {
