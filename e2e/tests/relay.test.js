@@ -162,8 +162,9 @@ describe('the relay log', () => {
 
     // What is done now and then has a page of its own, linked from the log: the level
     // changes; a participant's form comes back on its page with its problem and input.
-    await send(holder, 'Endre nivå', (d) => d.locator('#level-2').check());
+    await send(holder, 'Endre nivå', (d) => d.locator('#level-3').check());
     assert.match(await status(holder), /Nivået er endret/);
+    assert.match(await holder.locator('.relay-entries').innerText(), /→ Nivå 3/);
     await send(holder, 'Legg til deltaker', (d) => d.locator('#participant-email').fill('ingen@fjordvik.example'));
     assert.equal(await holder.locator('h1').innerText(), 'Legg til deltaker');
     assert.match(await holder.locator('.ds-error-summary').innerText(), /Fant ingen aktiv ansatt/);

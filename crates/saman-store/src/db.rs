@@ -436,12 +436,13 @@ fn sqlite_path(url: &str) -> &str {
 /// mutex (futex calls in a log page's profile). Turned off once, before the first
 /// connection: SQLite takes it only before it initialises, and refuses it harmlessly
 /// after (a process that opened a database another way first).
-fn without_memory_statistics() {
+pub(crate) fn without_memory_statistics() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int, as passed. sqlite3_config must
-        // not run beside another thread's use of SQLite: this runs before any connection
-        // of this process is opened through the store, and Once keeps it to one call.
+        // not run beside any other use of SQLite in the process: the process reaches
+        // SQLite only through the store, which calls this before its first connection
+        // (tests that open a file directly call it first), and Once keeps it to one call.
         let status = unsafe {
             rusqlite::ffi::sqlite3_config(
                 rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,

@@ -251,6 +251,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("locked.db");
         // A rollback journal, not WAL: there a writer's exclusive lock keeps readers out.
+        // SQLite is configured before its first use here, as the store does.
+        crate::db::without_memory_statistics();
         let writer = rusqlite::Connection::open(&file).unwrap();
         writer
             .execute_batch(

@@ -928,7 +928,9 @@ pub async fn log(
     Ok(log_page(&c, &ctx, &log, FormState::default(), message)?.into_response())
 }
 
-/// The page a form came from, again: its action's own page, or the log page.
+/// The page a form came from, again: its action's own page, or the log page. An action
+/// the log no longer offers (a plan sent twice, a log closed meanwhile) comes back on
+/// the log page, which shows why.
 fn form_page(
     c: &Context,
     ctx: &Ctx,
@@ -937,8 +939,10 @@ fn form_page(
     message: Option<String>,
 ) -> Result<Html<String>, WebError> {
     match ActionPage::of_form(&form.form) {
-        Some(action) => action_form(c, ctx, log, action, form, message),
-        None => log_page(c, ctx, log, form, message),
+        Some(action) if action.offered(log, &c.who.account_id) => {
+            action_form(c, ctx, log, action, form, message)
+        }
+        _ => log_page(c, ctx, log, form, message),
     }
 }
 
@@ -1038,6 +1042,8 @@ struct ActionForm {
     child: String,
     title: &'static str,
     form_key: &'static str,
+    /// Its address below the log's.
+    path: &'static str,
     message: Option<String>,
     form: FormState,
     revision: i64,
@@ -1122,6 +1128,7 @@ fn action_form(
         child: log.child.name.clone(),
         title,
         form_key: action.form(),
+        path: action.path(),
         message,
         form,
         revision: log.revision,

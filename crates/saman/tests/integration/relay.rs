@@ -582,6 +582,29 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     )
     .await;
     assert_eq!(status, 303, "{body}");
+    // Sent again (the back button): a plan is no longer moved to a plan, so its page is
+    // gone, and the problem comes back on the log page.
+    let (status, _, body) = post(
+        &app,
+        &new_holder,
+        &format!("{log}/individuell-plan"),
+        &[
+            ("revision", &revision),
+            ("email", "koordinator@test.example"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("Loggen er allerede en individuell plan") && body.contains(GOAL),
+        "{body}"
+    );
+    assert_eq!(
+        get(&app, &new_holder, &format!("{log}/individuell-plan"))
+            .await
+            .0,
+        404
+    );
     let (status, page) = get(&app, &coordinator, &log).await;
     assert_eq!(status, 200);
     assert!(
@@ -1237,6 +1260,8 @@ async fn who_may_do_what_in_each_state_of_a_log(backend: Backend) {
                 "consent-page",
                 "level-page",
                 "close-page",
+                "handover-page",
+                "plan-page",
             ] {
                 let expected = expected(who, state, action);
                 let status = if actor.cookie.is_empty() {
@@ -1277,6 +1302,8 @@ fn path_of(action: &str) -> &'static str {
         "consent-page" => "/samtykke",
         "level-page" => "/niva",
         "close-page" => "/avslutt",
+        "handover-page" => "/stafett",
+        "plan-page" => "/individuell-plan",
         _ => "",
     }
 }
@@ -1301,7 +1328,7 @@ fn expected(who: &str, state: &str, action: &str) -> u16 {
         // The holder asks for consent and closes whatever the consent says, until
         // closed; manages the log only while the consent covers the holder's service.
         ("holder", "consent-page" | "close-page") if state != "closed" => OK,
-        ("holder", "level-page") if active => OK,
+        ("holder", "level-page" | "handover-page" | "plan-page") if active => OK,
         ("ppt", "read") if matches!(state, "active" | "closed") => OK,
         ("ppt", "note") if state == "active" => SAVED,
         ("ppt", "archive") if state == "closed" => OK,
