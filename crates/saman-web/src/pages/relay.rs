@@ -491,6 +491,12 @@ pub struct PersonRow {
     access: String,
 }
 
+/// A link to an action's page.
+pub struct ActionLink {
+    href: String,
+    title: String,
+}
+
 #[derive(Template)]
 #[template(path = "relay_log.html")]
 struct LogPage {
@@ -518,20 +524,21 @@ struct LogPage {
     may_voice: bool,
     may_note: bool,
     may_message: bool,
-    may_manage: bool,
-    may_manage_consent: bool,
     may_answer: bool,
     may_withdraw: bool,
     may_access_log: bool,
-    may_close: bool,
     may_answer_handover: bool,
     is_family: bool,
-    is_holder: bool,
     is_plan: bool,
     /// "waiting for X (service) since …", while a handover waits.
     handover: Option<String>,
     plan_parts: Vec<(String, bool)>,
     closed: Option<ClosedView>,
+    /// Links to the pages of what is done now and then, by the section they stand in:
+    /// those the log offers the person (the same rule as the pages themselves).
+    consent_actions: Vec<ActionLink>,
+    people_actions: Vec<ActionLink>,
+    close_action: Option<ActionLink>,
     /// The consent form to print, per language: (address, language code, its name).
     consent_forms: Vec<(String, String, String)>,
     print_href: Option<String>,
@@ -777,6 +784,16 @@ fn log_page(
         .as_deref()
         .map(|slug| urls.item(slug));
     let is_family = matches!(log.basis, Basis::Guardian | Basis::Youth);
+    let offered = |actions: &[ActionPage]| -> Vec<ActionLink> {
+        actions
+            .iter()
+            .filter(|a| a.offered(log, &c.who.account_id))
+            .map(|a| ActionLink {
+                href: format!("{}{}", urls.relay_log(&log.id), a.path()),
+                title: tr.t(a.title()),
+            })
+            .collect()
+    };
     render(LogPage {
         chrome: c.chrome(ctx, log.child.name.clone()),
         base: urls.relay_log(&log.id),
@@ -801,15 +818,11 @@ fn log_page(
         may_voice: log.may(RelayAction::Voice),
         may_note: log.may(RelayAction::GuardianNote),
         may_message: log.may(RelayAction::Message),
-        may_manage: log.may(RelayAction::Manage),
-        may_manage_consent: log.may(RelayAction::ManageConsent),
         may_answer: log.may(RelayAction::AnswerConsent),
         may_withdraw: log.may(RelayAction::WithdrawConsent) && log.state != LogState::Draft,
         may_access_log: log.may(RelayAction::ReadAccessLog),
         is_family,
-        may_close: log.may(RelayAction::Close),
         may_answer_handover: log.may(RelayAction::AnswerHandover),
-        is_holder: log.holder_id == c.who.account_id,
         is_plan: log.kind == saman_relay::LogKind::Plan,
         handover: log.handover.as_ref().map(|h| {
             tr.ta(
@@ -850,6 +863,14 @@ fn log_page(
         } else {
             Vec::new()
         },
+        consent_actions: offered(&[ActionPage::ConsentRequest, ActionPage::ConsentPaper]),
+        people_actions: offered(&[
+            ActionPage::Participant,
+            ActionPage::Handover,
+            ActionPage::Plan,
+            ActionPage::Level,
+        ]),
+        close_action: offered(&[ActionPage::Close]).pop(),
         print_href: (log.scope == saman_relay::Scope::All)
             .then(|| format!("{}/utskrift", urls.relay_log(&log.id))),
     })

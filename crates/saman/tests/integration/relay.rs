@@ -529,10 +529,21 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         &["koordinerende-enhet"],
     )
     .await;
-    // The form is on a page of its own, which the log page links to.
+    // The form is on a page of its own, which the log page links to; showing it (with
+    // the child's name) is a read of the log, in the audit log like any other.
+    let (_, page) = get(&app, &new_holder, &log).await;
+    assert!(
+        page.contains(&format!("href=\"{log}/individuell-plan\"")),
+        "{page}"
+    );
+    let reads_before = count_audit(&app, "relay-read", &new_holder.id, &id).await;
     let (status, page) = get(&app, &new_holder, &format!("{log}/individuell-plan")).await;
     assert_eq!(status, 200);
     assert!(page.contains("id=\"plan-email\""), "{page}");
+    assert_eq!(
+        count_audit(&app, "relay-read", &new_holder.id, &id).await,
+        reads_before + 1
+    );
     let revision = hidden(&page, "revision");
     let (status, _, body) = post(
         &app,
