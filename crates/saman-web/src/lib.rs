@@ -151,6 +151,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         )
         .layer(no_store());
     // The relay log: every route asks saman_relay, which asks the policy.
+    use pages::relay::ActionPage;
     let relay = Router::new()
         .route("/{lang}/{tenant}/stafettlogg", get(pages::relay::list))
         .route(
@@ -179,20 +180,21 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             post(pages::relay::add_entry),
         )
         .route(
-            "/{lang}/{tenant}/stafettlogg/{log}/niva",
-            get(pages::relay::action_page).post(pages::relay::change_level),
+            &ActionPage::Level.route(),
+            pages::relay::action_page(ActionPage::Level).post(pages::relay::change_level),
         )
         .route(
-            "/{lang}/{tenant}/stafettlogg/{log}/deltakere",
-            get(pages::relay::action_page).post(pages::relay::add_participant),
+            &ActionPage::Participant.route(),
+            pages::relay::action_page(ActionPage::Participant).post(pages::relay::add_participant),
         )
         .route(
-            "/{lang}/{tenant}/stafettlogg/{log}/samtykke",
-            get(pages::relay::action_page).post(pages::relay::request_consent),
+            &ActionPage::ConsentRequest.route(),
+            pages::relay::action_page(ActionPage::ConsentRequest)
+                .post(pages::relay::request_consent),
         )
         .route(
-            "/{lang}/{tenant}/stafettlogg/{log}/samtykke/papir",
-            get(pages::relay::action_page)
+            &ActionPage::ConsentPaper.route(),
+            pages::relay::action_page(ActionPage::ConsentPaper)
                 .post(pages::relay::paper_consent)
                 .layer(axum::extract::DefaultBodyLimit::max(
                     pages::relay::MAX_SCAN + 64 * 1024,
@@ -211,20 +213,20 @@ pub fn app(store: Store, config: WebConfig) -> Router {
             get(pages::relay::access_log),
         )
         .route(
-            "/{lang}/{tenant}/stafettlogg/{log}/stafett",
-            get(pages::relay::action_page).post(pages::relay::request_handover),
+            &ActionPage::Handover.route(),
+            pages::relay::action_page(ActionPage::Handover).post(pages::relay::request_handover),
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/stafett/svar",
             post(pages::relay::answer_handover),
         )
         .route(
-            "/{lang}/{tenant}/stafettlogg/{log}/individuell-plan",
-            get(pages::relay::action_page).post(pages::relay::move_to_plan),
+            &ActionPage::Plan.route(),
+            pages::relay::action_page(ActionPage::Plan).post(pages::relay::move_to_plan),
         )
         .route(
-            "/{lang}/{tenant}/stafettlogg/{log}/avslutt",
-            get(pages::relay::action_page).post(pages::relay::close),
+            &ActionPage::Close.route(),
+            pages::relay::action_page(ActionPage::Close).post(pages::relay::close),
         )
         .route(
             "/{lang}/{tenant}/stafettlogg/{log}/arkiv",

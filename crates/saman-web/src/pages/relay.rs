@@ -174,6 +174,12 @@ impl FormState {
         self
     }
 
+    /// The problems' messages as one text, if there are any.
+    fn problem_text(&self) -> Option<String> {
+        let messages: Vec<&str> = self.problems.iter().map(|(_, m)| m.as_str()).collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
+
     /// The value typed into `name` on `form`, if that form came back.
     pub fn val(&self, form: &str, name: &str) -> &str {
         if self.form == form {
@@ -949,21 +955,27 @@ pub async fn log(
     Ok(log_page(&c, &ctx, &log, FormState::default(), message)?.into_response())
 }
 
-/// The page a form came from, again: its action's own page, or the log page. An action
-/// the log no longer offers (a plan sent twice, a log closed meanwhile) comes back on
-/// the log page, which shows why.
+/// The page a form was sent from, again: an action's own page (`from`), or the log page.
+/// An action the log no longer offers (a plan sent twice, a log closed meanwhile) comes
+/// back on the log page, with its problems as the page's message: its fields are not
+/// there to link to.
 fn form_page(
     c: &Context,
     ctx: &Ctx,
     log: &LogView,
+    from: Option<ActionPage>,
     form: FormState,
     message: Option<String>,
 ) -> Result<Html<String>, WebError> {
-    match ActionPage::of_form(&form.form) {
+    match from {
         Some(action) if action.offered(log, &c.who.account_id) => {
             action_form(c, ctx, log, action, form, message)
         }
-        _ => log_page(c, ctx, log, form, message),
+        Some(_) => {
+            let message = message.or_else(|| form.problem_text());
+            log_page(c, ctx, log, FormState::default(), message)
+        }
+        None => log_page(c, ctx, log, form, message),
     }
 }
 
@@ -974,7 +986,7 @@ fn form_page(
 /// which posts to the page's own address. The log page links to those the person may
 /// do: it stays short to read and quick to serve (these forms were over half of it).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum ActionPage {
+pub(crate) enum ActionPage {
     ConsentRequest,
     ConsentPaper,
     Participant,
@@ -985,16 +997,6 @@ enum ActionPage {
 }
 
 impl ActionPage {
-    const ALL: [ActionPage; 7] = [
-        ActionPage::ConsentRequest,
-        ActionPage::ConsentPaper,
-        ActionPage::Participant,
-        ActionPage::Handover,
-        ActionPage::Plan,
-        ActionPage::Level,
-        ActionPage::Close,
-    ];
-
     /// Its form's name (as in [`FormState`] and the template).
     fn form(self) -> &'static str {
         match self {
@@ -1006,6 +1008,32 @@ impl ActionPage {
             ActionPage::Level => "level",
             ActionPage::Close => "close",
         }
+    }
+
+    /// The prefix of its fields' ids (the consent forms share their fields' names).
+    fn field_prefix(self) -> &'static str {
+        match self {
+            ActionPage::ConsentRequest => "consent-request-",
+            ActionPage::ConsentPaper => "consent-paper-",
+            _ => "",
+        }
+    }
+
+    /// The confirmation the log page shows once it is done (one of [`SAVED`]).
+    fn saved(self) -> &'static str {
+        match self {
+            ActionPage::ConsentRequest | ActionPage::ConsentPaper => "consent",
+            ActionPage::Participant => "participant",
+            ActionPage::Handover => "handover",
+            ActionPage::Plan => "plan",
+            ActionPage::Level => "level",
+            ActionPage::Close => "closed",
+        }
+    }
+
+    /// Its route: its address below the log's.
+    pub(crate) fn route(self) -> String {
+        format!("/{{lang}}/{{tenant}}/stafettlogg/{{log}}{}", self.path())
     }
 
     /// Its address below the log's.
@@ -1032,10 +1060,6 @@ impl ActionPage {
             ActionPage::Level => "relay-change-level",
             ActionPage::Close => "relay-close",
         }
-    }
-
-    fn of_form(form: &str) -> Option<ActionPage> {
-        Self::ALL.into_iter().find(|a| a.form() == form)
     }
 
     /// Whether the log, as read for `account_id`, offers it: the same rules as the log
@@ -1079,20 +1103,15 @@ impl ActionForm {
     }
 }
 
-/// An action's page, for whoever the log offers it to; anyone else gets 404.
-pub async fn action_page(
-    ctx: Ctx,
-    c: Context,
-    matched: axum::extract::MatchedPath,
-    Path((_lang, _slug, id)): Path<(String, String, String)>,
-) -> Result<Response, WebError> {
-    // The route's own pattern (not what was asked for) names the action.
-    let action = ActionPage::ALL
-        .into_iter()
-        .find(|a| matched.as_str().ends_with(&format!("{{log}}{}", a.path())))
-        .ok_or(WebError::NotFound)?;
-    let log = c.relay.log(&c.who, &id).await?.ok_or(WebError::NotFound)?;
-    Ok(action_form(&c, &ctx, &log, action, FormState::default(), None)?.into_response())
+/// An action's page (its GET), for whoever the log offers it to; anyone else gets 404.
+pub(crate) fn action_page(action: ActionPage) -> axum::routing::MethodRouter<AppState> {
+    axum::routing::get(
+        move |ctx: Ctx, c: Context, Path((_lang, _slug, id)): Path<(String, String, String)>| async move {
+            let log = c.relay.log(&c.who, &id).await?.ok_or(WebError::NotFound)?;
+            let page = action_form(&c, &ctx, &log, action, FormState::default(), None)?;
+            Ok::<Response, WebError>(page.into_response())
+        },
+    )
 }
 
 fn action_form(
@@ -1172,15 +1191,16 @@ const SAVED: [&str; 9] = [
     "closed",
 ];
 
-/// After a change: back to the log (303), with a confirmation; or the page again with
-/// the problems (422) or a conflict (409); or not found.
+/// After a change sent from the log page (`from` None) or an action's page: back to the
+/// log (303), with a confirmation; or the page it was sent from again, with the problems
+/// (422) or a conflict (409); or not found.
 async fn after_change(
     c: &Context,
     ctx: &Ctx,
     id: &str,
     change: Change,
     form: FormState,
-    prefix: &str,
+    from: Option<ActionPage>,
     saved: &str,
 ) -> Result<Response, WebError> {
     let tr = c.tr();
@@ -1191,15 +1211,31 @@ async fn after_change(
         Change::NotFound => Err(WebError::NotFound),
         Change::Invalid(problems) => {
             let log = c.relay.log(&c.who, id).await?.ok_or(WebError::NotFound)?;
+            let prefix = from.map_or("", ActionPage::field_prefix);
             let form = form.with_problems(tr, prefix, &problems);
-            Ok(form_with_problems(form_page(c, ctx, &log, form, None)?))
+            Ok(form_with_problems(form_page(
+                c, ctx, &log, from, form, None,
+            )?))
         }
         Change::Conflict => {
             let log = c.relay.log(&c.who, id).await?.ok_or(WebError::NotFound)?;
-            let page = form_page(c, ctx, &log, form, Some(tr.t("relay-conflict")))?;
+            let page = form_page(c, ctx, &log, from, form, Some(tr.t("relay-conflict")))?;
             Ok((axum::http::StatusCode::CONFLICT, page).into_response())
         }
     }
+}
+
+/// After a change sent from `action`'s page, with what was `posted` on it.
+async fn after_action(
+    c: &Context,
+    ctx: &Ctx,
+    id: &str,
+    change: Change,
+    action: ActionPage,
+    posted: &[(String, String)],
+) -> Result<Response, WebError> {
+    let form = FormState::from_pairs(action.form(), posted);
+    after_change(c, ctx, id, change, form, Some(action), action.saved()).await
 }
 
 pub async fn add_entry(
@@ -1222,7 +1258,7 @@ pub async fn add_entry(
     };
     let change = c.relay.add_entry(&c.who, &id, &entry).await?;
     let form = FormState::from_pairs(&entry.kind, &p);
-    after_change(&c, &ctx, &id, change, form, "", "entry").await
+    after_change(&c, &ctx, &id, change, form, None, "entry").await
 }
 
 pub async fn change_level(
@@ -1235,8 +1271,7 @@ pub async fn change_level(
         .relay
         .change_level(&c.who, &id, revision, field(&p, "level"))
         .await?;
-    let form = FormState::from_pairs("level", &p);
-    after_change(&c, &ctx, &id, change, form, "", "level").await
+    after_action(&c, &ctx, &id, change, ActionPage::Level, &p).await
 }
 
 pub async fn add_participant(
@@ -1253,8 +1288,7 @@ pub async fn add_participant(
             field(&p, "can_write") == "on",
         )
         .await?;
-    let form = FormState::from_pairs("participant", &p);
-    after_change(&c, &ctx, &id, change, form, "", "participant").await
+    after_action(&c, &ctx, &id, change, ActionPage::Participant, &p).await
 }
 
 pub async fn request_consent(
@@ -1273,8 +1307,7 @@ pub async fn request_consent(
         .relay
         .request_consent(&c.who, &id, &form, &c.service_slugs())
         .await?;
-    let state = FormState::from_pairs("consent-request", &p);
-    after_change(&c, &ctx, &id, change, state, "consent-request-", "consent").await
+    after_action(&c, &ctx, &id, change, ActionPage::ConsentRequest, &p).await
 }
 
 /// Largest scanned consent form, in bytes.
@@ -1323,8 +1356,7 @@ pub async fn paper_consent(
         .relay
         .record_paper_consent(&c.who, &id, &form, &c.service_slugs())
         .await?;
-    let state = FormState::from_pairs("consent-paper", &p);
-    after_change(&c, &ctx, &id, change, state, "consent-paper-", "consent").await
+    after_action(&c, &ctx, &id, change, ActionPage::ConsentPaper, &p).await
 }
 
 pub async fn answer_consent(
@@ -1336,7 +1368,7 @@ pub async fn answer_consent(
     let give = field(&p, "answer") == "give";
     let change = c.relay.answer_consent(&c.who, &id, version, give).await?;
     let saved = if give { "consent" } else { "declined" };
-    after_change(&c, &ctx, &id, change, FormState::default(), "", saved).await
+    after_change(&c, &ctx, &id, change, FormState::default(), None, saved).await
 }
 
 pub async fn withdraw_consent(
@@ -1361,7 +1393,7 @@ pub async fn withdraw_consent(
             &id,
             Change::Invalid(problems.to_vec()),
             FormState::from_pairs("withdraw", &p),
-            "",
+            None,
             "withdrawn",
         )
         .await;
@@ -1373,7 +1405,7 @@ pub async fn withdraw_consent(
         &id,
         change,
         FormState::from_pairs("withdraw", &p),
-        "",
+        None,
         "withdrawn",
     )
     .await
@@ -1491,8 +1523,7 @@ pub async fn request_handover(
         .relay
         .request_handover(&c.who, &id, field(&p, "email"))
         .await?;
-    let form = FormState::from_pairs("handover", &p);
-    after_change(&c, &ctx, &id, change, form, "", "handover").await
+    after_action(&c, &ctx, &id, change, ActionPage::Handover, &p).await
 }
 
 pub async fn answer_handover(
@@ -1506,7 +1537,16 @@ pub async fn answer_handover(
         // Declined: the log is no longer for this person to read.
         return Ok(Redirect::to(&c.urls().relay_list()).into_response());
     }
-    after_change(&c, &ctx, &id, change, FormState::default(), "", "handover").await
+    after_change(
+        &c,
+        &ctx,
+        &id,
+        change,
+        FormState::default(),
+        None,
+        "handover",
+    )
+    .await
 }
 
 pub async fn move_to_plan(
@@ -1519,8 +1559,7 @@ pub async fn move_to_plan(
         .relay
         .move_to_plan(&c.who, &id, revision, field(&p, "email"))
         .await?;
-    let form = FormState::from_pairs("plan", &p);
-    after_change(&c, &ctx, &id, change, form, "", "plan").await
+    after_action(&c, &ctx, &id, change, ActionPage::Plan, &p).await
 }
 
 pub async fn close(
@@ -1546,8 +1585,7 @@ pub async fn close(
         .relay
         .close(&c.who, &id, field(&p, "reason"), field(&p, "note"), render)
         .await?;
-    let form = FormState::from_pairs("close", &p);
-    after_change(&c, &ctx, &id, change, form, "", "closed").await
+    after_action(&c, &ctx, &id, change, ActionPage::Close, &p).await
 }
 
 /// Now, as the PDF's time of making.

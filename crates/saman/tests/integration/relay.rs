@@ -545,6 +545,20 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         reads_before + 1
     );
     let revision = hidden(&page, "revision");
+    // Where a form comes back is the handler's to say, never the posted form's: an
+    // entry posted with an action's name as its kind comes back on the log page.
+    let (status, _, body) = post(
+        &app,
+        &new_holder,
+        &format!("{log}/innslag"),
+        &[("kind", "plan"), ("email", "koordinator@test.example")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        body.contains(GOAL) && !body.contains("id=\"plan-email\""),
+        "{body}"
+    );
     let (status, _, body) = post(
         &app,
         &new_holder,
@@ -608,6 +622,11 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     assert_eq!(status, 422);
     assert!(
         body.contains("Loggen er allerede en individuell plan") && body.contains(GOAL),
+        "{body}"
+    );
+    // Its problem is the page's message: the form's fields are not there to link to.
+    assert!(
+        body.contains("role=\"status\"") && !body.contains("href=\"#plan-"),
         "{body}"
     );
     assert_eq!(
