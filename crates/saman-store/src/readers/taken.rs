@@ -235,11 +235,11 @@ mod tests {
             held.push(take().await.unwrap());
         }
         let waiting = tokio::time::timeout(Duration::from_millis(200), take()).await;
-        assert!(waiting.is_err(), "a fifth reader waits");
+        assert!(waiting.is_err(), "one more reader waits");
         held.pop().unwrap().done();
-        let fifth = tokio::time::timeout(Duration::from_secs(5), take()).await;
-        assert!(fifth.is_ok(), "and gets the one given back");
-        drop(fifth);
+        let one_more = tokio::time::timeout(Duration::from_secs(5), take()).await;
+        assert!(one_more.is_ok(), "and gets the one given back");
+        drop(one_more);
         drop(held);
 
         // Closed: none given out after.
