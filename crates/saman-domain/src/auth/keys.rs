@@ -10,6 +10,7 @@ use hmac::{Hmac, Mac};
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use sha2::Sha256;
 use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// The secret key and its id, and the keys it replaced (for opening what they sealed
 /// until `saman keys rotate` has sealed it again).
@@ -23,6 +24,39 @@ pub struct Secrets {
     /// under the first key ever configured, the last of the earlier keys: they cannot
     /// be made again from what is stored.
     hash_master: [u8; 32],
+    /// The subkeys derived so far, shared by the clones.
+    subkeys: Arc<Subkeys>,
+}
+
+/// Subkeys derived so far, each by its key (0 the current one, then the earlier ones in
+/// order) and purpose. A log page opens dozens of sealed values, and deriving each
+/// one's subkey again (an HMAC) was a few per cent of its time. The purposes are the
+/// code's own constants: a few at most are kept, and any beyond are derived each time.
+#[derive(Default)]
+struct Subkeys(RwLock<Vec<(usize, String, [u8; 32])>>);
+
+/// At most this many subkeys are kept.
+const KEPT_SUBKEYS: usize = 32;
+
+impl Subkeys {
+    fn of(&self, key: usize, master: &[u8; 32], purpose: &str) -> [u8; 32] {
+        let found = self
+            .0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|(k, p, _)| *k == key && p == purpose)
+            .map(|(_, _, subkey)| *subkey);
+        if let Some(subkey) = found {
+            return subkey;
+        }
+        let subkey = hmac(master, purpose.as_bytes());
+        let mut kept = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() < KEPT_SUBKEYS && !kept.iter().any(|(k, p, _)| *k == key && p == purpose) {
+            kept.push((key, purpose.to_string(), subkey));
+        }
+        subkey
+    }
 }
 
 /// The key is never shown.
@@ -61,6 +95,7 @@ impl Secrets {
             master,
             previous: Vec::new(),
             hash_master: master,
+            subkeys: Arc::default(),
         }
     }
 
@@ -71,6 +106,8 @@ impl Secrets {
         Secrets {
             previous: previous.into_iter().map(|p| (p.key_id, p.master)).collect(),
             hash_master,
+            // The earlier keys' places in the list changed.
+            subkeys: Arc::default(),
             ..self
         }
     }
@@ -81,15 +118,18 @@ impl Secrets {
     }
 
     /// The key with this id: the current one or an earlier one.
-    fn master_of(&self, key_id: &str) -> Result<&[u8; 32], KeyError> {
+    /// The subkey for `purpose` of the key named `key_id`.
+    fn subkey_of(&self, key_id: &str, purpose: &str) -> Result<[u8; 32], KeyError> {
         if key_id == self.key_id {
-            return Ok(&self.master);
+            return Ok(self.subkey(purpose));
         }
-        self.previous
+        let (i, (_, master)) = self
+            .previous
             .iter()
-            .find(|(id, _)| id == key_id)
-            .map(|(_, master)| master)
-            .ok_or(KeyError::OtherKey("not a configured key"))
+            .enumerate()
+            .find(|(_, (id, _))| id == key_id)
+            .ok_or(KeyError::OtherKey("not a configured key"))?;
+        Ok(self.subkeys.of(i + 1, master, purpose))
     }
 
     /// A key as configuration holds it: 32 bytes in standard base64.
@@ -109,7 +149,7 @@ impl Secrets {
     }
 
     fn subkey(&self, purpose: &str) -> [u8; 32] {
-        hmac(&self.master, purpose.as_bytes())
+        self.subkeys.of(0, &self.master, purpose)
     }
 
     /// A keyed hash (HMAC-SHA256) for one purpose, as hex: without the key, nobody can
@@ -148,7 +188,7 @@ impl Secrets {
         if found != format {
             return Err(KeyError::Malformed);
         }
-        let master = self.master_of(key_id)?;
+        let subkey = self.subkey_of(key_id, purpose)?;
         let mut bytes = URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|_| KeyError::Malformed)?;
@@ -159,7 +199,7 @@ impl Secrets {
         let ciphertext = bytes.split_off(NONCE);
         let nonce = bytes.try_into().expect("split at the nonce's length");
         Ok(Unpacked {
-            subkey: hmac(master, purpose.as_bytes()),
+            subkey,
             nonce,
             ciphertext,
         })
@@ -328,6 +368,40 @@ mod tests {
         assert!(!rotated.sealed_with_older_key(&resealed));
         assert!(resealed.starts_with(&format!("x1.{}.", new.key_id())));
         assert_eq!(rotated.mac_hex("pid", b"09831255029"), hash, "hashes stay");
+    }
+
+    #[test]
+    fn kept_subkeys_are_those_of_their_key() {
+        let oldest = Secrets::from_bytes([1; 32]);
+        let older = Secrets::from_bytes([2; 32]);
+        let by_oldest = oldest.seal_at("relay-log", "log-1/child", b"Ida");
+        let by_older = older.seal_at("relay-log", "log-1/child", b"Ola");
+        let current = Secrets::from_bytes([3; 32]);
+        let by_current = current.seal_at("relay-log", "log-1/child", b"Kari");
+        let rotated = current.with_previous(vec![older, oldest]);
+        // Derived the first time, kept the second: the same either way.
+        for _ in 0..2 {
+            for (sealed, text) in [
+                (&by_oldest, &b"Ida"[..]),
+                (&by_older, b"Ola"),
+                (&by_current, b"Kari"),
+            ] {
+                assert_eq!(
+                    rotated.open_at("relay-log", "log-1/child", sealed).unwrap(),
+                    text
+                );
+            }
+            assert_eq!(rotated.subkey("relay-log"), hmac(&[3; 32], b"relay-log"));
+        }
+        // Beyond the kept ones, subkeys are derived each time.
+        let key = Secrets::from_bytes([4; 32]);
+        for i in 0..KEPT_SUBKEYS + 8 {
+            let purpose = format!("purpose-{i}");
+            let sealed = key.seal(&purpose, b"x");
+            assert_eq!(key.open(&purpose, &sealed).unwrap(), b"x");
+            assert_eq!(key.subkey(&purpose), hmac(&[4; 32], purpose.as_bytes()));
+        }
+        assert_eq!(key.subkeys.0.read().unwrap().len(), KEPT_SUBKEYS);
     }
 
     /// Everything sealed before the cipher moved to ring was sealed by the RustCrypto
