@@ -117,7 +117,6 @@ impl Secrets {
         sealed.split('.').nth(1).is_some_and(|id| id != self.key_id)
     }
 
-    /// The key with this id: the current one or an earlier one.
     /// The subkey for `purpose` of the key named `key_id`.
     fn subkey_of(&self, key_id: &str, purpose: &str) -> Result<[u8; 32], KeyError> {
         if key_id == self.key_id {

@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::auth::ClientAddress;
 use crate::auth::access::{Allowed, CanEnterTenant, SignedIn};
 use crate::auth::csrf::check_token;
-use crate::error::{WebError, form_with_problems};
+use crate::error::{WebError, form_with_problems, page_with_status};
 use crate::i18n::Tr;
 use crate::urls::TenantUrls;
 use crate::views::{Chrome, Ctx};
@@ -139,6 +139,37 @@ impl Context {
             .iter()
             .find(|(s, _)| s == slug)
             .map_or_else(|| slug.to_string(), |(_, n)| n.clone())
+    }
+}
+
+/// A message at the top of a log's page: a confirmation, or a problem (a conflict, an
+/// action no longer offered), which is announced at once and coloured as one.
+pub struct Notice {
+    pub text: String,
+    problem: bool,
+}
+
+impl Notice {
+    fn saved(text: String) -> Notice {
+        Notice {
+            text,
+            problem: false,
+        }
+    }
+
+    fn problem(text: String) -> Notice {
+        Notice {
+            text,
+            problem: true,
+        }
+    }
+
+    pub fn color(&self) -> &'static str {
+        if self.problem { "danger" } else { "info" }
+    }
+
+    pub fn role(&self) -> &'static str {
+        if self.problem { "alert" } else { "status" }
     }
 }
 
@@ -509,7 +540,7 @@ struct LogPage {
     chrome: Chrome,
     base: String,
     csrf: String,
-    message: Option<String>,
+    message: Option<Notice>,
     form: FormState,
     child: String,
     facts: Vec<(String, String)>,
@@ -627,7 +658,7 @@ fn log_page(
     ctx: &Ctx,
     log: &LogView,
     form: FormState,
-    message: Option<String>,
+    message: Option<Notice>,
 ) -> Result<Html<String>, WebError> {
     let tr = c.tr();
     let urls = c.urls();
@@ -951,7 +982,7 @@ pub async fn log(
         .as_deref()
         .and_then(|q| q.strip_prefix("lagret="))
         .and_then(|key| SAVED.iter().find(|k| **k == key))
-        .map(|key| c.tr().t(&format!("relay-saved-{key}")));
+        .map(|key| Notice::saved(c.tr().t(&format!("relay-saved-{key}"))));
     Ok(log_page(&c, &ctx, &log, FormState::default(), message)?.into_response())
 }
 
@@ -965,14 +996,14 @@ fn form_page(
     log: &LogView,
     from: Option<ActionPage>,
     form: FormState,
-    message: Option<String>,
+    message: Option<Notice>,
 ) -> Result<Html<String>, WebError> {
     match from {
         Some(action) if action.offered(log, &c.who.account_id) => {
             action_form(c, ctx, log, action, form, message)
         }
         Some(_) => {
-            let message = message.or_else(|| form.problem_text());
+            let message = message.or_else(|| form.problem_text().map(Notice::problem));
             log_page(c, ctx, log, FormState::default(), message)
         }
         None => log_page(c, ctx, log, form, message),
@@ -1089,7 +1120,7 @@ struct ActionForm {
     form_key: &'static str,
     /// Its address below the log's.
     path: &'static str,
-    message: Option<String>,
+    message: Option<Notice>,
     form: FormState,
     revision: i64,
     services: Vec<Choice>,
@@ -1120,7 +1151,7 @@ fn action_form(
     log: &LogView,
     action: ActionPage,
     form: FormState,
-    message: Option<String>,
+    message: Option<Notice>,
 ) -> Result<Html<String>, WebError> {
     if !action.offered(log, &c.who.account_id) {
         return Err(WebError::NotFound);
@@ -1219,8 +1250,16 @@ async fn after_change(
         }
         Change::Conflict => {
             let log = c.relay.log(&c.who, id).await?.ok_or(WebError::NotFound)?;
-            let page = form_page(c, ctx, &log, from, form, Some(tr.t("relay-conflict")))?;
-            Ok((axum::http::StatusCode::CONFLICT, page).into_response())
+            let page = form_page(
+                c,
+                ctx,
+                &log,
+                from,
+                form,
+                Some(Notice::problem(tr.t("relay-conflict"))),
+            )?;
+            // Kept as it is: the form, its input and the message, not the error page.
+            Ok(page_with_status(axum::http::StatusCode::CONFLICT, page))
         }
     }
 }

@@ -545,6 +545,23 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         reads_before + 1
     );
     let revision = hidden(&page, "revision");
+    // A level set on a log that changed since its page was shown: a conflict, on the
+    // level's page, announced as a problem, with the choice kept.
+    let stale = (revision.parse::<i64>().unwrap() - 1).to_string();
+    let (status, _, body) = post(
+        &app,
+        &new_holder,
+        &format!("{log}/niva"),
+        &[("revision", &stale), ("level", "3")],
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(
+        body.contains(
+            "data-color=\"danger\" role=\"alert\"><p class=\"ds-paragraph\">Loggen ble endret av noen andre"
+        ) && body.contains("value=\"3\" checked"),
+        "{body}"
+    );
     // Where a form comes back is the handler's to say, never the posted form's: an
     // entry posted with an action's name as its kind comes back on the log page.
     let (status, _, body) = post(
@@ -624,9 +641,10 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         body.contains("Loggen er allerede en individuell plan") && body.contains(GOAL),
         "{body}"
     );
-    // Its problem is the page's message: the form's fields are not there to link to.
+    // Its problem is the page's message, announced as one: the form's fields are not
+    // there to link to.
     assert!(
-        body.contains("role=\"status\"") && !body.contains("href=\"#plan-"),
+        body.contains("data-color=\"danger\" role=\"alert\"") && !body.contains("href=\"#plan-"),
         "{body}"
     );
     assert_eq!(
