@@ -40,19 +40,18 @@ const KEPT_SUBKEYS: usize = 32;
 
 impl Subkeys {
     fn of(&self, key: usize, master: &[u8; 32], purpose: &str) -> [u8; 32] {
-        let found = self
-            .0
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .find(|(k, p, _)| *k == key && p == purpose)
-            .map(|(_, _, subkey)| *subkey);
-        if let Some(subkey) = found {
+        let kept_of = |kept: &[(usize, String, [u8; 32])]| {
+            kept.iter()
+                .find(|(k, p, _)| *k == key && p == purpose)
+                .map(|(_, _, subkey)| *subkey)
+        };
+        if let Some(subkey) = kept_of(&self.0.read().unwrap_or_else(PoisonError::into_inner)) {
             return subkey;
         }
         let subkey = hmac(master, purpose.as_bytes());
         let mut kept = self.0.write().unwrap_or_else(PoisonError::into_inner);
-        if kept.len() < KEPT_SUBKEYS && !kept.iter().any(|(k, p, _)| *k == key && p == purpose) {
+        // Another thread may have kept it meanwhile.
+        if kept.len() < KEPT_SUBKEYS && kept_of(&kept).is_none() {
             kept.push((key, purpose.to_string(), subkey));
         }
         subkey
