@@ -119,7 +119,8 @@ pub async fn append(
         outcome,
         details: details.to_string(),
     };
-    append_rows(tx, secrets, std::slice::from_ref(&row)).await
+    append_rows(tx, secrets, std::slice::from_ref(&row)).await?;
+    Ok(())
 }
 
 /// An audit row to write.
@@ -133,30 +134,136 @@ pub struct AuditRow {
 }
 
 /// Rows in one INSERT: twelve parameters each, well under both databases' limits.
-const ROWS_PER_INSERT: usize = 50;
+pub(crate) const ROWS_PER_INSERT: usize = 50;
+
+/// The columns of an audit row as written, in the order of [`bind_rows`].
+const COLUMNS: &str = "tenant_id, seq, at, actor_id, actor_role, action, target, outcome, \
+                       address, details, prev_hash, hash";
+
+/// A chain's head: the number and the hash of its last row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// A row linked into its chain: its number, the hash of the row before, and its own.
+struct Linked<'a> {
+    row: &'a AuditRow,
+    seq: i64,
+    prev: String,
+    hash: String,
+}
+
+/// The chain a row belongs to.
+pub(crate) fn chain_of(row: &AuditRow) -> &str {
+    chain_key(row.ctx.tenant.as_ref())
+}
+
+/// Links rows of one chain after `head`, at time `at`; gives them and the new head.
+fn link<'a>(
+    secrets: &Secrets,
+    chain: &str,
+    head: &Head,
+    rows: &[&'a AuditRow],
+    at: &str,
+) -> (Vec<Linked<'a>>, Head) {
+    let mut head = head.clone();
+    let linked = rows
+        .iter()
+        .map(|row| {
+            head.seq += 1;
+            let hash = row_hash(
+                secrets,
+                &head.hash,
+                chain,
+                head.seq,
+                at,
+                row.ctx.actor_id.as_deref(),
+                row.ctx.actor_role.as_deref(),
+                row.action.key(),
+                &row.target,
+                row.outcome.key(),
+                &row.ctx.address,
+                &row.details,
+            );
+            Linked {
+                row,
+                seq: head.seq,
+                prev: std::mem::replace(&mut head.hash, hash.clone()),
+                hash,
+            }
+        })
+        .collect();
+    (linked, head)
+}
+
+/// The placeholders of `rows` rows of twelve values: `($1, …), (…)` numbered from
+/// `first`, or plain `?` on SQLite (sqlx looks up each numbered parameter's name by a
+/// scan over all of them, which made a long insert's binding quadratic there: 5% of a
+/// loaded server's time in the profile of "my logs").
+fn placeholders(rows: usize, first: usize, numbered: bool) -> String {
+    (0..rows)
+        .map(|i| {
+            let p: Vec<String> = (0..12)
+                .map(|k| {
+                    if numbered {
+                        format!("${}", first + i * 12 + k)
+                    } else {
+                        "?".to_string()
+                    }
+                })
+                .collect();
+            format!("({})", p.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Binds linked rows' values, in the order of [`COLUMNS`].
+fn bind_rows<'q>(
+    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    chain: &'q str,
+    at: &'q str,
+    rows: &'q [Linked<'q>],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    for linked in rows {
+        let row = linked.row;
+        query = query
+            .bind(chain)
+            .bind(linked.seq)
+            .bind(at)
+            .bind(row.ctx.actor_id.as_deref())
+            .bind(row.ctx.actor_role.as_deref())
+            .bind(row.action.key())
+            .bind(&row.target)
+            .bind(row.outcome.key())
+            .bind(&row.ctx.address)
+            .bind(&row.details)
+            .bind(&linked.prev)
+            .bind(&linked.hash);
+    }
+    query
+}
 
 /// Appends rows, in order, to their tenants' chains inside the caller's transaction:
-/// per chain, the head is taken once for all its rows.
+/// per chain, the head is taken once for all its rows. Gives each chain's new head.
 pub(crate) async fn append_rows(
     tx: &mut AnyConnection,
     secrets: &Secrets,
     rows: &[AuditRow],
-) -> Result<()> {
-    let mut chains: Vec<&str> = rows
-        .iter()
-        .map(|r| chain_key(r.ctx.tenant.as_ref()))
-        .collect();
+) -> Result<Vec<(String, Head)>> {
+    let mut chains: Vec<&str> = rows.iter().map(chain_of).collect();
     chains.sort_unstable();
     chains.dedup();
+    let numbered = tx.backend_name() != "SQLite";
+    let mut heads = Vec::with_capacity(chains.len());
     for chain in chains {
-        let of_chain: Vec<&AuditRow> = rows
-            .iter()
-            .filter(|r| chain_key(r.ctx.tenant.as_ref()) == chain)
-            .collect();
+        let of_chain: Vec<&AuditRow> = rows.iter().filter(|r| chain_of(r) == chain).collect();
         // Takes the chain's head (made at genesis for a new chain) and moves it past
         // these rows in one statement; locking the head row orders concurrent writers
         // of one chain.
-        let head = sqlx::query(
+        let taken = sqlx::query(
             "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, $2, $3) \
              ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq + excluded.seq \
              RETURNING seq, hash",
@@ -166,77 +273,63 @@ pub(crate) async fn append_rows(
         .bind(GENESIS)
         .fetch_one(&mut *tx)
         .await?;
-        let mut seq: i64 = head.try_get::<i64, _>("seq")? - of_chain.len() as i64;
-        let mut prev: String = head.try_get("hash")?;
+        let before = Head {
+            seq: taken.try_get::<i64, _>("seq")? - of_chain.len() as i64,
+            hash: taken.try_get("hash")?,
+        };
         let at = clock::to_text(clock::now());
-        let mut linked = Vec::with_capacity(of_chain.len());
-        for row in of_chain {
-            seq += 1;
-            let hash = row_hash(
-                secrets,
-                &prev,
-                chain,
-                seq,
-                &at,
-                row.ctx.actor_id.as_deref(),
-                row.ctx.actor_role.as_deref(),
-                row.action.key(),
-                &row.target,
-                row.outcome.key(),
-                &row.ctx.address,
-                &row.details,
-            );
-            linked.push((row, seq, std::mem::replace(&mut prev, hash.clone()), hash));
-        }
-        // On SQLite, plain `?` parameters: sqlx looks up each numbered parameter's name
-        // by a scan over all of them, which made a long insert's binding quadratic (5%
-        // of a loaded server's time in the profile of "my logs").
-        let numbered = tx.backend_name() != "SQLite";
+        let (linked, head) = link(secrets, chain, &before, &of_chain, &at);
         for part in linked.chunks(ROWS_PER_INSERT) {
-            let values = (0..part.len())
-                .map(|i| {
-                    let p: Vec<String> = (1..=12)
-                        .map(|k| {
-                            if numbered {
-                                format!("${}", i * 12 + k)
-                            } else {
-                                "?".to_string()
-                            }
-                        })
-                        .collect();
-                    format!("({})", p.join(", "))
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
             let sql = format!(
-                "INSERT INTO audit_log (tenant_id, seq, at, actor_id, actor_role, action, target, \
-                 outcome, address, details, prev_hash, hash) VALUES {values}"
+                "INSERT INTO audit_log ({COLUMNS}) VALUES {}",
+                placeholders(part.len(), 1, numbered)
             );
-            let mut insert = sqlx::query(&sql);
-            for (row, seq, prev, hash) in part {
-                insert = insert
-                    .bind(chain)
-                    .bind(*seq)
-                    .bind(&at)
-                    .bind(row.ctx.actor_id.as_deref())
-                    .bind(row.ctx.actor_role.as_deref())
-                    .bind(row.action.key())
-                    .bind(&row.target)
-                    .bind(row.outcome.key())
-                    .bind(&row.ctx.address)
-                    .bind(&row.details)
-                    .bind(prev)
-                    .bind(hash);
-            }
-            insert.execute(&mut *tx).await?;
+            bind_rows(sqlx::query(&sql), chain, &at, part)
+                .execute(&mut *tx)
+                .await?;
         }
         sqlx::query("UPDATE audit_heads SET hash = $1 WHERE tenant_id = $2")
-            .bind(&prev)
+            .bind(&head.hash)
             .bind(chain)
             .execute(&mut *tx)
             .await?;
+        heads.push((chain.to_string(), head));
     }
-    Ok(())
+    Ok(heads)
+}
+
+/// Appends rows of one chain after `after`, in one statement that is its own
+/// transaction (PostgreSQL; at most [`ROWS_PER_INSERT`] rows): the head moves and the
+/// rows are written only if the head is still `after`. Gives the new head, or `None`
+/// when another writer had moved it (nothing is written; the caller takes the head in
+/// a transaction instead). One round trip where the transaction takes five.
+pub(crate) async fn append_after(
+    conn: &mut AnyConnection,
+    secrets: &Secrets,
+    chain: &str,
+    after: &Head,
+    rows: &[&AuditRow],
+) -> Result<Option<Head>> {
+    debug_assert!(rows.len() <= ROWS_PER_INSERT);
+    let at = clock::to_text(clock::now());
+    let (linked, head) = link(secrets, chain, after, rows, &at);
+    let sql = format!(
+        "WITH head AS (UPDATE audit_heads SET seq = $1, hash = $2 \
+         WHERE tenant_id = $3 AND seq = $4 AND hash = $5 RETURNING 1) \
+         INSERT INTO audit_log ({COLUMNS}) SELECT * FROM (VALUES {}) AS v \
+         WHERE EXISTS (SELECT 1 FROM head)",
+        placeholders(linked.len(), 6, true)
+    );
+    let query = sqlx::query(&sql)
+        .bind(head.seq)
+        .bind(&head.hash)
+        .bind(chain)
+        .bind(after.seq)
+        .bind(&after.hash);
+    let written = bind_rows(query, chain, &at, &linked)
+        .execute(&mut *conn)
+        .await?;
+    Ok((written.rows_affected() == linked.len() as u64).then_some(head))
 }
 
 /// Filters for reading the audit log.

@@ -72,6 +72,8 @@ pub struct StoreParts {
     pub(crate) readers: std::sync::Arc<crate::readers::Readers>,
     /// Whether SQLite's log file must be emptied of deleted rows (checkpoints.rs).
     pub(crate) journal: crate::checkpoints::Emptying,
+    /// Live sessions kept in memory while this instance hears their changes (PostgreSQL).
+    pub(crate) kept_sessions: std::sync::Arc<crate::session_cache::Kept>,
 }
 
 /// A schema version: the SQL for each backend. Shared migrations are portable SQL in
@@ -146,6 +148,11 @@ const MIGRATIONS: &[Migration] = &[
     ),
     shared!(14, "anonymous surveys", "0014_surveys.sql"),
     shared!(15, "scheduled jobs run once", "0015_job_runs.sql"),
+    per_backend!(
+        16,
+        "changes of sessions announced",
+        "0016_session_changes.sql"
+    ),
 ];
 
 /// A connection idle for longer is tested before it is used (a database restarted, a
@@ -240,6 +247,7 @@ impl Store {
             audit_writer: Default::default(),
             readers,
             journal: crate::checkpoints::Emptying::new(backend),
+            kept_sessions: Default::default(),
         }));
         store.migrate().await?;
         crate::checkpoints::start(&store);

@@ -25,6 +25,7 @@ mod readers;
 pub mod recently_used;
 mod review;
 mod search_counts;
+mod session_cache;
 mod sessions;
 mod settings;
 mod sharing;

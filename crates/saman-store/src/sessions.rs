@@ -1,6 +1,8 @@
 //! Sessions, in the database so that any instance serves them. The cookie holds a
 //! random token; the table holds its hash. A session ends at its idle timeout, at its
-//! absolute lifetime, at logout, and when its account is deactivated.
+//! absolute lifetime, at logout, and when its account is deactivated. On PostgreSQL an
+//! instance keeps the sessions of the pages it shows in memory while it hears every
+//! change to them (session_cache.rs).
 
 use crate::audit::{AuditContext, append, begin};
 use crate::clock;
@@ -89,14 +91,60 @@ impl Store {
     }
 
     /// The session a token names, if it is live, with its account, the account's roles
-    /// and services, and the slug of the tenant it was opened at: one query, as every
-    /// signed-in request asks for it. Touches the session (at most once a minute).
+    /// and services, and the slug of the tenant it was opened at, as the database has it
+    /// now: for every request that may change something. One query, and a touch of the
+    /// session (at most once a minute).
     pub async fn live_session(
         &self,
         token: &str,
         limits: SessionLimits,
     ) -> Result<Option<LiveSession>> {
+        self.read_live_session(token_hash(token), limits).await
+    }
+
+    /// The same, from memory when this instance keeps the session (on PostgreSQL, while
+    /// it hears every change to sessions: session_cache.rs): for requests that only show
+    /// something. A session that looks ended is asked of the database, which decides (it
+    /// may have been used on another instance since it was kept).
+    pub async fn kept_live_session(
+        &self,
+        token: &str,
+        limits: SessionLimits,
+    ) -> Result<Option<LiveSession>> {
         let hash = token_hash(token);
+        if let Some(kept) = self.kept_sessions.get(&hash) {
+            let now = clock::now();
+            let last_seen = clock::from_text(&kept.live.session.last_seen_at);
+            if last_seen.is_some_and(|t| now < t + limits.idle) && now < kept.expires_at {
+                let now_text = clock::to_text(now);
+                if last_seen.is_none_or(|t| now - t > Duration::minutes(1)) {
+                    // The touch is announced: this instance forgets the session too.
+                    self.touch_session(&hash, &now_text).await?;
+                }
+                let mut live = kept.live;
+                live.session.last_seen_at = now_text;
+                return Ok(Some(live));
+            }
+        }
+        self.read_live_session(hash, limits).await
+    }
+
+    async fn touch_session(&self, hash: &str, now: &str) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(now)
+            .bind(hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn read_live_session(
+        &self,
+        hash: String,
+        limits: SessionLimits,
+    ) -> Result<Option<LiveSession>> {
+        // Taken before the read: what is announced meanwhile keeps the result from memory.
+        let generation = self.kept_sessions.generation();
         let services = self.backend().json_rows(
             "sv.tenant_id, sv.service_slug",
             "FROM account_services sv WHERE sv.account_id = s.account_id",
@@ -122,21 +170,20 @@ impl Store {
         let expires: String = row.value("expires_at")?;
         let idle_end = clock::from_text(&last_seen).map(|t| t + limits.idle);
         let absolute_end = clock::from_text(&expires);
-        let live = idle_end.is_some_and(|t| now < t) && absolute_end.is_some_and(|t| now < t);
-        if !live {
+        let (Some(expires_at), true) = (
+            absolute_end.filter(|t| now < *t),
+            idle_end.is_some_and(|t| now < t),
+        ) else {
             sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
                 .bind(&hash)
                 .execute(&self.pool)
                 .await?;
             return Ok(None);
-        }
+        };
         let now_text = clock::to_text(now);
-        if clock::from_text(&last_seen).is_none_or(|t| now - t > Duration::minutes(1)) {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
-                .bind(&now_text)
-                .bind(&hash)
-                .execute(&self.pool)
-                .await?;
+        let touched = clock::from_text(&last_seen).is_none_or(|t| now - t > Duration::minutes(1));
+        if touched {
+            self.touch_session(&hash, &now_text).await?;
         }
         let mut grants = Vec::new();
         for r in &rows {
@@ -147,7 +194,7 @@ impl Store {
                 grants.push(crate::people::grant_of(tenant, &role)?);
             }
         }
-        Ok(Some(LiveSession {
+        let mut live = LiveSession {
             account: crate::people::account_of(&self.secrets, row)?,
             grants,
             tenant_slug: row.value("tenant_slug")?,
@@ -155,10 +202,42 @@ impl Store {
             services: serde_json::from_str(&row.value::<String>("services")?)
                 .map_err(|e| StoreError::Corrupt(format!("an account's services: {e}")))?,
             session: Session {
-                last_seen_at: now_text,
+                // Kept as the database has it (a touch was announced, and forgets it).
+                last_seen_at: if touched { now_text.clone() } else { last_seen },
                 ..session_of(row)?
             },
-        }))
+        };
+        if let Some(generation) = generation {
+            self.kept_sessions
+                .keep(generation, hash, live.clone(), expires_at);
+        }
+        live.session.last_seen_at = now_text;
+        Ok(Some(live))
+    }
+
+    /// Hears every change to sessions from now on, and keeps sessions in memory while it
+    /// does (PostgreSQL only; session_cache.rs), until every copy of the store is dropped.
+    pub fn watch_sessions(&self) {
+        if self.backend() != crate::Backend::Postgres {
+            return;
+        }
+        let url = self.pool.connect_options().database_url.clone();
+        match url.as_str().parse::<sqlx::postgres::PgConnectOptions>() {
+            Ok(options) => crate::session_cache::listen(&self.kept_sessions, options),
+            Err(e) => tracing::warn!(error = %e, "sessions are not kept: no connection options"),
+        }
+    }
+
+    /// Forgets every session kept in memory: after a request that may have changed one.
+    /// The database announces the change to every instance too, this one included; this
+    /// makes sure the next request here sees it, however late the announcement.
+    pub fn forget_kept_sessions(&self) {
+        self.kept_sessions.forget("");
+    }
+
+    /// Whether sessions are kept in memory now, and how many (for tests and checks).
+    pub fn kept_sessions(&self) -> (bool, usize) {
+        (self.kept_sessions.listening(), self.kept_sessions.len())
     }
 
     /// Replaces a session by a new one with a new id and a new lifetime, at every change

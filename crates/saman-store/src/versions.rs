@@ -924,7 +924,8 @@ pub(crate) async fn audit<T: Versioned>(
         outcome: Outcome::Success,
         details: details.to_string(),
     };
-    append_rows(tx, store.secrets(), std::slice::from_ref(&row)).await
+    append_rows(tx, store.secrets(), std::slice::from_ref(&row)).await?;
+    Ok(())
 }
 
 impl Store {

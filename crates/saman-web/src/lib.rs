@@ -87,6 +87,8 @@ pub fn app(store: Store, config: WebConfig) -> Router {
     }));
     // Public pages then learn of a publish without asking the database each time.
     state.store.watch_model_versions();
+    // And signed-in pages take their session from memory while every change is heard.
+    state.store.watch_sessions();
     if state.config.warm_search {
         tokio::spawn(pages::search::warm(state.clone()));
     }

@@ -5,7 +5,7 @@ use super::access::SignedIn;
 use crate::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use saman_domain::access::{Actor, Assurance};
@@ -74,9 +74,13 @@ pub async fn load_session(
 ) -> Response {
     let https = state.config.https();
     let token = read_cookie(request.headers(), session_cookie(https)).map(str::to_string);
+    // A request that only shows something may take its session from memory; one that
+    // may change something reads it from the database, and this instance forgets every
+    // session it keeps after it (saman-store: session_cache.rs).
+    let shows_only = matches!(*request.method(), Method::GET | Method::HEAD);
     let mut signed_in = None;
     if let Some(token) = token {
-        match signed_in_from(&state, &token).await {
+        match signed_in_from(&state, &token, shows_only).await {
             Ok(found) => signed_in = found,
             Err(e) => tracing::error!(error = %e, "could not load a session"),
         }
@@ -86,6 +90,9 @@ pub async fn load_session(
         request.extensions_mut().insert(s);
     }
     let mut response = next.run(request).await;
+    if !shows_only {
+        state.store.forget_kept_sessions();
+    }
     if has_session {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -99,12 +106,18 @@ pub async fn load_session(
     response
 }
 
-async fn signed_in_from(state: &AppState, token: &str) -> saman_store::Result<Option<SignedIn>> {
-    let Some(live) = state
-        .store
-        .live_session(token, state.config.sessions)
-        .await?
-    else {
+async fn signed_in_from(
+    state: &AppState,
+    token: &str,
+    from_memory: bool,
+) -> saman_store::Result<Option<SignedIn>> {
+    let limits = state.config.sessions;
+    let live = if from_memory {
+        state.store.kept_live_session(token, limits).await?
+    } else {
+        state.store.live_session(token, limits).await?
+    };
+    let Some(live) = live else {
         return Ok(None);
     };
     let saman_store::LiveSession {

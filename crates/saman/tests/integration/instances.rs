@@ -2,7 +2,7 @@
 //! the other, a publish on one is shown and found on the other within a second, and
 //! scheduled jobs run once, not once per instance.
 
-use crate::common::{Backend, TestApp, hidden, within};
+use crate::common::{Backend, TestApp, add_person, hidden, session_cookie, within};
 use crate::editor::{Editor, form_of, set, state_of};
 use saman::jobs::{self, Run};
 use saman_domain::access::Role;
@@ -13,6 +13,8 @@ crate::on_both_backends!(
     a_publish_on_one_instance_is_shown_and_found_on_the_other_within_a_second,
     scheduled_jobs_run_once_however_many_instances_run_them,
     a_claim_left_by_an_instance_that_died_is_taken_over_once_stale,
+    a_session_kept_in_memory_is_forgotten_when_it_changes_anywhere,
+    reads_audited_on_two_instances_and_changes_between_keep_one_unbroken_chain,
 );
 
 /// GETs a page from an instance with a cookie; its status and body.
@@ -51,8 +53,13 @@ async fn a_session_from_one_instance_is_valid_on_the_other_until_logged_out(back
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 303);
-    let (status, _) = editor.get("/nb/testvik/rediger").await;
-    assert_eq!(status, 303, "to the login page");
+    // On PostgreSQL the first instance may keep the session in memory until the
+    // database's announcement of the logout arrives: milliseconds.
+    let gone = within(Duration::from_secs(2), || async {
+        editor.get("/nb/testvik/rediger").await.0 == 303
+    })
+    .await;
+    assert!(gone.is_some(), "to the login page");
     let (status, _) = get(
         &other.client,
         &other.base,
@@ -174,4 +181,197 @@ async fn a_claim_left_by_an_instance_that_died_is_taken_over_once_stale(backend:
     app.store.finish_job("test", "p1").await.unwrap();
     assert!(!other.store.claim_job("test", "p1", any_age).await.unwrap());
     assert!(app.store.claim_job("test", "p2", hour).await.unwrap());
+}
+
+/// On PostgreSQL each instance keeps the sessions of the pages it shows in memory; any
+/// change to a session, its account, roles or services, made anywhere, even by hand in
+/// the database, makes every instance forget it; and nothing is kept while an instance
+/// cannot hear those changes. SQLite keeps nothing.
+async fn a_session_kept_in_memory_is_forgotten_when_it_changes_anywhere(backend: Backend) {
+    let app = TestApp::spawn(backend, false).await;
+    let other = app.another_instance().await;
+    let id = add_person(
+        &app.store,
+        Some("testvik"),
+        "holdt@testvik.example",
+        Role::Editor,
+    )
+    .await;
+    let record = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let cookie = session_cookie(&app.store, &id, record.id.as_str()).await;
+    let editing = "/nb/testvik/rediger";
+    let client = app.client.clone();
+    let status = || {
+        let (client, base, cookie) = (client.clone(), app.base.clone(), cookie.clone());
+        async move { get(&client, &base, editing, &cookie).await.0 }
+    };
+    let kept = || app.store.kept_sessions();
+    if backend == Backend::Sqlite {
+        assert_eq!(status().await, 200);
+        assert_eq!(kept(), (false, 0), "SQLite keeps no session");
+        return;
+    }
+    let wait = Duration::from_secs(5);
+    let listening = || async { kept().0 };
+    assert!(
+        within(wait, listening).await.is_some(),
+        "the instance listens"
+    );
+    assert_eq!(status().await, 200);
+    assert_eq!(kept(), (true, 1), "a shown page keeps its session");
+    assert_eq!(status().await, 200);
+    // A request that may change something is not served from memory, and this
+    // instance forgets what it keeps when it has answered (even a refused one).
+    let refused = client
+        .post(format!("{}/nb/testvik/logg-ut", app.base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+    assert_eq!(kept(), (true, 0), "forgotten at once");
+    assert_eq!(status().await, 200);
+
+    // Each change, made on the other instance's connection, is forgotten here, and the
+    // page shows it. The raw statements stand for any code that may make them.
+    let sql = |statement: &'static str| {
+        let (store, id) = (other.store.clone(), id.clone());
+        async move {
+            sqlx::query(statement)
+                .bind(id)
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+    };
+    let forgotten = || async { kept().1 == 0 };
+    let changes: [(&str, u16); 3] = [
+        // The role taken away: no editing (a signed-in reader gets 404).
+        ("DELETE FROM account_roles WHERE account_id = $1", 404),
+        // The role given back.
+        (
+            "INSERT INTO account_roles (account_id, tenant_id, role) \
+             SELECT $1, id, 'editor' FROM tenants WHERE slug = 'testvik'",
+            200,
+        ),
+        // The account deactivated: signed out, to the login page.
+        ("UPDATE accounts SET active = 0 WHERE id = $1", 303),
+    ];
+    for (statement, expected) in changes {
+        status().await;
+        assert_eq!(kept(), (true, 1), "kept before: {statement}");
+        sql(statement).await;
+        assert!(within(wait, forgotten).await.is_some(), "{statement}");
+        assert_eq!(status().await, expected, "{statement}");
+    }
+
+    // A session ended anywhere is forgotten too.
+    sql("UPDATE accounts SET active = 1 WHERE id = $1").await;
+    assert!(
+        within(wait, || async { status().await == 200 })
+            .await
+            .is_some()
+    );
+    assert_eq!(kept(), (true, 1));
+    sql("DELETE FROM sessions WHERE account_id = $1").await;
+    assert!(within(wait, forgotten).await.is_some());
+    assert_eq!(status().await, 303);
+
+    // Without its listening connection an instance keeps nothing; it listens again.
+    let cookie2 = session_cookie(&app.store, &id, record.id.as_str()).await;
+    let status2 = || {
+        let (client, base, cookie) = (client.clone(), app.base.clone(), cookie2.clone());
+        async move { get(&client, &base, editing, &cookie).await.0 }
+    };
+    assert_eq!(status2().await, 200);
+    assert_eq!(kept(), (true, 1));
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = 'saman-sessions' AND datname = current_database()",
+    )
+    .execute(other.store.pool())
+    .await
+    .unwrap();
+    let deaf = || async { kept() == (false, 0) };
+    assert!(within(wait, deaf).await.is_some(), "nothing kept unheard");
+    assert_eq!(status2().await, 200);
+    assert!(within(wait, listening).await.is_some(), "listens again");
+    sql("DELETE FROM sessions WHERE account_id = $1").await;
+    assert!(
+        within(wait, || async { status2().await == 303 })
+            .await
+            .is_some()
+    );
+}
+
+/// Each instance writes its reads' audit rows in batches (on PostgreSQL in one statement
+/// while its chain's head is where the instance left it); rows of reads on two
+/// instances at once, and of changes between them, make one unbroken chain.
+async fn reads_audited_on_two_instances_and_changes_between_keep_one_unbroken_chain(
+    backend: Backend,
+) {
+    use saman_domain::audit::{AuditAction, Outcome};
+    use saman_store::{AuditContext, AuditRow};
+    let app = TestApp::spawn(backend, false).await;
+    let other = app.another_instance().await;
+    let tenant = app.store.tenant_by_slug("testvik").await.unwrap().unwrap();
+    let ctx = AuditContext {
+        tenant: Some(tenant.id.clone()),
+        actor_id: Some("reader".into()),
+        actor_role: Some("employee".into()),
+        address: "127.0.0.1".into(),
+    };
+    let reads = |n: usize, round: usize| -> Vec<AuditRow> {
+        (0..n)
+            .map(|i| AuditRow {
+                ctx: ctx.clone(),
+                action: AuditAction::RelayRead,
+                target: format!("relay:{round}-{i}"),
+                outcome: Outcome::Success,
+                details: String::new(),
+            })
+            .collect()
+    };
+    let count = || async {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1")
+            .bind(tenant.id.as_str())
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+        n
+    };
+    let before = count().await;
+    for round in 0..30 {
+        // First one instance alone (the chain's head stays where it left it), then
+        // both at once.
+        if round < 10 {
+            app.store.audit_reads(reads(5, round)).await.unwrap();
+            continue;
+        }
+        let (a, b) = tokio::join!(
+            app.store.audit_reads(reads(2, round)),
+            other.store.audit_reads(reads(3, round)),
+        );
+        a.unwrap();
+        b.unwrap();
+        if round % 4 == 3 {
+            // A change, written in its own transaction, moves the head meanwhile.
+            app.store
+                .audit(
+                    &ctx,
+                    AuditAction::Login,
+                    "account:reader",
+                    Outcome::Success,
+                    "",
+                )
+                .await
+                .unwrap();
+        }
+    }
+    assert_eq!(count().await - before, 30 * 5 + 5);
+    assert_eq!(
+        app.store.verify_audit(Some(&tenant.id)).await.unwrap(),
+        None
+    );
 }
