@@ -13,9 +13,10 @@
 //! reaches this one as fast as PostgreSQL delivers an announcement: milliseconds. What
 //! is kept is also read again after [`KEPT_FOR`], in case a connection fails silently.
 //! Only pages are served from here: a request that may change something reads its
-//! session from the database (`Store::live_session`), and this instance forgets every
-//! kept session after one (web: `auth::session::load_session`). SQLite serves one
-//! process and reads a session in microseconds: nothing is kept there.
+//! session from the database (`Store::live_session`), and this instance forgets the
+//! account's kept sessions once it is answered (web: `auth::session::load_session`),
+//! so a person's own logout holds at once. SQLite serves one process and reads a
+//! session in microseconds: nothing is kept there.
 
 use crate::LiveSession;
 use std::collections::HashMap;

@@ -228,11 +228,14 @@ impl Store {
         }
     }
 
-    /// Forgets every session kept in memory: after a request that may have changed one.
-    /// The database announces the change to every instance too, this one included; this
-    /// makes sure the next request here sees it, however late the announcement.
-    pub fn forget_kept_sessions(&self) {
-        self.kept_sessions.forget("");
+    /// Forgets the account's sessions kept in memory: after a request of its own that
+    /// may have changed one (a logout, a password changed). The database announces the
+    /// change to every instance too, this one included; this makes sure the account's
+    /// next request here sees it, however late the announcement.
+    pub fn forget_kept_sessions_of(&self, account_id: &str) {
+        if !account_id.is_empty() {
+            self.kept_sessions.forget(account_id);
+        }
     }
 
     /// Whether sessions are kept in memory now, and how many (for tests and checks).

@@ -75,8 +75,8 @@ pub async fn load_session(
     let https = state.config.https();
     let token = read_cookie(request.headers(), session_cookie(https)).map(str::to_string);
     // A request that only shows something may take its session from memory; one that
-    // may change something reads it from the database, and this instance forgets every
-    // session it keeps after it (saman-store: session_cache.rs).
+    // may change something reads it from the database, and this instance forgets the
+    // account's kept sessions once it is answered (saman-store: session_cache.rs).
     let shows_only = matches!(*request.method(), Method::GET | Method::HEAD);
     let mut signed_in = None;
     if let Some(token) = token {
@@ -85,15 +85,15 @@ pub async fn load_session(
             Err(e) => tracing::error!(error = %e, "could not load a session"),
         }
     }
-    let has_session = signed_in.is_some();
+    let account_id = signed_in.as_ref().map(|s| s.account.id.clone());
     if let Some(s) = signed_in {
         request.extensions_mut().insert(s);
     }
     let mut response = next.run(request).await;
-    if !shows_only {
-        state.store.forget_kept_sessions();
+    if let Some(account_id) = account_id.as_deref().filter(|_| !shows_only) {
+        state.store.forget_kept_sessions_of(account_id);
     }
-    if has_session {
+    if account_id.is_some() {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -221,7 +221,21 @@ async fn a_session_kept_in_memory_is_forgotten_when_it_changes_anywhere(backend:
     assert_eq!(kept(), (true, 1), "a shown page keeps its session");
     assert_eq!(status().await, 200);
     // A request that may change something is not served from memory, and this
-    // instance forgets what it keeps when it has answered (even a refused one).
+    // instance forgets what it keeps of the account when it has answered (even a
+    // refused one); another account's session stays kept.
+    let someone = add_person(
+        &app.store,
+        Some("testvik"),
+        "annen@testvik.example",
+        Role::Editor,
+    )
+    .await;
+    let someone_cookie = session_cookie(&app.store, &someone, record.id.as_str()).await;
+    assert_eq!(
+        get(&client, &app.base, editing, &someone_cookie).await.0,
+        200
+    );
+    assert_eq!(kept(), (true, 2));
     let refused = client
         .post(format!("{}/nb/testvik/logg-ut", app.base))
         .header("cookie", &cookie)
@@ -230,7 +244,18 @@ async fn a_session_kept_in_memory_is_forgotten_when_it_changes_anywhere(backend:
         .await
         .unwrap();
     assert!(refused.status().is_client_error(), "{}", refused.status());
-    assert_eq!(kept(), (true, 0), "forgotten at once");
+    assert_eq!(kept(), (true, 1), "forgotten at once");
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(&someone)
+        .execute(other.store.pool())
+        .await
+        .unwrap();
+    let forgotten = || async { kept().1 == 0 };
+    assert!(within(wait, forgotten).await.is_some());
+    assert_eq!(
+        get(&client, &app.base, editing, &someone_cookie).await.0,
+        303
+    );
     assert_eq!(status().await, 200);
 
     // Each change, made on the other instance's connection, is forgotten here, and the
@@ -245,7 +270,6 @@ async fn a_session_kept_in_memory_is_forgotten_when_it_changes_anywhere(backend:
                 .unwrap();
         }
     };
-    let forgotten = || async { kept().1 == 0 };
     let changes: [(&str, u16); 3] = [
         // The role taken away: no editing (a signed-in reader gets 404).
         ("DELETE FROM account_roles WHERE account_id = $1", 404),
