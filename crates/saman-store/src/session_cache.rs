@@ -18,7 +18,7 @@
 //! so a person's own logout holds at once. SQLite serves one process and reads a
 //! session in microseconds: nothing is kept there.
 
-use crate::LiveSession;
+use crate::{Account, LiveSession};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -91,7 +91,7 @@ impl Kept {
         &self,
         generation: u64,
         hash: String,
-        live: LiveSession,
+        mut live: LiveSession,
         expires_at: OffsetDateTime,
     ) {
         let mut state = self.state();
@@ -102,6 +102,7 @@ impl Kept {
             state.sessions.clear();
         }
         let read_at = Instant::now();
+        live.account = without_secrets(live.account);
         state.sessions.insert(
             hash,
             KeptSession {
@@ -141,6 +142,16 @@ impl Kept {
     }
 }
 
+/// An account as kept: without its password hash and two-step secret, which only
+/// requests that may change something use (and they read the database). One that is
+/// there is kept as an empty marker, so that pages still show there is one; nothing
+/// can be verified against it.
+fn without_secrets(mut account: Account) -> Account {
+    account.password_hash = account.password_hash.map(|_| String::new());
+    account.totp_secret = account.totp_secret.map(|_| String::new());
+    account
+}
+
 impl std::fmt::Debug for Kept {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Kept sessions")
@@ -148,21 +159,32 @@ impl std::fmt::Debug for Kept {
 }
 
 /// Listens for the announcements until `kept` is dropped, connecting again (at growing
-/// intervals) whenever the connection fails. `options` are the store's own.
-pub(crate) fn listen(kept: &Arc<Kept>, options: sqlx::postgres::PgConnectOptions) {
+/// intervals) whenever the connection fails or goes deaf. `options` are the store's own;
+/// `pool` is the store's, for the heartbeats; `instance` names this instance's.
+pub(crate) fn listen(
+    kept: &Arc<Kept>,
+    options: sqlx::postgres::PgConnectOptions,
+    pool: sqlx::AnyPool,
+    instance: &str,
+) {
     let (stop, mut stopped) = tokio::sync::watch::channel(());
-    *kept.stop.lock().unwrap_or_else(|p| p.into_inner()) = Some(stop);
+    {
+        let mut running = kept.stop.lock().unwrap_or_else(|p| p.into_inner());
+        if running.is_some() {
+            return;
+        }
+        *running = Some(stop);
+    }
     let kept: Weak<Kept> = Arc::downgrade(kept);
     let options = options.application_name(LISTENER_NAME);
+    let heartbeat = format!("{HEARTBEAT}{instance}:");
     tokio::spawn(async move {
         let mut wait = Duration::from_millis(250);
         loop {
             let listened = tokio::select! {
-                listened = listen_once(&kept, &options) => listened,
+                listened = listen_once(&kept, &options, &pool, &heartbeat) => listened,
                 _ = stopped.changed() => return,
             };
-            let Some(kept) = kept.upgrade() else { return };
-            kept.set_listening(false);
             match listened {
                 // It had been up: try again soon.
                 Ok(()) => {
@@ -171,7 +193,6 @@ pub(crate) fn listen(kept: &Arc<Kept>, options: sqlx::postgres::PgConnectOptions
                 }
                 Err(e) => tracing::warn!(error = %e, "could not listen for sessions' changes"),
             }
-            drop(kept);
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = stopped.changed() => return,
@@ -181,40 +202,91 @@ pub(crate) fn listen(kept: &Arc<Kept>, options: sqlx::postgres::PgConnectOptions
     });
 }
 
+/// The start of a heartbeat's payload (an account's id is a UUID: never this).
+const HEARTBEAT: &str = "heartbeat:";
+/// How often the listening connection is shown to work: a heartbeat is announced from
+/// the store's pool, and must be heard before the next is due.
+const BEAT_EVERY: Duration = Duration::from_secs(5);
+
+/// While alive, sessions may be kept; dropped however listening ends (a lost or deaf
+/// connection, the task cancelled), it forgets them all and keeps nothing.
+struct Listening(Weak<Kept>);
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        if let Some(kept) = self.0.upgrade() {
+            kept.set_listening(false);
+        }
+    }
+}
+
 /// Connects, listens, and forgets what each announcement names, until the connection
-/// fails: `Ok` if it was listening, an error if it never got that far.
+/// fails or a heartbeat goes unheard (a connection dropped silently on the way, a pooler
+/// that does not pass announcements on): `Ok` if it was listening, an error if it never
+/// got that far.
 async fn listen_once(
     kept: &Weak<Kept>,
     options: &sqlx::postgres::PgConnectOptions,
+    pool: &sqlx::AnyPool,
+    heartbeat: &str,
 ) -> sqlx::Result<()> {
-    let pool = sqlx::postgres::PgPoolOptions::new()
+    let own = sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
         .idle_timeout(None)
         .max_lifetime(None)
         .connect_with(options.clone())
         .await?;
-    let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&own).await?;
     // A lost connection ends this attempt; the caller connects again.
     listener.eager_reconnect(false);
     listener.listen(CHANNEL).await?;
     // From here every change is heard: sessions may be kept.
-    match kept.upgrade() {
-        Some(kept) => kept.set_listening(true),
-        None => return Ok(()),
+    let Some(listening) = kept.upgrade().map(|kept| {
+        kept.set_listening(true);
+        Listening(Arc::downgrade(&kept))
+    }) else {
+        return Ok(());
+    };
+    let mut beats = tokio::time::interval(BEAT_EVERY);
+    beats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let (mut sent, mut heard) = (0u64, 0u64);
+    loop {
+        tokio::select! {
+            // Cancel-safe: a message is taken from the connection's buffer only whole.
+            received = listener.try_recv() => {
+                let Ok(Some(announcement)) = received else { break };
+                let payload = announcement.payload();
+                if let Some(beat) = payload.strip_prefix(heartbeat) {
+                    heard = heard.max(beat.parse().unwrap_or(0));
+                } else if !payload.starts_with(HEARTBEAT) {
+                    let Some(kept) = listening.0.upgrade() else { break };
+                    kept.forget(payload);
+                }
+            }
+            _ = beats.tick() => {
+                if heard < sent {
+                    tracing::warn!("the connection that hears sessions' changes went deaf");
+                    break;
+                }
+                sent += 1;
+                let beat = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(format!("{heartbeat}{sent}"))
+                    .execute(pool);
+                if !matches!(tokio::time::timeout(BEAT_EVERY, beat).await, Ok(Ok(_))) {
+                    break;
+                }
+            }
+        }
     }
-    while let Ok(Some(announcement)) = listener.try_recv().await {
-        let Some(kept) = kept.upgrade() else {
-            return Ok(());
-        };
-        kept.forget(announcement.payload());
-    }
+    drop(listening);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Account, Session};
+    use crate::Session;
 
     fn live(account_id: &str) -> LiveSession {
         LiveSession {
@@ -270,6 +342,26 @@ mod tests {
         assert_eq!(kept.len(), 0);
         keep(&kept, generation, "a");
         assert!(kept.get("token-a").is_none());
+    }
+
+    #[test]
+    fn secrets_are_not_kept() {
+        let kept = Kept::default();
+        kept.set_listening(true);
+        let mut session = live("a");
+        session.account.password_hash = Some("$argon2id$v=19$...".into());
+        session.account.totp_secret = Some("JBSWY3DPEHPK3PXP".into());
+        let generation = kept.generation().unwrap();
+        kept.keep(
+            generation,
+            "token-a".into(),
+            session,
+            OffsetDateTime::now_utc(),
+        );
+        let account = kept.get("token-a").unwrap().live.account;
+        assert_eq!(account.password_hash.as_deref(), Some(""));
+        assert_eq!(account.totp_secret.as_deref(), Some(""));
+        assert!(account.has_two_step());
     }
 
     #[test]

@@ -223,7 +223,12 @@ impl Store {
         }
         let url = self.pool.connect_options().database_url.clone();
         match url.as_str().parse::<sqlx::postgres::PgConnectOptions>() {
-            Ok(options) => crate::session_cache::listen(&self.kept_sessions, options),
+            Ok(options) => crate::session_cache::listen(
+                &self.kept_sessions,
+                options,
+                self.pool.clone(),
+                self.instance(),
+            ),
             Err(e) => tracing::warn!(error = %e, "sessions are not kept: no connection options"),
         }
     }

@@ -30,8 +30,9 @@ CREATE TRIGGER account_roles_changed AFTER INSERT OR UPDATE OR DELETE ON account
     FOR EACH ROW EXECUTE FUNCTION saman_sessions_changed('account_id');
 CREATE TRIGGER account_services_changed AFTER INSERT OR UPDATE OR DELETE ON account_services
     FOR EACH ROW EXECUTE FUNCTION saman_sessions_changed('account_id');
--- A tenant's slug is in every session opened at it: everyone is forgotten.
-CREATE TRIGGER tenants_changed AFTER UPDATE OF slug OR DELETE ON tenants
+-- A tenant's slug is in every session opened at it: everyone is forgotten (also when
+-- a tenant comes, in case one was removed and made again with its id).
+CREATE TRIGGER tenants_changed AFTER INSERT OR UPDATE OF slug OR DELETE ON tenants
     FOR EACH STATEMENT EXECUTE FUNCTION saman_sessions_changed('');
 
 CREATE TRIGGER sessions_emptied AFTER TRUNCATE ON sessions
@@ -44,3 +45,15 @@ CREATE TRIGGER account_services_emptied AFTER TRUNCATE ON account_services
     FOR EACH STATEMENT EXECUTE FUNCTION saman_sessions_changed('');
 CREATE TRIGGER tenants_emptied AFTER TRUNCATE ON tenants
     FOR EACH STATEMENT EXECUTE FUNCTION saman_sessions_changed('');
+
+-- Also where changes arrive as a replica's (session_replication_role = replica).
+ALTER TABLE sessions ENABLE ALWAYS TRIGGER sessions_changed;
+ALTER TABLE sessions ENABLE ALWAYS TRIGGER sessions_emptied;
+ALTER TABLE accounts ENABLE ALWAYS TRIGGER accounts_changed;
+ALTER TABLE accounts ENABLE ALWAYS TRIGGER accounts_emptied;
+ALTER TABLE account_roles ENABLE ALWAYS TRIGGER account_roles_changed;
+ALTER TABLE account_roles ENABLE ALWAYS TRIGGER account_roles_emptied;
+ALTER TABLE account_services ENABLE ALWAYS TRIGGER account_services_changed;
+ALTER TABLE account_services ENABLE ALWAYS TRIGGER account_services_emptied;
+ALTER TABLE tenants ENABLE ALWAYS TRIGGER tenants_changed;
+ALTER TABLE tenants ENABLE ALWAYS TRIGGER tenants_emptied;

@@ -270,7 +270,23 @@ async fn a_session_kept_in_memory_is_forgotten_when_it_changes_anywhere(backend:
                 .unwrap();
         }
     };
-    let changes: [(&str, u16); 3] = [
+    let changes: [(&str, u16); 7] = [
+        // The account's services changed.
+        (
+            "INSERT INTO account_services (account_id, tenant_id, service_slug) \
+             SELECT $1, id, 'helsestasjon' FROM tenants WHERE slug = 'testvik'",
+            200,
+        ),
+        ("DELETE FROM account_services WHERE account_id = $1", 200),
+        // The session changed (here: its second step no longer counted).
+        (
+            "UPDATE sessions SET complete = 0 WHERE account_id = $1",
+            200,
+        ),
+        (
+            "UPDATE sessions SET complete = 1 WHERE account_id = $1",
+            200,
+        ),
         // The role taken away: no editing (a signed-in reader gets 404).
         ("DELETE FROM account_roles WHERE account_id = $1", 404),
         // The role given back.
@@ -321,12 +337,21 @@ async fn a_session_kept_in_memory_is_forgotten_when_it_changes_anywhere(backend:
     assert!(within(wait, deaf).await.is_some(), "nothing kept unheard");
     assert_eq!(status2().await, 200);
     assert!(within(wait, listening).await.is_some(), "listens again");
+    assert_eq!(status2().await, 200);
+    assert_eq!(kept(), (true, 1), "keeps again");
+    // Its heartbeats (every 5 s, each heard before the next) keep it listening.
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    assert_eq!(kept(), (true, 1), "still listening, the session still kept");
+    // And hears again: a tenant's address changed forgets every session.
+    sqlx::query("UPDATE tenants SET slug = slug WHERE slug = 'testvik'")
+        .execute(other.store.pool())
+        .await
+        .unwrap();
+    assert!(within(wait, forgotten).await.is_some());
+    assert_eq!(status2().await, 200);
     sql("DELETE FROM sessions WHERE account_id = $1").await;
-    assert!(
-        within(wait, || async { status2().await == 303 })
-            .await
-            .is_some()
-    );
+    assert!(within(wait, forgotten).await.is_some());
+    assert_eq!(status2().await, 303);
 }
 
 /// Each instance writes its reads' audit rows in batches (on PostgreSQL in one statement
