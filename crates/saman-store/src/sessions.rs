@@ -115,9 +115,9 @@ impl Store {
         if let Some(kept) = self.kept_sessions.get(&hash) {
             let now = clock::now();
             let last_seen = clock::from_text(&kept.live.session.last_seen_at);
-            if last_seen.is_some_and(|t| now < t + limits.idle) && now < kept.expires_at {
+            if is_live(last_seen, Some(kept.expires_at), now, limits) {
                 let now_text = clock::to_text(now);
-                if last_seen.is_none_or(|t| now - t > Duration::minutes(1)) {
+                if needs_touch(last_seen, now) {
                     // The touch is announced: this instance forgets the session too.
                     self.touch_session(&hash, &now_text).await?;
                 }
@@ -168,12 +168,10 @@ impl Store {
         let now = clock::now();
         let last_seen: String = row.value("last_seen_at")?;
         let expires: String = row.value("expires_at")?;
-        let idle_end = clock::from_text(&last_seen).map(|t| t + limits.idle);
-        let absolute_end = clock::from_text(&expires);
-        let (Some(expires_at), true) = (
-            absolute_end.filter(|t| now < *t),
-            idle_end.is_some_and(|t| now < t),
-        ) else {
+        let last_seen_at = clock::from_text(&last_seen);
+        let expires_at = clock::from_text(&expires);
+        let (Some(expires_at), true) = (expires_at, is_live(last_seen_at, expires_at, now, limits))
+        else {
             sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
                 .bind(&hash)
                 .execute(&self.pool)
@@ -181,7 +179,7 @@ impl Store {
             return Ok(None);
         };
         let now_text = clock::to_text(now);
-        let touched = clock::from_text(&last_seen).is_none_or(|t| now - t > Duration::minutes(1));
+        let touched = needs_touch(last_seen_at, now);
         if touched {
             self.touch_session(&hash, &now_text).await?;
         }
@@ -334,6 +332,21 @@ impl Store {
         .await?;
         rows.iter().map(session_of).collect()
     }
+}
+
+/// Whether a session last used at `last_seen` and ending at `expires_at` is live `now`.
+fn is_live(
+    last_seen: Option<OffsetDateTime>,
+    expires_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+    limits: SessionLimits,
+) -> bool {
+    last_seen.is_some_and(|t| now < t + limits.idle) && expires_at.is_some_and(|t| now < t)
+}
+
+/// Whether a session's last use is to be written now (at most once a minute).
+fn needs_touch(last_seen: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
+    last_seen.is_none_or(|t| now - t > Duration::minutes(1))
 }
 
 async fn insert_session(
