@@ -153,6 +153,11 @@ const MIGRATIONS: &[Migration] = &[
         "changes of sessions announced",
         "0016_session_changes.sql"
     ),
+    shared!(
+        17,
+        "a person's logs and their overdue measures found by index",
+        "0017_relay_list_lookups.sql"
+    ),
 ];
 
 /// A connection idle for longer is tested before it is used (a database restarted, a

@@ -659,6 +659,9 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         page.contains("Individuell plan") && page.contains(GOAL),
         "the history carries over"
     );
+    // The coordinator finds the plan among their own logs.
+    let (_, list) = get(&app, &coordinator, "/nb/fjordvik/stafettlogg").await;
+    assert!(list.contains(CHILD_NAME), "{list}");
     assert!(
         page.contains("Mangler:</strong> barnets og familiens egne mål"),
         "{page}"

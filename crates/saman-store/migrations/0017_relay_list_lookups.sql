@@ -1,0 +1,8 @@
+-- "My logs" finds a person's logs by each way they take part, each by an index of its
+-- own (as holder, coordinator, participant, successor; as child or guardian), not by
+-- reading every log of the tenant. The coordinator's was missing.
+CREATE INDEX relay_logs_coordinator ON relay_logs (tenant_id, coordinator_id);
+
+-- A list of logs counts each one's overdue measures: found by their log and date,
+-- without reading the log's other entries.
+CREATE INDEX relay_entries_measures_due ON relay_entries (log_id, due_on) WHERE kind = 'measure';
