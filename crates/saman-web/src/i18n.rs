@@ -5,7 +5,7 @@ use fluent_templates::{LanguageIdentifier, Loader, static_loader};
 use saman_domain::Lang;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{LazyLock, RwLock};
+use std::sync::LazyLock;
 
 static_loader! {
     static LOCALES = {
@@ -24,8 +24,28 @@ static LANG_IDS: LazyLock<[LanguageIdentifier; 2]> = LazyLock::new(|| {
     ]
 });
 
-/// The texts without arguments resolved so far, by language.
-static RESOLVED: LazyLock<[RwLock<HashMap<String, String>>; 2]> = LazyLock::new(Default::default);
+/// Every message of the Fluent files resolved once, by language, as a text without
+/// arguments. A page shows hundreds of texts: looking one up here takes no lock (a
+/// shared lock's count bounced between the cores on every lookup) and resolves nothing.
+static RESOLVED: LazyLock<[HashMap<&'static str, String>; 2]> = LazyLock::new(|| {
+    [
+        resolve_all(Lang::Nb, include_str!("../locales/nb/main.ftl")),
+        resolve_all(Lang::Nn, include_str!("../locales/nn/main.ftl")),
+    ]
+});
+
+fn resolve_all(lang: Lang, file: &'static str) -> HashMap<&'static str, String> {
+    message_ids(file)
+        .filter_map(|key| Some((key, LOCALES.try_lookup(id(lang), key)?)))
+        .collect()
+}
+
+/// The ids of a Fluent file's messages (lines `id = …` at the start of a line).
+fn message_ids(file: &str) -> impl Iterator<Item = &str> {
+    file.lines()
+        .filter_map(|l| l.split_once(" =").map(|(k, _)| k))
+        .filter(|k| !k.starts_with([' ', '#', '-']) && !k.is_empty())
+}
 
 fn id(lang: Lang) -> &'static LanguageIdentifier {
     &LANG_IDS[lang as usize]
@@ -49,19 +69,11 @@ impl Tr {
 
     /// The text for `key`, if there is one: for optional texts such as hints.
     pub fn maybe(&self, key: &str) -> Option<String> {
-        // A text without arguments is the same every time: resolved once. A page shows
-        // hundreds, and resolving one costs more than copying it. Only keys that exist
-        // are kept, so the cache holds at most the messages of the Fluent files.
-        let cache = &RESOLVED[self.lang as usize];
-        if let Some(text) = cache.read().unwrap_or_else(|e| e.into_inner()).get(key) {
-            return Some(text.clone());
+        match RESOLVED[self.lang as usize].get(key) {
+            Some(text) => Some(text.clone()),
+            // Not a message of this language's file: Fluent's fallback (bokmål), if any.
+            None => LOCALES.try_lookup(id(self.lang), key),
         }
-        let text = LOCALES.try_lookup(id(self.lang), key)?;
-        cache
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key.to_string(), text.clone());
-        Some(text)
     }
 
     /// The text for `key` with one named argument.
@@ -139,10 +151,7 @@ mod tests {
     use super::*;
 
     fn keys(text: &str) -> Vec<&str> {
-        text.lines()
-            .filter_map(|l| l.split_once(" =").map(|(k, _)| k))
-            .filter(|k| !k.starts_with([' ', '#']) && !k.is_empty())
-            .collect()
+        message_ids(text).collect()
     }
 
     #[test]
@@ -151,6 +160,18 @@ mod tests {
         let nn = keys(include_str!("../locales/nn/main.ftl"));
         assert_eq!(nb, nn);
         assert!(nb.len() > 100);
+        // What was resolved at start is what resolving gives (messages that need
+        // arguments give nothing without them, there as here).
+        for lang in [Lang::Nb, Lang::Nn] {
+            for key in &nb {
+                assert_eq!(
+                    RESOLVED[lang as usize].get(key).cloned(),
+                    LOCALES.try_lookup(id(lang), key),
+                    "{key}"
+                );
+            }
+            assert!(RESOLVED[lang as usize].len() > 1000);
+        }
     }
 
     #[test]
