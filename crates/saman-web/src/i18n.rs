@@ -34,6 +34,11 @@ static RESOLVED: LazyLock<[HashMap<&'static str, String>; 2]> = LazyLock::new(||
     ]
 });
 
+/// Resolves every text now (at start), not at the first page that needs one.
+pub fn resolve_texts() {
+    LazyLock::force(&RESOLVED);
+}
+
 fn resolve_all(lang: Lang, file: &'static str) -> HashMap<&'static str, String> {
     message_ids(file)
         .filter_map(|key| Some((key, LOCALES.try_lookup(id(lang), key)?)))

@@ -89,6 +89,8 @@ pub fn app(store: Store, config: WebConfig) -> Router {
     state.store.watch_model_versions();
     // And signed-in pages take their session from memory while every change is heard.
     state.store.watch_sessions();
+    // The interface texts, once, before the first page rather than during it.
+    i18n::resolve_texts();
     if state.config.warm_search {
         tokio::spawn(pages::search::warm(state.clone()));
     }
