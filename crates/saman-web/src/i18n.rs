@@ -155,14 +155,10 @@ pub fn month_name(month: time::Month) -> &'static str {
 mod tests {
     use super::*;
 
-    fn keys(text: &str) -> Vec<&str> {
-        message_ids(text).collect()
-    }
-
     #[test]
     fn both_languages_have_the_same_keys() {
-        let nb = keys(include_str!("../locales/nb/main.ftl"));
-        let nn = keys(include_str!("../locales/nn/main.ftl"));
+        let nb: Vec<&str> = message_ids(include_str!("../locales/nb/main.ftl")).collect();
+        let nn: Vec<&str> = message_ids(include_str!("../locales/nn/main.ftl")).collect();
         assert_eq!(nb, nn);
         assert!(nb.len() > 100);
         // What was resolved at start is what resolving gives (messages that need
