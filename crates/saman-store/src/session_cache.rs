@@ -20,6 +20,7 @@
 
 use crate::{Account, LiveSession};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -49,6 +50,8 @@ pub(crate) struct Kept {
     state: Mutex<State>,
     /// Dropped with the store: ends the listening task.
     stop: Mutex<Option<tokio::sync::watch::Sender<()>>>,
+    /// The number of the last mark announced by [`Kept::hear_so_far`].
+    marks_sent: AtomicU64,
 }
 
 #[derive(Default)]
@@ -58,6 +61,8 @@ struct State {
     /// Raised by every announcement and every change of `listening`.
     generation: u64,
     sessions: HashMap<String, KeptSession>,
+    /// The highest of this instance's marks heard.
+    mark_heard: u64,
 }
 
 impl Kept {
@@ -140,6 +145,34 @@ impl Kept {
     pub fn len(&self) -> usize {
         self.state().sessions.len()
     }
+
+    /// Whether this instance has heard every announcement committed before the call,
+    /// within `wait`: it announces a mark of its own and waits to hear it, since a
+    /// listener hears announcements in the order they were committed. False when it
+    /// does not listen (for tests and checks: a change made just before may otherwise
+    /// still be on its way).
+    pub async fn hear_so_far(
+        &self,
+        pool: &sqlx::AnyPool,
+        instance: &str,
+        wait: Duration,
+    ) -> sqlx::Result<bool> {
+        if !self.listening() {
+            return Ok(false);
+        }
+        let mark = self.marks_sent.fetch_add(1, Ordering::Relaxed) + 1;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{HEARTBEAT}{instance}:{MARK}{mark}"))
+            .execute(pool)
+            .await?;
+        let heard = tokio::time::timeout(wait, async {
+            while self.state().mark_heard < mark {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        });
+        Ok(heard.await.is_ok())
+    }
 }
 
 /// An account as kept: without its password hash and two-step secret, which only
@@ -202,8 +235,11 @@ pub(crate) fn listen(
     });
 }
 
-/// The start of a heartbeat's payload (an account's id is a UUID: never this).
+/// The start of a heartbeat's payload (an account's id is a UUID: never this), and of
+/// a mark's; other instances ignore both.
 const HEARTBEAT: &str = "heartbeat:";
+/// After `heartbeat:<instance>:`, what makes it a mark ([`Kept::hear_so_far`]).
+const MARK: &str = "mark:";
 /// How often the listening connection is shown to work: a heartbeat is announced from
 /// the store's pool, and must be heard before the next is due.
 const BEAT_EVERY: Duration = Duration::from_secs(5);
@@ -257,7 +293,14 @@ async fn listen_once(
                 let Ok(Some(announcement)) = received else { break };
                 let payload = announcement.payload();
                 if let Some(beat) = payload.strip_prefix(heartbeat) {
-                    heard = heard.max(beat.parse().unwrap_or(0));
+                    match beat.strip_prefix(MARK) {
+                        Some(mark) => {
+                            let Some(kept) = listening.0.upgrade() else { break };
+                            let mut state = kept.state();
+                            state.mark_heard = state.mark_heard.max(mark.parse().unwrap_or(0));
+                        }
+                        None => heard = heard.max(beat.parse().unwrap_or(0)),
+                    }
                 } else if !payload.starts_with(HEARTBEAT) {
                     let Some(kept) = listening.0.upgrade() else { break };
                     kept.forget(payload);

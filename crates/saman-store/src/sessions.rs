@@ -241,6 +241,16 @@ impl Store {
         }
     }
 
+    /// Whether this instance has heard, within `wait`, every change to sessions committed
+    /// before the call (false if it keeps none: SQLite, or not listening). For tests and
+    /// checks that must not race an announcement still on its way.
+    pub async fn heard_session_changes_so_far(&self, wait: std::time::Duration) -> Result<bool> {
+        Ok(self
+            .kept_sessions
+            .hear_so_far(&self.pool, self.instance(), wait)
+            .await?)
+    }
+
     /// Whether sessions are kept in memory now, and how many (for tests and checks).
     pub fn kept_sessions(&self) -> (bool, usize) {
         (self.kept_sessions.listening(), self.kept_sessions.len())
