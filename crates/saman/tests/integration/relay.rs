@@ -179,6 +179,14 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         &["skolene"],
     )
     .await;
+    // PPT's leader: PPT does not hold the log, but the consent is to cover it.
+    let ppt_leader = staff(
+        &app,
+        "ppt-leder@test.example",
+        Role::ServiceLeader,
+        &["ppt"],
+    )
+    .await;
     let admin = staff(&app, "admin@test.example", Role::TenantAdmin, &[]).await;
     let guardian = family(&app, GUARDIAN_PID, "Hanne Haugland", Role::Guardian).await;
     let other_guardian = family(&app, "22881178986", "Marit Lien", Role::Guardian).await;
@@ -210,6 +218,11 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         "{overview}"
     );
     assert_eq!(get(&app, &leader, &log).await.0, 404);
+    let (_, overview) = get(&app, &ppt_leader, "/nb/fjordvik/stafettlogg").await;
+    assert!(
+        !overview.contains(&id),
+        "only asked to cover PPT: {overview}"
+    );
     // Nobody writes in a draft.
     let (status, _, _) = post(
         &app,
@@ -254,6 +267,9 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     )
     .await;
     assert_eq!(status, 409);
+    // Now covered, PPT's leader finds the log among the service's.
+    let (_, overview) = get(&app, &ppt_leader, "/nb/fjordvik/stafettlogg").await;
+    assert!(overview.contains(&id), "{overview}");
 
     // The holder adds the PPT employee, who writes a goal, a measure and an evaluation.
     let (status, _, body) = post(
@@ -809,16 +825,13 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
                 "a sealed value of the purged log is left"
             );
         }
-        for table in [
-            "relay_logs",
-            "relay_guardians",
-            "relay_participants",
-            "relay_consents",
-            "relay_entries",
-            "relay_handovers",
-            "relay_files",
-            "relay_notifications",
-        ] {
+        // Every table that holds rows of a log, found by its `log_id` column, so that a
+        // table added later is checked too.
+        let by_log = tables_with_column(&mut conn, backend, "log_id").await;
+        for table in ["relay_entries", "relay_consents", "relay_consent_services"] {
+            assert!(by_log.contains(&table.to_string()), "{table} in {by_log:?}");
+        }
+        for table in std::iter::once("relay_logs").chain(by_log.iter().map(String::as_str)) {
             let column = if table == "relay_logs" {
                 "id"
             } else {
@@ -867,6 +880,29 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
 
 /// Everything the database holds, as text: the SQLite files' bytes (with the
 /// write-ahead log), or every row of every table of the PostgreSQL database.
+/// The tables with a column of that name.
+async fn tables_with_column(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    column: &str,
+) -> Vec<String> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c \
+             WHERE m.type = 'table' AND c.name = $1 ORDER BY m.name"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text FROM information_schema.columns \
+             WHERE table_schema = 'public' AND column_name = $1 ORDER BY table_name"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .bind(column)
+        .fetch_all(conn)
+        .await
+        .unwrap()
+}
+
 async fn database_text(app: &TestApp, backend: Backend) -> String {
     match backend {
         Backend::Sqlite => {
