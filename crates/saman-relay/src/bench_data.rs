@@ -64,7 +64,10 @@ pub async fn generate_logs(
     let mut tx = store.begin_write().await?;
     let mut ids = Vec::with_capacity(logs);
     let services: BTreeSet<String> = [service.to_string(), "ppt".to_string()].into();
-    let services_text = crate::storage::services_text(&services);
+    let services_text = format!(
+        ",{},",
+        services.iter().cloned().collect::<Vec<_>>().join(",")
+    );
     for _ in 0..logs {
         let id = uuid::Uuid::new_v4().to_string();
         let child = Child {
@@ -114,7 +117,6 @@ pub async fn generate_logs(
         .bind(&now)
         .execute(&mut *tx)
         .await?;
-        crate::storage::insert_consent_services(&mut tx, tenant, &id, 1, &services).await?;
         // Entries in one statement per log.
         let mut goal: Option<String> = None;
         let mut measure: Option<String> = None;

@@ -14,7 +14,6 @@ use crate::{Relay, Result};
 use saman_domain::audit::{AuditAction, Outcome};
 use saman_store::{AuditContext, Store, TenantId, append_audit, clock};
 use sqlx::AnyConnection;
-use std::collections::BTreeSet;
 use time::{Date, Duration};
 
 const FIRST: &[&str] = &[
@@ -189,7 +188,6 @@ pub async fn generate(
             .filter(|_| withdrawn.is_none() && rng.below(20) == 0)
             .map(|c| c + Duration::days(30 + rng.below(200) as i64))
             .filter(|d| *d < last);
-        let covered = BTreeSet::from([service.to_string()]);
         sqlx::query(
             "INSERT INTO relay_consents (log_id, tenant_id, version, status, consenter, services, covers, \
              given_how, given_on, ends_on, withdrawn_on, withdrawn_by, requested_by, requested_at) \
@@ -198,7 +196,7 @@ pub async fn generate(
         .bind(&id)
         .bind(tenant.as_str())
         .bind(if consented.is_some() { "given" } else { "requested" })
-        .bind(crate::storage::services_text(&covered))
+        .bind(format!(",{service},"))
         .bind(seal::seal(secrets, &place(&id, "consent/1/covers"), "(Fiktivt.)"))
         .bind(consented.map(|_| "digital"))
         .bind(consented.map(content::date_text))
@@ -209,7 +207,6 @@ pub async fn generate(
         .bind(at(opened))
         .execute(&mut *tx)
         .await?;
-        crate::storage::insert_consent_services(&mut tx, tenant, &id, 1, &covered).await?;
         let Some(consented) = consented else { continue };
         let mut w = Writer {
             conn: &mut tx,

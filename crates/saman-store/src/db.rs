@@ -158,16 +158,6 @@ const MIGRATIONS: &[Migration] = &[
         "a person's logs and their overdue measures found by index",
         "0017_relay_list_lookups.sql"
     ),
-    shared!(
-        18,
-        "the services of each consent, and the logs of a service, found by index",
-        "0018_consent_services.sql"
-    ),
-    per_backend!(
-        19,
-        "the services of earlier consents, a row each",
-        "0019_consent_services_filled.sql"
-    ),
 ];
 
 /// A connection idle for longer is tested before it is used (a database restarted, a

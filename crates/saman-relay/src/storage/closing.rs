@@ -366,7 +366,6 @@ impl Relay {
             "relay_files",
             "relay_entries",
             "relay_handovers",
-            "relay_consent_services",
             "relay_consents",
             "relay_participants",
             "relay_guardians",

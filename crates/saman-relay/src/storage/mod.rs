@@ -449,7 +449,7 @@ fn target(log_id: &str) -> String {
     format!("relay:{log_id}")
 }
 
-pub(crate) fn services_text(services: &BTreeSet<String>) -> String {
+fn services_text(services: &BTreeSet<String>) -> String {
     // Surrounded by commas so `LIKE '%,slug,%'` finds exactly one service.
     format!(
         ",{},",
@@ -1004,17 +1004,14 @@ impl Relay {
         }
         if who.roles.contains(&Role::ServiceLeader) {
             for service in &who.services {
-                // Held in the service, or named by a consent given: each by its index.
                 let held: Vec<String> = sqlx::query_scalar(
-                    "SELECT l.id FROM relay_logs l WHERE l.tenant_id = $1 AND l.state <> 'closed' AND l.id IN (\
-                     SELECT id FROM relay_logs WHERE tenant_id = $1 AND holder_service = $2 \
-                     UNION ALL SELECT s.log_id FROM relay_consent_services s \
-                     JOIN relay_consents c ON c.log_id = s.log_id AND c.version = s.version \
-                     WHERE s.tenant_id = $1 AND s.service_slug = $2 AND c.status = 'given') \
-                     ORDER BY l.updated_at DESC, l.id",
+                    "SELECT id FROM relay_logs WHERE tenant_id = $1 AND state <> 'closed' AND (holder_service = $2 \
+                     OR id IN (SELECT log_id FROM relay_consents WHERE tenant_id = $1 AND status = 'given' \
+                     AND services LIKE $3)) ORDER BY updated_at DESC",
                 )
                 .bind(who.tenant.as_str())
                 .bind(service)
+                .bind(format!("%,{service},%"))
                 .fetch_all(self.store.pool())
                 .await?;
                 candidates.extend(held);
@@ -2049,30 +2046,6 @@ async fn insert_consent_request(
     .bind(now_text())
     .execute(&mut *conn)
     .await?;
-    insert_consent_services(conn, &who.tenant, log_id, version, &terms.services).await
-}
-
-/// The services a consent version names, a row each beside its text of them: a service
-/// leader's list finds the logs of its services by them (migration 0018).
-pub(crate) async fn insert_consent_services(
-    conn: &mut AnyConnection,
-    tenant: &TenantId,
-    log_id: &str,
-    version: u32,
-    services: &BTreeSet<String>,
-) -> Result<()> {
-    for service in services {
-        sqlx::query(
-            "INSERT INTO relay_consent_services (log_id, version, tenant_id, service_slug) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(log_id)
-        .bind(i64::from(version))
-        .bind(tenant.as_str())
-        .bind(service)
-        .execute(&mut *conn)
-        .await?;
-    }
     Ok(())
 }
 

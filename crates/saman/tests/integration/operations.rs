@@ -93,7 +93,7 @@ async fn migrations_are_versioned_and_run_once(backend: Backend) {
             .fetch_all(&mut conn)
             .await
             .unwrap();
-    assert_eq!(versions, (1..=19).collect::<Vec<i64>>());
+    assert_eq!(versions, (1..=17).collect::<Vec<i64>>());
 }
 
 /// The real binary starts with the demo models, prints where it is, and stops cleanly

@@ -828,7 +828,7 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         // Every table that holds rows of a log, found by its `log_id` column, so that a
         // table added later is checked too.
         let by_log = tables_with_column(&mut conn, backend, "log_id").await;
-        for table in ["relay_entries", "relay_consents", "relay_consent_services"] {
+        for table in ["relay_entries", "relay_consents", "relay_notifications"] {
             assert!(by_log.contains(&table.to_string()), "{table} in {by_log:?}");
         }
         for table in std::iter::once("relay_logs").chain(by_log.iter().map(String::as_str)) {
