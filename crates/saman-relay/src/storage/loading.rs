@@ -18,7 +18,7 @@ use crate::seal::{self, place};
 use crate::{RelayError, Result};
 use saman_domain::access::Role;
 use saman_store::clock;
-use saman_store::{Columns, ReadOn, ReadRow};
+use saman_store::{Backend, Columns, ReadOn, ReadRow};
 use serde::Deserialize;
 
 /// What a log is loaded for, and so what is loaded with it besides what the policy needs.
@@ -86,6 +86,27 @@ const ENTRY_COLUMNS: &str = "e.seq, e.id, e.parent_id, e.author_role, e.author_s
     e.body, e.created_at, e.author_id, \
     COALESCE((SELECT a.name FROM accounts a WHERE a.id = e.author_id), '')";
 
+/// The query of a log's entries (the log's id given by `log`) as one JSON text of their
+/// [`EntryRow`]s, as [`Backend::json_rows`] gives it. PostgreSQL's `json_build_array`
+/// looks up the type of each value on every row, the largest part of a log page's
+/// statement; so there the text is joined by hand. Every value but the author's name
+/// (escaped by `to_json`) is a number, an id, a role's key, a slug, a timestamp or a
+/// sealed value (base64url), none of which JSON escapes.
+fn entries_query(backend: Backend, log: &str) -> String {
+    let from = format!("FROM relay_entries e WHERE e.log_id = {log}");
+    match backend {
+        Backend::Sqlite => backend.json_rows(ENTRY_COLUMNS, &from),
+        Backend::Postgres => format!(
+            "SELECT COALESCE('[' || string_agg('[' || e.seq || ',\"' || e.id || '\",' \
+             || COALESCE('\"' || e.parent_id || '\"', 'null') || ',\"' || e.author_role \
+             || '\",\"' || e.author_service || '\",\"' || e.body || '\",\"' || e.created_at \
+             || '\",' || COALESCE('\"' || e.author_id || '\"', 'null') || ',' \
+             || to_json(COALESCE((SELECT a.name FROM accounts a WHERE a.id = e.author_id), ''))::text \
+             || ']', ',') || ']', '[]') {from}"
+        ),
+    }
+}
+
 impl Relay {
     /// A log with everything the policy needs, and what `purpose` needs.
     pub(super) async fn load(
@@ -147,10 +168,7 @@ impl Relay {
             "FROM relay_consents c WHERE c.log_id = l.id",
         );
         let entries = match purpose {
-            Purpose::Read => format!(
-                "({})",
-                backend.json_rows(ENTRY_COLUMNS, "FROM relay_entries e WHERE e.log_id = l.id")
-            ),
+            Purpose::Read => format!("({})", entries_query(backend, "l.id")),
             Purpose::List | Purpose::Change => "NULL".to_string(),
         };
         // Today is the last parameter, after the ids, and only for a list.
@@ -416,10 +434,7 @@ impl Relay {
         conn: &mut sqlx::AnyConnection,
         log_id: &str,
     ) -> Result<Vec<EntryView>> {
-        let sql = self
-            .store
-            .backend()
-            .json_rows(ENTRY_COLUMNS, "FROM relay_entries e WHERE e.log_id = $1");
+        let sql = entries_query(self.store.backend(), "$1");
         let json: String = sqlx::query_scalar(&sql)
             .bind(log_id)
             .fetch_one(&mut *conn)

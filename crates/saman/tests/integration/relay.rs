@@ -374,6 +374,19 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
         page.contains("Delvis nådd") && page.contains("Ida sover bedre"),
         "{page}"
     );
+    // An author's name is shown as it is, whatever it holds (the entries are read as
+    // JSON on both databases: the name must be escaped there, the other values need not).
+    let rename = |name: &'static str| {
+        sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(&ppt.id)
+            .execute(app.store.pool())
+    };
+    rename("Per \"PPT\" \\ Pedersen\n").await.unwrap();
+    let (status, page) = get(&app, &guardian, &log).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Per &#34;PPT&#34; \\ Pedersen"), "{page}");
+    rename("Navn ppt@test.example").await.unwrap();
 
     // The youth (14) writes in "my voice", and reads only that.
     let (status, _, _) = post(
