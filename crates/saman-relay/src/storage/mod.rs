@@ -1560,6 +1560,9 @@ impl Relay {
         // take their places in turn instead of both counting the same next place.
         touch(conn, log_id).await?;
         let entry_id = uuid::Uuid::new_v4().to_string();
+        // PostgreSQL reads these values back into JSON unescaped (loading.rs,
+        // `entries_query`): ids, a role's key, a service's slug, a sealed body and a
+        // timestamp only, never free text.
         sqlx::query(
             "INSERT INTO relay_entries (id, log_id, tenant_id, seq, kind, parent_id, author_id, author_role, \
              author_service, body, due_on, created_at) VALUES ($1, $2, $3, \
