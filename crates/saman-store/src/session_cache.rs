@@ -163,7 +163,7 @@ impl Kept {
         let mark = self.marks_sent.fetch_add(1, Ordering::Relaxed) + 1;
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
-            .bind(format!("{HEARTBEAT}{instance}:{MARK}{mark}"))
+            .bind(format!("{}{MARK}{mark}", own_prefix(instance)))
             .execute(pool)
             .await?;
         let heard = tokio::time::timeout(wait, async {
@@ -210,7 +210,7 @@ pub(crate) fn listen(
     }
     let kept: Weak<Kept> = Arc::downgrade(kept);
     let options = options.application_name(LISTENER_NAME);
-    let heartbeat = format!("{HEARTBEAT}{instance}:");
+    let heartbeat = own_prefix(instance);
     tokio::spawn(async move {
         let mut wait = Duration::from_millis(250);
         loop {
@@ -240,6 +240,11 @@ pub(crate) fn listen(
 const HEARTBEAT: &str = "heartbeat:";
 /// After `heartbeat:<instance>:`, what makes it a mark ([`Kept::hear_so_far`]).
 const MARK: &str = "mark:";
+
+/// The start of the payloads only this instance reads: its heartbeats and its marks.
+fn own_prefix(instance: &str) -> String {
+    format!("{HEARTBEAT}{instance}:")
+}
 /// How often the listening connection is shown to work: a heartbeat is announced from
 /// the store's pool, and must be heard before the next is due.
 const BEAT_EVERY: Duration = Duration::from_secs(5);

@@ -891,8 +891,6 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     assert!(dump.contains("relay:"), "the dump is real");
 }
 
-/// Everything the database holds, as text: the SQLite files' bytes (with the
-/// write-ahead log), or every row of every table of the PostgreSQL database.
 /// The tables with a column of that name.
 async fn tables_with_column(
     conn: &mut sqlx::AnyConnection,
@@ -916,6 +914,8 @@ async fn tables_with_column(
         .unwrap()
 }
 
+/// Everything the database holds, as text: the SQLite files' bytes (with the
+/// write-ahead log), or every row of every table of the PostgreSQL database.
 async fn database_text(app: &TestApp, backend: Backend) -> String {
     match backend {
         Backend::Sqlite => {
