@@ -13,10 +13,12 @@
 //! reaches this one as fast as PostgreSQL delivers an announcement: milliseconds. What
 //! is kept is also read again after [`KEPT_FOR`], in case a connection fails silently.
 //! Only pages are served from here: a request that may change something reads its
-//! session from the database (`Store::live_session`), and this instance forgets the
-//! account's kept sessions once it is answered (web: `auth::session::load_session`),
-//! so a person's own logout holds at once. SQLite serves one process and reads a
-//! session in microseconds: nothing is kept there.
+//! session from the database (`Store::live_session`), and is not answered before this
+//! instance has heard every change committed so far ([`Kept::hear_so_far`]; web:
+//! `auth::session::load_session`). So a change made through an instance holds there at
+//! once for everyone it touches: a person's own logout, and an account an
+//! administrator deactivates. SQLite serves one process and reads a session in
+//! microseconds: nothing is kept there.
 
 use crate::{Account, LiveSession};
 use std::collections::HashMap;
@@ -52,6 +54,8 @@ pub(crate) struct Kept {
     stop: Mutex<Option<tokio::sync::watch::Sender<()>>>,
     /// The number of the last mark announced by [`Kept::hear_so_far`].
     marks_sent: AtomicU64,
+    /// Wakes those waiting in [`Kept::hear_so_far`] when a mark is heard.
+    mark_heard: tokio::sync::Notify,
 }
 
 #[derive(Default)]
@@ -167,8 +171,15 @@ impl Kept {
             .execute(pool)
             .await?;
         let heard = tokio::time::timeout(wait, async {
-            while self.state().mark_heard < mark {
-                tokio::time::sleep(Duration::from_millis(5)).await;
+            loop {
+                // Registered before the check, so a mark heard in between still wakes it.
+                let woken = self.mark_heard.notified();
+                tokio::pin!(woken);
+                woken.as_mut().enable();
+                if self.state().mark_heard >= mark {
+                    break;
+                }
+                woken.await;
             }
         });
         Ok(heard.await.is_ok())
@@ -301,8 +312,12 @@ async fn listen_once(
                     match beat.strip_prefix(MARK) {
                         Some(mark) => {
                             let Some(kept) = listening.0.upgrade() else { break };
-                            let mut state = kept.state();
-                            state.mark_heard = state.mark_heard.max(mark.parse().unwrap_or(0));
+                            {
+                                let mut state = kept.state();
+                                state.mark_heard =
+                                    state.mark_heard.max(mark.parse().unwrap_or(0));
+                            }
+                            kept.mark_heard.notify_waiters();
                         }
                         None => heard = heard.max(beat.parse().unwrap_or(0)),
                     }

@@ -11,6 +11,10 @@ use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::auth::secret::{new_token, token_hash};
 use time::{Duration, OffsetDateTime};
 
+/// How long a request that may have changed something waits for this instance to hear
+/// the changes committed so far ([`Store::settle_kept_sessions`]).
+pub const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How long sessions last: both are settings.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionLimits {
@@ -231,13 +235,27 @@ impl Store {
         }
     }
 
-    /// Forgets the account's sessions kept in memory: after a request of its own that
-    /// may have changed one (a logout, a password changed). The database announces the
-    /// change to every instance too, this one included; this makes sure the account's
-    /// next request here sees it, however late the announcement.
-    pub fn forget_kept_sessions_of(&self, account_id: &str) {
-        if !account_id.is_empty() {
-            self.kept_sessions.forget(account_id);
+    /// After a request that may have changed something, before it is answered: waits
+    /// until this instance has heard every change to sessions committed so far, so that
+    /// the change holds here at once for everyone it touched (the asker's own logout,
+    /// an account an administrator deactivated, a role taken away), however late the
+    /// announcement would otherwise have come. If that is not heard within
+    /// [`SETTLE_WAIT`], every kept session is forgotten instead. Nothing to do where
+    /// nothing is kept.
+    pub async fn settle_kept_sessions(&self) {
+        if !self.kept_sessions.listening() {
+            return;
+        }
+        match self.heard_session_changes_so_far(SETTLE_WAIT).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!("changes to sessions not heard in time: every kept one forgotten");
+                self.kept_sessions.forget("");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not wait for changes to sessions: every kept one forgotten");
+                self.kept_sessions.forget("");
+            }
         }
     }
 

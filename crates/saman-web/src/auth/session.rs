@@ -75,8 +75,8 @@ pub async fn load_session(
     let https = state.config.https();
     let token = read_cookie(request.headers(), session_cookie(https)).map(str::to_string);
     // A request that only shows something may take its session from memory; one that
-    // may change something reads it from the database, and this instance forgets the
-    // account's kept sessions once it is answered (saman-store: session_cache.rs).
+    // may change something reads it from the database, and is answered only once this
+    // instance has heard every change committed so far (saman-store: session_cache.rs).
     let shows_only = matches!(*request.method(), Method::GET | Method::HEAD);
     let mut signed_in = None;
     if let Some(token) = token {
@@ -85,15 +85,15 @@ pub async fn load_session(
             Err(e) => tracing::error!(error = %e, "could not load a session"),
         }
     }
-    let account_id = signed_in.as_ref().map(|s| s.account.id.clone());
+    let signed_in_now = signed_in.is_some();
     if let Some(s) = signed_in {
         request.extensions_mut().insert(s);
     }
     let mut response = next.run(request).await;
-    if let Some(account_id) = account_id.as_deref().filter(|_| !shows_only) {
-        state.store.forget_kept_sessions_of(account_id);
+    if !shows_only {
+        state.store.settle_kept_sessions().await;
     }
-    if account_id.is_some() {
+    if signed_in_now {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
