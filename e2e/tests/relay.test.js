@@ -200,6 +200,16 @@ describe('the relay log', () => {
     await press(leader, leader.getByRole('button', { name: 'Ta imot stafetten' }));
     assert.match(await status(leader), /Stafetten er overlevert/);
 
+    // Her service's overview: the logs held in it counted, those it may read listed.
+    await leader.goto(`${origin}/nb/fjordvik/stafettlogg`);
+    await press(leader, leader.getByRole('link', { name: /Logger i tjenesten din/ }));
+    const overview = await leader.locator('main').innerText();
+    assert.match(overview, /Liv Lunde/);
+    assert.match(overview, /Tobias Haugland/);
+    await check(leader, 'service overview');
+    await leader.goto(`${origin}/nn/fjordvik/stafettlogg/oversikt`);
+    await check(leader, 'service overview nn');
+
     // The guardian withdraws consent for PPT, and reads who read the log.
     await guardian.goto(`${origin}${log}`);
     await send(

@@ -20,8 +20,8 @@ pub mod storage;
 
 pub use storage::{
     AccessRow, ArchiveMeta, Change, CloseReason, Closed, ConsentForm, ConsentStatus, ConsentView,
-    EntryView, HandoverView, LogKind, LogSummary, LogView, NewEntry, NewLog, ParticipantView,
-    Relay, Requester, Scope,
+    EntryView, HandoverView, HolderCounts, LogKind, LogSummary, LogView, NewEntry, NewLog,
+    ParticipantView, Relay, Requester, Scope, ServiceCounts, ServiceOverview,
 };
 
 /// What can go wrong in the relay log's storage. Details are for the logs, and never

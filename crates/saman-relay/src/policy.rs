@@ -352,21 +352,36 @@ pub fn decide(viewer: &Viewer, log: &LogFacts, action: RelayAction, today: Date)
         return allowed.then_some(basis);
     }
 
-    if viewer.roles.contains(&Role::ServiceLeader) {
-        if let Some(service) = viewer.services.iter().find(|s| log.covers(s, today)) {
-            let basis = Basis::ServiceLeader {
-                service: service.clone(),
-                consent: consent_version.unwrap_or(0),
-            };
-            return matches!(action, SeeExistence | Read).then_some(basis);
-        }
-        if viewer.services.iter().any(|s| s == log.holder_service) && action == SeeExistence {
-            return Some(Basis::Overview {
-                service: log.holder_service.to_string(),
-            });
-        }
+    if viewer.roles.contains(&Role::ServiceLeader)
+        && let Some(service) = viewer.services.iter().find(|s| log.covers(s, today))
+    {
+        let basis = Basis::ServiceLeader {
+            service: service.clone(),
+            consent: consent_version.unwrap_or(0),
+        };
+        return matches!(action, SeeExistence | Read).then_some(basis);
+    }
+    if action == SeeExistence
+        && overseen_services(viewer.roles, viewer.services)
+            .iter()
+            .any(|s| s == log.holder_service)
+    {
+        return Some(Basis::Overview {
+            service: log.holder_service.to_string(),
+        });
     }
     None
+}
+
+/// The services in whose logs someone with `roles` and `services` sees only that they
+/// exist and who holds them (as [`Basis::Overview`]), and so may count them: a service
+/// leader's own services, for the logs held in them.
+pub fn overseen_services<'a>(roles: &[Role], services: &'a [String]) -> &'a [String] {
+    if roles.contains(&Role::ServiceLeader) {
+        services
+    } else {
+        &[]
+    }
 }
 
 /// The youth consent age as the tenant's setting gives it (15 or 16; anything else is
@@ -511,6 +526,25 @@ mod tests {
         ));
         assert_eq!(
             decide(&leader, &active, RelayAction::WriteEntry, TODAY),
+            None
+        );
+    }
+
+    #[test]
+    fn only_a_service_leader_oversees_their_services() {
+        let services = vec!["skolen".to_string()];
+        assert_eq!(
+            overseen_services(&[Role::ServiceLeader], &services),
+            services.as_slice()
+        );
+        for role in [Role::Employee, Role::TenantAdmin, Role::Guardian] {
+            assert!(overseen_services(&[role], &services).is_empty(), "{role:?}");
+        }
+        // An employee of the holder's service does not see a log they take no part in.
+        let employee = viewer("e", &[Role::Employee], &services);
+        let draft = facts(LogState::Draft, &[], &[]);
+        assert_eq!(
+            decide(&employee, &draft, RelayAction::SeeExistence, TODAY),
             None
         );
     }

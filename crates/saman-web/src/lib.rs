@@ -159,6 +159,10 @@ pub fn app(store: Store, config: WebConfig) -> Router {
     let relay = Router::new()
         .route("/{lang}/{tenant}/stafettlogg", get(pages::relay::list))
         .route(
+            "/{lang}/{tenant}/stafettlogg/oversikt",
+            get(pages::relay::overview),
+        )
+        .route(
             "/{lang}/{tenant}/stafettlogg/ny",
             get(pages::relay::new_form).post(pages::relay::open),
         )

@@ -101,6 +101,14 @@ impl TenantUrls {
         self.at("/stafettlogg")
     }
 
+    /// A service leader's overview of their services, at `page` of its readable logs.
+    pub fn relay_overview(&self, page: usize) -> String {
+        match page {
+            1 => self.at("/stafettlogg/oversikt"),
+            n => self.at(&format!("/stafettlogg/oversikt?side={n}")),
+        }
+    }
+
     pub fn relay_new(&self) -> String {
         self.at("/stafettlogg/ny")
     }

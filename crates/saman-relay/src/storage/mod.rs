@@ -13,11 +13,13 @@ pub mod baton;
 mod closing;
 mod figures;
 mod loading;
+mod overview;
 use loading::Purpose;
 pub mod notifications;
 mod rotation;
 
 pub use closing::{ARCHIVE_FILE_NAME, ArchiveMeta, CloseReason};
+pub use overview::{HolderCounts, OVERVIEW_PAGE_SIZE, ServiceCounts, ServiceOverview};
 use saman_domain::access::{Actor, Role};
 use saman_domain::audit::{AuditAction, Outcome};
 use saman_domain::model::RelaySettings;
@@ -328,8 +330,13 @@ struct Handover {
 
 impl Handover {
     fn waiting_days(&self) -> i64 {
-        clock::from_text(&self.requested_at).map_or(0, |t| (clock::now() - t).whole_days())
+        waiting_days_since(&self.requested_at)
     }
+}
+
+/// Whole days since a handover was requested at `requested_at` (as stored).
+fn waiting_days_since(requested_at: &str) -> i64 {
+    clock::from_text(requested_at).map_or(0, |t| (clock::now() - t).whole_days())
 }
 
 /// A handover waiting for the successor, as the pages show it.
@@ -972,8 +979,9 @@ impl Relay {
         })
     }
 
-    /// The logs this person takes part in or holds, their family's logs, and (for a
-    /// service leader) the logs held in their services. Each line shown is audited.
+    /// The logs this person takes part in or holds, and their family's logs. Each line
+    /// shown is audited. (A service leader's view of their services is
+    /// [`Relay::service_overview`].)
     pub async fn my_logs(&self, who: &Requester) -> Result<Vec<LogSummary>> {
         let mut candidates: Vec<String> = sqlx::query_scalar(
             // Each way of taking part by its own index: ORs across them made the
@@ -1002,33 +1010,33 @@ impl Relay {
             .await?;
             candidates.extend(family);
         }
-        if who.roles.contains(&Role::ServiceLeader) {
-            for service in &who.services {
-                let held: Vec<String> = sqlx::query_scalar(
-                    "SELECT id FROM relay_logs WHERE tenant_id = $1 AND state <> 'closed' AND (holder_service = $2 \
-                     OR id IN (SELECT log_id FROM relay_consents WHERE tenant_id = $1 AND status = 'given' \
-                     AND services LIKE $3)) ORDER BY updated_at DESC",
-                )
-                .bind(who.tenant.as_str())
-                .bind(service)
-                .bind(format!("%,{service},%"))
-                .fetch_all(self.store.pool())
-                .await?;
-                candidates.extend(held);
-            }
-        }
         let mut seen = BTreeSet::new();
         candidates.retain(|id| seen.insert(id.clone()));
 
-        let today = clock::today();
-        let mut out = Vec::new();
         let logs = self
             .load_many(&mut ReadOn::Readers, who, &candidates)
             .await?;
+        self.summaries(who, logs, RelayAction::SeeExistence).await
+    }
+
+    /// The lines of a list of `logs`, those the asker may do `shown_if` with; each line
+    /// is audited.
+    async fn summaries(
+        &self,
+        who: &Requester,
+        logs: Vec<Loaded>,
+        shown_if: RelayAction,
+    ) -> Result<Vec<LogSummary>> {
+        let today = clock::today();
+        let mut out = Vec::new();
         for log in logs {
-            let Some(basis) = self.decide(who, &log, RelayAction::SeeExistence) else {
+            let Some(basis) = self.decide(who, &log, shown_if) else {
                 continue;
             };
+            // Logs a leader only knows exist are counted on their overview, not listed.
+            if matches!(basis, Basis::Overview { .. }) {
+                continue;
+            }
             let reads = self.decide(who, &log, RelayAction::Read).is_some();
             let given = log.given();
             let current = crate::consent::current(&given);

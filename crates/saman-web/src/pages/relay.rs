@@ -18,10 +18,12 @@ use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use saman_domain::access::Role;
 use saman_relay::content::{Achieved, Content, Problem};
 use saman_relay::policy::{Basis, LogState, RelayAction};
 use saman_relay::{
-    Change, ConsentForm, ConsentStatus, LogView, NewEntry, NewLog, Relay, Requester,
+    Change, ConsentForm, ConsentStatus, HolderCounts, LogSummary, LogView, NewEntry, NewLog, Relay,
+    Requester,
 };
 use saman_store::TenantRecord;
 use std::collections::HashMap;
@@ -282,8 +284,9 @@ pub struct SummaryRow {
 struct ListPage {
     chrome: Chrome,
     rows: Vec<SummaryRow>,
-    overview: Vec<SummaryRow>,
     new_href: Option<String>,
+    /// For service leaders: their services' overview.
+    overview_href: Option<String>,
     family: bool,
     /// For professionals: the empty consent form per language, and an empty log.
     consent_forms: Vec<(String, String, String)>,
@@ -293,8 +296,6 @@ struct ListPage {
 pub async fn list(ctx: Ctx, c: Context) -> Result<Response, WebError> {
     let tr = c.tr();
     let urls = c.urls();
-    let mut rows = Vec::new();
-    let mut overview = Vec::new();
     let mut summaries = c.relay.my_logs(&c.who).await?;
     // What needs doing first: overdue evaluations, consents to answer or renew.
     summaries.sort_by_key(|s| {
@@ -310,44 +311,19 @@ pub async fn list(ctx: Ctx, c: Context) -> Result<Response, WebError> {
             ),
         )
     });
-    for s in summaries {
-        let mut needs = Vec::new();
-        if s.overdue > 0 {
-            needs.push(tr.t1("relay-needs-overdue", "count", s.overdue as i64));
-        }
-        if s.consent_requested {
-            needs.push(tr.t("relay-needs-consent"));
-        }
-        if s.handover_to_me {
-            needs.push(tr.t("relay-needs-handover"));
-        }
-        if let Some(days) = s
-            .handover_waiting
-            .filter(|d| *d >= saman_relay::storage::baton::HANDOVER_WAITS_TOO_LONG_DAYS)
-        {
-            needs.push(tr.t1("relay-needs-handover-waiting", "days", days));
-        }
-        let row = SummaryRow {
-            href: s.child_name.is_some().then(|| urls.relay_log(&s.id)),
-            child: s.child_name.clone().unwrap_or_default(),
-            holder: s.holder_name,
-            service: c.service_name(&s.holder_service),
-            level: s.level,
-            state: tr.t(&format!("relay-state-{}", s.state.key())),
-            consent: consent_state_text(tr, s.consent),
-            needs,
-        };
-        if matches!(s.basis, Basis::Overview { .. }) {
-            overview.push(row);
-        } else {
-            rows.push(row);
-        }
-    }
+    let rows = summaries
+        .into_iter()
+        .map(|s| summary_row(&c, tr, &urls, s))
+        .collect();
     Ok(render(ListPage {
         chrome: c.chrome(&ctx, tr.t("relay-list-title")),
         rows,
-        overview,
         new_href: c.who.is_professional().then(|| urls.relay_new()),
+        overview_href: c
+            .who
+            .roles
+            .contains(&Role::ServiceLeader)
+            .then(|| urls.relay_overview(1)),
         family: !c.who.is_professional(),
         consent_forms: if c.who.is_professional() {
             consent_form_links(&urls.at("/stafettlogg/samtykkeskjema"))
@@ -362,6 +338,36 @@ pub async fn list(ctx: Ctx, c: Context) -> Result<Response, WebError> {
     .into_response())
 }
 
+/// A list's line, with what needs doing first.
+fn summary_row(c: &Context, tr: Tr, urls: &TenantUrls, s: LogSummary) -> SummaryRow {
+    let mut needs = Vec::new();
+    if s.overdue > 0 {
+        needs.push(tr.t1("relay-needs-overdue", "count", s.overdue as i64));
+    }
+    if s.consent_requested {
+        needs.push(tr.t("relay-needs-consent"));
+    }
+    if s.handover_to_me {
+        needs.push(tr.t("relay-needs-handover"));
+    }
+    if let Some(days) = s
+        .handover_waiting
+        .filter(|d| *d >= saman_relay::storage::baton::HANDOVER_WAITS_TOO_LONG_DAYS)
+    {
+        needs.push(tr.t1("relay-needs-handover-waiting", "days", days));
+    }
+    SummaryRow {
+        href: s.child_name.is_some().then(|| urls.relay_log(&s.id)),
+        child: s.child_name.unwrap_or_default(),
+        holder: s.holder_name,
+        service: c.service_name(&s.holder_service),
+        level: s.level,
+        state: tr.t(&format!("relay-state-{}", s.state.key())),
+        consent: consent_state_text(tr, s.consent),
+        needs,
+    }
+}
+
 fn consent_state_text(tr: Tr, state: Option<saman_relay::consent::ConsentState>) -> String {
     use saman_relay::consent::ConsentState::*;
     match state {
@@ -371,6 +377,95 @@ fn consent_state_text(tr: Tr, state: Option<saman_relay::consent::ConsentState>)
         Some(Expired) => tr.t("relay-consent-expired"),
         Some(Withdrawn) => tr.t("relay-consent-withdrawn"),
     }
+}
+
+// ---------------------------------------------------------------------------------
+// A service leader's overview
+
+/// One holder's line in a service's table.
+struct HolderRow {
+    name: String,
+    counts: HolderCounts,
+}
+
+/// One service the leader leads, with its holders.
+struct ServiceTable {
+    name: String,
+    holders: Vec<HolderRow>,
+    total: HolderCounts,
+}
+
+#[derive(Template)]
+#[template(path = "relay_overview.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    services: Vec<ServiceTable>,
+    rows: Vec<SummaryRow>,
+    readable_caption: String,
+    page: usize,
+    previous_href: Option<String>,
+    next_href: Option<String>,
+    list_href: String,
+}
+
+/// The page asked for in `?side=N`; anything else is the first.
+fn page_asked(query: Option<&str>) -> usize {
+    query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("side="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+}
+
+pub async fn overview(ctx: Ctx, c: Context) -> Result<Response, WebError> {
+    let tr = c.tr();
+    let urls = c.urls();
+    let overview = c
+        .relay
+        .service_overview(&c.who, page_asked(ctx.query.as_deref()))
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let services = overview
+        .services
+        .into_iter()
+        .map(|s| {
+            let total = s.total();
+            ServiceTable {
+                name: c.service_name(&s.service),
+                holders: s
+                    .holders
+                    .into_iter()
+                    .map(|h| HolderRow {
+                        name: if h.holder_name.is_empty() {
+                            tr.t("relay-overview-unknown-holder")
+                        } else {
+                            h.holder_name.clone()
+                        },
+                        counts: h,
+                    })
+                    .collect(),
+                total,
+            }
+        })
+        .collect();
+    let rows = overview
+        .readable
+        .into_iter()
+        .map(|s| summary_row(&c, tr, &urls, s))
+        .collect();
+    let page = overview.page;
+    Ok(render(OverviewPage {
+        chrome: c.chrome(&ctx, tr.t("relay-overview-title")),
+        services,
+        rows,
+        readable_caption: tr.t1("relay-overview-readable-caption", "page", page as i64),
+        page,
+        previous_href: (page > 1).then(|| urls.relay_overview(page - 1)),
+        next_href: overview.more.then(|| urls.relay_overview(page + 1)),
+        list_href: urls.relay_list(),
+    })?
+    .into_response())
 }
 
 // ---------------------------------------------------------------------------------
@@ -1890,6 +1985,7 @@ mod tests {
                         ("since", "x".into()),
                         ("reason", "x".into()),
                         ("purge", "x".into()),
+                        ("page", 1.into()),
                     ],
                 );
                 assert_ne!(text, *key, "{lang}: {key}");

@@ -16,7 +16,8 @@ on_both_backends!(
     keys_rotate_seals_every_log_again,
     the_paper_path_prints_forms_and_logs,
     people_are_told_what_is_new_without_a_word_about_the_child,
-    entries_written_at_once_each_take_their_own_place
+    entries_written_at_once_each_take_their_own_place,
+    a_service_leader_counts_the_services_logs_and_pages_those_it_reads
 );
 
 /// The child of these tests: fictional, with a synthetic identity number (14 years old
@@ -27,6 +28,8 @@ const CHILD_BIRTH: &str = "09.03.2012";
 const GUARDIAN_PID: &str = "15898512379";
 const CONCERN: &str = "Uro for skolefravær og søvnvansker hos Ida";
 const GOAL: &str = "Ida skal trives og gå på skolen hver dag";
+/// A service leader's overview of their services.
+const OVERVIEW: &str = "/nb/fjordvik/stafettlogg/oversikt";
 
 struct Actor {
     id: String,
@@ -211,14 +214,14 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     ] {
         assert_eq!(get(&app, actor, &log).await.0, 404, "{who}");
     }
-    // The leader of the holder's service sees that it exists, not the child.
-    let (_, overview) = get(&app, &leader, "/nb/fjordvik/stafettlogg").await;
+    // The leader of the holder's service sees that it exists (counted), not the child.
+    let (_, overview) = get(&app, &leader, OVERVIEW).await;
     assert!(
         overview.contains("Logger i tjenesten din") && !overview.contains(CHILD_NAME),
         "{overview}"
     );
     assert_eq!(get(&app, &leader, &log).await.0, 404);
-    let (_, overview) = get(&app, &ppt_leader, "/nb/fjordvik/stafettlogg").await;
+    let (_, overview) = get(&app, &ppt_leader, OVERVIEW).await;
     assert!(
         !overview.contains(&id),
         "only asked to cover PPT: {overview}"
@@ -268,7 +271,7 @@ async fn a_log_lives_by_consent_and_families_see_who_read_it(backend: Backend) {
     .await;
     assert_eq!(status, 409);
     // Now covered, PPT's leader finds the log among the service's.
-    let (_, overview) = get(&app, &ppt_leader, "/nb/fjordvik/stafettlogg").await;
+    let (_, overview) = get(&app, &ppt_leader, OVERVIEW).await;
     assert!(overview.contains(&id), "{overview}");
 
     // The holder adds the PPT employee, who writes a goal, a measure and an evaluation.
@@ -1854,4 +1857,235 @@ async fn entries_written_at_once_each_take_their_own_place(backend: Backend) {
             .await
             .unwrap();
     assert_eq!((places, entries), (8, 8));
+}
+
+/// The guardian gives the consent a log waits for.
+async fn consent_to(app: &TestApp, guardian: &Actor, id: &str) {
+    let log = format!("/nb/fjordvik/stafettlogg/{id}");
+    let (_, page) = get(app, guardian, &log).await;
+    let version = hidden(&page, "version");
+    let (status, _, _) = post(
+        app,
+        guardian,
+        &format!("{log}/samtykke/svar"),
+        &[("version", &version), ("answer", "give")],
+    )
+    .await;
+    assert_eq!(status, 303);
+}
+
+/// The numbers of a holder's row in an overview's table, in the order of its columns.
+fn holder_counts(page: &str, holder: &str) -> Vec<u32> {
+    let row = page
+        .split(&format!("<th scope=\"row\">{holder}</th>"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no row for {holder}: {page}"))
+        .split("</tr>")
+        .next()
+        .unwrap();
+    row.split("<td>")
+        .skip(1)
+        .map(|cell| {
+            let digits: String = cell.chars().filter(char::is_ascii_digit).collect();
+            digits.parse().unwrap()
+        })
+        .collect()
+}
+
+/// The logs linked from a page, among `ids`.
+fn linked<'a>(page: &str, ids: &'a [String]) -> Vec<&'a String> {
+    ids.iter()
+        .filter(|id| page.contains(&format!("/stafettlogg/{id}\"")))
+        .collect()
+}
+
+async fn a_service_leader_counts_the_services_logs_and_pages_those_it_reads(backend: Backend) {
+    let app = TestApp::spawn(backend, true).await;
+    let holder = staff(&app, "laerer@test.example", Role::Employee, &["skolene"]).await;
+    let school_leader = staff(
+        &app,
+        "leder@test.example",
+        Role::ServiceLeader,
+        &["skolene"],
+    )
+    .await;
+    let ppt_leader = staff(
+        &app,
+        "ppt-leder@test.example",
+        Role::ServiceLeader,
+        &["ppt"],
+    )
+    .await;
+    let nav_leader = staff(
+        &app,
+        "nav-leder@test.example",
+        Role::ServiceLeader,
+        &["nav"],
+    )
+    .await;
+    let colleague = staff(&app, "kollega@test.example", Role::Employee, &["skolene"]).await;
+    let admin = staff(&app, "admin@test.example", Role::TenantAdmin, &[]).await;
+    let guardian = family(&app, GUARDIAN_PID, "Hanne Haugland", Role::Guardian).await;
+    let holder_name = "Navn laerer@test.example";
+
+    // Nobody but a service leader has an overview.
+    for (who, actor) in [
+        ("employee", &colleague),
+        ("admin", &admin),
+        ("guardian", &guardian),
+    ] {
+        assert_eq!(get(&app, actor, OVERVIEW).await.0, 404, "{who}");
+    }
+    let (_, mine) = get(&app, &colleague, "/nb/fjordvik/stafettlogg").await;
+    assert!(!mine.contains("/stafettlogg/oversikt"), "{mine}");
+
+    // A draft: counted as waiting for consent, and nothing of it is shown or audited.
+    let first = open_log(&app, &holder).await;
+    let (status, page) = get(&app, &school_leader, OVERVIEW).await;
+    assert_eq!(status, 200);
+    assert_eq!(holder_counts(&page, holder_name), [1, 1, 0, 0, 0, 0]);
+    assert!(
+        !page.contains(CHILD_NAME) && !page.contains(&first),
+        "{page}"
+    );
+    assert_eq!(
+        count_audit(&app, "relay-read", &school_leader.id, &first).await,
+        0
+    );
+    // Nor is it in the leader's own list, which links to the overview.
+    let (_, mine) = get(&app, &school_leader, "/nb/fjordvik/stafettlogg").await;
+    assert!(
+        !mine.contains(&first) && mine.contains("/stafettlogg/oversikt"),
+        "{mine}"
+    );
+    // PPT holds none of them.
+    let (_, page) = get(&app, &ppt_leader, OVERVIEW).await;
+    assert!(
+        !page.contains(holder_name) && page.contains("Ingen åpne stafettlogger"),
+        "{page}"
+    );
+
+    // Once consent names PPT, PPT's leader reads it: a line, audited.
+    consent_to(&app, &guardian, &first).await;
+    let (_, page) = get(&app, &ppt_leader, OVERVIEW).await;
+    assert!(page.contains(&first) && page.contains(CHILD_NAME), "{page}");
+    assert_eq!(
+        count_audit(&app, "relay-read", &ppt_leader.id, &first).await,
+        1
+    );
+    // NAV is not named: its leader sees nothing of it.
+    let (_, page) = get(&app, &nav_leader, OVERVIEW).await;
+    assert!(
+        !page.contains(&first) && !page.contains(holder_name),
+        "{page}"
+    );
+
+    // More logs than a page holds.
+    let mut ids = vec![first.clone()];
+    for _ in 0..saman_relay::storage::OVERVIEW_PAGE_SIZE {
+        let id = open_log(&app, &holder).await;
+        consent_to(&app, &guardian, &id).await;
+        ids.push(id);
+    }
+    // Changed a second apart (the times are kept to the second), the first the longest
+    // ago, all later than the demo's own logs PPT reads.
+    for (i, id) in ids.iter().enumerate() {
+        sqlx::query("UPDATE relay_logs SET updated_at = $1 WHERE id = $2")
+            .bind(format!("2099-11-01T10:00:{i:02}Z"))
+            .bind(id)
+            .execute(app.store.pool())
+            .await
+            .unwrap();
+    }
+    let (_, first_page) = get(&app, &ppt_leader, OVERVIEW).await;
+    let (status, second_page) = get(&app, &ppt_leader, &format!("{OVERVIEW}?side=2")).await;
+    assert_eq!(status, 200);
+    let (on_first, on_second) = (linked(&first_page, &ids), linked(&second_page, &ids));
+    assert_eq!(on_first.len(), saman_relay::storage::OVERVIEW_PAGE_SIZE);
+    assert_eq!(on_second, [&first], "newest change first");
+    assert!(first_page.contains("?side=2\"") && !first_page.contains("rel=\"prev\""));
+    assert!(second_page.contains("rel=\"prev\"") && !second_page.contains("rel=\"next\""));
+    // A page asked for wrongly is the first; one past the end is empty, not an error.
+    for query in [
+        "?side=abc",
+        "?side=0",
+        "?side=-1",
+        "?side=99999999999999999999999",
+    ] {
+        let (status, page) = get(&app, &ppt_leader, &format!("{OVERVIEW}{query}")).await;
+        assert_eq!(status, 200, "{query}");
+        assert_eq!(
+            linked(&page, &ids).len(),
+            saman_relay::storage::OVERVIEW_PAGE_SIZE
+        );
+    }
+    let (status, page) = get(&app, &ppt_leader, &format!("{OVERVIEW}?side=3")).await;
+    assert_eq!(status, 200);
+    assert!(linked(&page, &ids).is_empty() && page.contains("Ingen flere logger"));
+
+    // A consent run out closes the log to its services: counted as such, and no longer
+    // among those PPT reads. A baton offered and not answered is counted as waiting,
+    // and as waiting too long once it has.
+    let expired = &ids[1];
+    sqlx::query("UPDATE relay_consents SET ends_on = '2020-01-01' WHERE log_id = $1")
+        .bind(expired)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let (status, _, _) = post(
+        &app,
+        &holder,
+        &format!("/nb/fjordvik/stafettlogg/{first}/stafett"),
+        &[("email", "kollega@test.example")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, page) = get(&app, &school_leader, OVERVIEW).await;
+    let open = ids.len() as u32;
+    assert_eq!(holder_counts(&page, holder_name), [open, 0, 0, 1, 1, 0]);
+    // The sum counts the demo's logs held in the schools too.
+    let demo_holder = holder_counts(&page, "Emil Eide");
+    let sum: Vec<u32> = demo_holder
+        .iter()
+        .zip([open, 0, 0, 1, 1, 0])
+        .map(|(a, b)| a + b)
+        .collect();
+    assert_eq!(holder_counts(&page, "Sum"), sum);
+    sqlx::query(
+        "UPDATE relay_handovers SET requested_at = '2020-01-01T00:00:00Z' WHERE log_id = $1",
+    )
+    .bind(&first)
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    let (_, page) = get(&app, &school_leader, OVERVIEW).await;
+    assert_eq!(holder_counts(&page, holder_name), [open, 0, 0, 1, 1, 1]);
+    let mut all = String::new();
+    for n in 1..=2 {
+        all.push_str(
+            &get(&app, &ppt_leader, &format!("{OVERVIEW}?side={n}"))
+                .await
+                .1,
+        );
+    }
+    assert!(
+        !linked(&all, &ids).contains(&expired),
+        "expired: not readable"
+    );
+    assert_eq!(linked(&all, &ids).len(), ids.len() - 1);
+    assert_eq!(
+        get(
+            &app,
+            &ppt_leader,
+            &format!("/nb/fjordvik/stafettlogg/{expired}")
+        )
+        .await
+        .0,
+        404
+    );
+
+    // The same in nynorsk.
+    let (status, page) = get(&app, &school_leader, "/nn/fjordvik/stafettlogg/oversikt").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Loggar i tenesta di"), "{page}");
 }
