@@ -40,6 +40,8 @@ pub enum AuditAction {
     RelayClosed,
     RelayFileRead,
     RelayAccessLogRead,
+    /// A service leader's overview of their services' logs was read (counts, no log).
+    RelayOverviewRead,
     RelayPurged,
     RelayDenied,
     /// Fictional relay log history was written into a demo tenant.
@@ -62,7 +64,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 50] = [
+    pub const ALL: [AuditAction; 51] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -99,6 +101,7 @@ impl AuditAction {
         AuditAction::RelayClosed,
         AuditAction::RelayFileRead,
         AuditAction::RelayAccessLogRead,
+        AuditAction::RelayOverviewRead,
         AuditAction::RelayPurged,
         AuditAction::RelayDenied,
         AuditAction::DemoHistoryGenerated,
@@ -153,6 +156,7 @@ impl AuditAction {
             AuditAction::RelayClosed => "relay-closed",
             AuditAction::RelayFileRead => "relay-file-read",
             AuditAction::RelayAccessLogRead => "relay-access-log-read",
+            AuditAction::RelayOverviewRead => "relay-overview-read",
             AuditAction::RelayPurged => "relay-purged",
             AuditAction::RelayDenied => "relay-denied",
             AuditAction::DemoHistoryGenerated => "demo-history-generated",

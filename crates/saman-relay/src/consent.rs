@@ -78,28 +78,21 @@ pub enum ConsentState {
     Withdrawn,
 }
 
-impl ConsentState {
-    /// The state today of a consent that ends and is withdrawn on those dates, if ever.
-    pub fn of(ends_on: Option<Date>, withdrawn_on: Option<Date>, today: Date) -> ConsentState {
-        if withdrawn_on.is_some_and(|d| d <= today) {
+/// How long before its end a consent is reminded of.
+pub const REMINDER_WINDOW: Duration = Duration::days(30);
+
+impl Consent {
+    pub fn state(&self, today: Date) -> ConsentState {
+        if self.withdrawn_on.is_some_and(|d| d <= today) {
             return ConsentState::Withdrawn;
         }
-        match ends_on {
+        match self.ends_on {
             Some(end) if today > end => ConsentState::Expired,
             Some(end) if end - today <= REMINDER_WINDOW => ConsentState::EndsSoon {
                 days_left: (end - today).whole_days(),
             },
             _ => ConsentState::Active,
         }
-    }
-}
-
-/// How long before its end a consent is reminded of.
-pub const REMINDER_WINDOW: Duration = Duration::days(30);
-
-impl Consent {
-    pub fn state(&self, today: Date) -> ConsentState {
-        ConsentState::of(self.ends_on, self.withdrawn_on, today)
     }
 
     pub fn holds(&self, today: Date) -> bool {

@@ -165,24 +165,28 @@ impl Kept {
             return Ok(false);
         }
         let mark = self.marks_sent.fetch_add(1, Ordering::Relaxed) + 1;
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(format!("{}{MARK}{mark}", own_prefix(instance)))
-            .execute(pool)
-            .await?;
+        // Announcing the mark is within the wait too: a busy pool waits no longer.
         let heard = tokio::time::timeout(wait, async {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(format!("{}{MARK}{mark}", own_prefix(instance)))
+                .execute(pool)
+                .await?;
             loop {
                 // Registered before the check, so a mark heard in between still wakes it.
                 let woken = self.mark_heard.notified();
                 tokio::pin!(woken);
                 woken.as_mut().enable();
                 if self.state().mark_heard >= mark {
-                    break;
+                    return Ok(());
                 }
                 woken.await;
             }
         });
-        Ok(heard.await.is_ok())
+        match heard.await {
+            Ok(sent) => sent.map(|()| true),
+            Err(_) => Ok(false),
+        }
     }
 }
 

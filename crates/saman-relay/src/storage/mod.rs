@@ -1016,16 +1016,18 @@ impl Relay {
         let logs = self
             .load_many(&mut ReadOn::Readers, who, &candidates)
             .await?;
-        self.summaries(who, logs, RelayAction::SeeExistence).await
+        self.summaries(who, logs, RelayAction::SeeExistence, None)
+            .await
     }
 
     /// The lines of a list of `logs`, those the asker may do `shown_if` with; each line
-    /// is audited.
+    /// is audited, together with `view` (the view itself, if it is audited too).
     async fn summaries(
         &self,
         who: &Requester,
         logs: Vec<Loaded>,
         shown_if: RelayAction,
+        view: Option<saman_store::AuditRow>,
     ) -> Result<Vec<LogSummary>> {
         let today = clock::today();
         let mut out = Vec::new();
@@ -1071,9 +1073,12 @@ impl Relay {
                 basis,
             });
         }
-        let rows = out
-            .iter()
-            .map(|line| self.read_row(who, &line.basis, &line.id, "view=list"))
+        let rows = view
+            .into_iter()
+            .chain(
+                out.iter()
+                    .map(|line| self.read_row(who, &line.basis, &line.id, "view=list")),
+            )
             .collect();
         self.store.audit_reads(rows).await?;
         Ok(out)

@@ -1,16 +1,19 @@
 //! A service leader's view of their services. It stays the same size however many logs
 //! a service has:
-//! - how many open logs each holder in the services holds, and in what state, for the
-//!   services the policy lets them oversee ([`policy::overseen_services`]). These are
-//!   counts: they name no child and open no log, so no log's access log gets a line;
+//! - how many open logs each holder in the services holds, how many of them wait for
+//!   consent, and how many handovers wait, for the services the policy lets them
+//!   oversee ([`policy::overseen_services`]): what the leader may know of a log they
+//!   do not read (that it exists, who holds it), counted. The counts name no child and
+//!   open no log, so the view is audited once, not in any log's access log;
 //! - the logs the services may read by consent, a page at a time, newest change first.
 //!   Each line shown is audited, as any list's line is.
 
 use super::{LogSummary, Relay, Requester, placeholders, waiting_days_since};
 use crate::Result;
-use crate::consent::ConsentState;
 use crate::content;
 use crate::policy::{self, LogState, RelayAction};
+use saman_domain::access::Role;
+use saman_domain::audit::{AuditAction, Outcome};
 use saman_store::clock;
 use saman_store::{Columns, ReadOn};
 use std::collections::BTreeMap;
@@ -49,10 +52,6 @@ pub struct HolderCounts {
     pub open: usize,
     /// Opened, and waiting for the first consent.
     pub awaiting_consent: usize,
-    /// Their consent ends within the reminder window.
-    pub consent_ends_soon: usize,
-    /// Their consent has ended or been withdrawn: nobody reads on until it is renewed.
-    pub suspended: usize,
     /// The baton is offered to a successor who has not answered.
     pub handovers_waiting: usize,
     /// … for longer than a handover should wait.
@@ -66,8 +65,6 @@ impl ServiceCounts {
         for h in &self.holders {
             total.open += h.open;
             total.awaiting_consent += h.awaiting_consent;
-            total.consent_ends_soon += h.consent_ends_soon;
-            total.suspended += h.suspended;
             total.handovers_waiting += h.handovers_waiting;
             total.handovers_waiting_too_long += h.handovers_waiting_too_long;
         }
@@ -87,14 +84,25 @@ impl Relay {
         if overseen.is_empty() {
             return Ok(None);
         }
-        let services = self.holder_counts(who, overseen).await?;
         let page = page.clamp(1, LAST_PAGE);
-        let mut ids = self.readable_ids(who, page).await?;
+        let services = self.holder_counts(who, overseen).await?;
+        let mut ids = self.readable_ids(who, overseen, page).await?;
         let more = ids.len() > OVERVIEW_PAGE_SIZE;
         ids.truncate(OVERVIEW_PAGE_SIZE);
         let logs = self.load_many(&mut ReadOn::Readers, who, &ids).await?;
+        // The counts name no log, so no log's access log has them: the view is audited
+        // once, in the tenant's audit log, with the lines shown.
+        let view = saman_store::AuditRow {
+            ctx: who.audit(Role::ServiceLeader.key()),
+            action: AuditAction::RelayOverviewRead,
+            target: format!("relay-overview:{}", overseen.join(",")),
+            outcome: Outcome::Success,
+            details: format!("page={page}"),
+        };
         // The policy decides each line, as everywhere: only those the leader reads.
-        let readable = self.summaries(who, logs, RelayAction::Read).await?;
+        let readable = self
+            .summaries(who, logs, RelayAction::Read, Some(view))
+            .await?;
         Ok(Some(ServiceOverview {
             services,
             readable,
@@ -109,26 +117,17 @@ impl Relay {
         who: &Requester,
         overseen: &[String],
     ) -> Result<Vec<ServiceCounts>> {
-        // The newest given consent's dates (the one that decides access).
-        let newest = |column: &str| {
-            format!(
-                "(SELECT c.{column} FROM relay_consents c WHERE c.log_id = l.id \
-                 AND c.status = 'given' ORDER BY c.version DESC LIMIT 1)"
-            )
-        };
+        // A handover's time as a value of its own: a log is one row however many wait.
         let sql = format!(
             "SELECT l.holder_id, l.holder_service, l.state, a.name AS holder_name, \
-             h.requested_at AS handover_at, {} AS ends_on, {} AS withdrawn_on \
+             (SELECT MIN(h.requested_at) FROM relay_handovers h \
+              WHERE h.log_id = l.id AND h.outcome IS NULL) AS handover_at \
              FROM relay_logs l LEFT JOIN accounts a ON a.id = l.holder_id \
-             LEFT JOIN relay_handovers h ON h.log_id = l.id AND h.outcome IS NULL \
              WHERE l.tenant_id = $1 AND l.state <> 'closed' AND l.holder_service IN ({})",
-            newest("ends_on"),
-            newest("withdrawn_on"),
             placeholders(2, overseen.len())
         );
         let mut params = vec![who.tenant.as_str()];
         params.extend(overseen.iter().map(String::as_str));
-        let today = clock::today();
         let mut counted: BTreeMap<(String, String), HolderCounts> = BTreeMap::new();
         for row in self.store.read(&sql, &params).await? {
             let holder_id: String = row.value("holder_id")?;
@@ -149,17 +148,6 @@ impl Relay {
             counts.open += 1;
             if row.value::<String>("state")? == LogState::Draft.key() {
                 counts.awaiting_consent += 1;
-            } else {
-                let date = |column: &str| -> Result<Option<time::Date>> {
-                    Ok(row
-                        .value::<Option<String>>(column)?
-                        .and_then(|t| content::parse_date(&t)))
-                };
-                match ConsentState::of(date("ends_on")?, date("withdrawn_on")?, today) {
-                    ConsentState::EndsSoon { .. } => counts.consent_ends_soon += 1,
-                    ConsentState::Expired | ConsentState::Withdrawn => counts.suspended += 1,
-                    ConsentState::Active => {}
-                }
             }
             if let Some(at) = row.value::<Option<String>>("handover_at")? {
                 counts.handovers_waiting += 1;
@@ -185,12 +173,17 @@ impl Relay {
             .collect())
     }
 
-    /// The ids of `page` of the active logs whose consent lets one of the leader's
+    /// The ids of `page` of the active logs whose consent lets one of the `overseen`
     /// services read them today, newest change first, and one more if there is a next
     /// page. This only narrows the candidates so that a page is full; the policy still
-    /// decides each line.
-    async fn readable_ids(&self, who: &Requester, page: usize) -> Result<Vec<String>> {
-        let names_a_service = (0..who.services.len())
+    /// decides each line (so a page may show fewer, never more).
+    async fn readable_ids(
+        &self,
+        who: &Requester,
+        overseen: &[String],
+        page: usize,
+    ) -> Result<Vec<String>> {
+        let names_a_service = (0..overseen.len())
             .map(|i| format!("c.services LIKE ${}", 3 + i))
             .collect::<Vec<_>>()
             .join(" OR ");
@@ -206,7 +199,7 @@ impl Relay {
             (page - 1) * OVERVIEW_PAGE_SIZE
         );
         let today = content::date_text(clock::today());
-        let patterns: Vec<String> = who.services.iter().map(|s| format!("%,{s},%")).collect();
+        let patterns: Vec<String> = overseen.iter().map(|s| format!("%,{s},%")).collect();
         let mut params = vec![who.tenant.as_str(), today.as_str()];
         params.extend(patterns.iter().map(String::as_str));
         self.store

@@ -76,7 +76,8 @@ pub async fn load_session(
     let token = read_cookie(request.headers(), session_cookie(https)).map(str::to_string);
     // A request that only shows something may take its session from memory; one that
     // may change something reads it from the database, and is answered only once this
-    // instance has heard every change committed so far (saman-store: session_cache.rs).
+    // instance has heard every change committed so far (saman-store: session_cache.rs;
+    // below).
     let shows_only = matches!(*request.method(), Method::GET | Method::HEAD);
     let mut signed_in = None;
     if let Some(token) = token {
@@ -90,7 +91,12 @@ pub async fn load_session(
         request.extensions_mut().insert(s);
     }
     let mut response = next.run(request).await;
-    if !shows_only {
+    // Only a signed-in person's request that went through can have changed anything
+    // sessions depend on (a person signing in starts a session of their own, and a
+    // forgotten password's new one ends the old sessions in the database anyway):
+    // anyone else's costs the database nothing.
+    let went_through = response.status().is_success() || response.status().is_redirection();
+    if signed_in_now && !shows_only && went_through {
         state.store.settle_kept_sessions().await;
     }
     if signed_in_now {

@@ -18,7 +18,6 @@ use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use saman_domain::access::Role;
 use saman_relay::content::{Achieved, Content, Problem};
 use saman_relay::policy::{Basis, LogState, RelayAction};
 use saman_relay::{
@@ -319,11 +318,9 @@ pub async fn list(ctx: Ctx, c: Context) -> Result<Response, WebError> {
         chrome: c.chrome(&ctx, tr.t("relay-list-title")),
         rows,
         new_href: c.who.is_professional().then(|| urls.relay_new()),
-        overview_href: c
-            .who
-            .roles
-            .contains(&Role::ServiceLeader)
-            .then(|| urls.relay_overview(1)),
+        overview_href: (!saman_relay::policy::overseen_services(&c.who.roles, &c.who.services)
+            .is_empty())
+        .then(|| urls.relay_overview(1)),
         family: !c.who.is_professional(),
         consent_forms: if c.who.is_professional() {
             consent_form_links(&urls.at("/stafettlogg/samtykkeskjema"))

@@ -1,14 +1,16 @@
 //! Makes national-scale relay log data for `bench/relay`: tenants (copies of the demo
 //! model), a holder per twenty logs, and logs with their entries sealed as in
 //! production. Prints shell lines for the benchmark: a session cookie of one holder,
-//! one of their logs, and the tenant.
+//! one of their logs, the tenant, and a session cookie of the tenant's schools' service
+//! leader (every log there is held in the schools, with consent naming them).
 //!
 //!   SAMAN_DATABASE_URL=… SAMAN_SECRET_KEY=… saman-bench-data TENANTS LOGS ENTRIES
 //!   SAMAN_DATABASE_URL=… SAMAN_SECRET_KEY=… saman-bench-data session
 //!
 //! For an empty database only: it refuses one that has people in it. `session` opens
-//! a new session for the same holder in data made before (sessions end after half an
-//! hour without use), and prints its cookie line.
+//! new sessions for the same holder and leader in data made before (sessions end after
+//! half an hour without use; the leader is added to data made without one), and prints
+//! their cookie lines.
 
 use saman_domain::Lang;
 use saman_domain::access::Role;
@@ -43,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
     let entries_per_log = entries / logs.max(1);
     let mut rng = Rng::new(20261126);
     let started = std::time::Instant::now();
-    let mut first: Option<(String, String, String)> = None;
+    let mut first: Option<(String, String, saman_store::TenantId)> = None;
     for t in 0..tenants {
         let mut bundle = model.clone();
         bundle.tenant.slug = format!("bench-{t:03}");
@@ -86,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             if first.is_none() {
                 let token = open_session(&store, &holder, record.id.as_str()).await?;
-                first = Some((token, ids[0].clone(), bundle.tenant.slug.clone()));
+                first = Some((token, ids[0].clone(), record.id.clone()));
             }
             made += n;
             h += 1;
@@ -100,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let (token, log, tenant) = first.ok_or_else(|| anyhow::anyhow!("no logs were made"))?;
+    let leader = leader_session(&store, &tenant).await?;
     eprintln!(
         "made {tenants} tenants, {logs} logs, {} entries in {:.0} s",
         entries_per_log * logs,
@@ -107,8 +110,37 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("COOKIE=saman_session={token}");
     println!("LOG={log}");
-    println!("TENANT={tenant}");
+    println!("TENANT={FIRST_TENANT}");
+    println!("LEADER_COOKIE=saman_session={leader}");
     Ok(())
+}
+
+/// The slug of the tenant whose people the benchmark logs in as.
+const FIRST_TENANT: &str = "bench-000";
+
+/// A session of the schools' service leader in `tenant`, added if not there yet.
+async fn leader_session(store: &Store, tenant: &saman_store::TenantId) -> anyhow::Result<String> {
+    let email = format!("leader@{FIRST_TENANT}.example");
+    let leader = match store.account_by_email(&email).await? {
+        Some(account) => account.id,
+        None => {
+            store
+                .add_user(
+                    &NewUser {
+                        email: &email,
+                        name: "Leader",
+                        language: Lang::Nb,
+                        password_hash: None,
+                        role: Role::ServiceLeader,
+                        tenant: Some(tenant),
+                        services: &["skolene".to_string()],
+                    },
+                    &AuditContext::command_line(Some(tenant.clone())),
+                )
+                .await?
+        }
+    };
+    open_session(store, &leader, tenant.as_str()).await
 }
 
 fn holder_email(holder: usize, tenant: &str) -> String {
@@ -129,20 +161,22 @@ async fn open_session(store: &Store, account_id: &str, tenant_id: &str) -> anyho
     Ok(session.token)
 }
 
-/// A new session for the first holder of the first tenant, in data made before.
+/// New sessions for the first holder of the first tenant and its leader, in data made
+/// before.
 async fn new_session() -> anyhow::Result<()> {
     let store = connect().await?;
-    let tenant = "bench-000";
     let record = store
-        .tenant_by_slug(tenant)
+        .tenant_by_slug(FIRST_TENANT)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no data made by saman-bench-data here"))?;
     let holder = store
-        .account_by_email(&holder_email(0, tenant))
+        .account_by_email(&holder_email(0, FIRST_TENANT))
         .await?
         .ok_or_else(|| anyhow::anyhow!("no data made by saman-bench-data here"))?;
     let token = open_session(&store, &holder.id, record.id.as_str()).await?;
+    let leader = leader_session(&store, &record.id).await?;
     println!("COOKIE=saman_session={token}");
+    println!("LEADER_COOKIE=saman_session={leader}");
     Ok(())
 }
 
