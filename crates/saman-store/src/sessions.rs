@@ -246,16 +246,11 @@ impl Store {
         if !self.kept_sessions.listening() {
             return;
         }
-        match self.heard_session_changes_so_far(SETTLE_WAIT).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!("changes to sessions not heard in time: every kept one forgotten");
-                self.kept_sessions.forget("");
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "could not wait for changes to sessions: every kept one forgotten");
-                self.kept_sessions.forget("");
-            }
+        let heard = self.heard_session_changes_so_far(SETTLE_WAIT).await;
+        if !matches!(heard, Ok(true)) {
+            let error = heard.err().map(|e| e.to_string()).unwrap_or_default();
+            tracing::warn!(%error, "changes to sessions not heard in time: every kept one forgotten");
+            self.kept_sessions.forget("");
         }
     }
 

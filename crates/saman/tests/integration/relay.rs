@@ -1936,11 +1936,52 @@ async fn a_service_leader_counts_the_services_logs_and_pages_those_it_reads(back
     ] {
         assert_eq!(get(&app, actor, OVERVIEW).await.0, 404, "{who}");
     }
+    // Nor has a service leader of another tenant, though their service has the same
+    // slug; and an anonymous visitor is sent to the login page.
+    let lauvdal = tenant(&app, "lauvdal-strandheim").await;
+    let elsewhere_id = add_person(
+        &app.store,
+        Some("lauvdal-strandheim"),
+        "leder-annensteds@test.example",
+        Role::ServiceLeader,
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO account_services (account_id, tenant_id, service_slug) VALUES ($1, $2, 'skolene')",
+    )
+    .bind(&elsewhere_id)
+    .bind(lauvdal.id.as_str())
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    let leader_elsewhere = Actor {
+        cookie: session_cookie(&app.store, &elsewhere_id, lauvdal.id.as_str()).await,
+        id: elsewhere_id,
+    };
+    assert_eq!(get(&app, &leader_elsewhere, OVERVIEW).await.0, 404);
+    let anonymous = Actor {
+        id: String::new(),
+        cookie: String::new(),
+    };
+    let (status, _) = get(&app, &anonymous, OVERVIEW).await;
+    assert_eq!(status, 303, "to the login page");
     let (_, mine) = get(&app, &colleague, "/nb/fjordvik/stafettlogg").await;
     assert!(!mine.contains("/stafettlogg/oversikt"), "{mine}");
 
     // A draft: counted as waiting for consent, and nothing of it is shown or audited.
     let first = open_log(&app, &holder).await;
+    // In their own tenant, the other tenant's leader of "skolene" counts none of it.
+    let (status, page) = get(
+        &app,
+        &leader_elsewhere,
+        "/nb/lauvdal-strandheim/stafettlogg/oversikt",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        !page.contains(holder_name) && page.contains("Ingen åpne stafettlogger"),
+        "{page}"
+    );
     let (status, page) = get(&app, &school_leader, OVERVIEW).await;
     assert_eq!(status, 200);
     assert_eq!(holder_counts(&page, holder_name), [1, 1, 0, 0]);
